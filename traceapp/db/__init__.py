@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, engines, migrations, unit of work and queries."""

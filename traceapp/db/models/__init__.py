@@ -1,0 +1,25 @@
+"""All tables, imported together so the metadata (and Alembic) sees every one."""
+
+from traceapp.db.models.events import ErrorDeclaration, Event, EventItem
+from traceapp.db.models.genealogy import ContainerContent, LotEdge, Shipment, ShipmentItem
+from traceapp.db.models.inventory import CodeBinding, Container, Lot, SerialUnit
+from traceapp.db.models.master import Location, Party, PlantMeta, Product, User
+
+__all__ = [
+    "CodeBinding",
+    "Container",
+    "ContainerContent",
+    "ErrorDeclaration",
+    "Event",
+    "EventItem",
+    "Location",
+    "Lot",
+    "LotEdge",
+    "Party",
+    "PlantMeta",
+    "Product",
+    "SerialUnit",
+    "Shipment",
+    "ShipmentItem",
+    "User",
+]

@@ -1,0 +1,82 @@
+"""Unit of work: one transaction around one use case, committed only when it all succeeded."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from traceapp.db.engine import WRITE_OPTION
+from traceapp.domain.errors import StorageError, StorageUnavailable
+
+
+class UnitOfWork:
+    """`with UnitOfWork(engine) as uow: ...; uow.commit()` — anything not committed is rolled back."""
+
+    def __init__(self, engine: Engine, *, write: bool = True) -> None:
+        self.engine = engine
+        self.write = write
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its with-block")
+        return self._session
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def __enter__(self) -> Self:
+        self._session = Session(self.engine, expire_on_commit=False, autoflush=False)
+        try:
+            self._session.connection(execution_options={WRITE_OPTION: self.write})
+        except OperationalError as exc:
+            self._session.close()
+            self._session = None
+            raise StorageUnavailable(
+                f"The database cannot be reached: {exc.orig}",
+                hint="Check the network or the database server, then try again.",
+            ) from exc
+        return self
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise StorageError(
+                f"The database refused the change: {exc.orig}",
+                hint="Nothing was saved. Check the input; if it looks right, report this.",
+            ) from exc
+
+    def flush(self) -> None:
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise StorageError(
+                f"The database refused the change: {exc.orig}",
+                hint="Nothing was saved. Check the input; if it looks right, report this.",
+            ) from exc
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if session.in_transaction():
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None

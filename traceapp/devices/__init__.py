@@ -1,0 +1,1 @@
+"""The outside world without Qt: scanners, cameras, RFID readers, sensors, printers."""

@@ -1,0 +1,1 @@
+"""Pure business rules: identifiers, quantities, lot status, handling steps, typed errors."""

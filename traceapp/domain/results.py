@@ -1,0 +1,103 @@
+"""Frozen snapshots that services return and the GUI, CLI and reports share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from traceapp.domain.ids import ContainerId, EventId, LotId
+from traceapp.domain.lots import LotOrigin, LotStatus
+from traceapp.domain.quantity import Quantity
+from traceapp.domain.steps import HandlingStep, ItemRole
+
+
+@dataclass(frozen=True, slots=True)
+class LotSummary:
+    id: LotId
+    part_number: str
+    product_name: str
+    lot_code: str
+    status: LotStatus
+    on_hand: Quantity
+    initial: Quantity
+    origin: LotOrigin
+    expiry: date | None = None
+    supplier: str | None = None
+    supplier_lot_code: str | None = None
+    location: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.part_number}/{self.lot_code}"
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerSummary:
+    id: ContainerId
+    code: str
+    kind: str
+    status: str
+    parent_code: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventItemSummary:
+    role: ItemRole
+    label: str  # PART/LOT, container code or unit serial, as a person reads it
+    quantity: Quantity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventSummary:
+    id: EventId
+    step: HandlingStep
+    event_type: str
+    action: str | None
+    biz_step: str
+    disposition: str
+    event_time: datetime  # in the station's own UTC offset
+    station: str | None
+    user: str
+    reason: str | None = None
+    reference_document: str | None = None
+    party: str | None = None
+    equipment: str | None = None
+    items: tuple[EventItemSummary, ...] = ()
+    corrected_by: EventId | None = None  # set when an error declaration names this event
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one handling step recorded. `replayed` is true when the event id was seen before."""
+
+    event: EventSummary
+    lots: tuple[LotSummary, ...] = ()
+    containers: tuple[ContainerSummary, ...] = ()
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GenealogyLink:
+    lot: str  # PART/LOT of the lot at the other end
+    lot_id: LotId
+    quantity: Quantity
+    event_id: EventId
+
+
+@dataclass(frozen=True, slots=True)
+class LotDetail:
+    lot: LotSummary
+    events: tuple[EventSummary, ...] = ()
+    parents: tuple[GenealogyLink, ...] = ()
+    children: tuple[GenealogyLink, ...] = ()
+    containers: tuple[str, ...] = field(default=())  # containers it sits in now
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseInfo:
+    url: str  # password masked
+    dialect: str
+    revision: str | None
+    head: str
+    counts: dict[str, int]

@@ -1,0 +1,1 @@
+"""Report writers (PDF, spreadsheets, EPCIS, labels) fed with domain result dataclasses."""
