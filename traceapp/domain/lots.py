@@ -17,6 +17,8 @@ class LotStatus(enum.StrEnum):
     CONSUMED = "consumed"
     SHIPPED = "shipped"
     RECALLED = "recalled"
+    # The step that created the lot was declared an error (it did not occur).
+    VOIDED = "voided"
 
 
 class LotOrigin(enum.StrEnum):
@@ -41,6 +43,7 @@ _WHAT_TO_DO = {
     LotStatus.RECALLED: "A recalled lot may not be used; quarantine it.",
     LotStatus.CONSUMED: "Nothing is left of it; scan the next lot.",
     LotStatus.SHIPPED: "It has left the plant; scan another lot.",
+    LotStatus.VOIDED: "Its receipt or production was corrected away; scan another lot.",
 }
 
 MAX_CODE_LENGTH = 80

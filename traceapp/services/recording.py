@@ -1,0 +1,275 @@
+"""Shared machinery of the handling steps: names to rows, event writing, idempotent replays."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy.exc import IntegrityError
+
+from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
+from traceapp.db.repositories import LotRow, Repository
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.errors import (
+    AmbiguousCode,
+    EventIdConflict,
+    InvalidInput,
+    NotFound,
+    StorageError,
+    UnknownCode,
+)
+from traceapp.domain.lots import LotReference, clean_code
+from traceapp.domain.quantity import Quantity
+from traceapp.domain.results import StepResult
+from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
+from traceapp.domain.timeutil import split_instant
+from traceapp.services.summaries import container_summaries, event_summaries, lot_summaries
+
+MAX_TEXT = 2000  # reasons and reference documents: generous, but bounded
+MAX_REFERENCE = 120
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def station_time(actor: Actor, moment: datetime | None) -> datetime:
+    """The event time: given, or now in the station's offset (or the machine's)."""
+    if moment is not None:
+        return moment
+    if actor.utc_offset_minutes is not None:
+        return now_utc().astimezone(timezone(timedelta(minutes=actor.utc_offset_minutes)))
+    return now_utc().astimezone()
+
+
+def clean_text(value: str | None, *, field: str, limit: int = MAX_TEXT) -> str | None:
+    """Free text as stored: trimmed, bounded, without control characters that corrupt displays."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        raise InvalidInput(
+            f"The {field} is {len(text)} characters long; at most {limit} are allowed."
+        )
+    if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in text):
+        raise InvalidInput(f"The {field} contains control characters.", hint="Retype it.")
+    return text
+
+
+def require_product(repo: Repository, part_number: str) -> Product:
+    product = repo.product_by_part(part_number.strip())
+    if product is None:
+        raise NotFound(
+            f"There is no product {part_number!r}.", hint="Add it to the product list first."
+        )
+    return product
+
+
+def require_party(repo: Repository, code: str, *, kind: str) -> Party:
+    party = repo.party_by_code(code.strip())
+    if party is None:
+        raise NotFound(
+            f"There is no {kind} {code!r}.", hint=f"Add the {kind} to the party list first."
+        )
+    if party.kind not in (kind, "both"):
+        raise InvalidInput(f"{party.code} is a {party.kind}, not a {kind}.")
+    return party
+
+
+def require_location(
+    repo: Repository, code: str, *, kinds: Sequence[str] | None = None
+) -> Location:
+    location = repo.location_by_code(code.strip())
+    if location is None:
+        raise NotFound(f"There is no location {code!r}.", hint="Pick one from the location list.")
+    if kinds is not None and location.kind not in kinds:
+        raise InvalidInput(
+            f"{location.code} is a {location.kind}; a {' or '.join(kinds)} is needed here."
+        )
+    return location
+
+
+def lot_name(row: LotRow) -> str:
+    return f"{row.product.part_number}/{row.lot.lot_code}"
+
+
+def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | None:
+    """The lot a person means by PART/LOTCODE, a bare unique lot code, or a bound scanned code."""
+    text = clean_code(code)
+    binding = repo.active_binding(text, now_utc())
+    if binding is not None and binding.lot_id is not None:
+        return repo.lot_row(binding.lot_id, lock=lock)
+    reference = LotReference.parse(text)
+    rows = repo.lots_by_code(reference.lot_code, reference.part_number, lock=lock)
+    if reference.part_number is None and len(rows) > 1:
+        raise AmbiguousCode(text, [lot_name(row) for row in rows])
+    if rows:
+        return rows[0]
+    if reference.part_number is not None:
+        # A lot code may itself contain a slash; try it whole as a bare code.
+        rows = repo.lots_by_code(text, None, lock=lock)
+        if len(rows) > 1:
+            raise AmbiguousCode(text, [lot_name(row) for row in rows])
+        if rows:
+            return rows[0]
+    return None
+
+
+def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
+    row = find_lot(repo, code, lock=lock)
+    if row is None:
+        raise UnknownCode(code.strip())
+    return row
+
+
+def find_container(repo: Repository, code: str, *, lock: bool = False) -> Container | None:
+    text = clean_code(code)
+    binding = repo.active_binding(text, now_utc())
+    if binding is not None and binding.container_id is not None:
+        return repo.session.get(Container, binding.container_id)
+    return repo.container_by_code(text, lock=lock)
+
+
+def new_event(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    step: HandlingStep,
+    event_id: uuid.UUID | None,
+    event_time: datetime | None,
+    reason: str | None = None,
+    reference_document: str | None = None,
+    party_id: uuid.UUID | None = None,
+    equipment_id: uuid.UUID | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    corrects_event_id: uuid.UUID | None = None,
+) -> Event:
+    """Add an immutable event row (not yet flushed) with the step's EPCIS vocabulary."""
+    vocabulary = vocabulary_for(step)
+    instant, offset = split_instant(station_time(actor, event_time))
+    event = Event(
+        id=event_id or uuid.uuid4(),
+        step=step.value,
+        event_type=vocabulary.event_type.value,
+        action=vocabulary.action.value if vocabulary.action else None,
+        biz_step=vocabulary.biz_step,
+        disposition=vocabulary.disposition,
+        event_time=instant,
+        event_tz_offset_minutes=offset,
+        recorded_at=now_utc(),
+        station_id=actor.station_id,
+        equipment_id=equipment_id,
+        started_at=started_at,
+        ended_at=ended_at,
+        user_id=actor.user_id,
+        party_id=party_id,
+        reference_document=clean_text(
+            reference_document, field="reference document", limit=MAX_REFERENCE
+        ),
+        reason=clean_text(reason, field="reason"),
+        corrects_event_id=corrects_event_id,
+    )
+    uow.session.add(event)
+    # Rows we add next point at the event; SQLite checks foreign keys at once, so insert it now.
+    uow.session.flush()
+    return event
+
+
+def add_item(
+    uow: UnitOfWork,
+    event: Event,
+    role: ItemRole,
+    *,
+    lot: Lot | None = None,
+    container: Container | None = None,
+    amount: Quantity | None = None,
+) -> None:
+    uow.session.add(
+        EventItem(
+            event_id=event.id,
+            role=role.value,
+            lot_id=lot.id if lot else None,
+            container_id=container.id if container else None,
+            quantity=amount.value if amount else None,
+            unit=amount.unit if amount else None,
+        )
+    )
+
+
+def step_result(
+    uow: UnitOfWork,
+    event: Event,
+    *,
+    replayed: bool = False,
+) -> StepResult:
+    """The result of a recorded step, rebuilt from what is stored (so a replay matches)."""
+    repo = Repository(uow.session)
+    items = repo.event_items([event.id])
+    lot_rows = repo.lot_rows(item.lot_id for item in items if item.lot_id)
+    ordered_lots = []
+    seen: set[uuid.UUID] = set()
+    for item in items:
+        if item.lot_id and item.lot_id not in seen and item.lot_id in lot_rows:
+            seen.add(item.lot_id)
+            ordered_lots.append((lot_rows[item.lot_id].lot, lot_rows[item.lot_id].product))
+    containers = [
+        uow.session.get_one(Container, cid)
+        for cid in dict.fromkeys(i.container_id for i in items if i.container_id)
+    ]
+    return StepResult(
+        event=event_summaries(repo, [event])[0],
+        lots=lot_summaries(repo, ordered_lots),
+        containers=container_summaries(repo, containers),
+        replayed=replayed,
+    )
+
+
+def record_once(
+    uow: UnitOfWork,
+    *,
+    event_id: uuid.UUID | None,
+    step: HandlingStep,
+    apply: Callable[[], Event],
+) -> StepResult:
+    """Run a step exactly once per event UUID: a resubmission returns what was recorded then."""
+    if event_id is not None:
+        previous = Repository(uow.session).event(event_id)
+        if previous is not None:
+            return _replay(uow, previous, step)
+    event = apply()
+    try:
+        uow.session.flush()
+        result = step_result(uow, event)
+        uow.commit()
+    except IntegrityError as exc:
+        uow.rollback()
+        # Another station (or a retry) may have stored the same UUID between check and insert.
+        previous = Repository(uow.session).event(event_id) if event_id else None
+        if previous is None:
+            raise StorageError(
+                f"The database refused the {step.value} step: {exc.orig}",
+                hint="Nothing was saved. Check the input; if it looks right, report this.",
+            ) from exc
+        return _replay(uow, previous, step)
+    return result
+
+
+def _replay(uow: UnitOfWork, previous: Event, step: HandlingStep) -> StepResult:
+    if previous.step != step.value:
+        raise EventIdConflict(
+            f"Event {previous.id} was already recorded as a {previous.step} step, not {step.value}.",
+            hint="It is kept for review; nothing new was recorded.",
+        )
+    return step_result(uow, previous, replayed=True)
+
+
+def positive(amount: Quantity, *, what: str) -> Quantity:
+    if amount.value <= Decimal(0):
+        raise InvalidInput(f"The quantity of {what} must be more than zero, not {amount}.")
+    return amount
