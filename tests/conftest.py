@@ -36,7 +36,9 @@ def _admin_conninfo() -> str:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # The process id keeps concurrent test runs on one server (xdist workers, or two developers'
+    # runs) from dropping each other's databases.
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +62,7 @@ def pg_template() -> Iterator[str]:
 
 
 def fresh_pg_url(template: str) -> Iterator[str]:
-    name = f"traceapp_t_{_worker()}_{os.getpid()}_{next(_counter)}"
+    name = f"traceapp_t_{_worker()}_{next(_counter)}"
     with psycopg.connect(_admin_conninfo(), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
@@ -77,7 +79,9 @@ def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A fresh, empty database URL of each kind."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'trace.db'}"

@@ -24,7 +24,9 @@ class Plant:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
-    def receive(self, lot: str, qty: str = "100 kg", product: str = "FLOUR", **kwargs: object) -> StepResult:
+    def receive(
+        self, lot: str, qty: str = "100 kg", product: str = "FLOUR", **kwargs: object
+    ) -> StepResult:
         with self.uow() as uow:
             return receive(
                 uow,
@@ -42,7 +44,9 @@ def plant(engine: Engine) -> Plant:
     with UnitOfWork(engine) as uow:
         masterdata.add_location(uow, code="SITE1", name="Main plant", kind="site")
     with UnitOfWork(engine) as uow:
-        masterdata.add_location(uow, code="RCV1", name="Receiving dock", kind="station", parent="SITE1")
+        masterdata.add_location(
+            uow, code="RCV1", name="Receiving dock", kind="station", parent="SITE1"
+        )
     with UnitOfWork(engine) as uow:
         masterdata.add_location(uow, code="MIX1", name="Mixer 1", kind="equipment", parent="SITE1")
     for part, name, unit, kind in (
@@ -54,7 +58,9 @@ def plant(engine: Engine) -> Plant:
         with UnitOfWork(engine) as uow:
             masterdata.add_product(uow, part_number=part, name=name, unit=unit, kind=kind)
     with UnitOfWork(engine) as uow:
-        masterdata.add_party(uow, code="MILL", name="Northern Mill", kind="supplier", contact_email="qa@mill.example")
+        masterdata.add_party(
+            uow, code="MILL", name="Northern Mill", kind="supplier", contact_email="qa@mill.example"
+        )
     for code in ("SHOP1", "SHOP2"):
         with UnitOfWork(engine) as uow:
             masterdata.add_party(uow, code=code, name=f"Shop {code[-1]}", kind="customer")

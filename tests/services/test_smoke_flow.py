@@ -27,11 +27,22 @@ def test_receive_produce_pack_ship_keeps_quantities_and_genealogy(plant: Plant) 
         )
     assert made.event.event_type == "TransformationEvent"
     with plant.uow() as uow:
-        pack(uow, actor=plant.actor, container="CASE-1", items=[PackItem("D-1", Quantity.parse("20 kg"))])
+        pack(
+            uow,
+            actor=plant.actor,
+            container="CASE-1",
+            items=[PackItem("D-1", Quantity.parse("20 kg"))],
+        )
     with plant.uow() as uow:
         pack(uow, actor=plant.actor, container="PAL-1", kind="pallet", items=[PackItem("CASE-1")])
     with plant.uow() as uow:
-        shipped = ship(uow, actor=plant.actor, customer="SHOP1", items=[PackItem("PAL-1")], reference_document="DN-1")
+        shipped = ship(
+            uow,
+            actor=plant.actor,
+            customer="SHOP1",
+            items=[PackItem("PAL-1")],
+            reference_document="DN-1",
+        )
     assert shipped.event.party == "SHOP1"
     with plant.uow() as uow:
         flour = lot_detail(uow, "F-1")
@@ -42,4 +53,6 @@ def test_receive_produce_pack_ship_keeps_quantities_and_genealogy(plant: Plant) 
     assert dough.lot.on_hand == Quantity(Decimal(38), "kg")
     assert [p.lot for p in dough.parents] == ["FLOUR/F-1"]
     assert dough.parents[0].quantity == Quantity(Decimal(60), "kg")
-    assert [e.step.value for e in dough.events] == ["produce", "pack", "ship"] or len(dough.events) >= 2
+    assert [e.step.value for e in dough.events] == ["produce", "pack", "ship"] or len(
+        dough.events
+    ) >= 2

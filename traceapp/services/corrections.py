@@ -135,15 +135,46 @@ def _reverse_produce(uow: UnitOfWork, repo: Repository, old: Event, corrective: 
 
 def _reverse_pack(uow: UnitOfWork, repo: Repository, old: Event, corrective: Event) -> None:
     for content in repo.contents_packed_by(old.id):
-        _require_unshipped(uow, content)
-        if content.unpacked_at is not None:
+        current = _current_row(repo, content)
+        if current is None:
             raise CorrectionRefused(
                 "Something packed by this step was unpacked since.",
                 hint="Correct the unpack step first.",
             )
-        content.unpacked_at = corrective.event_time
-        content.unpacked_event_id = corrective.id
+        _require_unshipped(uow, current)
+        current.unpacked_at = corrective.event_time
+        current.unpacked_event_id = corrective.id
     _mirror_items(uow, repo, old, corrective)
+
+
+def _current_row(repo: Repository, content: ContainerContent) -> ContainerContent | None:
+    """Where what a pack put in sits now: the row itself, or the row that a corrected unpack reopened."""
+    while content.unpacked_at is not None:
+        declaration = (
+            repo.declarations([content.unpacked_event_id]).get(content.unpacked_event_id)
+            if content.unpacked_event_id
+            else None
+        )
+        if declaration is None or declaration.corrective_event_id is None:
+            return None
+        successor = next(
+            (
+                row
+                for row in repo.contents_packed_by(declaration.corrective_event_id)
+                if (row.container_id, row.lot_id, row.unit_id, row.child_container_id)
+                == (
+                    content.container_id,
+                    content.lot_id,
+                    content.unit_id,
+                    content.child_container_id,
+                )
+            ),
+            None,
+        )
+        if successor is None:
+            return None
+        content = successor
+    return content
 
 
 def _reverse_unpack(uow: UnitOfWork, repo: Repository, old: Event, corrective: Event) -> None:
