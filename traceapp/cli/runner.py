@@ -1,0 +1,130 @@
+"""Build the parser, run one command, and turn errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from traceapp import __version__
+from traceapp.cli import db_commands, demo_commands, lot_commands, master_commands, step_commands
+from traceapp.cli.context import Context
+from traceapp.cli.parsing import Parsers, changing_options, common_options
+from traceapp.domain.errors import KnownError, NotFound, StorageError, StorageUnavailable
+
+EXIT_OK = 0
+EXIT_REFUSED = 2  # bad input or a refused action; argparse uses 2 for usage errors too
+EXIT_NOT_FOUND = 3
+EXIT_STORAGE = 4
+EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: a bug, with a traceback
+EXIT_INTERRUPTED = 130
+
+EPILOG = f"""\
+exit codes:
+  {EXIT_OK}    done
+  {EXIT_REFUSED}    bad input or refused (wrong quantity, mass balance, lot not usable, usage error)
+  {EXIT_NOT_FOUND}    not found (unknown product, party, location, lot code or event)
+  {EXIT_STORAGE}    the database cannot be reached, opened or refused the change
+  {EXIT_INTERNAL}   internal error (a bug: please report the traceback)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+
+With --json, results go to stdout as JSON: quantities as {{"value": "12.5", "unit": "kg"}}
+(decimal strings), times in ISO 8601 with their UTC offset, ids as UUID strings. Errors go to
+stderr and, with --json, also to stdout as {{"error": {{"code", "message", "hint"}}}}.
+
+The database: --db URL, else $TRACEAPP_DB, else [database] url in the settings file
+($TRACEAPP_CONFIG_DIR or the user config folder)/settings.toml, else traceapp.db in the user
+data folder ($TRACEAPP_DATA_DIR overrides it).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
+    parsers = Parsers(common=common, changing=changing_options())
+    parser = argparse.ArgumentParser(
+        prog="traceapp",
+        description="TraceApp: lot traceability for the factory floor, from a terminal.",
+        epilog=EPILOG,
+        parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"traceapp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    db_commands.register(sub, parsers)
+    master_commands.register(sub, parsers)
+    step_commands.register(sub, parsers)
+    lot_commands.register(sub, parsers)
+    demo_commands.register(sub, parsers)
+    return parser
+
+
+def exit_code_for(error: KnownError) -> int:
+    if isinstance(error, StorageUnavailable | StorageError):
+        return EXIT_STORAGE
+    if isinstance(error, NotFound):
+        return EXIT_NOT_FOUND
+    return EXIT_REFUSED
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+def _report_error(ctx: Context, code: str, message: str, hint: str) -> None:
+    secrets = ctx.secrets()
+    message, hint = _scrub(message, secrets), _scrub(hint, secrets)
+    if ctx.json:
+        error = {"code": code, "message": message, "hint": hint}
+        print(json.dumps({"error": error}, ensure_ascii=False))
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"hint: {hint}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `traceapp` command; returns the exit code (see the table in `--help`)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_REFUSED
+    ctx = Context(args)
+    try:
+        code: int = args.handler(ctx)
+        sys.stdout.flush()
+        return code
+    except KnownError as exc:
+        _report_error(ctx, exc.code, exc.message, exc.hint)
+        return exit_code_for(exc)
+    except OperationalError as exc:
+        # The server went away mid-command: the outside world's fault, not a bug.
+        _report_error(
+            ctx,
+            StorageUnavailable.code,
+            f"The database connection failed: {exc.orig}",
+            "Check the network or the database server, then try again.",
+        )
+        return EXIT_STORAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; silence the flush Python would do at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        secrets = ctx.secrets()
+        if ctx.json:
+            error = {"code": "internal_error", "message": _scrub(str(exc), secrets), "hint": ""}
+            print(json.dumps({"error": error}, ensure_ascii=False))
+        print(f"internal error: {type(exc).__name__} (a bug; please report it)", file=sys.stderr)
+        print(_scrub(traceback.format_exc(), secrets), file=sys.stderr, end="")
+        return EXIT_INTERNAL
