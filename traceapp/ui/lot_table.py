@@ -1,0 +1,66 @@
+"""Qt item model showing lot summaries as a sortable table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from traceapp.domain.quantity import format_decimal
+from traceapp.domain.results import LotSummary
+
+_COLUMNS = ("Lot", "Product", "Status", "On hand", "Unit", "Expiry", "Supplier")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _cell(lot: LotSummary, column: int) -> str:
+    values = (
+        lot.name,
+        lot.product_name,
+        lot.status.value.replace("_", " "),
+        format_decimal(lot.on_hand.value),
+        lot.on_hand.unit,
+        lot.expiry.isoformat() if lot.expiry else "",
+        lot.supplier or "",
+    )
+    return values[column]
+
+
+class LotTableModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._lots: list[LotSummary] = []
+
+    def set_lots(self, lots: Sequence[LotSummary]) -> None:
+        self.beginResetModel()
+        self._lots = list(lots)
+        self.endResetModel()
+
+    def lot_at(self, row: int) -> LotSummary:
+        return self._lots[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._lots)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_COLUMNS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        lot = self._lots[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _cell(lot, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return lot.name
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _COLUMNS[section]
+        return None
