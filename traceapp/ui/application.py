@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from traceapp.ui.lots_page import ListLots, LoadDetail
 from traceapp.ui.main_window import MainWindow
+from traceapp.ui.resources import app_icon
 
 BASE_POINT_SIZE = 12  # read at arm's length on a shop-floor screen
 
@@ -18,6 +19,7 @@ def run_window(
 ) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("TraceApp")
+    app.setWindowIcon(app_icon())  # type: ignore[attr-defined]
     font = QFont(app.font())  # type: ignore[attr-defined]
     font.setPointSize(max(font.pointSize(), BASE_POINT_SIZE))
     app.setFont(font)  # type: ignore[attr-defined]
