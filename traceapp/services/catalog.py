@@ -94,5 +94,5 @@ def list_locations(uow: UnitOfWork, *, limit: int = DEFAULT_LIMIT) -> tuple[Loca
     )
     return tuple(
         LocationInfo(id=row.id, code=row.code, name=row.name, kind=row.kind, parent=parent_code)
-        for row, parent_code in uow.session.execute(query).tuples()
+        for row, parent_code in uow.session.execute(query)
     )
