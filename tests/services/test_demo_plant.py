@@ -1,0 +1,261 @@
+"""The demo plant: reproducible, realistic, and true to the plant's rules once it is in the database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from operator import itemgetter
+
+import pytest
+from sqlalchemy import Engine, select
+
+from traceapp.db.models import (
+    Container,
+    ContainerContent,
+    Event,
+    EventItem,
+    Lot,
+    LotEdge,
+    Party,
+    Product,
+    Shipment,
+)
+from traceapp.db.repositories import Repository
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.errors import AlreadyExists
+from traceapp.domain.steps import STEP_VOCABULARY, HandlingStep
+from traceapp.services.demo import LANDMARKS_META_KEY, DemoSummary, build_demo_plant
+from traceapp.services.demo.plan import plan_plant
+
+LOTS = 400
+DAYS = 5
+
+
+@pytest.fixture
+def demo(engine: Engine) -> DemoSummary:
+    return build_demo_plant(engine, seed=11, lots=LOTS, days=DAYS)
+
+
+def _lot_codes(seed: int) -> list[str]:
+    plan = plan_plant(seed=seed, lots=LOTS, days=DAYS)
+    return [*(s.lot_code for s in plan.stock), *(b.lot_code for b in plan.batches)] + [
+        f.lot_code for f in plan.fills
+    ]
+
+
+def test_the_same_seed_gives_the_same_plant_and_another_seed_another() -> None:
+    assert _lot_codes(3) == _lot_codes(3)
+    assert _lot_codes(3) != _lot_codes(4)
+
+
+def test_the_database_holds_exactly_the_planned_plant(engine: Engine, demo: DemoSummary) -> None:
+    plan = plan_plant(seed=11, lots=LOTS, days=DAYS)
+    with UnitOfWork(engine, write=False) as uow:
+        codes = sorted(uow.session.scalars(select(Lot.lot_code)))
+        repo = Repository(uow.session)
+        assert repo.count(Lot) == demo.lots == LOTS
+        assert repo.count(Event) == demo.events
+        assert repo.count(LotEdge) == demo.genealogy_edges
+        assert repo.count(Shipment) == demo.shipments
+    planned = [*(s.lot_code for s in plan.stock), *(b.lot_code for b in plan.batches)]
+    assert codes == sorted([*planned, *(f.lot_code for f in plan.fills)])
+    assert demo.to_json_dict()["lots"] == LOTS
+
+
+def test_at_least_twenty_customers_receive_shipments(engine: Engine, demo: DemoSummary) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        customers = list(
+            uow.session.execute(
+                select(Party.contact_name, Party.contact_email, Party.contact_phone).where(
+                    Party.kind == "customer"
+                )
+            )
+        )
+        shipped_to = set(uow.session.scalars(select(Shipment.customer_id)))
+    assert demo.customers == len(customers) >= 20
+    assert all(all(contact) for contact in customers)
+    assert len(shipped_to) >= 20
+
+
+def test_mass_balance_holds_for_every_lot(engine: Engine, demo: DemoSummary) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        session = uow.session
+        lots = {
+            lot_id: (code, initial, on_hand, status)
+            for lot_id, code, initial, on_hand, status in session.execute(
+                select(Lot.id, Lot.lot_code, Lot.initial_quantity, Lot.on_hand, Lot.status)
+            )
+        }
+        consumed: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
+        for lot_id, quantity in session.execute(
+            select(EventItem.lot_id, EventItem.quantity).where(EventItem.role == "input")
+        ):
+            consumed[lot_id] += quantity
+        shipped: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
+        for lot_id, quantity in session.execute(
+            select(ContainerContent.lot_id, ContainerContent.quantity)
+            .join(Container, Container.id == ContainerContent.container_id)
+            .where(ContainerContent.lot_id.is_not(None), Container.status == "shipped")
+        ):
+            shipped[lot_id] += quantity
+    for lot_id, (code, initial, on_hand, status) in lots.items():
+        left = initial - consumed[lot_id] - shipped[lot_id]
+        assert left >= 0, code
+        assert on_hand >= 0
+        assert on_hand == left, code
+        if status == "on_hold":
+            assert not consumed[lot_id]
+            assert not shipped[lot_id]
+        elif on_hand == 0:
+            assert status in ("consumed", "shipped")
+        else:
+            assert status == "active"
+    statuses = {status for *_, status in lots.values()}
+    assert {"on_hold", "consumed", "shipped", "active"} <= statuses
+
+
+def test_genealogy_has_parents_for_every_produced_lot_and_no_cycle(
+    engine: Engine, demo: DemoSummary
+) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        produced = set(uow.session.scalars(select(Lot.id).where(Lot.origin == "produced")))
+        edges = list(uow.session.execute(select(LotEdge.parent_lot_id, LotEdge.child_lot_id)))
+    children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for parent, child in edges:
+        children[parent].append(child)
+    assert produced <= {child for _, child in edges}
+    # Iterative three-colour depth-first search: meeting a grey node means a cycle.
+    colour: dict[uuid.UUID, int] = {}
+    for root in list(children):
+        if colour.get(root):
+            continue
+        stack = [(root, iter(children[root]))]
+        colour[root] = 1
+        while stack:
+            node, pending = stack[-1]
+            step = next(pending, None)
+            if step is None:
+                colour[node] = 2
+                stack.pop()
+                continue
+            assert colour.get(step) != 1, "genealogy cycle"
+            if not colour.get(step):
+                colour[step] = 1
+                stack.append((step, iter(children[step])))
+
+
+def test_some_cases_were_repacked_onto_another_pallet(engine: Engine, demo: DemoSummary) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        rows = list(
+            uow.session.execute(
+                select(
+                    ContainerContent.child_container_id,
+                    ContainerContent.container_id,
+                    ContainerContent.packed_at,
+                    ContainerContent.unpacked_at,
+                    ContainerContent.unpacked_event_id,
+                ).where(ContainerContent.child_container_id.is_not(None))
+            )
+        )
+    by_case: dict[uuid.UUID, list[tuple[datetime, uuid.UUID, datetime | None, object]]]
+    by_case = defaultdict(list)
+    for case, pallet, packed, unpacked, unpacked_by in rows:
+        by_case[case].append((packed, pallet, unpacked, unpacked_by))
+    repacked = [sorted(r, key=itemgetter(0)) for r in by_case.values() if len(r) > 1]
+    assert repacked
+    for (packed, pallet, unpacked, unpacked_by), (repacked_at, new_pallet, still, _) in (
+        rows[:2] for rows in repacked
+    ):
+        assert pallet != new_pallet
+        assert unpacked_by is not None
+        assert unpacked is not None
+        assert packed < unpacked <= repacked_at
+        assert still is None
+
+
+def _forward_reach(edges: list[tuple[uuid.UUID, uuid.UUID]], start: uuid.UUID) -> int:
+    children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for parent, child in edges:
+        children[parent].append(child)
+    seen: set[uuid.UUID] = set()
+    frontier = [start]
+    while frontier:
+        node = frontier.pop()
+        for child in children[node]:
+            if child not in seen:
+                seen.add(child)
+                frontier.append(child)
+    return len(seen)
+
+
+def test_landmark_lots_reach_more_lots_in_the_right_order(
+    engine: Engine, demo: DemoSummary
+) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        stored = json.loads(Repository(uow.session).meta(LANDMARKS_META_KEY) or "{}")
+        edges = [
+            (p, c)
+            for p, c in uow.session.execute(select(LotEdge.parent_lot_id, LotEdge.child_lot_id))
+        ]
+        names = {
+            f"{part}/{code}": lot_id
+            for lot_id, part, code in uow.session.execute(
+                select(Lot.id, Product.part_number, Lot.lot_code).join(
+                    Product, Product.id == Lot.product_id
+                )
+            )
+        }
+        pallet = uow.session.execute(
+            select(Container.kind, Container.status).where(
+                Container.code == stored["backward_pallet"]
+            )
+        ).one()
+    assert stored == demo.landmarks
+    assert tuple(pallet) == ("pallet", "shipped")
+    reach = {
+        name: _forward_reach(edges, names[stored[name]])
+        for name in ("forward_100", "forward_1000", "forward_10000")
+    }
+    assert reach == demo.landmark_reach
+    assert 0 < reach["forward_100"] < reach["forward_1000"] < reach["forward_10000"]
+
+
+def test_every_event_carries_its_steps_epcis_vocabulary(engine: Engine, demo: DemoSummary) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        rows = list(
+            uow.session.execute(
+                select(
+                    Event.step,
+                    Event.event_type,
+                    Event.action,
+                    Event.biz_step,
+                    Event.disposition,
+                    Event.equipment_id,
+                    Event.started_at,
+                    Event.ended_at,
+                    Event.event_time,
+                )
+            )
+        )
+    steps = set()
+    for step, event_type, action, biz_step, disposition, equipment, started, ended, at in rows:
+        vocabulary = STEP_VOCABULARY[HandlingStep(step)]
+        assert (event_type, action, biz_step, disposition) == (
+            vocabulary.event_type.value,
+            vocabulary.action.value if vocabulary.action else None,
+            vocabulary.biz_step,
+            vocabulary.disposition,
+        )
+        if step == "produce":
+            assert equipment is not None
+            assert started < ended == at
+        steps.add(step)
+    assert steps == {"receive", "hold", "produce", "pack", "unpack", "ship"}
+
+
+def test_a_second_demo_in_the_same_database_is_refused(engine: Engine, demo: DemoSummary) -> None:
+    with pytest.raises(AlreadyExists):
+        build_demo_plant(engine, seed=11, lots=LOTS, days=DAYS)

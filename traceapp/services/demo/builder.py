@@ -1,0 +1,169 @@
+"""Build the demo plant: master data through the services, the rest in bulk through Core inserts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine, event, select
+
+from traceapp.db.base import Base
+from traceapp.db.bulk import bulk_insert
+from traceapp.db.engine import make_engine
+from traceapp.db.models import Event, Location, Lot, Party, Product, User
+from traceapp.db.repositories import Repository
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import LOCAL_ADMIN_USERNAME
+from traceapp.domain.errors import AlreadyExists
+from traceapp.services import masterdata
+from traceapp.services.demo import catalog
+from traceapp.services.demo.plan import PlantPlan, plan_plant
+from traceapp.services.demo.rows import MasterIds, PlantRows
+from traceapp.services.demo.summary import LANDMARKS_META_KEY, DemoSummary
+
+Progress = Callable[[str, int], None]  # (stage, rows written so far in that stage)
+
+# A bigger page cache (256 MB) keeps the growing indexes in memory while millions of rows go in.
+BULK_PRAGMAS = ("PRAGMA cache_size=-262144",)
+
+
+def build_demo_plant(
+    engine: Engine,
+    *,
+    seed: int = 7,
+    lots: int = 3000,
+    days: int = 21,
+    start: date | None = None,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Build a whole plant (seeded, so reproducible) into a migrated database and describe it."""
+    began = time.perf_counter()
+    with UnitOfWork(engine, write=False) as uow:
+        repo = Repository(uow.session)
+        if repo.meta(LANDMARKS_META_KEY) is not None:
+            raise AlreadyExists(
+                "This database already holds a demo plant.",
+                hint="Build the demo into a new, empty database.",
+            )
+        fresh = repo.count(Lot) == 0 and repo.count(Event) == 0
+    if progress is not None:
+        progress("plan", 0)
+    plan = plan_plant(seed=seed, lots=lots, days=days, start=start)
+    writer = _build_engine(engine, fresh=fresh)
+    try:
+        if progress is not None:
+            progress("master data", 0)
+        master = _write_master_data(writer, plan)
+        rows = PlantRows(plan, master)
+        written = bulk_insert(
+            writer,
+            [(Base.metadata.tables[name], make()) for name, make in rows.tables()],
+            sqlite_pragmas=BULK_PRAGMAS,
+            progress=progress,
+        )
+        landmarks = {name: rows.stock_name(index) for name, index in plan.landmarks.items()}
+        landmarks["backward_pallet"] = rows.pallet_code(_backward_pallet(plan))
+        with UnitOfWork(writer) as uow:
+            Repository(uow.session).set_meta(
+                LANDMARKS_META_KEY, json.dumps(landmarks, sort_keys=True)
+            )
+            uow.commit()
+    finally:
+        if writer is not engine:
+            writer.dispose()
+    return DemoSummary(
+        products=len(catalog.RAW_MATERIALS) + len(catalog.RECIPES) + len(catalog.SKUS),
+        suppliers=len(plan.suppliers),
+        customers=len(plan.customers),
+        lots=written["lots"],
+        events=written["events"],
+        genealogy_edges=written["lot_edges"],
+        containers=written["containers"],
+        shipments=written["shipments"],
+        seconds=time.perf_counter() - began,
+        landmarks=landmarks,
+        landmark_reach=dict(plan.landmark_reach),
+        rows=sum(written.values()),
+    )
+
+
+def _build_engine(engine: Engine, *, fresh: bool) -> Engine:
+    """The engine the build writes through: on a fresh SQLite file, one without fsync.
+
+    Only for a database that held no lots and no events before the build: if the machine loses
+    power mid-build the file may be damaged, and all that is lost is a demo one reruns. A
+    database with real records keeps synchronous=FULL, as every other write in the app does.
+    """
+    if not fresh or engine.dialect.name != "sqlite":
+        return engine
+    relaxed = make_engine(engine.url)
+
+    @event.listens_for(relaxed, "connect")
+    def _no_fsync(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    return relaxed
+
+
+def _backward_pallet(plan: PlantPlan) -> int:
+    """A shipped pallet, preferably one that took repacked cases (the richer backward trace)."""
+    shipped = [p for p in plan.pallets if p.shipment >= 0]
+    with_repack = [p for p in shipped if p.incoming]
+    return (with_repack or shipped or plan.pallets)[0].index
+
+
+def _write_master_data(engine: Engine, plan: PlantPlan) -> MasterIds:
+    """Products, parties and locations through the normal services, so their rules apply."""
+    item = 0
+
+    def gtin(prefix: str) -> str:
+        nonlocal item
+        item += 1
+        return catalog.gtin13(prefix, item)
+
+    for material in catalog.RAW_MATERIALS:
+        with UnitOfWork(engine) as uow:
+            masterdata.add_product(
+                uow, part_number=material.part, name=material.name, unit=material.unit,
+                kind=material.kind, gtin=gtin(catalog.SUPPLIER_PREFIX), company_prefix_length=7,
+                shelf_life_days=material.shelf_life_days,
+            )  # fmt: skip
+    for recipe in catalog.RECIPES:
+        with UnitOfWork(engine) as uow:
+            masterdata.add_product(
+                uow, part_number=recipe.part, name=recipe.name, unit="kg", kind="intermediate",
+                shelf_life_days=recipe.shelf_life_days,
+            )  # fmt: skip
+    for sku in catalog.SKUS:
+        with UnitOfWork(engine) as uow:
+            masterdata.add_product(
+                uow, part_number=sku.part, name=sku.name, unit="ea", kind="finished",
+                gtin=gtin(catalog.COMPANY_PREFIX), company_prefix_length=7,
+                shelf_life_days=sku.shelf_life_days,
+            )  # fmt: skip
+    for party in (*plan.suppliers, *plan.customers):
+        with UnitOfWork(engine) as uow:
+            masterdata.add_party(
+                uow, code=party.code, name=party.name, kind=party.kind,
+                contact_name=party.contact_name, contact_email=party.contact_email,
+                contact_phone=party.contact_phone, address=party.address,
+            )  # fmt: skip
+    for place in plan.places:
+        with UnitOfWork(engine) as uow:
+            masterdata.add_location(
+                uow, code=place.code, name=place.name, kind=place.kind, parent=place.parent
+            )
+    with UnitOfWork(engine) as uow:
+        masterdata.ensure_builtin_users(uow)
+    with UnitOfWork(engine, write=False) as uow:
+        session = uow.session
+        products = {p: i for i, p in session.execute(select(Product.id, Product.part_number))}
+        parties = {c: i for i, c in session.execute(select(Party.id, Party.code))}
+        places = {c: i for i, c in session.execute(select(Location.id, Location.code))}
+        user = session.scalar(select(User.id).where(User.username == LOCAL_ADMIN_USERNAME))
+    assert isinstance(user, uuid.UUID)  # ensure_builtin_users made it just above
+    return MasterIds(products, parties, places, user)
