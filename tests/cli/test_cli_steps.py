@@ -156,14 +156,24 @@ def test_receive_produce_pack_ship_then_lot_show_json_has_the_whole_story(
     plant: str, tmp_path: Path
 ) -> None:
     received = run_json(
-        ["--db", plant, *cmd('receive --supplier MILL --supplier-lot F-2 --product FLOUR --qty "50 kg"'), *cmd("--station RCV1 --doc DN-7")],
+        [
+            "--db",
+            plant,
+            *cmd('receive --supplier MILL --supplier-lot F-2 --product FLOUR --qty "50 kg"'),
+            *cmd("--station RCV1 --doc DN-7"),
+        ],
         tmp_path,
     )
     assert received["lots"][0]["on_hand"] == {"value": "50", "unit": "kg"}
     assert received["lots"][0]["name"] == "FLOUR/F-2"
     assert received["event"]["station"] == "RCV1"
     made = run_json(
-        ["--db", plant, *cmd('produce --input FLOUR/F-1=60kg "F-2=10 kg" --output DOUGH/D-1=68kg'), *cmd("--equipment MIX1")],
+        [
+            "--db",
+            plant,
+            *cmd('produce --input FLOUR/F-1=60kg "F-2=10 kg" --output DOUGH/D-1=68kg'),
+            *cmd("--equipment MIX1"),
+        ],
         tmp_path,
     )
     assert made["event"]["event_type"] == "TransformationEvent"
