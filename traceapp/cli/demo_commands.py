@@ -92,8 +92,7 @@ def _has_display() -> bool:
 
 
 def _run_gui(url: str) -> int:
-    # Loaded by name at run time: the layer contract keeps cli and app independent of each
-    # other, and the window is an optional hand-off, not something the CLI is built on.
+    # Loaded only when a window is wanted, so the command line starts without importing Qt.
     module = _import_optional(GUI_MODULE, "The desktop window")
     run_gui: Callable[[str], Any] = module.run_gui
     code = run_gui(url)
