@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -21,7 +22,7 @@ from traceapp.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[MainWindow]:
+def window(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[MainWindow]:
     engine = sqlite_engine
     with UnitOfWork(engine) as uow:
         masterdata.add_product(uow, part_number="FLOUR", name="Wheat flour", unit="kg")
@@ -59,8 +60,14 @@ def window(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[MainWindow]:
         with UnitOfWork(engine, write=False) as uow:
             return lot_queries.lot_detail(uow, code)
 
+    # Window state goes to a file of the test's own, never to the person's real settings.
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     shown = MainWindow(
-        list_lots=list_lots, load_detail=load_detail, database_label="local — test", user="admin"
+        list_lots=list_lots,
+        load_detail=load_detail,
+        database_label="local — test",
+        user="admin",
+        settings=settings,
     )
     qtbot.addWidget(shown)
     shown.show()

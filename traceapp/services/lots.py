@@ -60,17 +60,23 @@ def container_summary(uow: UnitOfWork, code: str) -> ContainerSummary:
     return container_summaries(repo, [container])[0]
 
 
+def escape_like(text: str) -> str:
+    """Make % and _ typed by a person match themselves, not any text."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def list_lots(
     uow: UnitOfWork, *, limit: int = 200, text: str | None = None, status: str | None = None
 ) -> tuple[LotSummary, ...]:
     """Lots newest first, filtered by a code or part fragment and a status (bound parameters only)."""
     query = select(Lot, Product).join(Product, Product.id == Lot.product_id)
     if text:
-        pattern = f"%{text.strip()}%"
+        pattern = f"%{escape_like(text.strip())}%"
+        full_name = Product.part_number + "/" + Lot.lot_code
         query = query.where(
-            Lot.lot_code.like(pattern)
-            | Product.part_number.like(pattern)
-            | Product.name.like(pattern)
+            full_name.ilike(pattern, escape="\\")
+            | Product.name.ilike(pattern, escape="\\")
+            | Lot.supplier_lot_code.ilike(pattern, escape="\\")
         )
     if status:
         query = query.where(Lot.status == status)

@@ -82,6 +82,8 @@ class LotDetailPanel(QWidget):
         self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.events.horizontalHeader().setStretchLastSection(True)
         self.events.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.events.verticalHeader().setVisible(False)
+        self.events.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(facts)
@@ -123,6 +125,7 @@ class LotDetailPanel(QWidget):
                 )
             ):
                 self.events.setItem(row, column, QTableWidgetItem(text))
+        self.events.resizeRowsToContents()
 
     def show_message(self, text: str) -> None:
         self.title.setText(text)
@@ -175,8 +178,10 @@ class LotsPage(QWidget):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([620, 660])
+        self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._search_timer = QTimer(self)
@@ -208,7 +213,9 @@ class LotsPage(QWidget):
 
     def _on_lots_loaded(self, lots: tuple[LotSummary, ...]) -> None:
         self.model.set_lots(lots)
-        self.count.setText(f"{len(lots)} lots shown")
+        self.count.setText(
+            f"{len(lots)} lot shown" if len(lots) == 1 else f"{len(lots)} lots shown"
+        )
 
     def _on_row_selected(self, current: object, _previous: object) -> None:
         index = self._proxy.mapToSource(current)  # type: ignore[arg-type]

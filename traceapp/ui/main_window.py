@@ -12,7 +12,13 @@ from traceapp.ui.lots_page import ListLots, LoadDetail, LotsPage
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, *, list_lots: ListLots, load_detail: LoadDetail, database_label: str, user: str
+        self,
+        *,
+        list_lots: ListLots,
+        load_detail: LoadDetail,
+        database_label: str,
+        user: str,
+        settings: QSettings | None = None,
     ) -> None:
         super().__init__()
         self.setWindowTitle("TraceApp")
@@ -29,7 +35,8 @@ class MainWindow(QMainWindow):
         find.activated.connect(self.lots_page.search.setFocus)
         reload_lots = QShortcut(QKeySequence("F5"), self)
         reload_lots.activated.connect(self.lots_page.refresh)
-        self._settings = QSettings("TraceApp", "TraceApp")
+        self._settings = settings if settings is not None else QSettings("TraceApp", "TraceApp")
+        self.setMinimumSize(960, 600)
         geometry = self._settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
