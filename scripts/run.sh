@@ -5,7 +5,8 @@
 #
 # With a display ($DISPLAY or $WAYLAND_DISPLAY set):  .venv/bin/traceapp gui [ARGS...]
 # Without one, or with TRACEAPP_HEADLESS=1:            .venv/bin/traceapp demo --headless --out DIR [ARGS...]
-#   DIR is $TRACEAPP_DEMO_OUT, default ./demo-out (in the current directory); an --out in ARGS wins.
+#   DIR is $TRACEAPP_DEMO_OUT, default ./demo-out (in the current directory), rebuilt on each run;
+#   an --out in ARGS wins (and is never overwritten).
 # ARGS go to the subcommand, e.g. `bash scripts/run.sh --db postgresql+psycopg://host/db`
 # or, headless, `bash scripts/run.sh --seed 7 --lots 50 --days 3`.
 set -euo pipefail
@@ -26,7 +27,8 @@ for arg in "$@"; do
     case "$arg" in --out | --out=*) has_out=1 ;; esac
 done
 if [ "$has_out" = 0 ]; then
-    out=(--out "${TRACEAPP_DEMO_OUT:-./demo-out}")
+    # Our own demo folder: rebuild it on every run so the command can be repeated as written.
+    out=(--out "${TRACEAPP_DEMO_OUT:-./demo-out}" --fresh)
 fi
 if [ -n "${TRACEAPP_HEADLESS:-}" ]; then
     echo "run: TRACEAPP_HEADLESS is set: running the headless demo" >&2
