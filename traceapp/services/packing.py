@@ -12,7 +12,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import ContainerNotUsable, InvalidInput, UnknownCode
-from traceapp.domain.lots import LotStatus, clean_code, ensure_available, ensure_usable
+from traceapp.domain.lots import LotStatus, ensure_available, ensure_usable
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole
@@ -26,6 +26,7 @@ from traceapp.services.recording import (
     record_once,
     require_lot,
 )
+from traceapp.services.scans import read_scan
 
 CONTAINER_KINDS = ("case", "pallet", "tote")
 
@@ -128,14 +129,24 @@ def pack(
 
 
 def _open_or_create(uow: UnitOfWork, repo: Repository, code: str, kind: str) -> Container:
-    text = clean_code(code)
-    existing = find_container(repo, text, lock=True)
+    existing = find_container(repo, code, lock=True)
     if existing is not None:
         if existing.status == "shipped":
             raise ContainerNotUsable(
                 f"Container {existing.code} has been shipped; nothing can be packed into it."
             )
         return existing
+    reading = read_scan(code)
+    if reading.structured:
+        if reading.parsed is None or not reading.parsed.sscc:
+            raise InvalidInput(
+                "That label names a product or lot, not a container.",
+                hint="Scan the case or pallet label (SSCC).",
+            )
+        text = reading.parsed.sscc
+    else:
+        assert reading.text is not None
+        text = reading.text
     if repo.lots_by_code(text, None):
         raise InvalidInput(
             f"{text} is a lot code, not a container.", hint="Scan the case or pallet label first."

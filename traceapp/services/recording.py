@@ -21,11 +21,12 @@ from traceapp.domain.errors import (
     StorageError,
     UnknownCode,
 )
-from traceapp.domain.lots import LotReference, clean_code
+from traceapp.domain.lots import LotReference
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.domain.timeutil import split_instant
+from traceapp.services.scans import lot_key, product_without_lot, read_scan, unknown_gtin
 from traceapp.services.summaries import container_summaries, event_summaries, lot_summaries
 
 MAX_TEXT = 2000  # reasons and reference documents: generous, but bounded
@@ -99,11 +100,30 @@ def lot_name(row: LotRow) -> str:
 
 
 def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | None:
-    """The lot a person means by PART/LOTCODE, a bare unique lot code, or a bound scanned code."""
-    text = clean_code(code)
-    binding = repo.active_binding(text, now_utc())
-    if binding is not None and binding.lot_id is not None:
-        return repo.lot_row(binding.lot_id, lock=lock)
+    """The lot a code names: a bound code, a GS1 label (GTIN + lot), PART/LOTCODE, or a bare lot code."""
+    reading = read_scan(code)
+    at = now_utc()
+    for binding_key in reading.binding_keys:
+        binding = repo.active_binding(binding_key, at)
+        if binding is not None:
+            return repo.lot_row(binding.lot_id, lock=lock) if binding.lot_id is not None else None
+    if reading.structured:
+        assert reading.parsed is not None
+        key = lot_key(reading.parsed)
+        if key is None:
+            if reading.parsed.gtin and not reading.parsed.sscc:
+                raise product_without_lot(reading.parsed)
+            return None  # an SSCC or a serial: not a lot
+        product = repo.product_by_gtin(key[0])
+        if product is None:
+            raise unknown_gtin(key[0])
+        rows = repo.lots_by_code(key[1], product.part_number, lock=lock)
+        return rows[0] if rows else None
+    assert reading.text is not None
+    return _lot_by_name(repo, reading.text, lock=lock)
+
+
+def _lot_by_name(repo: Repository, text: str, *, lock: bool) -> LotRow | None:
     reference = LotReference.parse(text)
     rows = repo.lots_by_code(reference.lot_code, reference.part_number, lock=lock)
     if reference.part_number is None and len(rows) > 1:
@@ -123,16 +143,27 @@ def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | Non
 def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
     row = find_lot(repo, code, lock=lock)
     if row is None:
+        read_scan(code).refuse_if_unreadable()
         raise UnknownCode(code.strip())
     return row
 
 
 def find_container(repo: Repository, code: str, *, lock: bool = False) -> Container | None:
-    text = clean_code(code)
-    binding = repo.active_binding(text, now_utc())
-    if binding is not None and binding.container_id is not None:
-        return repo.session.get(Container, binding.container_id)
-    return repo.container_by_code(text, lock=lock)
+    """The container a code names: a bound code, an SSCC label, or the container's own code."""
+    reading = read_scan(code)
+    at = now_utc()
+    for key in reading.binding_keys:
+        binding = repo.active_binding(key, at)
+        if binding is not None:
+            return (
+                repo.session.get(Container, binding.container_id) if binding.container_id else None
+            )
+    if reading.structured:
+        assert reading.parsed is not None
+        sscc = reading.parsed.sscc
+        return repo.container_by_code(sscc, lock=lock) if sscc else None
+    assert reading.text is not None
+    return repo.container_by_code(reading.text, lock=lock)
 
 
 def new_event(
