@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from sqlalchemy.exc import OperationalError
 
 from traceapp import __version__
-from traceapp.cli import db_commands, demo_commands, lot_commands, master_commands, step_commands
+from traceapp.cli import (
+    code_commands,
+    db_commands,
+    demo_commands,
+    lot_commands,
+    master_commands,
+    step_commands,
+)
 from traceapp.cli.context import Context
 from traceapp.cli.parsing import Parsers, changing_options, common_options
 from traceapp.domain.errors import KnownError, NotFound, StorageError, StorageUnavailable
@@ -59,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     master_commands.register(sub, parsers)
     step_commands.register(sub, parsers)
     lot_commands.register(sub, parsers)
+    code_commands.register(sub, parsers)
     demo_commands.register(sub, parsers)
     return parser
 
