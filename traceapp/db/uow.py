@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -45,18 +47,18 @@ class UnitOfWork:
         return self
 
     def commit(self) -> None:
-        try:
+        with self._refusals_as_storage_errors():
             self.session.commit()
-        except IntegrityError as exc:
-            self.session.rollback()
-            raise StorageError(
-                f"The database refused the change: {exc.orig}",
-                hint="Nothing was saved. Check the input; if it looks right, report this.",
-            ) from exc
 
     def flush(self) -> None:
-        try:
+        with self._refusals_as_storage_errors():
             self.session.flush()
+
+    @contextmanager
+    def _refusals_as_storage_errors(self) -> Iterator[None]:
+        """A constraint the database enforces (not our checks) refused the change: roll back, say so."""
+        try:
+            yield
         except IntegrityError as exc:
             self.session.rollback()
             raise StorageError(
