@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from traceapp.db.models import (
@@ -26,6 +27,14 @@ from traceapp.db.models import (
     Product,
     User,
 )
+
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+
+
+def locked(query: _Query, *, of: type[Lot] | type[Container]) -> _Query:
+    """FOR UPDATE, in primary-key order (two stations never wait on each other in a circle), and
+    re-read: a row this session loaded before the lock must not keep its stale values."""
+    return query.with_for_update(of=of).order_by(of.id).execution_options(populate_existing=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,7 @@ class Repository:
         if part_number is not None:
             query = query.where(Product.part_number == part_number)
         if lock:
-            query = query.with_for_update(of=Lot)
+            query = locked(query, of=Lot)
         return [
             LotRow(lot, product)
             for lot, product in self.session.execute(query.order_by(Product.part_number))
@@ -101,7 +110,7 @@ class Repository:
             select(Lot, Product).join(Product, Product.id == Lot.product_id).where(Lot.id == lot_id)
         )
         if lock:
-            query = query.with_for_update(of=Lot)
+            query = locked(query, of=Lot)
         lot, product = self.session.execute(query).one()
         return LotRow(lot, product)
 
@@ -117,7 +126,7 @@ class Repository:
             .where(Lot.id.in_(wanted))
         )
         if lock:
-            query = query.with_for_update(of=Lot)
+            query = locked(query, of=Lot)
         return {lot.id: LotRow(lot, product) for lot, product in self.session.execute(query)}
 
     def open_packed_total(self, lot_id: uuid.UUID) -> Decimal:
@@ -154,7 +163,7 @@ class Repository:
     def container_by_code(self, code: str, *, lock: bool = False) -> Container | None:
         query = select(Container).where(or_(Container.code == code, Container.sscc == code))
         if lock:
-            query = query.with_for_update()
+            query = locked(query, of=Container)
         return self.session.scalar(query)
 
     def open_contents(self, container_id: uuid.UUID) -> list[ContainerContent]:

@@ -69,6 +69,11 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+    def restart(self) -> None:
+        """Roll back and begin again as the same kind of transaction (a writer keeps its lock mode)."""
+        self.session.rollback()
+        self.session.connection(execution_options={WRITE_OPTION: self.write})
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -82,3 +87,13 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may
+# simply be run again.
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(error: OperationalError) -> bool:
+    """True when running the same transaction again is the right answer."""
+    return getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES

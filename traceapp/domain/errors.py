@@ -54,6 +54,7 @@ class AmbiguousCode(KnownError):
     code = "ambiguous_code"
 
     def __init__(self, code_text: str, candidates: Sequence[str]) -> None:
+        candidates = sorted(candidates)
         listed = ", ".join(candidates)
         super().__init__(
             f"The code {code_text!r} names more than one lot: {listed}.",

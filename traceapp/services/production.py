@@ -109,16 +109,18 @@ def produce(
 
 
 def _lock_inputs(repo: Repository, inputs: Sequence[InputSpec]) -> list[tuple[LotRow, Quantity]]:
-    """Lock each input lot and check status and mass balance (the same lot twice adds up)."""
+    """Lock the input lots (all at once, in id order) and check status and mass balance."""
+    named = [(require_lot(repo, spec.code).lot.id, spec) for spec in inputs]
+    rows = repo.lot_rows((lot_id for lot_id, _ in named), lock=True)
     totals: dict[uuid.UUID, tuple[LotRow, Quantity]] = {}
-    for spec in inputs:
-        row = require_lot(repo, spec.code, lock=True)
+    for lot_id, spec in named:
+        row = rows[lot_id]
         name = lot_name(row)
         ensure_usable(name, LotStatus(row.lot.status), step="produce")
         amount = positive(spec.quantity.to(row.lot.unit), what=name)
-        if row.lot.id in totals:
-            amount = totals[row.lot.id][1] + amount
-        totals[row.lot.id] = (row, amount)
+        if lot_id in totals:
+            amount = totals[lot_id][1] + amount  # the same lot scanned twice adds up
+        totals[lot_id] = (row, amount)
     for row, amount in totals.values():
         available = Quantity(row.lot.on_hand - repo.open_packed_total(row.lot.id), row.lot.unit)
         ensure_available(lot_name(row), available, amount)

@@ -7,11 +7,11 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
 from traceapp.db.repositories import LotRow, Repository
-from traceapp.db.uow import UnitOfWork
+from traceapp.db.uow import UnitOfWork, is_transient
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import (
     AmbiguousCode,
@@ -19,6 +19,7 @@ from traceapp.domain.errors import (
     InvalidInput,
     NotFound,
     StorageError,
+    StorageUnavailable,
     UnknownCode,
 )
 from traceapp.domain.lots import LotReference
@@ -261,6 +262,9 @@ def step_result(
     )
 
 
+MAX_ATTEMPTS = 3  # a step that lost a deadlock race is run again, from fresh reads
+
+
 def record_once(
     uow: UnitOfWork,
     *,
@@ -269,17 +273,38 @@ def record_once(
     apply: Callable[[], Event],
 ) -> StepResult:
     """Run a step exactly once per event UUID: a resubmission returns what was recorded then."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            return _record(uow, event_id=event_id, step=step, apply=apply)
+        except OperationalError as exc:
+            uow.restart()
+            if is_transient(exc) and attempt < MAX_ATTEMPTS:
+                continue
+            raise StorageUnavailable(
+                f"The database could not record the {step.value} step: {exc.orig}",
+                hint="Nothing was saved. Try again; if it keeps failing, check the database server.",
+            ) from exc
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _record(
+    uow: UnitOfWork,
+    *,
+    event_id: uuid.UUID | None,
+    step: HandlingStep,
+    apply: Callable[[], Event],
+) -> StepResult:
     if event_id is not None:
         previous = Repository(uow.session).event(event_id)
         if previous is not None:
             return _replay(uow, previous, step)
-    event = apply()
     try:
+        event = apply()
         uow.session.flush()
         result = step_result(uow, event)
         uow.commit()
     except IntegrityError as exc:
-        uow.rollback()
+        uow.restart()
         # Another station (or a retry) may have stored the same UUID between check and insert.
         previous = Repository(uow.session).event(event_id) if event_id else None
         if previous is None:
