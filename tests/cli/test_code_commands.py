@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import qrcode
 
 from traceapp.cli import main
 
@@ -70,3 +72,37 @@ def test_a_bad_payload_exits_non_zero_with_the_reason_on_stderr(payload: str, re
     assert done.stdout == ""
     assert reason in done.stderr
     assert done.stderr.startswith("error: ")
+
+
+def _qr_png(path: Path, text: str) -> Path:
+    qrcode.make(text).save(path)
+    return path
+
+
+def test_decode_reads_the_codes_of_each_image_and_parses_their_payloads(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    link = _qr_png(tmp_path / "link.png", "https://id.gs1.org/01/09506000134352/10/L-1")
+    plain = _qr_png(tmp_path / "plain.png", "FLOUR/F-1")
+    code = main(["code", "decode", str(link), str(plain), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert [entry["codes"][0]["text"] for entry in report] == [
+        "https://id.gs1.org/01/09506000134352/10/L-1",
+        "FLOUR/F-1",
+    ]
+    assert report[0]["codes"][0]["parsed"]["lot"] == "L-1"
+    assert report[1]["codes"][0]["parsed"]["kind"] == "plain"
+
+
+def test_decode_exits_1_when_an_image_shows_no_code_and_2_when_it_is_unreadable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blank = tmp_path / "blank.png"
+    qrcode.make("x").resize((10, 10)).save(blank)  # far too small to hold a readable symbol
+    assert main(["code", "decode", str(blank)]) == 1
+    assert "no code" in capsys.readouterr().out
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    assert main(["code", "decode", str(broken)]) == 2
+    assert "cannot be read" in capsys.readouterr().err

@@ -41,7 +41,9 @@ def _load_gray(path: Path) -> Gray:
             picture.draft("L", picture.size)
             gray = picture.convert("L")
     except FileNotFoundError as exc:
-        raise ImageUnreadable(f"The picture {path} does not exist.", hint=_HINT_FILE) from exc
+        raise ImageUnreadable(
+            f"The picture {path} does not exist.", hint="Check the file name and its folder."
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # Pillow reports damaged files as OSError ("image file is truncated"), SyntaxError (broken
         # PNG chunks) or ValueError, depending on the format.
