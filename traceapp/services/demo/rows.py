@@ -1,4 +1,9 @@
-"""Rows of the demo plant, table by table, in an order that satisfies every foreign key."""
+"""Rows of the demo plant, table by table, in an order that satisfies every foreign key.
+
+A 1,000,000-lot plant is about 17 million rows, so each row is made once, straight as a tuple of
+the values the database stores (`NativeTypes` from `traceapp.db.bulk`): ids as hex text made from
+seeded random bits, each time formatted once, quantities from integer grams or units.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +12,64 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from itertools import islice
-from typing import Any
 
+from traceapp.db.bulk import Native, NativeRow, NativeTypes, uuid4_hex
 from traceapp.domain.lots import LotOrigin, LotStatus
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.services.demo import catalog
-from traceapp.services.demo.plan import HOLD_REASONS, REPACK_REASON, PlantPlan, grams_to_kg
+from traceapp.services.demo.plan import HOLD_REASONS, REPACK_REASON, PlantPlan
 
-Row = dict[str, Any]
 RECORDED_DELAY = timedelta(seconds=2)  # a scan reaches the database a moment after it happens
 HOLD_DELAY = timedelta(minutes=50)  # the lab's verdict arrives within the hour
 
+EVENT_COLUMNS = (
+    "id", "external_event_id", "step", "event_type", "action", "biz_step", "disposition",
+    "event_time", "event_tz_offset_minutes", "recorded_at", "station_id", "equipment_id",
+    "started_at", "ended_at", "user_id", "party_id", "reference_document", "reason",
+    "corrects_event_id",
+)  # fmt: skip
+LOT_COLUMNS = (
+    "id", "product_id", "lot_code", "unit", "initial_quantity", "on_hand", "status", "origin",
+    "expiry", "supplier_id", "supplier_lot_code", "location_id", "created_event_id", "created_at",
+)  # fmt: skip
+CONTAINER_COLUMNS = ("id", "code", "sscc", "kind", "status", "location_id", "created_at")
+ITEM_COLUMNS = (
+    "event_id", "role", "lot_id", "unit_id", "container_id", "quantity", "unit", "external_ref",
+)  # fmt: skip
+EDGE_COLUMNS = (
+    "id", "parent_lot_id", "child_lot_id", "quantity", "unit", "event_id", "voided_by_event_id",
+)  # fmt: skip
+CONTENT_COLUMNS = (
+    "id", "container_id", "lot_id", "unit_id", "child_container_id", "quantity", "unit",
+    "packed_at", "packed_event_id", "unpacked_at", "unpacked_event_id",
+)  # fmt: skip
+SHIPMENT_COLUMNS = (
+    "id", "event_id", "customer_id", "shipped_at", "reference_document", "voided_by_event_id",
+)  # fmt: skip
+SHIPMENT_ITEM_COLUMNS = ("id", "shipment_id", "container_id", "lot_id", "quantity", "unit")
+
+Rows = Callable[[], Iterator[NativeRow]]
+
 
 class Ids:
-    """Seeded version-4 UUIDs, one random stream per kind of record, so each table's ids are
-    reproducible whatever order the tables are written in."""
+    """Seeded version-4 UUIDs (as hex), one random stream per kind of record, so each table's
+    ids are reproducible whatever order the tables are written in."""
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
-    def stream(self, kind: str) -> Iterator[uuid.UUID]:
-        rng = random.Random(f"demo-{self.seed}-{kind}")
-        while True:
-            yield uuid.UUID(int=rng.getrandbits(128), version=4)
+    def _bits(self, kind: str) -> Callable[[int], int]:
+        return random.Random(f"demo-{self.seed}-{kind}").getrandbits
 
-    def block(self, kind: str, count: int) -> list[uuid.UUID]:
-        """Ids of records other tables point at, made once and kept (about 5 µs each to make)."""
-        return list(islice(self.stream(kind), count))
+    def stream(self, kind: str) -> Iterator[str]:
+        bits = self._bits(kind)
+        while True:
+            yield uuid4_hex(bits(128))
+
+    def block(self, kind: str, count: int) -> list[str]:
+        """Ids of records other tables point at, made once and kept."""
+        bits = self._bits(kind)
+        return [uuid4_hex(bits(128)) for _ in range(count)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,90 +82,42 @@ class MasterIds:
     user: uuid.UUID
 
 
-def _event(
-    step: HandlingStep,
-    event_id: uuid.UUID,
-    at: datetime,
-    offset: int,
-    user: uuid.UUID,
-    station: uuid.UUID,
-    *,
-    equipment: uuid.UUID | None = None,
-    started: datetime | None = None,
-    ended: datetime | None = None,
-    party: uuid.UUID | None = None,
-    document: str | None = None,
-    reason: str | None = None,
-) -> Row:
-    vocabulary = vocabulary_for(step)
-    return {
-        "id": event_id,
-        "external_event_id": None,
-        "step": step.value,
-        "event_type": vocabulary.event_type.value,
-        "action": vocabulary.action.value if vocabulary.action else None,
-        "biz_step": vocabulary.biz_step,
-        "disposition": vocabulary.disposition,
-        "event_time": at,
-        "event_tz_offset_minutes": offset,
-        "recorded_at": at + RECORDED_DELAY,
-        "station_id": station,
-        "equipment_id": equipment,
-        "started_at": started,
-        "ended_at": ended,
-        "user_id": user,
-        "party_id": party,
-        "reference_document": document,
-        "reason": reason,
-        "corrects_event_id": None,
-    }
-
-
-def _item(
-    event: uuid.UUID,
-    role: ItemRole,
-    *,
-    lot: uuid.UUID | None = None,
-    container: uuid.UUID | None = None,
-    quantity: Decimal | None = None,
-    unit: str | None = None,
-) -> Row:
-    return {
-        "event_id": event,
-        "role": role.value,
-        "lot_id": lot,
-        "unit_id": None,
-        "container_id": container,
-        "quantity": quantity,
-        "unit": unit,
-        "external_ref": None,
-    }
+def _vocabulary(step: HandlingStep, null: Native) -> tuple[Native, ...]:
+    """(step, event_type, action, biz_step, disposition): the same for every event of a step."""
+    words = vocabulary_for(step)
+    action = words.action.value if words.action else null
+    return (step.value, words.event_type.value, action, words.biz_step, words.disposition)
 
 
 class PlantRows:
-    """Generators of the rows of each table; `tables()` lists them in foreign-key order."""
+    """Generators of each table's rows; `tables()` lists them in foreign-key order."""
 
-    def __init__(self, plan: PlantPlan, master: MasterIds) -> None:
+    def __init__(self, plan: PlantPlan, master: MasterIds, types: NativeTypes) -> None:
         self.plan = plan
-        self.master = master
+        self.types = types
+        null = types.null
+        self.null = null
         ids = Ids(plan.seed)
         self.ids = ids
-        holds = sum(1 for _ in self._held_times())
-        self.stock_id = ids.block("stock", len(plan.stock)).__getitem__
-        self.batch_id = ids.block("batch", len(plan.batches)).__getitem__
-        self.fill_id = ids.block("fill", len(plan.fills)).__getitem__
-        self.case_id = ids.block("case", len(plan.cases.fill)).__getitem__
-        self.pallet_id = ids.block("pallet", len(plan.pallets)).__getitem__
-        self.shipment_id = ids.block("shipment", len(plan.shipments)).__getitem__
-        self.ev_receive = ids.block("ev_receive", len(plan.stock)).__getitem__
-        self.ev_hold = ids.block("ev_hold", holds).__getitem__
-        self.ev_mix = ids.block("ev_mix", len(plan.batches)).__getitem__
-        self.ev_fill = ids.block("ev_fill", len(plan.fills)).__getitem__
-        self.ev_case = ids.block("ev_case", len(plan.cases.fill)).__getitem__
-        self.ev_pallet = ids.block("ev_pallet", len(plan.pallets)).__getitem__
-        self.ev_unpack = ids.block("ev_unpack", len(plan.pallets)).__getitem__
-        self.ev_ship = ids.block("ev_ship", len(plan.shipments)).__getitem__
-        places = master.places
+        self.held = list(self._held_times())
+        self.stock_id = ids.block("stock", len(plan.stock))
+        self.batch_id = ids.block("batch", len(plan.batches))
+        self.fill_id = ids.block("fill", len(plan.fills))
+        self.case_id = ids.block("case", len(plan.cases.fill))
+        self.pallet_id = ids.block("pallet", len(plan.pallets))
+        self.shipment_id = ids.block("shipment", len(plan.shipments))
+        self.ev_receive = ids.block("ev_receive", len(plan.stock))
+        self.ev_hold = ids.block("ev_hold", len(self.held))
+        self.ev_mix = ids.block("ev_mix", len(plan.batches))
+        self.ev_fill = ids.block("ev_fill", len(plan.fills))
+        self.ev_case = ids.block("ev_case", len(plan.cases.fill))
+        self.ev_pallet = ids.block("ev_pallet", len(plan.pallets))
+        self.ev_unpack = ids.block("ev_unpack", len(plan.pallets))
+        self.ev_ship = ids.block("ev_ship", len(plan.shipments))
+        places = {code: value.hex for code, value in master.places.items()}
+        products = {code: value.hex for code, value in master.products.items()}
+        parties = {code: value.hex for code, value in master.parties.items()}
+        self.user = master.user.hex
         self.receiving = [places[code] for code in catalog.RECEIVING_STATIONS]
         self.line_station = {line: places[code] for line, code in catalog.LINE_STATIONS.items()}
         self.mixers = {
@@ -147,22 +133,30 @@ class PlantRows:
         self.warehouse = places[catalog.WAREHOUSE_STATION]
         self.docks = [places[code] for code in catalog.SHIP_STATIONS]
         self.lab = places[catalog.QC_STATION]
-        self.materials = [master.products[m.part] for m in catalog.RAW_MATERIALS]
-        self.recipes = [master.products[r.part] for r in catalog.RECIPES]
-        self.skus = [master.products[s.part] for s in catalog.SKUS]
-        self.suppliers = [master.parties[m.supplier] for m in catalog.RAW_MATERIALS]
-        self.customers = [master.parties[c.code] for c in plan.customers]
+        self.materials = [products[m.part] for m in catalog.RAW_MATERIALS]
+        self.recipes = [products[r.part] for r in catalog.RECIPES]
+        self.skus = [products[s.part] for s in catalog.SKUS]
+        self.suppliers = [parties[m.supplier] for m in catalog.RAW_MATERIALS]
+        self.customers = [parties[c.code] for c in plan.customers]
+        self.fill_line = [catalog.RECIPES[plan.batches[f.batch].recipe].line for f in plan.fills]
+        # Times that several tables store, formatted once each (events, lots, containers, ...).
+        stamp = types.timestamp
+        self.case_packed = [stamp(at) for at in plan.cases.packed_at]
+        self.pallet_packed = [stamp(p.packed_at) for p in plan.pallets]
+        self.pallet_unpacked = [
+            stamp(p.unpacked_at) if p.unpacked_at is not None else null for p in plan.pallets
+        ]
 
-    def tables(self) -> list[tuple[str, Callable[[], Iterator[Row]]]]:
+    def tables(self) -> list[tuple[str, tuple[str, ...], Rows]]:
         return [
-            ("events", self.events),
-            ("lots", self.lots),
-            ("containers", self.containers),
-            ("event_items", self.event_items),
-            ("lot_edges", self.lot_edges),
-            ("container_contents", self.container_contents),
-            ("shipments", self.shipment_rows),
-            ("shipment_items", self.shipment_items),
+            ("events", EVENT_COLUMNS, self.events),
+            ("lots", LOT_COLUMNS, self.lots),
+            ("containers", CONTAINER_COLUMNS, self.containers),
+            ("event_items", ITEM_COLUMNS, self.event_items),
+            ("lot_edges", EDGE_COLUMNS, self.lot_edges),
+            ("container_contents", CONTENT_COLUMNS, self.container_contents),
+            ("shipments", SHIPMENT_COLUMNS, self.shipment_rows),
+            ("shipment_items", SHIPMENT_ITEM_COLUMNS, self.shipment_items),
         ]
 
     # --- events -------------------------------------------------------------------------------
@@ -176,306 +170,267 @@ class PlantRows:
             if fill.held:
                 yield "fill", fill.index, fill.ended_at + HOLD_DELAY
 
-    def events(self) -> Iterator[Row]:
-        plan, user, offset_at = self.plan, self.master.user, self.plan.offset_at
+    def events(self) -> Iterator[NativeRow]:
+        plan, user, null = self.plan, self.user, self.null
+        stamp, integer, offset_at = self.types.timestamp, self.types.integer, plan.offset_at
+
+        def when(at: datetime) -> tuple[Native, Native, Native]:
+            """(event_time, event_tz_offset_minutes, recorded_at)."""
+            return stamp(at), integer(offset_at(at)), stamp(at + RECORDED_DELAY)
+
+        words = _vocabulary(HandlingStep.RECEIVE, null)
         for lot in plan.stock:
-            at = lot.received_at
-            yield _event(
-                HandlingStep.RECEIVE, self.ev_receive(lot.index), at, offset_at(at), user,
-                self.receiving[lot.index % 2], party=self.suppliers[lot.material],
-                document=f"BL-{lot.supplier_lot_code}",
+            n = lot.index
+            yield (
+                self.ev_receive[n], null, *words, *when(lot.received_at), self.receiving[n % 2],
+                null, null, null, user, self.suppliers[lot.material],
+                f"BL-{lot.supplier_lot_code}", null, null,
             )  # fmt: skip
-        for number, (kind, _index, at) in enumerate(self._held_times()):
+        words = _vocabulary(HandlingStep.HOLD, null)
+        for number, (kind, _index, at) in enumerate(self.held):
             reason = HOLD_REASONS[0] if kind == "stock" else HOLD_REASONS[1]
-            yield _event(
-                HandlingStep.HOLD, self.ev_hold(number), at, offset_at(at), user, self.lab,
-                reason=reason,
+            yield (
+                self.ev_hold[number], null, *words, *when(at), self.lab, null, null, null, user,
+                null, null, reason, null,
             )  # fmt: skip
+        words = _vocabulary(HandlingStep.PRODUCE, null)
         for batch in plan.batches:
             line = catalog.RECIPES[batch.recipe].line
             at = batch.ended_at
-            yield _event(
-                HandlingStep.PRODUCE, self.ev_mix(batch.index), at, offset_at(at), user,
-                self.line_station[line], equipment=self.mixers[line][batch.line],
-                started=batch.started_at, ended=at,
+            times = when(at)
+            yield (
+                self.ev_mix[batch.index], null, *words, *times, self.line_station[line],
+                self.mixers[line][batch.line], stamp(batch.started_at), times[0], user, null,
+                null, null, null,
             )  # fmt: skip
         for fill in plan.fills:
-            line = catalog.RECIPES[plan.batches[fill.batch].recipe].line
-            at = fill.ended_at
-            yield _event(
-                HandlingStep.PRODUCE, self.ev_fill(fill.index), at, offset_at(at), user,
-                self.line_station[line], equipment=self.fillers[line][fill.line],
-                started=fill.started_at, ended=at,
+            line = self.fill_line[fill.index]
+            times = when(fill.ended_at)
+            yield (
+                self.ev_fill[fill.index], null, *words, *times, self.line_station[line],
+                self.fillers[line][fill.line], stamp(fill.started_at), times[0], user, null,
+                null, null, null,
             )  # fmt: skip
-        cases = plan.cases
-        for case, at in enumerate(cases.packed_at):
-            yield _event(
-                HandlingStep.PACK,
-                self.ev_case(case),
-                at,
-                offset_at(at),
-                user,
-                self.packers[case % 2],
-            )
+        words = _vocabulary(HandlingStep.PACK, null)
+        packers, packed = self.packers, self.case_packed
+        for case, at in enumerate(plan.cases.packed_at):
+            yield (
+                self.ev_case[case], null, *words, packed[case], integer(offset_at(at)),
+                stamp(at + RECORDED_DELAY), packers[case % 2], null, null, null, user, null,
+                null, null, null,
+            )  # fmt: skip
+        unpack = _vocabulary(HandlingStep.UNPACK, null)
         for pallet in plan.pallets:
             at = pallet.packed_at
-            yield _event(
-                HandlingStep.PACK, self.ev_pallet(pallet.index), at, offset_at(at), user,
-                self.palletiser,
+            yield (
+                self.ev_pallet[pallet.index], null, *words, self.pallet_packed[pallet.index],
+                integer(offset_at(at)), stamp(at + RECORDED_DELAY), self.palletiser, null, null,
+                null, user, null, null, null, null,
             )  # fmt: skip
             if pallet.unpacked_at is not None:
-                at = pallet.unpacked_at
-                yield _event(
-                    HandlingStep.UNPACK, self.ev_unpack(pallet.index), at, offset_at(at), user,
-                    self.warehouse, reason=REPACK_REASON,
+                yield (
+                    self.ev_unpack[pallet.index], null, *unpack, *when(pallet.unpacked_at),
+                    self.warehouse, null, null, null, user, null, null, REPACK_REASON, null,
                 )  # fmt: skip
+        words = _vocabulary(HandlingStep.SHIP, null)
         for shipment in plan.shipments:
-            at = shipment.shipped_at
-            yield _event(
-                HandlingStep.SHIP, self.ev_ship(shipment.index), at, offset_at(at), user,
-                self.docks[shipment.index % 2], party=self.customers[shipment.customer],
-                document=shipment.reference,
+            n = shipment.index
+            yield (
+                self.ev_ship[n], null, *words, *when(shipment.shipped_at), self.docks[n % 2],
+                null, null, null, user, self.customers[shipment.customer], shipment.reference,
+                null, null,
             )  # fmt: skip
 
     # --- lots ---------------------------------------------------------------------------------
 
-    def lots(self) -> Iterator[Row]:
-        plan = self.plan
+    def lots(self) -> Iterator[NativeRow]:
+        plan, null, quantity = self.plan, self.null, self.types.quantity
+        stamp, day = self.types.timestamp, self.types.date
+        received, produced = LotOrigin.RECEIVED.value, LotOrigin.PRODUCED.value
+        on_hold, consumed = LotStatus.ON_HOLD.value, LotStatus.CONSUMED.value
+        active, shipped = LotStatus.ACTIVE.value, LotStatus.SHIPPED.value
+
+        def expiry(made: datetime, shelf_life: int) -> Native:
+            made_on: date = made.date() + timedelta(days=shelf_life)
+            return day(made_on)
+
         for lot in plan.stock:
             spec = catalog.RAW_MATERIALS[lot.material]
+            # Quantities in thousandths of the unit: grams are thousandths of a kg already.
+            scale = 1 if spec.unit == "kg" else 1000
             on_hand = lot.size - lot.used
-            status = (
-                LotStatus.ON_HOLD
-                if lot.held
-                else LotStatus.CONSUMED
-                if on_hand == 0
-                else LotStatus.ACTIVE
-            )
-            yield self._lot(
-                self.stock_id(lot.index), self.materials[lot.material], lot.lot_code, spec.unit,
-                _amount(lot.size, spec.unit), _amount(on_hand, spec.unit), status,
-                LotOrigin.RECEIVED, lot.received_at, spec.shelf_life_days,
-                self.ev_receive(lot.index), self.receiving[lot.index % 2],
-                supplier=self.suppliers[lot.material], supplier_lot=lot.supplier_lot_code,
+            status = on_hold if lot.held else consumed if on_hand == 0 else active
+            n = lot.index
+            yield (
+                self.stock_id[n], self.materials[lot.material], lot.lot_code, spec.unit,
+                quantity(lot.size * scale), quantity(on_hand * scale), status, received,
+                expiry(lot.received_at, spec.shelf_life_days), self.suppliers[lot.material],
+                lot.supplier_lot_code, self.receiving[n % 2], self.ev_receive[n],
+                stamp(lot.received_at + RECORDED_DELAY),
             )  # fmt: skip
+        fills = plan.fills
         for batch in plan.batches:
             recipe = catalog.RECIPES[batch.recipe]
-            taken = sum(plan.fills[f].grams for f in batch.fills)
-            left = batch.grams - taken
-            yield self._lot(
-                self.batch_id(batch.index), self.recipes[batch.recipe], batch.lot_code, "kg",
-                grams_to_kg(batch.grams), grams_to_kg(left),
-                LotStatus.CONSUMED if left == 0 else LotStatus.ACTIVE, LotOrigin.PRODUCED,
-                batch.ended_at, recipe.shelf_life_days, self.ev_mix(batch.index),
-                self.mixers[recipe.line][batch.line],
+            left = batch.grams - sum(fills[f].grams for f in batch.fills)
+            yield (
+                self.batch_id[batch.index], self.recipes[batch.recipe], batch.lot_code, "kg",
+                quantity(batch.grams), quantity(left), consumed if left == 0 else active,
+                produced, expiry(batch.ended_at, recipe.shelf_life_days), null, null,
+                self.mixers[recipe.line][batch.line], self.ev_mix[batch.index],
+                stamp(batch.ended_at + RECORDED_DELAY),
             )  # fmt: skip
-        for fill in plan.fills:
+        for fill in fills:
             sku = catalog.SKUS[fill.sku]
             on_hand = fill.units - fill.shipped_units
-            status = (
-                LotStatus.ON_HOLD
-                if fill.held
-                else LotStatus.SHIPPED
-                if on_hand == 0
-                else LotStatus.ACTIVE
-            )
-            line = catalog.RECIPES[plan.batches[fill.batch].recipe].line
-            yield self._lot(
-                self.fill_id(fill.index), self.skus[fill.sku], fill.lot_code, "ea",
-                Decimal(fill.units), Decimal(on_hand), status, LotOrigin.PRODUCED,
-                fill.ended_at, sku.shelf_life_days, self.ev_fill(fill.index),
-                self.fillers[line][fill.line],
+            status = on_hold if fill.held else shipped if on_hand == 0 else active
+            yield (
+                self.fill_id[fill.index], self.skus[fill.sku], fill.lot_code, "ea",
+                quantity(fill.units * 1000), quantity(on_hand * 1000), status, produced,
+                expiry(fill.ended_at, sku.shelf_life_days), null, null,
+                self.fillers[self.fill_line[fill.index]][fill.line], self.ev_fill[fill.index],
+                stamp(fill.ended_at + RECORDED_DELAY),
             )  # fmt: skip
-
-    @staticmethod
-    def _lot(
-        lot_id: uuid.UUID,
-        product: uuid.UUID,
-        code: str,
-        unit: str,
-        initial: Decimal,
-        on_hand: Decimal,
-        status: LotStatus,
-        origin: LotOrigin,
-        made: datetime,
-        shelf_life: int,
-        event: uuid.UUID,
-        location: uuid.UUID,
-        *,
-        supplier: uuid.UUID | None = None,
-        supplier_lot: str | None = None,
-    ) -> Row:
-        expiry: date = made.date() + timedelta(days=shelf_life)
-        return {
-            "id": lot_id,
-            "product_id": product,
-            "lot_code": code,
-            "unit": unit,
-            "initial_quantity": initial,
-            "on_hand": on_hand,
-            "status": status.value,
-            "origin": origin.value,
-            "expiry": expiry,
-            "supplier_id": supplier,
-            "supplier_lot_code": supplier_lot,
-            "location_id": location,
-            "created_event_id": event,
-            "created_at": made + RECORDED_DELAY,
-        }
 
     # --- containers ---------------------------------------------------------------------------
 
-    def containers(self) -> Iterator[Row]:
+    def containers(self) -> Iterator[NativeRow]:
         plan = self.plan
         shipped = [p.shipment >= 0 for p in plan.pallets]
-        for case, at in enumerate(plan.cases.packed_at):
+        on_pallet, packers = plan.cases.pallet, self.packers
+        for case, packed in enumerate(self.case_packed):
             code = catalog.sscc(0, case + 1)
-            yield {
-                "id": self.case_id(case),
-                "code": code,
-                "sscc": code,
-                "kind": "case",
-                "status": "shipped" if shipped[plan.cases.pallet[case]] else "open",
-                "location_id": self.packers[case % 2],
-                "created_at": at,
-            }
+            status = "shipped" if shipped[on_pallet[case]] else "open"
+            yield (self.case_id[case], code, code, "case", status, packers[case % 2], packed)
         for pallet in plan.pallets:
-            code = catalog.sscc(1, pallet.index + 1)
-            yield {
-                "id": self.pallet_id(pallet.index),
-                "code": code,
-                "sscc": code,
-                "kind": "pallet",
-                "status": "shipped" if pallet.shipment >= 0 else "open",
-                "location_id": self.warehouse,
-                "created_at": pallet.packed_at,
-            }
+            n = pallet.index
+            code = catalog.sscc(1, n + 1)
+            status = "shipped" if shipped[n] else "open"
+            yield (self.pallet_id[n], code, code, "pallet", status, self.warehouse,
+                   self.pallet_packed[n])  # fmt: skip
 
     # --- event items --------------------------------------------------------------------------
 
-    def event_items(self) -> Iterator[Row]:
-        plan = self.plan
+    def event_items(self) -> Iterator[NativeRow]:
+        plan, null, quantity = self.plan, self.null, self.types.quantity
+        observed, given, made = ItemRole.OBSERVED.value, ItemRole.INPUT.value, ItemRole.OUTPUT.value
+        parent, child = ItemRole.PARENT.value, ItemRole.CHILD.value
+        stock_id, fill_id, batch_id, case_id = (
+            self.stock_id,
+            self.fill_id,
+            self.batch_id,
+            self.case_id,
+        )
         for lot in plan.stock:
             unit = catalog.RAW_MATERIALS[lot.material].unit
-            yield _item(
-                self.ev_receive(lot.index), ItemRole.OBSERVED, lot=self.stock_id(lot.index),
-                quantity=_amount(lot.size, unit), unit=unit,
-            )  # fmt: skip
-        for number, (kind, index, _at) in enumerate(self._held_times()):
-            lot_id = self.stock_id(index) if kind == "stock" else self.fill_id(index)
-            yield _item(self.ev_hold(number), ItemRole.OBSERVED, lot=lot_id)
+            size = quantity(lot.size if unit == "kg" else lot.size * 1000)
+            n = lot.index
+            yield (self.ev_receive[n], observed, stock_id[n], null, null, size, unit, null)
+        for number, (kind, index, _at) in enumerate(self.held):
+            lot_id = stock_id[index] if kind == "stock" else fill_id[index]
+            yield (self.ev_hold[number], observed, lot_id, null, null, null, null, null)
         for batch in plan.batches:
-            event = self.ev_mix(batch.index)
+            event = self.ev_mix[batch.index]
             for index, grams in batch.inputs:
-                yield _item(
-                    event, ItemRole.INPUT, lot=self.stock_id(index),
-                    quantity=grams_to_kg(grams), unit="kg",
-                )  # fmt: skip
-            yield _item(
-                event, ItemRole.OUTPUT, lot=self.batch_id(batch.index),
-                quantity=grams_to_kg(batch.grams), unit="kg",
-            )  # fmt: skip
+                yield (event, given, stock_id[index], null, null, quantity(grams), "kg", null)
+            yield (event, made, batch_id[batch.index], null, null, quantity(batch.grams), "kg",
+                   null)  # fmt: skip
         for fill in plan.fills:
-            event = self.ev_fill(fill.index)
-            yield _item(
-                event, ItemRole.INPUT, lot=self.batch_id(fill.batch),
-                quantity=grams_to_kg(fill.grams), unit="kg",
-            )  # fmt: skip
+            event = self.ev_fill[fill.index]
+            yield (event, given, batch_id[fill.batch], null, null, quantity(fill.grams), "kg",
+                   null)  # fmt: skip
             for index, units in fill.packaging:
-                yield _item(
-                    event, ItemRole.INPUT, lot=self.stock_id(index),
-                    quantity=Decimal(units), unit="ea",
-                )  # fmt: skip
-            yield _item(
-                event, ItemRole.OUTPUT, lot=self.fill_id(fill.index),
-                quantity=Decimal(fill.units), unit="ea",
-            )  # fmt: skip
+                yield (event, given, stock_id[index], null, null, quantity(units * 1000), "ea",
+                       null)  # fmt: skip
+            yield (event, made, fill_id[fill.index], null, null, quantity(fill.units * 1000),
+                   "ea", null)  # fmt: skip
         cases = plan.cases
+        ev_case = self.ev_case
         for case, fill_no in enumerate(cases.fill):
-            event = self.ev_case(case)
-            yield _item(event, ItemRole.PARENT, container=self.case_id(case))
-            yield _item(
-                event, ItemRole.CHILD, lot=self.fill_id(fill_no),
-                quantity=Decimal(cases.units[case]), unit="ea",
-            )  # fmt: skip
+            event = ev_case[case]
+            yield (event, parent, null, null, case_id[case], null, null, null)
+            yield (event, child, fill_id[fill_no], null, null, quantity(cases.units[case] * 1000),
+                   "ea", null)  # fmt: skip
         for pallet in plan.pallets:
-            event = self.ev_pallet(pallet.index)
-            yield _item(event, ItemRole.PARENT, container=self.pallet_id(pallet.index))
+            event = self.ev_pallet[pallet.index]
+            pallet_id = self.pallet_id[pallet.index]
+            yield (event, parent, null, null, pallet_id, null, null, null)
             for case in pallet.cases:
-                yield _item(event, ItemRole.CHILD, container=self.case_id(case))
+                yield (event, child, null, null, case_id[case], null, null, null)
             if pallet.unpacked_at is not None:
-                event = self.ev_unpack(pallet.index)
-                yield _item(event, ItemRole.PARENT, container=self.pallet_id(pallet.index))
+                event = self.ev_unpack[pallet.index]
+                yield (event, parent, null, null, pallet_id, null, null, null)
                 for case in pallet.moved_out:
-                    yield _item(event, ItemRole.CHILD, container=self.case_id(case))
+                    yield (event, child, null, null, case_id[case], null, null, null)
         for shipment in plan.shipments:
-            event = self.ev_ship(shipment.index)
+            event = self.ev_ship[shipment.index]
             for pallet_index in shipment.pallets:
-                yield _item(event, ItemRole.OBSERVED, container=self.pallet_id(pallet_index))
+                yield (event, observed, null, null, self.pallet_id[pallet_index], null, null,
+                       null)  # fmt: skip
 
     # --- genealogy ----------------------------------------------------------------------------
 
-    def lot_edges(self) -> Iterator[Row]:
+    def lot_edges(self) -> Iterator[NativeRow]:
         """One edge per input and output, with the input quantity (each step has one output)."""
-        plan = self.plan
+        plan, null, quantity, stock_id = self.plan, self.null, self.types.quantity, self.stock_id
         ids = self.ids.stream("edge")
         for batch in plan.batches:
-            event, child = self.ev_mix(batch.index), self.batch_id(batch.index)
+            event, child = self.ev_mix[batch.index], self.batch_id[batch.index]
             for index, grams in batch.inputs:
-                yield _edge(next(ids), self.stock_id(index), child, grams_to_kg(grams), "kg", event)
+                yield (next(ids), stock_id[index], child, quantity(grams), "kg", event, null)
         for fill in plan.fills:
-            event, child = self.ev_fill(fill.index), self.fill_id(fill.index)
-            yield _edge(
-                next(ids), self.batch_id(fill.batch), child, grams_to_kg(fill.grams), "kg", event,
-            )  # fmt: skip
+            event, child = self.ev_fill[fill.index], self.fill_id[fill.index]
+            yield (next(ids), self.batch_id[fill.batch], child, quantity(fill.grams), "kg",
+                   event, null)  # fmt: skip
             for index, units in fill.packaging:
-                yield _edge(next(ids), self.stock_id(index), child, Decimal(units), "ea", event)
+                yield (next(ids), stock_id[index], child, quantity(units * 1000), "ea", event,
+                       null)  # fmt: skip
 
-    def container_contents(self) -> Iterator[Row]:
-        plan = self.plan
+    def container_contents(self) -> Iterator[NativeRow]:
+        plan, null, quantity = self.plan, self.null, self.types.quantity
         ids = self.ids.stream("content")
-        cases = plan.cases
+        cases, case_id = plan.cases, self.case_id
         for case, fill in enumerate(cases.fill):
-            yield _content(
-                next(ids), self.case_id(case), cases.packed_at[case],
-                self.ev_case(case), lot=self.fill_id(fill), quantity=Decimal(cases.units[case]),
+            yield (
+                next(ids), case_id[case], self.fill_id[fill], null, null,
+                quantity(cases.units[case] * 1000), "ea", self.case_packed[case],
+                self.ev_case[case], null, null,
             )  # fmt: skip
         for pallet in plan.pallets:
+            n = pallet.index
+            pallet_id, packed, packed_by = (
+                self.pallet_id[n],
+                self.pallet_packed[n],
+                self.ev_pallet[n],
+            )
+            moved_out = set(pallet.moved_out)
+            unpacked: Native
+            unpacked_by: Native
             for case in pallet.cases:
-                moved = case in pallet.moved_out
-                packed_by = self.ev_pallet(pallet.index)
-                yield _content(
-                    next(ids), self.pallet_id(pallet.index), pallet.packed_at,
-                    packed_by, child=self.case_id(case),
-                    unpacked_at=pallet.unpacked_at if moved else None,
-                    unpacked_by=self.ev_unpack(pallet.index) if moved else None,
+                if case in moved_out:
+                    unpacked, unpacked_by = self.pallet_unpacked[n], self.ev_unpack[n]
+                else:
+                    unpacked, unpacked_by = null, null
+                yield (
+                    next(ids), pallet_id, null, null, case_id[case], null, null, packed,
+                    packed_by, unpacked, unpacked_by,
                 )  # fmt: skip
 
     # --- shipping -----------------------------------------------------------------------------
 
-    def shipment_rows(self) -> Iterator[Row]:
+    def shipment_rows(self) -> Iterator[NativeRow]:
+        null, stamp = self.null, self.types.timestamp
         for shipment in self.plan.shipments:
-            yield {
-                "id": self.shipment_id(shipment.index),
-                "event_id": self.ev_ship(shipment.index),
-                "customer_id": self.customers[shipment.customer],
-                "shipped_at": shipment.shipped_at,
-                "reference_document": shipment.reference,
-                "voided_by_event_id": None,
-            }
+            n = shipment.index
+            yield (self.shipment_id[n], self.ev_ship[n], self.customers[shipment.customer],
+                   stamp(shipment.shipped_at), shipment.reference, null)  # fmt: skip
 
-    def shipment_items(self) -> Iterator[Row]:
+    def shipment_items(self) -> Iterator[NativeRow]:
+        null = self.null
         ids = self.ids.stream("shipment_item")
         for shipment in self.plan.shipments:
             for pallet_index in shipment.pallets:
-                yield {
-                    "id": next(ids),
-                    "shipment_id": self.shipment_id(shipment.index),
-                    "container_id": self.pallet_id(pallet_index),
-                    "lot_id": None,
-                    "quantity": None,
-                    "unit": None,
-                }
+                yield (next(ids), self.shipment_id[shipment.index], self.pallet_id[pallet_index],
+                       null, null, null)  # fmt: skip
 
     # --- names --------------------------------------------------------------------------------
 
@@ -485,53 +440,3 @@ class PlantRows:
 
     def pallet_code(self, index: int) -> str:
         return catalog.sscc(1, index + 1)
-
-
-def _amount(amount: int, unit: str) -> Decimal:
-    return grams_to_kg(amount) if unit == "kg" else Decimal(amount)
-
-
-def _edge(
-    edge_id: uuid.UUID,
-    parent: uuid.UUID,
-    child: uuid.UUID,
-    quantity: Decimal,
-    unit: str,
-    event: uuid.UUID,
-) -> Row:
-    return {
-        "id": edge_id,
-        "parent_lot_id": parent,
-        "child_lot_id": child,
-        "quantity": quantity,
-        "unit": unit,
-        "event_id": event,
-        "voided_by_event_id": None,
-    }
-
-
-def _content(
-    content_id: uuid.UUID,
-    container: uuid.UUID,
-    packed_at: datetime,
-    packed_by: uuid.UUID,
-    *,
-    lot: uuid.UUID | None = None,
-    child: uuid.UUID | None = None,
-    quantity: Decimal | None = None,
-    unpacked_at: datetime | None = None,
-    unpacked_by: uuid.UUID | None = None,
-) -> Row:
-    return {
-        "id": content_id,
-        "container_id": container,
-        "lot_id": lot,
-        "unit_id": None,
-        "child_container_id": child,
-        "quantity": quantity,
-        "unit": "ea" if lot is not None else None,
-        "packed_at": packed_at,
-        "packed_event_id": packed_by,
-        "unpacked_at": unpacked_at,
-        "unpacked_event_id": unpacked_by,
-    }
