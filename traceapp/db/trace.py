@@ -1,0 +1,344 @@
+"""Trace queries: recursive CTEs over genealogy edges and container intervals, one query per kind.
+
+No query runs per visited node: each call walks the whole closure in the database and returns
+flat rows; the attribution of quantities happens in `traceapp.domain.attribution`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CTE, Select, and_, case, literal, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from traceapp.db.models import (
+    Container,
+    ContainerContent,
+    Event,
+    EventItem,
+    Location,
+    Lot,
+    LotEdge,
+    Party,
+    Product,
+    Shipment,
+    ShipmentItem,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    parent: uuid.UUID
+    child: uuid.UUID
+    quantity: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class LotRow:
+    id: uuid.UUID
+    part_number: str
+    product_name: str
+    kind: str
+    lot_code: str
+    status: str
+    unit: str
+    initial: Decimal
+    on_hand: Decimal
+    supplier_code: str | None
+    supplier_name: str | None
+    supplier_lot_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRow:
+    """Lot `lot_id` (quantity in the lot's unit) sat in `container_id` from `since` to `until`."""
+
+    container_id: uuid.UUID
+    lot_id: uuid.UUID
+    quantity: Decimal | None
+    since: datetime
+    until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedRow:
+    shipment_id: uuid.UUID
+    event_id: uuid.UUID
+    shipped_at: datetime
+    reference_document: str | None
+    customer_code: str
+    customer_name: str
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    container_id: uuid.UUID | None  # the shipped (top) container; None for a loose lot
+    lot_id: uuid.UUID
+    quantity: Decimal | None  # of the lot, in the lot's unit
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerInfo:
+    id: uuid.UUID
+    code: str
+    kind: str
+    status: str
+
+
+def _closure(start: Sequence[uuid.UUID], *, forward: bool) -> CTE:
+    """Lot ids reachable from `start` along live edges (UNION: each lot once, cycles end)."""
+    edge = aliased(LotEdge)
+    near, far = (
+        (edge.parent_lot_id, edge.child_lot_id)
+        if forward
+        else (edge.child_lot_id, edge.parent_lot_id)
+    )
+    seed = select(Lot.id.label("lot_id")).where(Lot.id.in_(start))
+    walk = seed.cte("lot_closure", recursive=True)
+    return walk.union(
+        select(far).join(walk, near == walk.c.lot_id).where(edge.voided_by_event_id.is_(None))
+    )
+
+
+def genealogy(
+    session: Session, start: Sequence[uuid.UUID], *, forward: bool
+) -> tuple[list[EdgeRow], list[LotRow]]:
+    """Every live edge inside the closure, and the lots of the closure with their products."""
+    walk = _closure(start, forward=forward)
+    near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
+    edges = session.execute(
+        select(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
+        .join(walk, near == walk.c.lot_id)
+        .where(LotEdge.voided_by_event_id.is_(None))
+    )
+    edge_rows = [EdgeRow(parent, child, quantity) for parent, child, quantity in edges]
+    lots = session.execute(_lot_query().join(walk, walk.c.lot_id == Lot.id))
+    return edge_rows, [LotRow(*row) for row in lots]
+
+
+def lot_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[LotRow]:
+    return [LotRow(*row) for row in session.execute(_lot_query().where(Lot.id.in_(ids)))]
+
+
+def _lot_query() -> Select[*tuple[Any, ...]]:
+    supplier = aliased(Party)
+    return (
+        select(
+            Lot.id,
+            Product.part_number,
+            Product.name,
+            Product.kind,
+            Lot.lot_code,
+            Lot.status,
+            Lot.unit,
+            Lot.initial_quantity,
+            Lot.on_hand,
+            supplier.code,
+            supplier.name,
+            Lot.supplier_lot_code,
+        )
+        .join(Product, Product.id == Lot.product_id)
+        .outerjoin(supplier, supplier.id == Lot.supplier_id)
+    )
+
+
+def _later(a: Any, b: Any) -> Any:
+    return case((a > b, a), else_=b)
+
+
+def _earlier_open(a: Any, b: Any) -> Any:
+    """The earlier of two interval ends, where NULL means still open."""
+    return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
+
+
+def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> list[HeldRow]:
+    """Every container each lot sat in, directly or nested, with the time it was there.
+
+    A case packed on pallet P and later moved to Q reaches P only for the time it sat on P: each
+    step up intersects the intervals, and an empty intersection stops the walk.
+    """
+    lot_filter = ContainerContent.lot_id.in_(
+        select(lot_ids.c.lot_id) if isinstance(lot_ids, CTE) else lot_ids
+    )
+    seed = select(
+        ContainerContent.container_id.label("container_id"),
+        ContainerContent.lot_id.label("lot_id"),
+        ContainerContent.quantity.label("quantity"),
+        ContainerContent.packed_at.label("since"),
+        ContainerContent.unpacked_at.label("until"),
+    ).where(lot_filter)
+    held = seed.cte("held", recursive=True)
+    outer = aliased(ContainerContent)
+    held = held.union(
+        select(
+            outer.container_id,
+            held.c.lot_id,
+            held.c.quantity,
+            _later(outer.packed_at, held.c.since),
+            _earlier_open(outer.unpacked_at, held.c.until),
+        )
+        .join(held, outer.child_container_id == held.c.container_id)
+        .where(
+            or_(held.c.until.is_(None), outer.packed_at < held.c.until),
+            or_(outer.unpacked_at.is_(None), outer.unpacked_at > held.c.since),
+        )
+    )
+    rows = session.execute(
+        select(held.c.container_id, held.c.lot_id, held.c.quantity, held.c.since, held.c.until)
+    )
+    return [HeldRow(*row) for row in rows]
+
+
+def shipments_of(
+    session: Session, lot_ids: Sequence[uuid.UUID], held: Sequence[HeldRow]
+) -> list[ShippedRow]:
+    """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""
+    customer = aliased(Party)
+    columns = (
+        Shipment.id,
+        Shipment.event_id,
+        Shipment.shipped_at,
+        Shipment.reference_document,
+        customer.code,
+        customer.name,
+        customer.contact_name,
+        customer.contact_email,
+        customer.contact_phone,
+    )
+    live = Shipment.voided_by_event_id.is_(None)
+    result: list[ShippedRow] = []
+    loose = session.execute(
+        select(*columns, ShipmentItem.lot_id, ShipmentItem.quantity)
+        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+        .join(customer, customer.id == Shipment.customer_id)
+        .where(ShipmentItem.lot_id.in_(lot_ids), live)
+    )
+    for row in loose:
+        assert row[9] is not None  # selected by lot_id IN (...)
+        result.append(
+            ShippedRow(**_shipment_fields(row), container_id=None, lot_id=row[9], quantity=row[10])
+        )
+    stays: dict[uuid.UUID, list[HeldRow]] = {}
+    for stay in held:
+        stays.setdefault(stay.container_id, []).append(stay)
+    if not stays:
+        return result
+    shipped = session.execute(
+        select(*columns, ShipmentItem.container_id)
+        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+        .join(customer, customer.id == Shipment.customer_id)
+        .where(ShipmentItem.container_id.in_(list(stays)), live)
+    )
+    for row in shipped:
+        assert row[9] is not None  # selected by container_id IN (...)
+        fields = _shipment_fields(row)
+        shipped_at: datetime = row[2]
+        for stay in stays[row[9]]:
+            # The lot travels with the container only if it was inside when the container left.
+            if stay.since <= shipped_at and (stay.until is None or shipped_at < stay.until):
+                result.append(
+                    ShippedRow(
+                        **fields, container_id=row[9], lot_id=stay.lot_id, quantity=stay.quantity
+                    )
+                )
+    return result
+
+
+_SHIPMENT_FIELDS = (
+    "shipment_id",
+    "event_id",
+    "shipped_at",
+    "reference_document",
+    "customer_code",
+    "customer_name",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def _shipment_fields(row: Sequence[Any]) -> dict[str, Any]:
+    return dict(zip(_SHIPMENT_FIELDS, row[: len(_SHIPMENT_FIELDS)], strict=True))
+
+
+def containers(session: Session, ids: Sequence[uuid.UUID]) -> list[ContainerInfo]:
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Container.id, Container.code, Container.kind, Container.status).where(
+            Container.id.in_(ids)
+        )
+    )
+    return [ContainerInfo(*row) for row in rows]
+
+
+def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) -> list[HeldRow]:
+    """Lots inside a container (nested too) at a moment (None: now), with their quantities."""
+    moment_open = (
+        or_(ContainerContent.unpacked_at.is_(None), ContainerContent.unpacked_at > at)
+        if at is not None
+        else ContainerContent.unpacked_at.is_(None)
+    )
+    packed_before = ContainerContent.packed_at <= at if at is not None else literal(True)
+    seed = select(
+        ContainerContent.container_id.label("top"),
+        ContainerContent.child_container_id.label("child"),
+        ContainerContent.lot_id.label("lot_id"),
+        ContainerContent.quantity.label("quantity"),
+        ContainerContent.packed_at.label("since"),
+    ).where(ContainerContent.container_id == container_id, moment_open, packed_before)
+    tree = seed.cte("tree", recursive=True)
+    inner = aliased(ContainerContent)
+    inner_open = (
+        or_(inner.unpacked_at.is_(None), inner.unpacked_at > at)
+        if at is not None
+        else inner.unpacked_at.is_(None)
+    )
+    tree = tree.union(
+        select(
+            inner.container_id,
+            inner.child_container_id,
+            inner.lot_id,
+            inner.quantity,
+            inner.packed_at,
+        )
+        .join(tree, inner.container_id == tree.c.child)
+        .where(inner_open, inner.packed_at <= at if at is not None else literal(True))
+    )
+    rows = session.execute(
+        select(tree.c.top, tree.c.lot_id, tree.c.quantity, tree.c.since).where(
+            tree.c.lot_id.is_not(None)
+        )
+    )
+    return [HeldRow(top, lot_id, quantity, since, None) for top, lot_id, quantity, since in rows]
+
+
+def lots_on_equipment(
+    session: Session, equipment_id: uuid.UUID, since: datetime, until: datetime
+) -> list[uuid.UUID]:
+    """Lots that went into or came out of a step on the equipment overlapping [since, until]."""
+    began = Event.started_at
+    ended = Event.ended_at
+    overlaps = or_(
+        and_(began.is_not(None), ended.is_not(None), began <= until, ended >= since),
+        and_(
+            or_(began.is_(None), ended.is_(None)),
+            Event.event_time >= since,
+            Event.event_time <= until,
+        ),
+    )
+    query = (
+        select(EventItem.lot_id)
+        .join(Event, Event.id == EventItem.event_id)
+        .where(Event.equipment_id == equipment_id, overlaps, EventItem.lot_id.is_not(None))
+        .distinct()
+    )
+    return [row for row in session.scalars(query) if row is not None]
+
+
+def equipment_by_code(session: Session, code: str) -> Location | None:
+    return session.scalar(select(Location).where(Location.code == code))

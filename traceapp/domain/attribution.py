@@ -1,0 +1,143 @@
+"""How much of one lot sits in each lot downstream (or of each lot upstream in one lot).
+
+Pure arithmetic over a genealogy already in memory; the database only fetches the edges. The
+same code serves the trace engine and the in-memory reference it is benchmarked against.
+
+Forward: the suspect lot S is all suspect, a(S) = initial(S) in S's unit. An edge p -> c that
+took q(p->c) of p (in p's unit) carries the share q(p->c) / initial(p) of whatever of S was in p:
+a(c) += a(p) * q(p->c) / initial(p). Diamonds add up; every amount stays in S's unit.
+Backward: the target T is wholly what we ask about, f(T) = 1 (a fraction of each lot). A parent p
+gave q(p->c) to c, so the amount of p inside T is b(p) = sum over c of q(p->c) * f(c) (in p's
+unit), and f(p) = b(p) / initial(p).
+When a quantity is missing or a lot's initial quantity is zero (imported data), the share cannot
+be computed: the full amount passes on as an upper bound, and the lot is flagged.
+Cycles (only possible in imported data) cannot make it loop: lots on a cycle are reached once,
+get the full amount as an upper bound, and are flagged.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+Node = TypeVar("Node", bound=Hashable)
+ONE = Decimal(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(Generic[Node]):
+    """parent gave `quantity` (in the parent's unit; None when unknown) to child."""
+
+    parent: Node
+    child: Node
+    quantity: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """An attributed amount, and whether it is only an upper bound."""
+
+    amount: Decimal
+    upper_bound: bool = False
+
+
+def forward_shares(
+    start: Mapping[Node, Decimal],
+    edges: Iterable[Edge[Node]],
+    initial: Mapping[Node, Decimal | None],
+) -> dict[Node, Share]:
+    """Amount of the suspect material (in its unit) in every lot reachable from `start`."""
+    children: dict[Node, list[Edge[Node]]] = {}
+    for edge in edges:
+        children.setdefault(edge.parent, []).append(edge)
+    return _propagate(start, children, lambda edge: edge.child, initial, forward=True)
+
+
+def backward_shares(
+    start: Mapping[Node, Decimal],
+    edges: Iterable[Edge[Node]],
+    initial: Mapping[Node, Decimal | None],
+) -> dict[Node, Share]:
+    """Fraction of each upstream lot that ended up in the start lots (start values: fractions)."""
+    parents: dict[Node, list[Edge[Node]]] = {}
+    for edge in edges:
+        parents.setdefault(edge.child, []).append(edge)
+    return _propagate(start, parents, lambda edge: edge.parent, initial, forward=False)
+
+
+def _propagate(
+    start: Mapping[Node, Decimal],
+    links: dict[Node, list[Edge[Node]]],
+    far_end: Callable[[Edge[Node]], Node],
+    initial: Mapping[Node, Decimal | None],
+    *,
+    forward: bool,
+) -> dict[Node, Share]:
+    reachable = _reachable(start, links, far_end)
+    indegree = dict.fromkeys(reachable, 0)
+    for node in reachable:
+        for edge in links.get(node, ()):
+            indegree[far_end(edge)] += 1
+    amount: dict[Node, Decimal] = {node: start.get(node, Decimal(0)) for node in reachable}
+    bounded: set[Node] = set()
+    ready = deque(node for node in reachable if indegree[node] == 0)
+    done: set[Node] = set()
+    while ready:
+        node = ready.popleft()
+        done.add(node)
+        for edge in links.get(node, ()):
+            other = far_end(edge)
+            passed, exact = _passed_on(node, edge, amount[node], initial, forward=forward)
+            amount[other] += passed
+            if not exact or node in bounded:
+                bounded.add(other)
+            indegree[other] -= 1
+            if indegree[other] == 0:
+                ready.append(other)
+    for node in reachable - done:
+        # On a cycle: no order to add up in. The whole suspect amount is the safe upper bound.
+        amount[node] = max(start.values(), default=ONE) if forward else ONE
+        bounded.add(node)
+    return {node: Share(amount[node], node in bounded) for node in reachable}
+
+
+def _passed_on(
+    node: Node,
+    edge: Edge[Node],
+    held: Decimal,
+    initial: Mapping[Node, Decimal | None],
+    *,
+    forward: bool,
+) -> tuple[Decimal, bool]:
+    """What crosses one edge, and whether that is exact (False: an upper bound)."""
+    if forward:
+        total = initial.get(node)
+        if edge.quantity is None or not total:
+            return held, False
+        return held * edge.quantity / total, True
+    parent_total = initial.get(edge.parent)
+    if edge.quantity is None or not parent_total:
+        return held, False
+    # held is the fraction of the child that belongs to the target; the parent's share is the
+    # amount it gave times that fraction, expressed as a fraction of the parent.
+    return edge.quantity * held / parent_total, True
+
+
+def _reachable(
+    start: Iterable[Node],
+    links: Mapping[Node, list[Edge[Node]]],
+    far_end: Callable[[Edge[Node]], Node],
+) -> set[Node]:
+    seen = set(start)
+    pending = list(seen)
+    while pending:
+        node = pending.pop()
+        for edge in links.get(node, ()):
+            other = far_end(edge)
+            if other not in seen:
+                seen.add(other)
+                pending.append(other)
+    return seen

@@ -1,0 +1,426 @@
+"""Trace a lot, container or supplier lot forward to customers and backward to suppliers."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from traceapp.db import trace as queries
+from traceapp.db.models import Lot, Shipment, ShipmentItem
+from traceapp.db.repositories import Repository
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.attribution import Edge, Share, backward_shares, forward_shares
+from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
+from traceapp.domain.ids import ContainerId, EventId, LotId, ShipmentId
+from traceapp.domain.lots import LotStatus
+from traceapp.domain.quantity import SCALE, Quantity
+from traceapp.domain.timeutil import split_instant
+from traceapp.domain.trace import (
+    AffectedParty,
+    Direction,
+    TracedContainer,
+    TracedLot,
+    TracedShipment,
+    TraceResult,
+)
+from traceapp.services.recording import find_container, find_lot
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """Where a trace begins: lots, and how much of each is under suspicion (its own unit)."""
+
+    lots: dict[uuid.UUID, Decimal | None]  # None: the whole lot
+    label: str
+    container_id: uuid.UUID | None = None
+
+
+def trace(
+    uow: UnitOfWork,
+    *,
+    code: str,
+    direction: Direction = Direction.BOTH,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> TraceResult:
+    """Everything downstream and/or upstream of what `code` names, with attributed quantities.
+
+    `code` is a lot (PART/LOT, bare code, GS1 label), a container (SSCC or code) or a supplier's
+    lot code. `since`/`until` narrow the shipments reported to that window.
+    """
+    started = time.perf_counter()
+    window = _window(since, until)
+    start = _resolve(uow, code)
+    return _run(uow, start, direction, window, started)
+
+
+def trace_equipment(
+    uow: UnitOfWork,
+    *,
+    equipment: str,
+    since: datetime,
+    until: datetime,
+    direction: Direction = Direction.FORWARD,
+) -> TraceResult:
+    """Every lot processed on a piece of equipment in a time window, and where it went."""
+    started = time.perf_counter()
+    window = _window(since, until)
+    machine = queries.equipment_by_code(uow.session, equipment.strip())
+    if machine is None:
+        raise NotFound(
+            f"There is no equipment {equipment!r}.", hint="Pick one from the location list."
+        )
+    lot_ids = queries.lots_on_equipment(uow.session, machine.id, since, until)
+    start = _Start(
+        dict.fromkeys(lot_ids), f"{machine.code} {since.isoformat()} – {until.isoformat()}"
+    )
+    # The window chose the lots; their shipments count whenever they happened.
+    del window
+    return _run(uow, start, direction, (None, None), started)
+
+
+def _window(
+    since: datetime | None, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    for moment in (since, until):
+        if moment is not None:
+            split_instant(moment)  # refuses times without an offset, with a clear message
+    if since is not None and until is not None and until < since:
+        raise InvalidInput(
+            "The end of the time window is before its start.", hint="Swap --from and --to."
+        )
+    return since, until
+
+
+def _resolve(uow: UnitOfWork, code: str) -> _Start:
+    repo = Repository(uow.session)
+    row = find_lot(repo, code)
+    if row is not None:
+        return _Start({row.lot.id: None}, f"{row.product.part_number}/{row.lot.lot_code}")
+    container = find_container(repo, code)
+    if container is not None:
+        shipped_at = _shipped_at(uow, container.id)
+        contents = queries.contents_at(uow.session, container.id, shipped_at)
+        lots: dict[uuid.UUID, Decimal | None] = {}
+        for held in contents:
+            lots[held.lot_id] = (lots.get(held.lot_id) or Decimal(0)) + (
+                held.quantity or Decimal(0)
+            )
+        return _Start(lots, container.code, container.id)
+    supplier_lots = list(
+        uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code.strip()))
+    )
+    if supplier_lots:
+        return _Start(dict.fromkeys(supplier_lots), f"supplier lot {code.strip()}")
+    raise UnknownCode(code.strip())
+
+
+def _shipped_at(uow: UnitOfWork, container_id: uuid.UUID) -> datetime | None:
+    """When the container left, so its contents are read as they were then (None: not shipped)."""
+    return uow.session.scalar(
+        select(Shipment.shipped_at)
+        .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
+        .where(ShipmentItem.container_id == container_id, Shipment.voided_by_event_id.is_(None))
+        .order_by(Shipment.shipped_at)
+        .limit(1)
+    )
+
+
+def _run(
+    uow: UnitOfWork,
+    start: _Start,
+    direction: Direction,
+    window: tuple[datetime | None, datetime | None],
+    started: float,
+) -> TraceResult:
+    session = uow.session
+    start_ids = list(start.lots)
+    start_rows = {row.id: row for row in queries.lot_rows(session, start_ids)}
+    forward_lots: list[TracedLot] = []
+    backward_lots: list[TracedLot] = []
+    shipments: tuple[TracedShipment, ...] = ()
+    containers: tuple[TracedContainer, ...] = ()
+    customers: tuple[AffectedParty, ...] = ()
+    suppliers: tuple[AffectedParty, ...] = ()
+    unit = _suspect_unit(start_rows.values())
+    if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
+        edges, rows = queries.genealogy(session, start_ids, forward=True)
+        amounts = _start_amounts(start, start_rows, unit)
+        shares = (
+            forward_shares(amounts, _edges(edges), {r.id: r.initial for r in rows})
+            if amounts
+            else {}
+        )
+        by_id = {row.id: row for row in rows}
+        depth = _depths(start_ids, ((e.parent, e.child) for e in edges))
+        forward_lots = [
+            _traced(by_id[lot_id], depth.get(lot_id, 0), shares.get(lot_id), unit)
+            for lot_id in _ordered(by_id, depth)
+        ]
+        held = queries.held_in_containers(session, list(by_id))
+        shipped = [
+            s
+            for s in queries.shipments_of(session, list(by_id), held)
+            if _in_window(s.shipped_at, window)
+        ]
+        fractions = {
+            lot_id: (
+                share.amount / by_id[lot_id].initial if by_id[lot_id].initial else None,
+                share.upper_bound,
+            )
+            for lot_id, share in shares.items()
+        }
+        reached = {h.container_id for h in held} | (
+            {start.container_id} if start.container_id else set()
+        )
+        infos = sorted(queries.containers(session, list(reached)), key=lambda c: c.code)
+        containers = tuple(
+            TracedContainer(ContainerId(c.id), c.code, c.kind, c.status) for c in infos
+        )
+        shipments = _shipments(shipped, by_id, fractions, unit, {c.id: c.code for c in infos})
+        customers = _customers(shipped, shipments)
+    if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
+        edges, rows = queries.genealogy(session, start_ids, forward=False)
+        by_id = {row.id: row for row in rows}
+        fractions_in = {
+            lot_id: (
+                amount / start_rows[lot_id].initial
+                if amount is not None and start_rows[lot_id].initial
+                else Decimal(1)
+            )
+            for lot_id, amount in start.lots.items()
+            if lot_id in start_rows
+        }
+        shares = backward_shares(fractions_in, _edges(edges), {r.id: r.initial for r in rows})
+        depth = _depths(start_ids, ((e.child, e.parent) for e in edges))
+        backward_lots = [
+            _traced_backward(by_id[lot_id], depth.get(lot_id, 0), shares.get(lot_id))
+            for lot_id in _ordered(by_id, depth)
+        ]
+        suppliers = _suppliers(rows)
+    lots = _merge(forward_lots, backward_lots)
+    return TraceResult(
+        origin=start.label,
+        direction=direction,
+        start=tuple(sorted(f"{r.part_number}/{r.lot_code}" for r in start_rows.values())),
+        unit=unit,
+        lots=lots,
+        containers=containers,
+        shipments=shipments,
+        customers=customers,
+        suppliers=suppliers,
+        elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def _suspect_unit(rows: Iterable[queries.LotRow]) -> str | None:
+    units = {row.unit for row in rows}
+    if not units:
+        return None
+    first = sorted(units)[0]
+    return first if all(Quantity(Decimal(1), u).convertible_to(first) for u in units) else None
+
+
+def _start_amounts(
+    start: _Start, rows: Mapping[uuid.UUID, queries.LotRow], unit: str | None
+) -> dict[uuid.UUID, Decimal]:
+    """The suspect amount of each start lot, in the trace's unit (whole lots unless a container
+    narrowed it to what it held)."""
+    if unit is None:
+        return {lot_id: Decimal(0) for lot_id in rows}
+    amounts = {}
+    for lot_id, row in rows.items():
+        own = start.lots.get(lot_id)
+        amount = row.initial if own is None else own
+        amounts[lot_id] = Quantity(amount, row.unit).to(unit).value
+    return amounts
+
+
+def _edges(rows: Sequence[queries.EdgeRow]) -> list[Edge[uuid.UUID]]:
+    return [Edge(row.parent, row.child, row.quantity) for row in rows]
+
+
+def _depths(
+    start: Sequence[uuid.UUID], links: Iterable[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[uuid.UUID, int]:
+    """Fewest steps from the start to each lot (breadth first)."""
+    following: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for near, far in links:
+        following.setdefault(near, []).append(far)
+    depth = dict.fromkeys(start, 0)
+    queue = deque(start)
+    while queue:
+        node = queue.popleft()
+        for other in following.get(node, ()):
+            if other not in depth:
+                depth[other] = depth[node] + 1
+                queue.append(other)
+    return depth
+
+
+def _ordered(
+    by_id: Mapping[uuid.UUID, queries.LotRow], depth: Mapping[uuid.UUID, int]
+) -> list[uuid.UUID]:
+    return sorted(
+        by_id,
+        key=lambda lot_id: (
+            depth.get(lot_id, 0),
+            by_id[lot_id].part_number,
+            by_id[lot_id].lot_code,
+        ),
+    )
+
+
+def _traced(row: queries.LotRow, depth: int, share: Share | None, unit: str | None) -> TracedLot:
+    return TracedLot(
+        id=LotId(row.id),
+        name=f"{row.part_number}/{row.lot_code}",
+        product_name=row.product_name,
+        product_kind=row.kind,
+        status=LotStatus(row.status),
+        depth=depth,
+        on_hand=Quantity(row.on_hand.normalize(), row.unit),
+        quantity=_amount(share.amount, unit) if share is not None and unit is not None else None,
+        upper_bound=share.upper_bound if share is not None else unit is None,
+        supplier=row.supplier_code,
+        supplier_lot_code=row.supplier_lot_code,
+    )
+
+
+def _traced_backward(row: queries.LotRow, depth: int, share: Share | None) -> TracedLot:
+    amount = share.amount * row.initial if share is not None else None
+    return TracedLot(
+        id=LotId(row.id),
+        name=f"{row.part_number}/{row.lot_code}",
+        product_name=row.product_name,
+        product_kind=row.kind,
+        status=LotStatus(row.status),
+        depth=-depth,
+        on_hand=Quantity(row.on_hand.normalize(), row.unit),
+        quantity=_amount(amount, row.unit) if amount is not None else None,
+        upper_bound=share.upper_bound if share is not None else True,
+        supplier=row.supplier_code,
+        supplier_lot_code=row.supplier_lot_code,
+    )
+
+
+def _amount(value: Decimal, unit: str) -> Quantity:
+    return Quantity(value.quantize(SCALE).normalize(), unit)
+
+
+def _merge(forward: list[TracedLot], backward: list[TracedLot]) -> tuple[TracedLot, ...]:
+    """Upstream lots first (most distant first), the start, then downstream; start lots once."""
+    seen = {lot.id for lot in forward}
+    upstream = sorted((lot for lot in backward if lot.id not in seen), key=lambda lot: lot.depth)
+    return (
+        tuple(upstream + forward) if forward else tuple(sorted(backward, key=lambda lot: lot.depth))
+    )
+
+
+def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]) -> bool:
+    since, until = window
+    return (since is None or moment >= since) and (until is None or moment <= until)
+
+
+def _shipments(
+    shipped: Sequence[queries.ShippedRow],
+    lots: Mapping[uuid.UUID, queries.LotRow],
+    fractions: Mapping[uuid.UUID, tuple[Decimal | None, bool]],
+    unit: str | None,
+    container_codes: Mapping[uuid.UUID, str],
+) -> tuple[TracedShipment, ...]:
+    grouped: dict[uuid.UUID, list[queries.ShippedRow]] = {}
+    for row in shipped:
+        grouped.setdefault(row.shipment_id, []).append(row)
+    result = []
+    for shipment_id, rows in grouped.items():
+        first = rows[0]
+        total = Decimal(0)
+        bounded = unit is None
+        for row in rows:
+            fraction, upper = fractions.get(row.lot_id, (None, True))
+            if fraction is None or row.quantity is None:
+                bounded = True
+                continue
+            # Shipped quantity (lot's unit) x suspect amount per unit of that lot = suspect amount.
+            total += row.quantity * fraction
+            bounded = bounded or upper
+        result.append(
+            TracedShipment(
+                id=ShipmentId(shipment_id),
+                event_id=EventId(first.event_id),
+                shipped_at=first.shipped_at,
+                customer=first.customer_code,
+                customer_name=first.customer_name,
+                reference_document=first.reference_document,
+                containers=tuple(
+                    sorted({container_codes[r.container_id] for r in rows if r.container_id})
+                ),
+                lots=tuple(
+                    sorted(
+                        {f"{lots[r.lot_id].part_number}/{lots[r.lot_id].lot_code}" for r in rows}
+                    )
+                ),
+                quantity=_amount(total, unit) if unit is not None else None,
+                upper_bound=bounded,
+            )
+        )
+    return tuple(sorted(result, key=lambda s: (s.shipped_at, s.customer)))
+
+
+def _customers(
+    shipped: Sequence[queries.ShippedRow], shipments: Sequence[TracedShipment]
+) -> tuple[AffectedParty, ...]:
+    contacts = {row.customer_code: row for row in shipped}
+    by_customer: dict[str, list[TracedShipment]] = {}
+    for shipment in shipments:
+        by_customer.setdefault(shipment.customer, []).append(shipment)
+    result = []
+    for code, theirs in sorted(by_customer.items()):
+        contact = contacts[code]
+        quantities = [s.quantity for s in theirs if s.quantity is not None]
+        total = sum((q.value for q in quantities), Decimal(0))
+        unit = quantities[0].unit if quantities else None
+        result.append(
+            AffectedParty(
+                code=code,
+                name=contact.customer_name,
+                contact_name=contact.contact_name,
+                contact_email=contact.contact_email,
+                contact_phone=contact.contact_phone,
+                lots=tuple(sorted({lot for s in theirs for lot in s.lots})),
+                quantity=_amount(total, unit) if unit else None,
+                upper_bound=any(s.upper_bound for s in theirs),
+                shipments=len(theirs),
+                first_shipped=min(s.shipped_at for s in theirs),
+                last_shipped=max(s.shipped_at for s in theirs),
+            )
+        )
+    return tuple(result)
+
+
+def _suppliers(rows: Sequence[queries.LotRow]) -> tuple[AffectedParty, ...]:
+    by_supplier: dict[str, list[queries.LotRow]] = {}
+    for row in rows:
+        if row.supplier_code:
+            by_supplier.setdefault(row.supplier_code, []).append(row)
+    return tuple(
+        AffectedParty(
+            code=code,
+            name=theirs[0].supplier_name or code,
+            contact_name=None,
+            contact_email=None,
+            contact_phone=None,
+            lots=tuple(
+                sorted(f"{r.part_number}/{r.lot_code} ({r.supplier_lot_code})" for r in theirs)
+            ),
+        )
+        for code, theirs in sorted(by_supplier.items())
+    )
