@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from sqlalchemy import Engine, event, select
@@ -54,6 +56,39 @@ def build_demo_plant(
         fresh = repo.count(Lot) == 0 and repo.count(Event) == 0
     if progress is not None:
         progress("plan", 0)
+    with _no_cycle_collector():
+        return _build(engine, fresh=fresh, seed=seed, lots=lots, days=days, start=start,
+                      progress=progress, began=began)  # fmt: skip
+
+
+@contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """Pause Python's cycle collector while the plan and its rows are made.
+
+    A large plant is millions of long-lived objects (plan) and short-lived tuples (rows), none
+    of them in a reference cycle; each full collection walks them all again, which made a third
+    of the planning time. Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    engine: Engine,
+    *,
+    fresh: bool,
+    seed: int,
+    lots: int,
+    days: int,
+    start: date | None,
+    progress: Progress | None,
+    began: float,
+) -> DemoSummary:
     plan = plan_plant(seed=seed, lots=lots, days=days, start=start)
     writer = _build_engine(engine, fresh=fresh)
     try:

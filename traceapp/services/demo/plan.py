@@ -7,6 +7,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 from traceapp.domain.errors import InvalidInput
@@ -220,7 +221,9 @@ class _Materials:
         self.material_index = {m.part: i for i, m in enumerate(catalog.RAW_MATERIALS)}
         self.sku_index = {s.part: i for i, s in enumerate(catalog.SKUS)}
         self.current: dict[int, Stock] = {}
-        self.recipe_weights = [r.weight for r in catalog.RECIPES]
+        # Cumulative once: choices() would add the weights up again on every call (same draws).
+        self.recipe_cum_weights = list(accumulate(r.weight for r in catalog.RECIPES))
+        self.recipe_numbers = range(len(catalog.RECIPES))
         self.targets = landmark_targets(lots)
         estimate = lots / LOTS_PER_BATCH_GUESS
         # The largest landmark starts first: it needs the longest run of batches.
@@ -246,7 +249,7 @@ class _Materials:
     def _batch(self) -> None:
         rng = self.rng
         index = len(self.batches)
-        recipe_no = rng.choices(range(len(catalog.RECIPES)), self.recipe_weights)[0]
+        recipe_no = rng.choices(self.recipe_numbers, cum_weights=self.recipe_cum_weights)[0]
         recipe = catalog.RECIPES[recipe_no]
         grams = rng.randint(recipe.batch_min_kg, recipe.batch_max_kg) * 1000
         fill_count = rng.randint(2, 5)
@@ -396,11 +399,12 @@ def _name_lots(
 ) -> None:
     """Plant lot codes: R/M/F + local date + sequence of the day; suppliers use their own style."""
     supplier_no = {code: n for n, (code, *_rest) in enumerate(catalog.SUPPLIERS, start=1)}
+    local_day = _LocalDays(zone)
     for prefix, items, width in (("R", stock, 3), ("M", batches, 2), ("F", fills, 2)):
         per_day: dict[str, int] = {}
         for item in items:
             moment = item.received_at if isinstance(item, Stock) else item.started_at
-            day = moment.astimezone(zone).strftime("%y%m%d")
+            day = local_day(moment)
             per_day[day] = per_day.get(day, 0) + 1
             item.lot_code = f"{prefix}{day}-{per_day[day]:0{width}d}"
     for lot in stock:
@@ -410,6 +414,30 @@ def _name_lots(
             f"S{supplier_no[spec.supplier]}-{made:%y}{made.timetuple().tm_yday:03d}"
             f"-{chr(65 + rng.randrange(6))}{rng.randint(1, 9)}"
         )
+
+
+class _LocalDays:
+    """The local date of a UTC instant as YYMMDD, remembered per UTC hour.
+
+    Converting a million instants to the zone one by one takes a large share of planning a big
+    plant. Every instant of a UTC hour has the same local date unless midnight falls inside that
+    hour (a zone with a half-hour offset); such hours are not remembered.
+    """
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.days: dict[int, str] = {}
+
+    def __call__(self, moment: datetime) -> str:
+        hour = int(moment.timestamp()) // 3600
+        day = self.days.get(hour)
+        if day is None:
+            day = moment.astimezone(self.zone).strftime("%y%m%d")
+            first = datetime.fromtimestamp(hour * 3600, UTC).astimezone(self.zone)
+            last = datetime.fromtimestamp(hour * 3600 + 3599, UTC).astimezone(self.zone)
+            if first.date() == last.date():
+                self.days[hour] = day
+        return day
 
 
 def _cases(fills: list[Fill]) -> Cases:
