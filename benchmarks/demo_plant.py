@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sqlite3
 import sys
 import tempfile
@@ -99,6 +100,8 @@ def run_one(size: int, backend: str, *, days: int, seed: int, pg_url: str) -> di
         "landmarks": summary.landmarks,
         "landmark_reach": reach,
         "landmark_reach_planned": summary.landmark_reach,
+        # Peak resident memory of this process so far (it includes any earlier, smaller run).
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 
@@ -117,6 +120,12 @@ def run(
             result = run_one(size, backend, days=days or days_for(size), seed=seed, pg_url=pg_url)
             print(f"  {result['seconds']} s", file=sys.stderr, flush=True)
             results.append(result)
+    return report(results)
+
+
+def report(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON report of some runs: machine, results, PostgreSQL/SQLite time ratio per size."""
+    sizes = sorted({r["size"] for r in results})
     ratios = {}
     for size in sizes:
         by_backend = {r["backend"]: r["seconds"] for r in results if r["size"] == size}
@@ -145,6 +154,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other results already in --out (runs of the same size and backend are "
+        "replaced), e.g. to time one backend at a time",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -152,13 +167,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     pg_url = os.environ.get("TRACEAPP_BENCH_PG_URL", DEFAULT_PG_URL)
-    report = run(sizes, backends, seed=args.seed, pg_url=pg_url, days=args.days)
-    text = json.dumps(report, indent=2, sort_keys=False)
+    data = run(sizes, backends, seed=args.seed, pg_url=pg_url, days=args.days)
+    if args.update and args.out is not None and args.out.exists():
+        fresh = {(r["size"], r["backend"]) for r in data["results"]}
+        kept = [
+            r
+            for r in json.loads(args.out.read_text(encoding="utf-8"))["results"]
+            if (r["size"], r["backend"]) not in fresh
+        ]
+        merged = [*kept, *data["results"]]
+        data = report(sorted(merged, key=lambda r: (r["size"], r["backend"] != "sqlite")))
+    text = json.dumps(data, indent=2, sort_keys=False)
     print(text)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
-    return report
+    return data
 
 
 if __name__ == "__main__":
