@@ -29,6 +29,7 @@ from traceapp.domain.errors import InvalidInput
 CHUNK_ROWS = 5_000  # rows handed to the driver at once
 TRANSACTION_ROWS = 500_000  # rows per commit: few commits, yet a failure loses one group only
 QUEUED_CHUNKS = 64  # chunks made ahead of the writer (bounds the memory the pipeline holds)
+POSTGRES_LANES = 2  # connections loading tables side by side (one server process each)
 
 Native = str | int | float | None  # a value as the driver hands it to the database
 NativeRow = tuple[Native, ...]
@@ -271,18 +272,31 @@ def bulk_insert(
     chunk_rows: int = CHUNK_ROWS,
     transaction_rows: int = TRANSACTION_ROWS,
     sqlite_pragmas: Sequence[str] = (),
+    lanes: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Insert each table's rows in the order given, committing every `transaction_rows` rows.
+    """Insert each table's rows, committing every `transaction_rows` rows.
 
-    Tables come in foreign-key order (parents first), so every committed group is consistent.
+    A table is written only once every table it references (among `tables`) is written and
+    committed, so every committed group is consistent. SQLite has one writer: the tables go in
+    the order given. On PostgreSQL `lanes` connections (default `POSTGRES_LANES`) each load one
+    table at a time, in the order given as they become ready.
     Rows are native values (see `NativeTypes`, from `native_types(engine)`).
     `sqlite_pragmas` apply to this one connection only (it is closed at the end).
     Returns the number of rows written per table.
     """
     native_types(engine)  # refuses a database we cannot write natively, before any work
+    if engine.dialect.name == "sqlite":
+        lanes = 1
+    elif lanes is None:
+        lanes = POSTGRES_LANES
+    if lanes > 1 and len(tables) > 1:
+        return _in_lanes(
+            engine, tables, lanes=lanes, chunk_rows=chunk_rows,
+            transaction_rows=transaction_rows, progress=progress,
+        )  # fmt: skip
     written = {spec.table.name: 0 for spec in tables}
-    with engine.connect().execution_options(**{WRITE_OPTION: True}) as connection:
+    with _write_connection(engine) as connection:
         if connection.dialect.name == "sqlite" and sqlite_pragmas:
             # Straight on the driver, before SQLAlchemy begins: some pragmas refuse a transaction.
             cursor = connection.connection.cursor()
@@ -313,3 +327,99 @@ def bulk_insert(
         if connection.in_transaction():
             connection.commit()
     return written
+
+
+def _write_connection(engine: Engine) -> Connection:
+    return engine.connect().execution_options(**{WRITE_OPTION: True})
+
+
+def _in_lanes(
+    engine: Engine,
+    tables: Sequence[TableRows],
+    *,
+    lanes: int,
+    chunk_rows: int,
+    transaction_rows: int,
+    progress: Progress | None,
+) -> dict[str, int]:
+    """Load tables on several connections at once (PostgreSQL).
+
+    One COPY keeps one server process busy, and the foreign-key checks and random UUID index
+    entries make the server, not Python, the slow side; independent tables (items, edges and
+    contents all point only at events, lots and containers) can load side by side.
+    """
+    names = {spec.table.name for spec in tables}
+    needs = {
+        spec.table.name: {key.column.table.name for key in spec.table.foreign_keys}
+        & names - {spec.table.name}
+        for spec in tables
+    }
+    written = dict.fromkeys(names, 0)
+    done: set[str] = set()
+    taken: set[str] = set()
+    failures: list[BaseException] = []
+    turn = threading.Condition()
+
+    def next_table() -> TableRows | None:
+        with turn:
+            while not failures:
+                ready = [
+                    s for s in tables if s.table.name not in taken and needs[s.table.name] <= done
+                ]
+                if ready:
+                    taken.add(ready[0].table.name)
+                    return ready[0]
+                if len(taken) == len(tables):
+                    return None
+                turn.wait()
+            return None
+
+    def lane() -> None:
+        try:
+            with _write_connection(engine) as connection:
+                while (spec := next_table()) is not None:
+                    count = _load_table(connection, spec, chunk_rows, transaction_rows, progress)
+                    with turn:
+                        written[spec.table.name] = count
+                        done.add(spec.table.name)
+                        turn.notify_all()
+        except BaseException as exc:  # handed over: bulk_insert re-raises the first
+            with turn:
+                failures.append(exc)
+                turn.notify_all()
+
+    workers = [threading.Thread(target=lane, name=f"bulk-lane-{n}") for n in range(lanes)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return written
+
+
+def _load_table(
+    connection: Connection,
+    spec: TableRows,
+    chunk_rows: int,
+    transaction_rows: int,
+    progress: Progress | None,
+) -> int:
+    writer = _Writer(connection, spec)
+    count = since_commit = 0
+    for chunk in chunks(spec.rows, chunk_rows):
+        if not connection.in_transaction():
+            connection.begin()
+        writer.write(chunk)
+        count += len(chunk)
+        since_commit += len(chunk)
+        if since_commit >= transaction_rows:
+            writer.finish()
+            connection.commit()
+            since_commit = 0
+        if progress is not None:
+            progress(spec.table.name, count)
+    writer.finish()
+    if connection.in_transaction():
+        connection.commit()
+    return count
