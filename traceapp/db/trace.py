@@ -159,12 +159,15 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
     """Every container each lot sat in, directly or nested, with the time it was there.
 
     A case packed on pallet P and later moved to Q reaches P only for the time it sat on P: each
-    step up intersects the intervals, and an empty intersection stops the walk.
+    step up intersects the intervals, and an empty intersection stops the walk. Each row keeps
+    the content row it started from: several cases holding the same quantity of one lot on one
+    pallet look alike once the pallet's interval is taken, and UNION must not merge them.
     """
     lot_filter = ContainerContent.lot_id.in_(
         select(lot_ids.c.lot_id) if isinstance(lot_ids, CTE) else lot_ids
     )
     seed = select(
+        ContainerContent.id.label("content_id"),
         ContainerContent.container_id.label("container_id"),
         ContainerContent.lot_id.label("lot_id"),
         ContainerContent.quantity.label("quantity"),
@@ -175,6 +178,7 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
     outer = aliased(ContainerContent)
     held = held.union(
         select(
+            held.c.content_id,
             outer.container_id,
             held.c.lot_id,
             held.c.quantity,

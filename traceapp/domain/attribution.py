@@ -11,8 +11,14 @@ gave q(p->c) to c, so the amount of p inside T is b(p) = sum over c of q(p->c) *
 unit), and f(p) = b(p) / initial(p).
 When a quantity is missing or a lot's initial quantity is zero (imported data), the share cannot
 be computed: the full amount passes on as an upper bound, and the lot is flagged.
-Cycles (only possible in imported data) cannot make it loop: lots on a cycle are reached once,
-get the full amount as an upper bound, and are flagged.
+Several start lots (a supplier lot code, a container, an equipment window): a start lot is
+under suspicion as given, so what reaches it from another start lot is already inside it and is
+not added again (a dough made from a suspect flour holds no more than itself). Backward, that
+holds for a start lot taken whole (fraction 1); a part of a lot (what a container held) still
+adds what of the lot went into the other start lots, and is never more than the whole lot.
+Cycles (only possible in imported data) cannot make it loop: lots on a cycle, and lots after
+one, are reached once, get the whole suspect amount (forward: the sum of the start amounts;
+backward: the whole lot) as an upper bound, and are flagged.
 """
 
 from __future__ import annotations
@@ -83,23 +89,30 @@ def _propagate(
             indegree[far_end(edge)] += 1
     amount: dict[Node, Decimal] = {node: start.get(node, Decimal(0)) for node in reachable}
     bounded: set[Node] = set()
+    # Start lots whose amount is given whole: nothing that reaches them adds to it.
+    fixed = {node for node, value in start.items() if forward or value >= ONE}
     ready = deque(node for node in reachable if indegree[node] == 0)
     done: set[Node] = set()
     while ready:
         node = ready.popleft()
         done.add(node)
+        if not forward and node in start:
+            amount[node] = min(amount[node], ONE)  # no more than the whole lot
         for edge in links.get(node, ()):
             other = far_end(edge)
-            passed, exact = _passed_on(node, edge, amount[node], initial, forward=forward)
-            amount[other] += passed
-            if not exact or node in bounded:
-                bounded.add(other)
+            if other not in fixed:
+                passed, exact = _passed_on(node, edge, amount[node], initial, forward=forward)
+                amount[other] += passed
+                if not exact or node in bounded:
+                    bounded.add(other)
             indegree[other] -= 1
             if indegree[other] == 0:
                 ready.append(other)
-    for node in reachable - done:
-        # On a cycle: no order to add up in. The whole suspect amount is the safe upper bound.
-        amount[node] = max(start.values(), default=ONE) if forward else ONE
+    whole = sum(start.values(), Decimal(0)) if forward else ONE
+    for node in reachable - done - fixed:
+        # On a cycle or after one: no order to add up in. The whole suspect amount is the safe
+        # upper bound.
+        amount[node] = whole
         bounded.add(node)
     return {node: Share(amount[node], node in bounded) for node in reachable}
 
