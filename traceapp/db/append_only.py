@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 APPEND_ONLY_TABLES = ("events", "event_items", "error_declarations")
+AUDIT_TABLES = ("audit_entries", "signatures")
 REFUSAL = "append-only table: record a correction event instead"
 
 
@@ -44,7 +45,12 @@ def create_triggers(connection: Connection, tables: tuple[str, ...] = APPEND_ONL
                 )
 
 
-def drop_triggers(connection: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+def drop_triggers(
+    connection: Connection,
+    tables: tuple[str, ...] = APPEND_ONLY_TABLES,
+    *,
+    drop_function: bool = True,
+) -> None:
     postgres = connection.dialect.name == "postgresql"
     for table in tables:
         names = [f"{table}_no_update", f"{table}_no_delete"]
@@ -53,5 +59,46 @@ def drop_triggers(connection: Connection, tables: tuple[str, ...] = APPEND_ONLY_
         for name in names:
             suffix = f" ON {table}" if postgres else ""
             connection.execute(text(f"DROP TRIGGER IF EXISTS {name}{suffix}"))
-    if postgres:
+    if postgres and drop_function:
         connection.execute(text("DROP FUNCTION IF EXISTS traceapp_refuse_change()"))
+
+
+def create_head_guard(connection: Connection) -> None:
+    """The audit head may only move forward and may never be deleted."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "CREATE OR REPLACE FUNCTION traceapp_head_forward() RETURNS trigger AS $$ "
+                "BEGIN IF TG_OP = 'DELETE' OR NEW.seq <= OLD.seq THEN "
+                "RAISE EXCEPTION 'audit_head only moves forward'; END IF; RETURN NEW; END; "
+                "$$ LANGUAGE plpgsql"
+            )
+        )
+        connection.execute(
+            text(
+                "CREATE TRIGGER audit_head_forward BEFORE UPDATE OR DELETE ON audit_head "
+                "FOR EACH ROW EXECUTE FUNCTION traceapp_head_forward()"
+            )
+        )
+        return
+    connection.execute(
+        text(
+            "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head WHEN NEW.seq <= OLD.seq "
+            "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward'); END"
+        )
+    )
+    connection.execute(
+        text(
+            "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+            "BEGIN SELECT RAISE(ABORT, 'audit_head only moves forward'); END"
+        )
+    )
+
+
+def drop_head_guard(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("DROP TRIGGER IF EXISTS audit_head_forward ON audit_head"))
+        connection.execute(text("DROP FUNCTION IF EXISTS traceapp_head_forward()"))
+        return
+    connection.execute(text("DROP TRIGGER IF EXISTS audit_head_forward"))
+    connection.execute(text("DROP TRIGGER IF EXISTS audit_head_no_delete"))

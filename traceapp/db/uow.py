@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -11,7 +12,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from traceapp.db.audit_log import AuditContext
+from traceapp.db.audit_log import install as install_audit
 from traceapp.db.engine import WRITE_OPTION
+from traceapp.domain.actor import Actor
 from traceapp.domain.errors import StorageError, StorageUnavailable
 
 
@@ -21,6 +25,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine, *, write: bool = True) -> None:
         self.engine = engine
         self.write = write
+        self.audit: AuditContext | None = None
         self._session: Session | None = None
 
     @property
@@ -35,6 +40,7 @@ class UnitOfWork:
 
     def __enter__(self) -> Self:
         self._session = Session(self.engine, expire_on_commit=False, autoflush=False)
+        install_audit(self._session, lambda: self.audit)
         try:
             self._session.connection(execution_options={WRITE_OPTION: self.write})
         except OperationalError as exc:
@@ -65,6 +71,23 @@ class UnitOfWork:
                 f"The database refused the change: {exc.orig}",
                 hint="Nothing was saved. Check the input; if it looks right, report this.",
             ) from exc
+
+    def act_as(
+        self,
+        user_id: uuid.UUID | None,
+        username: str,
+        *,
+        station: str | None = None,
+        reason: str | None = None,
+        rule: str | None = None,
+    ) -> None:
+        """Who the audit entries of the following changes name."""
+        self.audit = AuditContext(user_id, username, station, reason, rule)
+
+    def acting(self, actor: Actor, *, reason: str | None = None, rule: str | None = None) -> None:
+        self.act_as(
+            actor.user_id, actor.username, station=actor.station_code, reason=reason, rule=rule
+        )
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -82,7 +82,9 @@ def correct(
         )
         return corrective
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.CORRECT, apply=apply)
+    return record_once(
+        uow, actor=actor, event_id=event_id, step=HandlingStep.CORRECT, apply=apply, reason=why
+    )
 
 
 def _refuse_if_used_later(repo: Repository, old: Event, lot_ids: list[uuid.UUID]) -> None:

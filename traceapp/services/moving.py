@@ -64,4 +64,4 @@ def move(
             add_item(uow, event, ItemRole.OBSERVED, lot=row.lot)
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.MOVE, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.MOVE, apply=apply)

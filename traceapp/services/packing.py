@@ -125,7 +125,7 @@ def pack(
         target.location_id = actor.station_id or target.location_id
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.PACK, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.PACK, apply=apply)
 
 
 def _open_or_create(uow: UnitOfWork, repo: Repository, code: str, kind: str) -> Container:
@@ -239,7 +239,7 @@ def unpack(
                 add_item(uow, event, ItemRole.CHILD, lot=lot_row.lot, amount=amount)
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.UNPACK, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.UNPACK, apply=apply)
 
 
 def _content_for(

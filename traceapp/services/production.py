@@ -105,7 +105,7 @@ def produce(
         _write_edges(uow, event, consumed, output_lots)
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.PRODUCE, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.PRODUCE, apply=apply)
 
 
 def _lock_inputs(repo: Repository, inputs: Sequence[InputSpec]) -> list[tuple[LotRow, Quantity]]:

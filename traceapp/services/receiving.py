@@ -93,4 +93,4 @@ def receive(
         add_item(uow, event, ItemRole.OBSERVED, lot=lot, amount=amount)
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.RECEIVE, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.RECEIVE, apply=apply)

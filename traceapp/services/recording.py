@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from traceapp.db.audit_log import lock_head
 from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
 from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork, is_transient
@@ -23,6 +24,7 @@ from traceapp.domain.errors import (
     UnknownCode,
 )
 from traceapp.domain.lots import LotReference
+from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
@@ -265,14 +267,33 @@ def step_result(
 MAX_ATTEMPTS = 3  # a step that lost a deadlock race is run again, from fresh reads
 
 
+# Which permission each handling step needs.
+STEP_USE_CASE = {
+    HandlingStep.RECEIVE: UseCase.RECEIVE,
+    HandlingStep.PRODUCE: UseCase.PRODUCE,
+    HandlingStep.PACK: UseCase.PACK,
+    HandlingStep.UNPACK: UseCase.UNPACK,
+    HandlingStep.SHIP: UseCase.SHIP,
+    HandlingStep.MOVE: UseCase.MOVE,
+    HandlingStep.CORRECT: UseCase.CORRECT,
+}
+
+
 def record_once(
     uow: UnitOfWork,
     *,
+    actor: Actor,
     event_id: uuid.UUID | None,
     step: HandlingStep,
     apply: Callable[[], Event],
+    reason: str | None = None,
 ) -> StepResult:
-    """Run a step exactly once per event UUID: a resubmission returns what was recorded then."""
+    """Run a step exactly once per event UUID: a resubmission returns what was recorded then.
+
+    The actor's permission is checked first, and every row the step writes is audited in its name.
+    """
+    require(actor.role, STEP_USE_CASE[step], username=actor.username)
+    uow.acting(actor, reason=reason)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return _record(uow, event_id=event_id, step=step, apply=apply)
@@ -294,6 +315,7 @@ def _record(
     step: HandlingStep,
     apply: Callable[[], Event],
 ) -> StepResult:
+    lock_head(uow.session)
     if event_id is not None:
         previous = Repository(uow.session).event(event_id)
         if previous is not None:

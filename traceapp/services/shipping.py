@@ -133,7 +133,7 @@ def ship(
                 row.lot.status = LotStatus.SHIPPED.value
         return event
 
-    return record_once(uow, event_id=event_id, step=HandlingStep.SHIP, apply=apply)
+    return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.SHIP, apply=apply)
 
 
 def _walk(

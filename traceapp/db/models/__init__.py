@@ -1,11 +1,14 @@
 """All tables, imported together so the metadata (and Alembic) sees every one."""
 
+from traceapp.db.models.audit import AuditEntry, AuditHead, Signature
 from traceapp.db.models.events import ErrorDeclaration, Event, EventItem
 from traceapp.db.models.genealogy import ContainerContent, LotEdge, Shipment, ShipmentItem
 from traceapp.db.models.inventory import CodeBinding, Container, Lot, SerialUnit
 from traceapp.db.models.master import Location, Party, PlantMeta, Product, User
 
 __all__ = [
+    "AuditEntry",
+    "AuditHead",
     "CodeBinding",
     "Container",
     "ContainerContent",
@@ -21,5 +24,6 @@ __all__ = [
     "SerialUnit",
     "Shipment",
     "ShipmentItem",
+    "Signature",
     "User",
 ]

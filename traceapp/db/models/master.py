@@ -66,6 +66,12 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Badge scan + PIN login: the badge is looked up by its SHA-256, the PIN checked with argon2.
+    badge_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 
