@@ -9,8 +9,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from traceapp.db import trace as queries
 from traceapp.db.models import Lot, Shipment, ShipmentItem
@@ -34,12 +36,58 @@ from traceapp.services.recording import find_container, find_lot
 
 
 @dataclass(frozen=True, slots=True)
-class _Start:
+class TraceStart:
     """Where a trace begins: lots, and how much of each is under suspicion (its own unit)."""
 
     lots: dict[uuid.UUID, Decimal | None]  # None: the whole lot
     label: str
     container_id: uuid.UUID | None = None
+
+
+class TraceRows(Protocol):
+    """Where a trace reads its rows. The service reads the database (`DatabaseRows`); the trace
+    benchmark runs the very same assembly over rows held in memory and over a per-node walk, so
+    the three timings differ only in how the rows are fetched."""
+
+    def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]: ...
+
+    def genealogy(
+        self, start: Sequence[uuid.UUID], *, forward: bool
+    ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]: ...
+
+    def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]: ...
+
+    def shipments_of(
+        self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
+    ) -> list[queries.ShippedRow]: ...
+
+    def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseRows:
+    """The trace queries of `traceapp.db.trace` on one session."""
+
+    session: Session
+
+    def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]:
+        return queries.lot_rows(self.session, ids)
+
+    def genealogy(
+        self, start: Sequence[uuid.UUID], *, forward: bool
+    ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]:
+        return queries.genealogy(self.session, start, forward=forward)
+
+    def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]:
+        return queries.held_in_containers(self.session, lot_ids)
+
+    def shipments_of(
+        self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
+    ) -> list[queries.ShippedRow]:
+        return queries.shipments_of(self.session, lot_ids, held)
+
+    def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]:
+        return queries.containers(self.session, ids)
 
 
 def trace(
@@ -58,7 +106,7 @@ def trace(
     started = time.perf_counter()
     window = _window(since, until)
     start = _resolve(uow, code)
-    return _run(uow, start, direction, window, started)
+    return trace_rows(DatabaseRows(uow.session), start, direction, window, started=started)
 
 
 def trace_equipment(
@@ -78,12 +126,12 @@ def trace_equipment(
             f"There is no equipment {equipment!r}.", hint="Pick one from the location list."
         )
     lot_ids = queries.lots_on_equipment(uow.session, machine.id, since, until)
-    start = _Start(
+    start = TraceStart(
         dict.fromkeys(lot_ids), f"{machine.code} {since.isoformat()} – {until.isoformat()}"
     )
     # The window chose the lots; their shipments count whenever they happened.
     del window
-    return _run(uow, start, direction, (None, None), started)
+    return trace_rows(DatabaseRows(uow.session), start, direction, (None, None), started=started)
 
 
 def _window(
@@ -99,11 +147,11 @@ def _window(
     return since, until
 
 
-def _resolve(uow: UnitOfWork, code: str) -> _Start:
+def _resolve(uow: UnitOfWork, code: str) -> TraceStart:
     repo = Repository(uow.session)
     row = find_lot(repo, code)
     if row is not None:
-        return _Start({row.lot.id: None}, f"{row.product.part_number}/{row.lot.lot_code}")
+        return TraceStart({row.lot.id: None}, f"{row.product.part_number}/{row.lot.lot_code}")
     container = find_container(repo, code)
     if container is not None:
         shipped_at = _shipped_at(uow, container.id)
@@ -113,12 +161,12 @@ def _resolve(uow: UnitOfWork, code: str) -> _Start:
             lots[held.lot_id] = (lots.get(held.lot_id) or Decimal(0)) + (
                 held.quantity or Decimal(0)
             )
-        return _Start(lots, container.code, container.id)
+        return TraceStart(lots, container.code, container.id)
     supplier_lots = list(
         uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code.strip()))
     )
     if supplier_lots:
-        return _Start(dict.fromkeys(supplier_lots), f"supplier lot {code.strip()}")
+        return TraceStart(dict.fromkeys(supplier_lots), f"supplier lot {code.strip()}")
     raise UnknownCode(code.strip())
 
 
@@ -133,16 +181,20 @@ def _shipped_at(uow: UnitOfWork, container_id: uuid.UUID) -> datetime | None:
     )
 
 
-def _run(
-    uow: UnitOfWork,
-    start: _Start,
+def trace_rows(
+    source: TraceRows,
+    start: TraceStart,
     direction: Direction,
-    window: tuple[datetime | None, datetime | None],
-    started: float,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+    *,
+    started: float | None = None,
 ) -> TraceResult:
-    session = uow.session
+    """The trace of resolved start lots over rows from `source`; `started` (a perf_counter
+    reading) is when the request came in, for `elapsed_ms`."""
+    if started is None:
+        started = time.perf_counter()
     start_ids = list(start.lots)
-    start_rows = {row.id: row for row in queries.lot_rows(session, start_ids)}
+    start_rows = {row.id: row for row in source.lot_rows(start_ids)}
     forward_lots: list[TracedLot] = []
     backward_lots: list[TracedLot] = []
     shipments: tuple[TracedShipment, ...] = ()
@@ -151,7 +203,7 @@ def _run(
     suppliers: tuple[AffectedParty, ...] = ()
     unit = _suspect_unit(start_rows.values())
     if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
-        edges, rows = queries.genealogy(session, start_ids, forward=True)
+        edges, rows = source.genealogy(start_ids, forward=True)
         amounts = _start_amounts(start, start_rows, unit)
         shares = (
             forward_shares(amounts, _edges(edges), {r.id: r.initial for r in rows})
@@ -164,11 +216,9 @@ def _run(
             _traced(by_id[lot_id], depth.get(lot_id, 0), shares.get(lot_id), unit)
             for lot_id in _ordered(by_id, depth)
         ]
-        held = queries.held_in_containers(session, list(by_id))
+        held = source.held_in_containers(list(by_id))
         shipped = [
-            s
-            for s in queries.shipments_of(session, list(by_id), held)
-            if _in_window(s.shipped_at, window)
+            s for s in source.shipments_of(list(by_id), held) if _in_window(s.shipped_at, window)
         ]
         fractions = {
             lot_id: (
@@ -180,14 +230,14 @@ def _run(
         reached = {h.container_id for h in held} | (
             {start.container_id} if start.container_id else set()
         )
-        infos = sorted(queries.containers(session, list(reached)), key=lambda c: c.code)
+        infos = sorted(source.containers(list(reached)), key=lambda c: c.code)
         containers = tuple(
             TracedContainer(ContainerId(c.id), c.code, c.kind, c.status) for c in infos
         )
         shipments = _shipments(shipped, by_id, fractions, unit, {c.id: c.code for c in infos})
         customers = _customers(shipped, shipments)
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
-        edges, rows = queries.genealogy(session, start_ids, forward=False)
+        edges, rows = source.genealogy(start_ids, forward=False)
         by_id = {row.id: row for row in rows}
         fractions_in = {
             lot_id: (
@@ -229,7 +279,7 @@ def _suspect_unit(rows: Iterable[queries.LotRow]) -> str | None:
 
 
 def _start_amounts(
-    start: _Start, rows: Mapping[uuid.UUID, queries.LotRow], unit: str | None
+    start: TraceStart, rows: Mapping[uuid.UUID, queries.LotRow], unit: str | None
 ) -> dict[uuid.UUID, Decimal]:
     """The suspect amount of each start lot, in the trace's unit (whole lots unless a container
     narrowed it to what it held)."""
