@@ -36,6 +36,12 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         "--kind", choices=[k.value for k in ProductKind], default=ProductKind.RAW.value
     )
     add.add_argument("--gtin", help="GTIN-8/12/13/14 with its check digit")
+    add.add_argument(
+        "--company-prefix-length",
+        type=int,
+        metavar="N",
+        help="digits of the GS1 company prefix in the GTIN (6-12), for EPC URIs; never guessed",
+    )
     add.add_argument("--shelf-life-days", type=_non_negative, metavar="DAYS")
     parsers.add(product_sub, "list", list_products, help="list products")
 
@@ -83,6 +89,7 @@ def add_product(ctx: Context) -> int:
             unit=args.unit,
             kind=args.kind,
             gtin=args.gtin,
+            company_prefix_length=args.company_prefix_length,
             shelf_life_days=args.shelf_life_days,
         )
     return _report_added(ctx, "product", record)
