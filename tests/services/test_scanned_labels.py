@@ -75,3 +75,18 @@ def test_labels_that_cannot_name_a_lot_are_refused_with_the_reason(labelled: Pla
         _use(labelled, "]d2010950600013435310L-77", "1 l", "D-1")
     with pytest.raises(UnknownCode):
         _use(labelled, f"]d201{GTIN}10L-78", "1 l", "D-1")
+
+
+def test_a_plain_code_with_a_scanners_aim_prefix_names_the_lot_and_container(
+    labelled: Plant,
+) -> None:
+    with labelled.uow() as uow:
+        pack(
+            uow,
+            actor=labelled.actor,
+            container="]C0CASE-7",
+            items=[PackItem("]d1OIL/L-77", Quantity.parse("5 l"))],
+        )
+    with labelled.uow() as uow:
+        assert container_summary(uow, "]Q1CASE-7").code == "CASE-7"
+        assert lot_detail(uow, "]Q1OIL/L-77").containers == ("CASE-7",)

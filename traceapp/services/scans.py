@@ -52,8 +52,12 @@ def read_scan(code: str) -> ScanReading:
         parsed, error = None, exc
     if parsed is not None and parsed.kind in STRUCTURED:
         return ScanReading(raw, parsed, None, None)
+    bare = raw
+    if parsed is not None and parsed.symbology and raw.startswith(parsed.symbology):
+        # A scanner set to send AIM identifiers prefixes plain codes too ("]Q1PAL-7").
+        bare = raw[len(parsed.symbology) :]
     try:
-        text = clean_code(raw)
+        text = clean_code(bare)
     except InvalidInput:
         if error is not None:
             raise error from None
