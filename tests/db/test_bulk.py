@@ -208,6 +208,9 @@ def test_bulk_rows_read_back_exactly_like_orm_rows(engine: Engine) -> None:
         _event(master, TIMES[1], reason="tab\there\nnew line, back\\slash \\N, \r", party_id=None)
     )
     events.append(_event(master, TIMES[1], reason="l'équipe « qualité » — 100 %"))
+    events.append(
+        _event(master, TIMES[1], reason="only a back\\Nslash, no tab", reference_document="\\N!")
+    )
     _assert_same(engine, Event, _twins(engine, Event, events))
 
     lots = []

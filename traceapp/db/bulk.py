@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
+from operator import methodcaller
 from typing import Any
 
 from psycopg import Cursor
@@ -157,17 +158,25 @@ def chunks(rows: Iterable[NativeRow], size: int) -> Iterator[list[NativeRow]]:
 
 
 def _copy_text(chunk: list[NativeRow], width: int) -> str:
-    """COPY text of a chunk of all-text rows (POSTGRES_TYPES makes only strings)."""
+    """COPY text of a chunk of all-text rows (POSTGRES_TYPES makes only strings).
+
+    A text value that is exactly `\\N` cannot be told from NULL here (COPY reads it as NULL).
+    """
     text = "\n".join(map("\t".join, chunk))  # type: ignore[arg-type]  # all str, checked below
-    # Our values never hold a tab, newline or backslash, so joining is all the formatting they
-    # need. Counting (C speed, the whole chunk at once) proves it; otherwise escape value by value.
+    # Values seldom hold a tab, newline or backslash, and then joining is all the formatting
+    # they need. Counting (at C speed, over the whole chunk) proves it: every backslash must be
+    # that of a NULL field. Otherwise the chunk is escaped value by value.
+    nulls = sum(map(_count_nulls, chunk))
     if (
         text.count("\t") != (width - 1) * len(chunk)
         or text.count("\n") != len(chunk) - 1
-        or text.count("\\") != text.count(PG_NULL)
+        or text.count("\\") != nulls
     ):
         text = "\n".join("\t".join(_escape(value) for value in row) for row in chunk)
     return text + "\n"
+
+
+_count_nulls = methodcaller("count", PG_NULL)
 
 
 def _escape(value: Native) -> str:
@@ -237,21 +246,25 @@ def _pipelined(
     ready: queue.Queue[Any] = queue.Queue(maxsize=QUEUED_CHUNKS)
     stop = threading.Event()
 
+    def offer(item: object) -> bool:
+        """Queue the item unless the writer has stopped (it may have failed: never block)."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce() -> None:
         try:
             for number, spec in enumerate(specs):
                 for chunk in chunks(spec.rows, chunk_rows):
-                    while not stop.is_set():
-                        try:
-                            ready.put((number, chunk), timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
+                    if not offer((number, chunk)):
                         return
-            ready.put(_DONE)
+            offer(_DONE)
         except BaseException as exc:  # handed over: the writer re-raises it
-            ready.put(exc)
+            offer(exc)
 
     maker = threading.Thread(target=produce, name="bulk-rows", daemon=True)
     maker.start()
