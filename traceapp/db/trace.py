@@ -6,6 +6,8 @@ flat rows; the attribution of quantities happens in `traceapp.domain.attribution
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,9 +15,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CTE, Select, and_, case, literal, or_, select
+from sqlalchemy import (
+    ARRAY,
+    CTE,
+    ColumnElement,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
+from traceapp.db.base import UuidType
 from traceapp.db.models import (
     Container,
     ContainerContent,
@@ -89,6 +105,19 @@ class ContainerInfo:
     status: str
 
 
+def _among(session: Session, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """`column IN ids` as one bound parameter, however many ids: an IN list of 10,000 binds
+    takes longer to render and bind than the query takes to run."""
+    condition: ColumnElement[bool]
+    if session.get_bind().dialect.name == "postgresql":
+        condition = column == any_(bindparam(None, list(ids), type_=ARRAY(UuidType)))
+    else:
+        # SQLite stores a UUID as its 32 hex digits; json_each reads them back as a table.
+        listed = json.dumps([value.hex for value in ids])
+        condition = column.in_(select(func.json_each(listed).table_valued("value").c.value))
+    return condition
+
+
 def _closure(start: Sequence[uuid.UUID], *, forward: bool) -> CTE:
     """Lot ids reachable from `start` along live edges (UNION: each lot once, cycles end)."""
     edge = aliased(LotEdge)
@@ -107,21 +136,37 @@ def _closure(start: Sequence[uuid.UUID], *, forward: bool) -> CTE:
 def genealogy(
     session: Session, start: Sequence[uuid.UUID], *, forward: bool
 ) -> tuple[list[EdgeRow], list[LotRow]]:
-    """Every live edge inside the closure, and the lots of the closure with their products."""
+    """Every live edge inside the closure, and the lots of the closure with their products.
+
+    One statement: each lot of the closure comes with the live edges leaving it in the walk's
+    direction (NULLs when none), so the closure is computed once and the rows skip the ORM.
+    """
     walk = _closure(start, forward=forward)
     near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
-    edges = session.execute(
-        select(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
-        .join(walk, near == walk.c.lot_id)
-        .where(LotEdge.voided_by_event_id.is_(None))
+    query = (
+        _lot_query()
+        .add_columns(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
+        .join(walk, walk.c.lot_id == Lot.id)
+        .outerjoin(LotEdge, and_(near == Lot.id, LotEdge.voided_by_event_id.is_(None)))
     )
-    edge_rows = [EdgeRow(parent, child, quantity) for parent, child, quantity in edges]
-    lots = session.execute(_lot_query().join(walk, walk.c.lot_id == Lot.id))
-    return edge_rows, [LotRow(*row) for row in lots]
+    edge_rows: list[EdgeRow] = []
+    lots: dict[uuid.UUID, LotRow] = {}
+    width = _LOT_WIDTH
+    for row in session.connection().execute(query):
+        lot_id = row[0]
+        if lot_id not in lots:
+            lots[lot_id] = LotRow(*row[:width])
+        if row[width] is not None:
+            edge_rows.append(EdgeRow(row[width], row[width + 1], row[width + 2]))
+    return edge_rows, list(lots.values())
+
+
+_LOT_WIDTH = len(dataclasses.fields(LotRow))
 
 
 def lot_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[LotRow]:
-    return [LotRow(*row) for row in session.execute(_lot_query().where(Lot.id.in_(ids)))]
+    query = _lot_query().where(Lot.id.in_(ids))
+    return [LotRow(*row) for row in session.connection().execute(query)]
 
 
 def _lot_query() -> Select[*tuple[Any, ...]]:
@@ -163,8 +208,10 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
     the content row it started from: several cases holding the same quantity of one lot on one
     pallet look alike once the pallet's interval is taken, and UNION must not merge them.
     """
-    lot_filter = ContainerContent.lot_id.in_(
-        select(lot_ids.c.lot_id) if isinstance(lot_ids, CTE) else lot_ids
+    lot_filter = (
+        ContainerContent.lot_id.in_(select(lot_ids.c.lot_id))
+        if isinstance(lot_ids, CTE)
+        else _among(session, ContainerContent.lot_id, lot_ids)
     )
     seed = select(
         ContainerContent.id.label("content_id"),
@@ -191,7 +238,7 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
             or_(outer.unpacked_at.is_(None), outer.unpacked_at > held.c.since),
         )
     )
-    rows = session.execute(
+    rows = session.connection().execute(
         select(held.c.container_id, held.c.lot_id, held.c.quantity, held.c.since, held.c.until)
     )
     return [HeldRow(*row) for row in rows]
@@ -215,11 +262,11 @@ def shipments_of(
     )
     live = Shipment.voided_by_event_id.is_(None)
     result: list[ShippedRow] = []
-    loose = session.execute(
+    loose = session.connection().execute(
         select(*columns, ShipmentItem.lot_id, ShipmentItem.quantity)
         .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
         .join(customer, customer.id == Shipment.customer_id)
-        .where(ShipmentItem.lot_id.in_(lot_ids), live)
+        .where(_among(session, ShipmentItem.lot_id, lot_ids), live)
     )
     for row in loose:
         assert row[9] is not None  # selected by lot_id IN (...)
@@ -231,11 +278,11 @@ def shipments_of(
         stays.setdefault(stay.container_id, []).append(stay)
     if not stays:
         return result
-    shipped = session.execute(
+    shipped = session.connection().execute(
         select(*columns, ShipmentItem.container_id)
         .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
         .join(customer, customer.id == Shipment.customer_id)
-        .where(ShipmentItem.container_id.in_(list(stays)), live)
+        .where(_among(session, ShipmentItem.container_id, list(stays)), live)
     )
     for row in shipped:
         assert row[9] is not None  # selected by container_id IN (...)
@@ -272,9 +319,9 @@ def _shipment_fields(row: Sequence[Any]) -> dict[str, Any]:
 def containers(session: Session, ids: Sequence[uuid.UUID]) -> list[ContainerInfo]:
     if not ids:
         return []
-    rows = session.execute(
+    rows = session.connection().execute(
         select(Container.id, Container.code, Container.kind, Container.status).where(
-            Container.id.in_(ids)
+            _among(session, Container.id, ids)
         )
     )
     return [ContainerInfo(*row) for row in rows]
