@@ -7,9 +7,10 @@ flat rows; the attribution of quantities happens in `traceapp.domain.attribution
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +21,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    String,
     and_,
     any_,
     bindparam,
@@ -105,31 +107,59 @@ class ContainerInfo:
     status: str
 
 
-def _among(session: Session, column: Any, ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
-    """`column IN ids` as one bound parameter, however many ids: an IN list of 10,000 binds
-    takes longer to render and bind than the query takes to run."""
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _among(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """`column IN ids` with the ids bound as one parameter `name` (see `_id_list`), however
+    many: an IN list of 10,000 binds takes longer to render and bind than the query to run."""
     condition: ColumnElement[bool]
-    if session.get_bind().dialect.name == "postgresql":
-        condition = column == any_(bindparam(None, list(ids), type_=ARRAY(UuidType)))
+    if dialect == "postgresql":
+        condition = column == any_(bindparam(name, type_=ARRAY(UuidType)))
     else:
-        # SQLite stores a UUID as its 32 hex digits; json_each reads them back as a table.
-        listed = json.dumps([value.hex for value in ids])
-        condition = column.in_(select(func.json_each(listed).table_valued("value").c.value))
+        # SQLite stores a UUID as its 32 hex digits; json_each reads a JSON array of them.
+        listed = func.json_each(bindparam(name, type_=String)).table_valued("value")
+        condition = column.in_(select(listed.c.value))
     return condition
 
 
-def _closure(start: Sequence[uuid.UUID], *, forward: bool) -> CTE:
-    """Lot ids reachable from `start` along live edges (UNION: each lot once, cycles end)."""
+def _id_list(dialect: str, ids: Iterable[uuid.UUID]) -> Any:
+    """The value bound to an `_among` parameter."""
+    if dialect == "postgresql":
+        return list(ids)
+    return json.dumps([value.hex for value in ids])
+
+
+def _closure(dialect: str, *, forward: bool) -> CTE:
+    """Lot ids reachable from the lots bound as `start` along live edges (UNION: each lot
+    once, cycles end)."""
     edge = aliased(LotEdge)
     near, far = (
         (edge.parent_lot_id, edge.child_lot_id)
         if forward
         else (edge.child_lot_id, edge.parent_lot_id)
     )
-    seed = select(Lot.id.label("lot_id")).where(Lot.id.in_(start))
+    seed = select(Lot.id.label("lot_id")).where(_among(dialect, Lot.id, "start"))
     walk = seed.cte("lot_closure", recursive=True)
     return walk.union(
         select(far).join(walk, near == walk.c.lot_id).where(edge.voided_by_event_id.is_(None))
+    )
+
+
+# Statements are built once per dialect and direction: building one takes longer than
+# running it for a small trace, and a statement object that is reused hits the compiled cache.
+
+
+@functools.cache
+def _genealogy_query(dialect: str, forward: bool) -> Select[*tuple[Any, ...]]:
+    walk = _closure(dialect, forward=forward)
+    near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
+    return (
+        _lot_query()
+        .add_columns(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
+        .join(walk, walk.c.lot_id == Lot.id)
+        .outerjoin(LotEdge, and_(near == Lot.id, LotEdge.voided_by_event_id.is_(None)))
     )
 
 
@@ -141,18 +171,14 @@ def genealogy(
     One statement: each lot of the closure comes with the live edges leaving it in the walk's
     direction (NULLs when none), so the closure is computed once and the rows skip the ORM.
     """
-    walk = _closure(start, forward=forward)
-    near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
-    query = (
-        _lot_query()
-        .add_columns(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
-        .join(walk, walk.c.lot_id == Lot.id)
-        .outerjoin(LotEdge, and_(near == Lot.id, LotEdge.voided_by_event_id.is_(None)))
+    dialect = _dialect(session)
+    rows = session.connection().execute(
+        _genealogy_query(dialect, forward), {"start": _id_list(dialect, start)}
     )
     edge_rows: list[EdgeRow] = []
     lots: dict[uuid.UUID, LotRow] = {}
     width = _LOT_WIDTH
-    for row in session.connection().execute(query):
+    for row in rows:
         lot_id = row[0]
         if lot_id not in lots:
             lots[lot_id] = LotRow(*row[:width])
@@ -164,9 +190,15 @@ def genealogy(
 _LOT_WIDTH = len(dataclasses.fields(LotRow))
 
 
+@functools.cache
+def _lot_rows_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    return _lot_query().where(_among(dialect, Lot.id, "ids"))
+
+
 def lot_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[LotRow]:
-    query = _lot_query().where(Lot.id.in_(ids))
-    return [LotRow(*row) for row in session.connection().execute(query)]
+    dialect = _dialect(session)
+    rows = session.connection().execute(_lot_rows_query(dialect), {"ids": _id_list(dialect, ids)})
+    return [LotRow(*row) for row in rows]
 
 
 def _lot_query() -> Select[*tuple[Any, ...]]:
@@ -208,11 +240,23 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
     the content row it started from: several cases holding the same quantity of one lot on one
     pallet look alike once the pallet's interval is taken, and UNION must not merge them.
     """
-    lot_filter = (
-        ContainerContent.lot_id.in_(select(lot_ids.c.lot_id))
-        if isinstance(lot_ids, CTE)
-        else _among(session, ContainerContent.lot_id, lot_ids)
-    )
+    if isinstance(lot_ids, CTE):
+        query = _held_query(ContainerContent.lot_id.in_(select(lot_ids.c.lot_id)))
+        rows = session.connection().execute(query)
+    else:
+        dialect = _dialect(session)
+        rows = session.connection().execute(
+            _held_ids_query(dialect), {"ids": _id_list(dialect, lot_ids)}
+        )
+    return [HeldRow(*row) for row in rows]
+
+
+@functools.cache
+def _held_ids_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    return _held_query(_among(dialect, ContainerContent.lot_id, "ids"))
+
+
+def _held_query(lot_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     seed = select(
         ContainerContent.id.label("content_id"),
         ContainerContent.container_id.label("container_id"),
@@ -238,35 +282,42 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
             or_(outer.unpacked_at.is_(None), outer.unpacked_at > held.c.since),
         )
     )
-    rows = session.connection().execute(
-        select(held.c.container_id, held.c.lot_id, held.c.quantity, held.c.since, held.c.until)
+    return select(held.c.container_id, held.c.lot_id, held.c.quantity, held.c.since, held.c.until)
+
+
+@functools.cache
+def _shipped_query(dialect: str, *, loose: bool) -> Select[*tuple[Any, ...]]:
+    """Live shipments of the lots (loose) or containers bound as `ids`, with their customer."""
+    customer = aliased(Party)
+    item = (ShipmentItem.lot_id, ShipmentItem.quantity) if loose else (ShipmentItem.container_id,)
+    return (
+        select(
+            Shipment.id,
+            Shipment.event_id,
+            Shipment.shipped_at,
+            Shipment.reference_document,
+            customer.code,
+            customer.name,
+            customer.contact_name,
+            customer.contact_email,
+            customer.contact_phone,
+            *item,
+        )
+        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+        .join(customer, customer.id == Shipment.customer_id)
+        .where(_among(dialect, item[0], "ids"), Shipment.voided_by_event_id.is_(None))
     )
-    return [HeldRow(*row) for row in rows]
 
 
 def shipments_of(
     session: Session, lot_ids: Sequence[uuid.UUID], held: Sequence[HeldRow]
 ) -> list[ShippedRow]:
     """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""
-    customer = aliased(Party)
-    columns = (
-        Shipment.id,
-        Shipment.event_id,
-        Shipment.shipped_at,
-        Shipment.reference_document,
-        customer.code,
-        customer.name,
-        customer.contact_name,
-        customer.contact_email,
-        customer.contact_phone,
-    )
-    live = Shipment.voided_by_event_id.is_(None)
+    dialect = _dialect(session)
+    connection = session.connection()
     result: list[ShippedRow] = []
-    loose = session.connection().execute(
-        select(*columns, ShipmentItem.lot_id, ShipmentItem.quantity)
-        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
-        .join(customer, customer.id == Shipment.customer_id)
-        .where(_among(session, ShipmentItem.lot_id, lot_ids), live)
+    loose = connection.execute(
+        _shipped_query(dialect, loose=True), {"ids": _id_list(dialect, lot_ids)}
     )
     for row in loose:
         assert row[9] is not None  # selected by lot_id IN (...)
@@ -278,11 +329,8 @@ def shipments_of(
         stays.setdefault(stay.container_id, []).append(stay)
     if not stays:
         return result
-    shipped = session.connection().execute(
-        select(*columns, ShipmentItem.container_id)
-        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
-        .join(customer, customer.id == Shipment.customer_id)
-        .where(_among(session, ShipmentItem.container_id, list(stays)), live)
+    shipped = connection.execute(
+        _shipped_query(dialect, loose=False), {"ids": _id_list(dialect, stays)}
     )
     for row in shipped:
         assert row[9] is not None  # selected by container_id IN (...)
@@ -316,14 +364,18 @@ def _shipment_fields(row: Sequence[Any]) -> dict[str, Any]:
     return dict(zip(_SHIPMENT_FIELDS, row[: len(_SHIPMENT_FIELDS)], strict=True))
 
 
+@functools.cache
+def _containers_query(dialect: str) -> Select[*tuple[Any, ...]]:
+    return select(Container.id, Container.code, Container.kind, Container.status).where(
+        _among(dialect, Container.id, "ids")
+    )
+
+
 def containers(session: Session, ids: Sequence[uuid.UUID]) -> list[ContainerInfo]:
     if not ids:
         return []
-    rows = session.connection().execute(
-        select(Container.id, Container.code, Container.kind, Container.status).where(
-            _among(session, Container.id, ids)
-        )
-    )
+    dialect = _dialect(session)
+    rows = session.connection().execute(_containers_query(dialect), {"ids": _id_list(dialect, ids)})
     return [ContainerInfo(*row) for row in rows]
 
 
