@@ -26,10 +26,12 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    cast,
     func,
     literal,
     or_,
     select,
+    type_coerce,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -111,6 +113,24 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
+class IdCache(dict[Any, uuid.UUID]):
+    """Ids as the database spells them (32 hex digits on SQLite, text on PostgreSQL) to one UUID
+    object each. A 10,000-lot trace reads each id many times (as a lot, an edge end, a content):
+    making the UUID once saves most of the row handling, and since equal ids are then the same
+    object, the trace's dict look-ups skip UUID.__eq__ (written in Python)."""
+
+    def __missing__(self, raw: Any) -> uuid.UUID:
+        value = self[raw] = uuid.UUID(str(raw))
+        return value
+
+
+def _raw_id(dialect: str, column: Any) -> Any:
+    """An id column read as the database spells it, for `IdCache` to turn into a UUID."""
+    if dialect == "postgresql":
+        return cast(column, String)
+    return type_coerce(column, String)
+
+
 def _among(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
     """`column IN ids` with the ids bound as one parameter `name` (see `_id_list`), however
     many: an IN list of 10,000 binds takes longer to render and bind than the query to run."""
@@ -156,15 +176,19 @@ def _genealogy_query(dialect: str, forward: bool) -> Select[*tuple[Any, ...]]:
     walk = _closure(dialect, forward=forward)
     near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
     return (
-        _lot_query()
-        .add_columns(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity)
+        _lot_query(raw_ids=dialect)
+        .add_columns(
+            _raw_id(dialect, LotEdge.parent_lot_id),
+            _raw_id(dialect, LotEdge.child_lot_id),
+            LotEdge.quantity,
+        )
         .join(walk, walk.c.lot_id == Lot.id)
         .outerjoin(LotEdge, and_(near == Lot.id, LotEdge.voided_by_event_id.is_(None)))
     )
 
 
 def genealogy(
-    session: Session, start: Sequence[uuid.UUID], *, forward: bool
+    session: Session, start: Sequence[uuid.UUID], *, forward: bool, ids: IdCache | None = None
 ) -> tuple[list[EdgeRow], list[LotRow]]:
     """Every live edge inside the closure, and the lots of the closure with their products.
 
@@ -175,15 +199,16 @@ def genealogy(
     rows = session.connection().execute(
         _genealogy_query(dialect, forward), {"start": _id_list(dialect, start)}
     )
+    ids = IdCache() if ids is None else ids
     edge_rows: list[EdgeRow] = []
-    lots: dict[uuid.UUID, LotRow] = {}
+    lots: dict[Any, LotRow] = {}
     width = _LOT_WIDTH
     for row in rows:
-        lot_id = row[0]
-        if lot_id not in lots:
-            lots[lot_id] = LotRow(*row[:width])
+        raw = row[0]
+        if raw not in lots:
+            lots[raw] = LotRow(ids[raw], *row[1:width])
         if row[width] is not None:
-            edge_rows.append(EdgeRow(row[width], row[width + 1], row[width + 2]))
+            edge_rows.append(EdgeRow(ids[row[width]], ids[row[width + 1]], row[width + 2]))
     return edge_rows, list(lots.values())
 
 
@@ -201,11 +226,12 @@ def lot_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[LotRow]:
     return [LotRow(*row) for row in rows]
 
 
-def _lot_query() -> Select[*tuple[Any, ...]]:
+def _lot_query(*, raw_ids: str | None = None) -> Select[*tuple[Any, ...]]:
+    """Lot columns in `LotRow` order; with `raw_ids` (a dialect), the id as `_raw_id` reads it."""
     supplier = aliased(Party)
     return (
         select(
-            Lot.id,
+            Lot.id if raw_ids is None else _raw_id(raw_ids, Lot.id),
             Product.part_number,
             Product.name,
             Product.kind,
@@ -232,7 +258,9 @@ def _earlier_open(a: Any, b: Any) -> Any:
     return case((a.is_(None), b), (b.is_(None), a), (a < b, a), else_=b)
 
 
-def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> list[HeldRow]:
+def held_in_containers(
+    session: Session, lot_ids: Sequence[uuid.UUID] | CTE, *, ids: IdCache | None = None
+) -> list[HeldRow]:
     """Every container each lot sat in, directly or nested, with the time it was there.
 
     A case packed on pallet P and later moved to Q reaches P only for the time it sat on P: each
@@ -240,23 +268,27 @@ def held_in_containers(session: Session, lot_ids: Sequence[uuid.UUID] | CTE) -> 
     the content row it started from: several cases holding the same quantity of one lot on one
     pallet look alike once the pallet's interval is taken, and UNION must not merge them.
     """
+    dialect = _dialect(session)
     if isinstance(lot_ids, CTE):
-        query = _held_query(ContainerContent.lot_id.in_(select(lot_ids.c.lot_id)))
+        query = _held_query(dialect, ContainerContent.lot_id.in_(select(lot_ids.c.lot_id)))
         rows = session.connection().execute(query)
     else:
-        dialect = _dialect(session)
         rows = session.connection().execute(
             _held_ids_query(dialect), {"ids": _id_list(dialect, lot_ids)}
         )
-    return [HeldRow(*row) for row in rows]
+    ids = IdCache() if ids is None else ids
+    return [
+        HeldRow(ids[container], ids[lot], quantity, since, until)
+        for container, lot, quantity, since, until in rows
+    ]
 
 
 @functools.cache
 def _held_ids_query(dialect: str) -> Select[*tuple[Any, ...]]:
-    return _held_query(_among(dialect, ContainerContent.lot_id, "ids"))
+    return _held_query(dialect, _among(dialect, ContainerContent.lot_id, "ids"))
 
 
-def _held_query(lot_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+def _held_query(dialect: str, lot_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     seed = select(
         ContainerContent.id.label("content_id"),
         ContainerContent.container_id.label("container_id"),
@@ -282,7 +314,13 @@ def _held_query(lot_filter: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
             or_(outer.unpacked_at.is_(None), outer.unpacked_at > held.c.since),
         )
     )
-    return select(held.c.container_id, held.c.lot_id, held.c.quantity, held.c.since, held.c.until)
+    return select(
+        _raw_id(dialect, held.c.container_id),
+        _raw_id(dialect, held.c.lot_id),
+        held.c.quantity,
+        held.c.since,
+        held.c.until,
+    )
 
 
 @functools.cache
@@ -366,17 +404,22 @@ def _shipment_fields(row: Sequence[Any]) -> dict[str, Any]:
 
 @functools.cache
 def _containers_query(dialect: str) -> Select[*tuple[Any, ...]]:
-    return select(Container.id, Container.code, Container.kind, Container.status).where(
-        _among(dialect, Container.id, "ids")
-    )
+    return select(
+        _raw_id(dialect, Container.id), Container.code, Container.kind, Container.status
+    ).where(_among(dialect, Container.id, "ids"))
 
 
-def containers(session: Session, ids: Sequence[uuid.UUID]) -> list[ContainerInfo]:
-    if not ids:
+def containers(
+    session: Session, container_ids: Sequence[uuid.UUID], *, ids: IdCache | None = None
+) -> list[ContainerInfo]:
+    if not container_ids:
         return []
     dialect = _dialect(session)
-    rows = session.connection().execute(_containers_query(dialect), {"ids": _id_list(dialect, ids)})
-    return [ContainerInfo(*row) for row in rows]
+    rows = session.connection().execute(
+        _containers_query(dialect), {"ids": _id_list(dialect, container_ids)}
+    )
+    ids = IdCache() if ids is None else ids
+    return [ContainerInfo(ids[raw], code, kind, status) for raw, code, kind, status in rows]
 
 
 def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) -> list[HeldRow]:

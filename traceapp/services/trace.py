@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -69,6 +71,7 @@ class DatabaseRows:
     """The trace queries of `traceapp.db.trace` on one session."""
 
     session: Session
+    ids: queries.IdCache = field(default_factory=queries.IdCache)  # one UUID object per id
 
     def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]:
         return queries.lot_rows(self.session, ids)
@@ -76,10 +79,10 @@ class DatabaseRows:
     def genealogy(
         self, start: Sequence[uuid.UUID], *, forward: bool
     ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]:
-        return queries.genealogy(self.session, start, forward=forward)
+        return queries.genealogy(self.session, start, forward=forward, ids=self.ids)
 
     def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]:
-        return queries.held_in_containers(self.session, lot_ids)
+        return queries.held_in_containers(self.session, lot_ids, ids=self.ids)
 
     def shipments_of(
         self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
@@ -87,7 +90,7 @@ class DatabaseRows:
         return queries.shipments_of(self.session, lot_ids, held)
 
     def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]:
-        return queries.containers(self.session, ids)
+        return queries.containers(self.session, ids, ids=self.ids)
 
 
 def trace(
@@ -193,6 +196,32 @@ def trace_rows(
     reading) is when the request came in, for `elapsed_ms`."""
     if started is None:
         started = time.perf_counter()
+    with _collector_paused():
+        return _assemble(source, start, direction, window, started)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while a trace builds its rows. A large trace makes hundreds of
+    thousands of objects that all stay alive until it returns: the collector's full passes over
+    them free nothing and took longer than the rest of the trace. It runs again afterwards."""
+    if not gc.isenabled():
+        yield  # someone else paused it (another trace in another thread): leave it to them
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _assemble(
+    source: TraceRows,
+    start: TraceStart,
+    direction: Direction,
+    window: tuple[datetime | None, datetime | None],
+    started: float,
+) -> TraceResult:
     start_ids = list(start.lots)
     start_rows = {row.id: row for row in source.lot_rows(start_ids)}
     forward_lots: list[TracedLot] = []
