@@ -20,6 +20,7 @@ from traceapp.cli import (
     lot_commands,
     master_commands,
     step_commands,
+    trace_commands,
 )
 from traceapp.cli.context import Context
 from traceapp.cli.parsing import Parsers, changing_options, common_options
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     step_commands.register(sub, parsers)
     lot_commands.register(sub, parsers)
     code_commands.register(sub, parsers)
+    trace_commands.register(sub, parsers)
     label_commands.register(sub, parsers)
     demo_commands.register(sub, parsers)
     return parser
