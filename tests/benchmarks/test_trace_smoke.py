@@ -1,0 +1,64 @@
+"""The trace benchmark runs end to end on a tiny SQLite plant and reports the agreed JSON shape."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "trace.py"
+MODULE = "trace_benchmark"
+
+
+@pytest.fixture
+def benchmark() -> Iterator[ModuleType]:
+    spec = importlib.util.spec_from_file_location(MODULE, BENCHMARK)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while the class is made.
+    sys.modules[MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[MODULE]
+
+
+def test_benchmark_times_ours_naive_and_memory_and_they_agree(
+    benchmark: ModuleType, tmp_path: Path
+) -> None:
+    out = tmp_path / "trace.json"
+    args = ["--lots", "500", "--backends", "sqlite", "--repeat", "1", "--workdir", str(tmp_path)]
+    report = benchmark.main([*args, "--out", str(out)])
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert report["benchmark"] == "trace"
+    assert report["lots"] == 500
+    [result] = report["results"]
+    assert result["backend"] == "sqlite"
+    assert result["plant"]["lots"] == 500
+    assert result["plant"]["reused"] is False
+    assert [t["name"] for t in result["traces"]] == ["forward", "backward"]
+    for item in result["traces"]:
+        assert item["counts"]["lots"] >= 1
+        for kind in ("ours", "naive", "memory"):
+            assert item[kind]["median_ms"] > 0
+            assert item[kind]["p90_ms"] >= item[kind]["median_ms"]
+            assert len(item[kind]["runs_ms"]) == 1
+        assert item["naive"]["complete_runs"] == 1
+        assert item["identical_ours_memory"] is True, item["difference_ours_memory"]
+        assert item["identical_ours_naive"] is True, item["difference_ours_naive"]
+        assert item["ratio_ours_to_memory"] > 0
+        assert item["ratio_ours_to_naive"] > 0
+    forward = result["traces"][0]
+    assert forward["counts"]["customers"] >= 1  # the forward trace reaches shipped goods
+    assert set(report["targets"]["met"]) == {"sqlite/forward", "sqlite/backward"}
+
+    # A second run finds the plant it built and reuses it.
+    again = benchmark.main(args)
+    assert again["results"][0]["plant"]["reused"] is True
