@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from traceapp.db.bulk import Native, NativeRow, NativeTypes, uuid4_hex
 from traceapp.domain.lots import LotOrigin, LotStatus
@@ -100,20 +101,6 @@ class PlantRows:
         ids = Ids(plan.seed)
         self.ids = ids
         self.held = list(self._held_times())
-        self.stock_id = ids.block("stock", len(plan.stock))
-        self.batch_id = ids.block("batch", len(plan.batches))
-        self.fill_id = ids.block("fill", len(plan.fills))
-        self.case_id = ids.block("case", len(plan.cases.fill))
-        self.pallet_id = ids.block("pallet", len(plan.pallets))
-        self.shipment_id = ids.block("shipment", len(plan.shipments))
-        self.ev_receive = ids.block("ev_receive", len(plan.stock))
-        self.ev_hold = ids.block("ev_hold", len(self.held))
-        self.ev_mix = ids.block("ev_mix", len(plan.batches))
-        self.ev_fill = ids.block("ev_fill", len(plan.fills))
-        self.ev_case = ids.block("ev_case", len(plan.cases.fill))
-        self.ev_pallet = ids.block("ev_pallet", len(plan.pallets))
-        self.ev_unpack = ids.block("ev_unpack", len(plan.pallets))
-        self.ev_ship = ids.block("ev_ship", len(plan.shipments))
         places = {code: value.hex for code, value in master.places.items()}
         products = {code: value.hex for code, value in master.products.items()}
         parties = {code: value.hex for code, value in master.parties.items()}
@@ -139,12 +126,82 @@ class PlantRows:
         self.suppliers = [parties[m.supplier] for m in catalog.RAW_MATERIALS]
         self.customers = [parties[c.code] for c in plan.customers]
         self.fill_line = [catalog.RECIPES[plan.batches[f.batch].recipe].line for f in plan.fills]
-        # Times that several tables store, formatted once each (events, lots, containers, ...).
-        stamp = types.timestamp
-        self.case_packed = [stamp(at) for at in plan.cases.packed_at]
-        self.pallet_packed = [stamp(p.packed_at) for p in plan.pallets]
-        self.pallet_unpacked = [
-            stamp(p.unpacked_at) if p.unpacked_at is not None else null for p in plan.pallets
+
+    # Ids and times are made when a table first needs them, not all up front: the writer can
+    # start on the first table sooner, and the rest are made while it writes (a 1,000,000-lot
+    # plant has about five million of them).
+
+    @cached_property
+    def stock_id(self) -> list[str]:
+        return self.ids.block("stock", len(self.plan.stock))
+
+    @cached_property
+    def batch_id(self) -> list[str]:
+        return self.ids.block("batch", len(self.plan.batches))
+
+    @cached_property
+    def fill_id(self) -> list[str]:
+        return self.ids.block("fill", len(self.plan.fills))
+
+    @cached_property
+    def case_id(self) -> list[str]:
+        return self.ids.block("case", len(self.plan.cases.fill))
+
+    @cached_property
+    def pallet_id(self) -> list[str]:
+        return self.ids.block("pallet", len(self.plan.pallets))
+
+    @cached_property
+    def shipment_id(self) -> list[str]:
+        return self.ids.block("shipment", len(self.plan.shipments))
+
+    @cached_property
+    def ev_receive(self) -> list[str]:
+        return self.ids.block("ev_receive", len(self.plan.stock))
+
+    @cached_property
+    def ev_hold(self) -> list[str]:
+        return self.ids.block("ev_hold", len(self.held))
+
+    @cached_property
+    def ev_mix(self) -> list[str]:
+        return self.ids.block("ev_mix", len(self.plan.batches))
+
+    @cached_property
+    def ev_fill(self) -> list[str]:
+        return self.ids.block("ev_fill", len(self.plan.fills))
+
+    @cached_property
+    def ev_case(self) -> list[str]:
+        return self.ids.block("ev_case", len(self.plan.cases.fill))
+
+    @cached_property
+    def ev_pallet(self) -> list[str]:
+        return self.ids.block("ev_pallet", len(self.plan.pallets))
+
+    @cached_property
+    def ev_unpack(self) -> list[str]:
+        return self.ids.block("ev_unpack", len(self.plan.pallets))
+
+    @cached_property
+    def ev_ship(self) -> list[str]:
+        return self.ids.block("ev_ship", len(self.plan.shipments))
+
+    # Times that several tables store, formatted once each (events, containers, contents).
+
+    @cached_property
+    def case_packed(self) -> list[str]:
+        return [self.types.timestamp(at) for at in self.plan.cases.packed_at]
+
+    @cached_property
+    def pallet_packed(self) -> list[str]:
+        return [self.types.timestamp(p.packed_at) for p in self.plan.pallets]
+
+    @cached_property
+    def pallet_unpacked(self) -> list[Native]:
+        stamp, null = self.types.timestamp, self.null
+        return [
+            stamp(p.unpacked_at) if p.unpacked_at is not None else null for p in self.plan.pallets
         ]
 
     def tables(self) -> list[tuple[str, tuple[str, ...], Rows]]:
