@@ -10,7 +10,8 @@ import dataclasses
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,8 +32,10 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     type_coerce,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
 
 from traceapp.db.base import UuidType
@@ -151,20 +154,43 @@ def _id_list(dialect: str, ids: Iterable[uuid.UUID]) -> Any:
     return json.dumps([value.hex for value in ids])
 
 
-def _closure(dialect: str, *, forward: bool) -> CTE:
-    """Lot ids reachable from the lots bound as `start` along live edges (UNION: each lot
-    once, cycles end)."""
-    edge = aliased(LotEdge)
-    near, far = (
-        (edge.parent_lot_id, edge.child_lot_id)
-        if forward
-        else (edge.child_lot_id, edge.parent_lot_id)
-    )
-    seed = select(Lot.id.label("lot_id")).where(_among(dialect, Lot.id, "start"))
-    walk = seed.cte("lot_closure", recursive=True)
-    return walk.union(
-        select(far).join(walk, near == walk.c.lot_id).where(edge.voided_by_event_id.is_(None))
-    )
+# Planner settings for a trace on PostgreSQL, and what they are while a trace runs.
+_INDEX_WALK_SETTINGS = {
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "enable_seqscan": "off",
+    "jit": "off",
+}
+
+
+@contextmanager
+def index_walks(session: Session) -> Iterator[None]:
+    """While a trace runs on PostgreSQL: every row is reached through an index.
+
+    The planner guesses a recursive query's result at thousands of rows whatever it holds, and
+    then hashes or scans a whole table (every lot, edge or container content) to join a few
+    dozen rows; and it counts an id list of a thousand as a good share of a table. Those costs
+    also switch the JIT compiler on, which alone took longer than the query. A trace always
+    starts from a handful of rows and follows indexes, so for its queries those plans are off.
+    The settings are local to the transaction and put back afterwards (after an error, the
+    rollback drops them).
+    """
+    if _dialect(session) != "postgresql":
+        yield
+        return
+    connection = session.connection()
+    names = list(_INDEX_WALK_SETTINGS)
+    saved = connection.execute(
+        text(", ".join(f"current_setting('{name}')" for name in names).join(("SELECT ", "")))
+    ).one()
+    _set_local(connection, _INDEX_WALK_SETTINGS)
+    yield
+    _set_local(connection, dict(zip(names, saved, strict=True)))
+
+
+def _set_local(connection: Connection, settings: dict[str, str]) -> None:
+    calls = ", ".join(f"set_config('{name}', :{name}, true)" for name in settings)
+    connection.execute(text(f"SELECT {calls}"), settings)
 
 
 # Statements are built once per dialect and direction: building one takes longer than
@@ -173,17 +199,63 @@ def _closure(dialect: str, *, forward: bool) -> CTE:
 
 @functools.cache
 def _genealogy_query(dialect: str, forward: bool) -> Select[*tuple[Any, ...]]:
-    walk = _closure(dialect, forward=forward)
-    near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
+    """The closure's lots with their products and the live edges leaving them.
+
+    The walk carries each lot's own columns, read by primary key as it reaches the lot: joined
+    after the walk instead, PostgreSQL (which guesses a recursive result at thousands of rows)
+    hashes the whole lots table to find a few dozen of them.
+    """
+    columns = (
+        Lot.id,
+        Lot.product_id,
+        Lot.lot_code,
+        Lot.status,
+        Lot.unit,
+        Lot.initial_quantity,
+        Lot.on_hand,
+        Lot.supplier_id,
+        Lot.supplier_lot_code,
+    )
+    seed = select(*columns).where(_among(dialect, Lot.id, "start"))
+    walk = seed.cte("lot_closure", recursive=True)
+    edge = aliased(LotEdge)
+    reached = aliased(Lot)
+    near, far = (
+        (edge.parent_lot_id, edge.child_lot_id)
+        if forward
+        else (edge.child_lot_id, edge.parent_lot_id)
+    )
+    walk = walk.union(
+        select(*(getattr(reached, column.key) for column in columns))
+        .select_from(walk)
+        .join(edge, near == walk.c.id)
+        .join(reached, reached.id == far)
+        .where(edge.voided_by_event_id.is_(None))
+    )
+    supplier = aliased(Party)
+    leaving = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
     return (
-        _lot_query(raw_ids=dialect)
-        .add_columns(
+        select(
+            _raw_id(dialect, walk.c.id),
+            Product.part_number,
+            Product.name,
+            Product.kind,
+            walk.c.lot_code,
+            walk.c.status,
+            walk.c.unit,
+            walk.c.initial_quantity,
+            walk.c.on_hand,
+            supplier.code,
+            supplier.name,
+            walk.c.supplier_lot_code,
             _raw_id(dialect, LotEdge.parent_lot_id),
             _raw_id(dialect, LotEdge.child_lot_id),
             LotEdge.quantity,
         )
-        .join(walk, walk.c.lot_id == Lot.id)
-        .outerjoin(LotEdge, and_(near == Lot.id, LotEdge.voided_by_event_id.is_(None)))
+        .select_from(walk)
+        .join(Product, Product.id == walk.c.product_id)
+        .outerjoin(supplier, supplier.id == walk.c.supplier_id)
+        .outerjoin(LotEdge, and_(leaving == walk.c.id, LotEdge.voided_by_event_id.is_(None)))
     )
 
 

@@ -108,8 +108,9 @@ def trace(
     """
     started = time.perf_counter()
     window = _window(since, until)
-    start = _resolve(uow, code)
-    return trace_rows(DatabaseRows(uow.session), start, direction, window, started=started)
+    with queries.index_walks(uow.session):
+        start = _resolve(uow, code)
+        return trace_rows(DatabaseRows(uow.session), start, direction, window, started=started)
 
 
 def trace_equipment(
@@ -134,7 +135,10 @@ def trace_equipment(
     )
     # The window chose the lots; their shipments count whenever they happened.
     del window
-    return trace_rows(DatabaseRows(uow.session), start, direction, (None, None), started=started)
+    with queries.index_walks(uow.session):
+        return trace_rows(
+            DatabaseRows(uow.session), start, direction, (None, None), started=started
+        )
 
 
 def _window(
