@@ -225,7 +225,9 @@ def fake_builder(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     def build_demo_plant(engine: Engine, **sizes: Any) -> FakeSummary:
         calls.append(sizes)
         with UnitOfWork(engine) as uow:
-            masterdata.add_product(uow, part_number="DEMO", name="Demo", unit="kg")
+            masterdata.add_product(
+                uow, actor=masterdata.actor_for(uow), part_number="DEMO", name="Demo", unit="kg"
+            )
         return FakeSummary(lots=12, events=34, shipments=5, customers=6)
 
     module = types.ModuleType(BUILDER)

@@ -84,18 +84,34 @@ def plant(db_url: str) -> Iterator[str]:
     engine, _ = open_database(db_url)
     try:
         with UnitOfWork(engine) as uow:
-            masterdata.add_location(uow, code="SITE1", name="Main plant", kind="site")
+            masterdata.add_location(
+                uow, actor=masterdata.actor_for(uow), code="SITE1", name="Main plant", kind="site"
+            )
         for code, kind in (("RCV1", "station"), ("MIX1", "equipment")):
             with UnitOfWork(engine) as uow:
-                masterdata.add_location(uow, code=code, name=code, kind=kind, parent="SITE1")
+                masterdata.add_location(
+                    uow,
+                    actor=masterdata.actor_for(uow),
+                    code=code,
+                    name=code,
+                    kind=kind,
+                    parent="SITE1",
+                )
         for part, kind in (("FLOUR", "raw"), ("DOUGH", "intermediate")):
             with UnitOfWork(engine) as uow:
                 masterdata.add_product(
-                    uow, part_number=part, name=part.title(), unit="kg", kind=kind
+                    uow,
+                    actor=masterdata.actor_for(uow),
+                    part_number=part,
+                    name=part.title(),
+                    unit="kg",
+                    kind=kind,
                 )
         for code, kind in (("MILL", "supplier"), ("SHOP1", "customer")):
             with UnitOfWork(engine) as uow:
-                masterdata.add_party(uow, code=code, name=code.title(), kind=kind)
+                masterdata.add_party(
+                    uow, actor=masterdata.actor_for(uow), code=code, name=code.title(), kind=kind
+                )
         with UnitOfWork(engine) as uow:
             receive(
                 uow,

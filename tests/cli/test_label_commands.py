@@ -78,7 +78,9 @@ def db(db_url: str) -> Iterator[Db]:
     sugar without GTIN, a long-named product; and a pallet of cookies under an SSCC."""
     engine, _ = open_database(db_url)
     with UnitOfWork(engine) as uow:
-        masterdata.add_location(uow, code="RCV1", name="Dock", kind="station")
+        masterdata.add_location(
+            uow, actor=masterdata.actor_for(uow), code="RCV1", name="Dock", kind="station"
+        )
     for part, name, unit, gtin in (
         ("FLOUR", "Wheat flour", "kg", FLOUR_GTIN),
         ("COOKIE", "Cookies 500 g", "ea", COOKIE_GTIN),
@@ -86,9 +88,18 @@ def db(db_url: str) -> Iterator[Db]:
         ("ORGANIC", LONG_NAME, "kg", "09506000134369"),
     ):
         with UnitOfWork(engine) as uow:
-            masterdata.add_product(uow, part_number=part, name=name, unit=unit, gtin=gtin)
+            masterdata.add_product(
+                uow,
+                actor=masterdata.actor_for(uow),
+                part_number=part,
+                name=name,
+                unit=unit,
+                gtin=gtin,
+            )
     with UnitOfWork(engine) as uow:
-        masterdata.add_party(uow, code="MILL", name="Mill", kind="supplier")
+        masterdata.add_party(
+            uow, actor=masterdata.actor_for(uow), code="MILL", name="Mill", kind="supplier"
+        )
     with UnitOfWork(engine) as uow:
         actor = masterdata.actor_for(uow, station="RCV1")
     for lot, qty, product, expiry in (

@@ -17,9 +17,13 @@ from traceapp.services.receiving import receive
 @pytest.fixture
 def recorded(engine: Engine, admin: Actor) -> Engine:
     with UnitOfWork(engine) as uow:
-        masterdata.add_product(uow, part_number="FLOUR", name="Flour", unit="kg")
+        masterdata.add_product(
+            uow, actor=masterdata.actor_for(uow), part_number="FLOUR", name="Flour", unit="kg"
+        )
     with UnitOfWork(engine) as uow:
-        masterdata.add_party(uow, code="MILL", name="Mill", kind="supplier")
+        masterdata.add_party(
+            uow, actor=masterdata.actor_for(uow), code="MILL", name="Mill", kind="supplier"
+        )
     with UnitOfWork(engine) as uow:
         receive(
             uow,

@@ -86,6 +86,7 @@ def _twins(
     types = native_types(engine)
     orm_keys: list[Any] = []
     with UnitOfWork(engine) as uow:
+        uow.act_as(None, "test", reason="ORM twin of a bulk row")
         for record in records:
             row = model(**{name: value for name, value in record.items() if name != "twin"})
             uow.session.add(row)
@@ -152,6 +153,7 @@ def _master(engine: Engine) -> dict[str, uuid.UUID]:
     now = datetime.now(UTC)
     ids = {"product": _uuid(), "site": _uuid(), "station": _uuid()}
     with UnitOfWork(engine) as uow:
+        uow.act_as(None, "test", reason="master data for bulk rows")
         session = uow.session
         session.add(
             Product(id=ids["product"], part_number="P-1", name="Salt", unit="kg", kind="raw",

@@ -56,7 +56,8 @@ def test_a_sqlite_file_is_copied_aside_before_it_is_migrated(
         connection.execute(text("INSERT INTO keepsake VALUES ('before')"))
     # A newer release brings a migration: the file must be copied before it runs.
     order: list[str] = []
-    monkeypatch.setattr(migrate, "head_revision", lambda: "0002_next")
+    current = migrate.current_revision(engine)
+    monkeypatch.setattr(migrate, "head_revision", lambda: "9999_next")
     real_backup = migrate.backup_sqlite
     monkeypatch.setattr(
         migrate,
@@ -67,7 +68,7 @@ def test_a_sqlite_file_is_copied_aside_before_it_is_migrated(
     backup = migrate.upgrade(engine)
     assert order == ["backup", "upgrade"]
     assert backup is not None
-    assert backup.name.startswith("plant.db.before-0001-")
+    assert backup.name.startswith(f"plant.db.before-{current}-")
     copy = sqlite3.connect(backup)
     assert copy.execute("SELECT note FROM keepsake").fetchall() == [("before",)]
     copy.close()

@@ -42,13 +42,27 @@ class Plant:
 @pytest.fixture
 def plant(engine: Engine) -> Plant:
     with UnitOfWork(engine) as uow:
-        masterdata.add_location(uow, code="SITE1", name="Main plant", kind="site")
-    with UnitOfWork(engine) as uow:
         masterdata.add_location(
-            uow, code="RCV1", name="Receiving dock", kind="station", parent="SITE1"
+            uow, actor=masterdata.actor_for(uow), code="SITE1", name="Main plant", kind="site"
         )
     with UnitOfWork(engine) as uow:
-        masterdata.add_location(uow, code="MIX1", name="Mixer 1", kind="equipment", parent="SITE1")
+        masterdata.add_location(
+            uow,
+            actor=masterdata.actor_for(uow),
+            code="RCV1",
+            name="Receiving dock",
+            kind="station",
+            parent="SITE1",
+        )
+    with UnitOfWork(engine) as uow:
+        masterdata.add_location(
+            uow,
+            actor=masterdata.actor_for(uow),
+            code="MIX1",
+            name="Mixer 1",
+            kind="equipment",
+            parent="SITE1",
+        )
     for part, name, unit, kind in (
         ("FLOUR", "Wheat flour", "kg", "raw"),
         ("SUGAR", "Sugar", "kg", "raw"),
@@ -56,14 +70,32 @@ def plant(engine: Engine) -> Plant:
         ("COOKIE", "Cookies 500 g", "ea", "finished"),
     ):
         with UnitOfWork(engine) as uow:
-            masterdata.add_product(uow, part_number=part, name=name, unit=unit, kind=kind)
+            masterdata.add_product(
+                uow,
+                actor=masterdata.actor_for(uow),
+                part_number=part,
+                name=name,
+                unit=unit,
+                kind=kind,
+            )
     with UnitOfWork(engine) as uow:
         masterdata.add_party(
-            uow, code="MILL", name="Northern Mill", kind="supplier", contact_email="qa@mill.example"
+            uow,
+            actor=masterdata.actor_for(uow),
+            code="MILL",
+            name="Northern Mill",
+            kind="supplier",
+            contact_email="qa@mill.example",
         )
     for code in ("SHOP1", "SHOP2"):
         with UnitOfWork(engine) as uow:
-            masterdata.add_party(uow, code=code, name=f"Shop {code[-1]}", kind="customer")
+            masterdata.add_party(
+                uow,
+                actor=masterdata.actor_for(uow),
+                code=code,
+                name=f"Shop {code[-1]}",
+                kind="customer",
+            )
     with UnitOfWork(engine) as uow:
         actor = actor_for(uow, station="RCV1")
     return Plant(engine, actor)

@@ -49,6 +49,7 @@ def _on_hand(plant: Plant, code: str) -> Quantity:
 def _set_status(plant: Plant, code: str, status: LotStatus) -> None:
     # Hold and release get their own signed use cases later; the rule under test is the refusal.
     with plant.uow() as uow:
+        uow.acting(plant.actor, reason="test sets the status directly")
         lot = uow.session.scalars(select(Lot).where(Lot.lot_code == code)).one()
         lot.status = status.value
         uow.commit()

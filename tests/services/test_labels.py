@@ -49,7 +49,13 @@ def gs1_plant(plant: Plant) -> Plant:
     ):
         with plant.uow() as uow:
             masterdata.add_product(
-                uow, part_number=part, name=name, unit=unit, gtin=gtin, company_prefix_length=7
+                uow,
+                actor=masterdata.actor_for(uow),
+                part_number=part,
+                name=name,
+                unit=unit,
+                gtin=gtin,
+                company_prefix_length=7,
             )
     return plant
 

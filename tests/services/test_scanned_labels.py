@@ -27,7 +27,14 @@ SSCC = "106141412345678908"
 @pytest.fixture
 def labelled(plant: Plant) -> Plant:
     with plant.uow() as uow:
-        masterdata.add_product(uow, part_number="OIL", name="Sunflower oil", unit="l", gtin=GTIN)
+        masterdata.add_product(
+            uow,
+            actor=masterdata.actor_for(uow),
+            part_number="OIL",
+            name="Sunflower oil",
+            unit="l",
+            gtin=GTIN,
+        )
     plant.receive("L-77", "200 l", product="OIL")
     return plant
 

@@ -25,13 +25,22 @@ from traceapp.ui.main_window import MainWindow
 def window(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[MainWindow]:
     engine = sqlite_engine
     with UnitOfWork(engine) as uow:
-        masterdata.add_product(uow, part_number="FLOUR", name="Wheat flour", unit="kg")
-    with UnitOfWork(engine) as uow:
         masterdata.add_product(
-            uow, part_number="DOUGH", name="Dough", unit="kg", kind="intermediate"
+            uow, actor=masterdata.actor_for(uow), part_number="FLOUR", name="Wheat flour", unit="kg"
         )
     with UnitOfWork(engine) as uow:
-        masterdata.add_party(uow, code="MILL", name="Northern Mill", kind="supplier")
+        masterdata.add_product(
+            uow,
+            actor=masterdata.actor_for(uow),
+            part_number="DOUGH",
+            name="Dough",
+            unit="kg",
+            kind="intermediate",
+        )
+    with UnitOfWork(engine) as uow:
+        masterdata.add_party(
+            uow, actor=masterdata.actor_for(uow), code="MILL", name="Northern Mill", kind="supplier"
+        )
     with UnitOfWork(engine) as uow:
         actor: Actor = masterdata.actor_for(uow)
     for code in ("F-100", "F-200"):

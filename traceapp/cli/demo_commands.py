@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from traceapp.cli.context import Context
-from traceapp.cli.output import labelled, print_json
+from traceapp.cli.output import labelled, print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
 from traceapp.db.engine import masked
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError
@@ -170,6 +170,10 @@ def demo_command(ctx: Context) -> int:
         ]
         pairs.append(("time", f"{elapsed:.1f} s"))
         print(labelled(pairs, indent="  "))
+        people = figures.get("users") or ()
+        if people:
+            print("Users made for the demo (log in as each to try its role):")
+            print(table(["USER", "ROLE", "PASSWORD"], [list(person) for person in people], indent="  "))
     if args.headless or ctx.json:
         return 0
     if not _has_display():

@@ -84,6 +84,7 @@ def add_product(ctx: Context) -> int:
     with ctx.database() as engine, UnitOfWork(engine) as uow:
         record = masterdata.add_product(
             uow,
+            actor=ctx.actor(uow),
             part_number=args.part,
             name=args.name,
             unit=args.unit,
@@ -100,6 +101,7 @@ def add_party(ctx: Context) -> int:
     with ctx.database() as engine, UnitOfWork(engine) as uow:
         record = masterdata.add_party(
             uow,
+            actor=ctx.actor(uow),
             code=args.code,
             name=args.name,
             kind=args.kind,
@@ -114,7 +116,12 @@ def add_location(ctx: Context) -> int:
     args = ctx.args
     with ctx.database() as engine, UnitOfWork(engine) as uow:
         record = masterdata.add_location(
-            uow, code=args.code, name=args.name, kind=args.kind, parent=args.parent
+            uow,
+            actor=ctx.actor(uow),
+            code=args.code,
+            name=args.name,
+            kind=args.kind,
+            parent=args.parent,
         )
     return _report_added(ctx, "location", record)
 

@@ -24,7 +24,7 @@ UNAUDITED = frozenset({"audit_entries", "audit_head"})
 # Never copy secrets into the trail: it says that they changed, not what they are.
 SECRET_COLUMNS = frozenset({"password_hash", "pin_hash", "badge_digest"})
 SECRET_SHOWN = "(changed)"
-STRICT = False  # TRANSITION: becomes True once every use case names its actor
+STRICT = True  # a change without an acting user is a bug: refuse it rather than hide it
 
 
 @dataclass(frozen=True, slots=True)

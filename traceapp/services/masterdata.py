@@ -13,6 +13,7 @@ from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, SYSTEM_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, NotFound
 from traceapp.domain.ids import LocationId, UserId
 from traceapp.domain.lots import ProductKind, clean_code
+from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import normalize_unit
 from traceapp.services.recording import clean_text, now_utc
 
@@ -60,6 +61,7 @@ def _gtin(value: str | None) -> str | None:
 def add_product(
     uow: UnitOfWork,
     *,
+    actor: Actor,
     part_number: str,
     name: str,
     unit: str,
@@ -68,6 +70,7 @@ def add_product(
     company_prefix_length: int | None = None,
     shelf_life_days: int | None = None,
 ) -> MasterRecord:
+    _may_manage(uow, actor)
     repo = Repository(uow.session)
     part = _master_code(part_number, what="part")
     if repo.product_by_part(part) is not None:
@@ -96,6 +99,7 @@ def add_product(
 def add_party(
     uow: UnitOfWork,
     *,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -105,6 +109,7 @@ def add_party(
     address: str | None = None,
     gln: str | None = None,
 ) -> MasterRecord:
+    _may_manage(uow, actor)
     repo = Repository(uow.session)
     checked = _master_code(code, what="party")
     if kind not in PARTY_KINDS:
@@ -131,8 +136,15 @@ def add_party(
 
 
 def add_location(
-    uow: UnitOfWork, *, code: str, name: str, kind: str, parent: str | None = None
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: str,
+    parent: str | None = None,
 ) -> MasterRecord:
+    _may_manage(uow, actor)
     repo = Repository(uow.session)
     checked = _master_code(code, what="location")
     if kind not in LOCATION_KINDS:
@@ -160,9 +172,16 @@ def add_location(
     return MasterRecord(location.id, location.code, location.name, location.kind)
 
 
+def _may_manage(uow: UnitOfWork, actor: Actor) -> None:
+    require(actor.role, UseCase.MANAGE_MASTER_DATA, username=actor.username)
+    uow.acting(actor)
+
+
 def ensure_builtin_users(uow: UnitOfWork) -> None:
-    """Create the local admin (until user management lands) and the system actor, once."""
+    """Create the system actor and the `admin` account (no password yet: it cannot log in until
+    its first password is set), once, when a database is created."""
     repo = Repository(uow.session)
+    uow.act_as(None, SYSTEM_USERNAME, reason="database created")
     for username, full_name, role in (
         (LOCAL_ADMIN_USERNAME, "Local administrator", "admin"),
         (SYSTEM_USERNAME, "TraceApp (automatic actions)", "system"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from traceapp.db.models import User
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.actor import Actor
+from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, SYSTEM_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError, NotFound
 from traceapp.domain.ids import LocationId, UserId
 from traceapp.domain.permissions import Role, UseCase, require
@@ -79,6 +79,7 @@ def add_user(
     pin: str | None = None,
 ) -> UserSummary:
     require(actor.role, UseCase.MANAGE_USERS, username=actor.username)
+    uow.acting(actor)
     name = username.strip().lower()
     if (
         not name.isascii()
@@ -205,3 +206,64 @@ def _verify(
         station_id=LocationId(station_row.id) if station_row else None,
         station_code=station_row.code if station_row else None,
     )
+
+
+def admin_needs_password(uow: UnitOfWork) -> bool:
+    """True for a new database whose `admin` has no password yet (nobody can log in)."""
+    admin = Repository(uow.session).user_by_name(LOCAL_ADMIN_USERNAME)
+    return admin is not None and admin.password_hash is None
+
+
+def set_first_admin_password(
+    uow: UnitOfWork, *, password: str, full_name: str | None = None
+) -> UserSummary:
+    """Give a new database's `admin` its first password; refused once it has one."""
+    admin = Repository(uow.session).user_by_name(LOCAL_ADMIN_USERNAME)
+    if admin is None or admin.password_hash is not None:
+        raise AlreadyExists(
+            "The first administrator is already set up.",
+            hint="Log in as admin, or ask an administrator.",
+        )
+    _check_password(password)
+    uow.act_as(None, SYSTEM_USERNAME, reason="first administrator set up")
+    admin.password_hash = hash_secret(password)
+    admin.password_changed_at = now_utc()
+    if full_name:
+        admin.full_name = clean_text(full_name, field="full name", limit=200) or admin.full_name
+    uow.commit()
+    return summary(admin)
+
+
+def change_password(uow: UnitOfWork, *, actor: Actor, username: str, new_password: str) -> None:
+    """Users change their own password; administrators set anyone's."""
+    if username.strip().lower() != actor.username:
+        require(actor.role, UseCase.MANAGE_USERS, username=actor.username)
+    user = Repository(uow.session).user_by_name(username.strip().lower())
+    if user is None or user.role == Role.SYSTEM.value:
+        raise NotFound(f"There is no user {username!r}.")
+    _check_password(new_password)
+    uow.acting(actor, reason="password changed")
+    user.password_hash = hash_secret(new_password)
+    user.password_changed_at = now_utc()
+    user.failed_logins = 0
+    user.locked_until = None
+    uow.commit()
+
+
+def disable_user(uow: UnitOfWork, *, actor: Actor, username: str, reason: str) -> UserSummary:
+    """A user who left: the account stays (the trail names it) but can no longer log in."""
+    require(actor.role, UseCase.MANAGE_USERS, username=actor.username)
+    why = clean_text(reason, field="reason")
+    if not why:
+        raise InvalidInput("Disabling a user needs a reason.")
+    user = Repository(uow.session).user_by_name(username.strip().lower())
+    if user is None or user.role == Role.SYSTEM.value:
+        raise NotFound(f"There is no user {username!r}.")
+    if user.username == actor.username:
+        raise InvalidInput(
+            "You cannot disable your own account.", hint="Ask another administrator."
+        )
+    uow.acting(actor, reason=why)
+    user.active = False
+    uow.commit()
+    return summary(user)

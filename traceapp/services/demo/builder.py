@@ -19,13 +19,14 @@ from traceapp.db.engine import make_engine
 from traceapp.db.models import Event, Location, Lot, Party, Product, User
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.actor import LOCAL_ADMIN_USERNAME
+from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists
 from traceapp.services import masterdata
 from traceapp.services.demo import catalog
 from traceapp.services.demo.plan import PlantPlan, plan_plant
 from traceapp.services.demo.rows import MasterIds, PlantRows
 from traceapp.services.demo.summary import LANDMARKS_META_KEY, DemoSummary
+from traceapp.services.demo.users import set_up_demo_users
 
 Progress = Callable[[str, int], None]  # (stage, rows written so far in that stage)
 
@@ -94,7 +95,8 @@ def _build(
     try:
         if progress is not None:
             progress("master data", 0)
-        master = _write_master_data(writer, plan)
+        admin, people = set_up_demo_users(writer)
+        master = _write_master_data(writer, plan, admin)
         rows = PlantRows(plan, master, native_types(writer))
         written = bulk_insert(
             writer,
@@ -108,6 +110,7 @@ def _build(
         landmarks = {name: rows.stock_name(index) for name, index in plan.landmarks.items()}
         landmarks["backward_pallet"] = rows.pallet_code(_backward_pallet(plan))
         with UnitOfWork(writer) as uow:
+            uow.acting(admin, reason="demo plant built")
             Repository(uow.session).set_meta(
                 LANDMARKS_META_KEY, json.dumps(landmarks, sort_keys=True)
             )
@@ -128,6 +131,7 @@ def _build(
         landmarks=landmarks,
         landmark_reach=dict(plan.landmark_reach),
         rows=sum(written.values()),
+        users=tuple((p.username, p.role, p.password) for p in people),
     )
 
 
@@ -156,7 +160,7 @@ def _backward_pallet(plan: PlantPlan) -> int:
     return (with_repack or shipped or plan.pallets)[0].index
 
 
-def _write_master_data(engine: Engine, plan: PlantPlan) -> MasterIds:
+def _write_master_data(engine: Engine, plan: PlantPlan, admin: Actor) -> MasterIds:
     """Products, parties and locations through the normal services, so their rules apply."""
     item = 0
 
@@ -168,34 +172,34 @@ def _write_master_data(engine: Engine, plan: PlantPlan) -> MasterIds:
     for material in catalog.RAW_MATERIALS:
         with UnitOfWork(engine) as uow:
             masterdata.add_product(
-                uow, part_number=material.part, name=material.name, unit=material.unit,
+                uow, actor=admin, part_number=material.part, name=material.name, unit=material.unit,
                 kind=material.kind, gtin=gtin(catalog.SUPPLIER_PREFIX), company_prefix_length=7,
                 shelf_life_days=material.shelf_life_days,
             )  # fmt: skip
     for recipe in catalog.RECIPES:
         with UnitOfWork(engine) as uow:
             masterdata.add_product(
-                uow, part_number=recipe.part, name=recipe.name, unit="kg", kind="intermediate",
+                uow, actor=admin, part_number=recipe.part, name=recipe.name, unit="kg", kind="intermediate",
                 shelf_life_days=recipe.shelf_life_days,
             )  # fmt: skip
     for sku in catalog.SKUS:
         with UnitOfWork(engine) as uow:
             masterdata.add_product(
-                uow, part_number=sku.part, name=sku.name, unit="ea", kind="finished",
+                uow, actor=admin, part_number=sku.part, name=sku.name, unit="ea", kind="finished",
                 gtin=gtin(catalog.COMPANY_PREFIX), company_prefix_length=7,
                 shelf_life_days=sku.shelf_life_days,
             )  # fmt: skip
     for party in (*plan.suppliers, *plan.customers):
         with UnitOfWork(engine) as uow:
             masterdata.add_party(
-                uow, code=party.code, name=party.name, kind=party.kind,
+                uow, actor=admin, code=party.code, name=party.name, kind=party.kind,
                 contact_name=party.contact_name, contact_email=party.contact_email,
                 contact_phone=party.contact_phone, address=party.address,
             )  # fmt: skip
     for place in plan.places:
         with UnitOfWork(engine) as uow:
             masterdata.add_location(
-                uow, code=place.code, name=place.name, kind=place.kind, parent=place.parent
+                uow, actor=admin, code=place.code, name=place.name, kind=place.kind, parent=place.parent
             )
     with UnitOfWork(engine) as uow:
         masterdata.ensure_builtin_users(uow)

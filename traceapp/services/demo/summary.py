@@ -23,6 +23,8 @@ class DemoSummary:
     # name -> lots the forward trace of that landmark reaches, as planned
     landmark_reach: dict[str, int] = field(default_factory=dict)
     rows: int = 0  # every row written, all tables together
+    # (user name, role, password) of the accounts the demo made, to log in and try each role
+    users: tuple[tuple[str, str, str], ...] = ()
 
     def to_json_dict(self) -> dict[str, object]:
         data = asdict(self)
