@@ -55,22 +55,45 @@ def plant(db_url: str) -> str:
         with UnitOfWork(engine) as uow:
             masterdata.ensure_builtin_users(uow)
         with UnitOfWork(engine) as uow:
-            masterdata.add_location(uow, code="SITE1", name="Main plant", kind="site")
+            masterdata.add_location(
+                uow, actor=masterdata.actor_for(uow), code="SITE1", name="Main plant", kind="site"
+            )
         for code, name, kind in (("RCV1", "Receiving", "station"), ("MIX1", "Mixer", "equipment")):
             with UnitOfWork(engine) as uow:
-                masterdata.add_location(uow, code=code, name=name, kind=kind, parent="SITE1")
+                masterdata.add_location(
+                    uow,
+                    actor=masterdata.actor_for(uow),
+                    code=code,
+                    name=name,
+                    kind=kind,
+                    parent="SITE1",
+                )
         for part, name, unit, kind in (
             ("FLOUR", "Wheat flour", "kg", "raw"),
             ("DOUGH", "Dough", "kg", "intermediate"),
             ("COOKIE", "Cookies 500 g", "ea", "finished"),
         ):
             with UnitOfWork(engine) as uow:
-                masterdata.add_product(uow, part_number=part, name=name, unit=unit, kind=kind)
-        with UnitOfWork(engine) as uow:
-            masterdata.add_party(uow, code="MILL", name="Northern Mill", kind="supplier")
+                masterdata.add_product(
+                    uow,
+                    actor=masterdata.actor_for(uow),
+                    part_number=part,
+                    name=name,
+                    unit=unit,
+                    kind=kind,
+                )
         with UnitOfWork(engine) as uow:
             masterdata.add_party(
                 uow,
+                actor=masterdata.actor_for(uow),
+                code="MILL",
+                name="Northern Mill",
+                kind="supplier",
+            )
+        with UnitOfWork(engine) as uow:
+            masterdata.add_party(
+                uow,
+                actor=masterdata.actor_for(uow),
                 code="SHOP1",
                 name="Corner Shop",
                 kind="customer",
@@ -79,7 +102,13 @@ def plant(db_url: str) -> str:
                 contact_phone="+44 20 7946 0000",
             )
         with UnitOfWork(engine) as uow:
-            masterdata.add_party(uow, code="SHOP2", name="Market Stall", kind="customer")
+            masterdata.add_party(
+                uow,
+                actor=masterdata.actor_for(uow),
+                code="SHOP2",
+                name="Market Stall",
+                kind="customer",
+            )
         with UnitOfWork(engine) as uow:
             actor = actor_for(uow, station="RCV1")
         at = T0
