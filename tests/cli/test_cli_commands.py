@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import types
@@ -15,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 import traceapp
+from tests.cli.conftest import clean_env
 from traceapp.cli import lot_commands, main
 from traceapp.db.migrate import head_revision
 from traceapp.db.uow import UnitOfWork
@@ -25,10 +25,10 @@ BUILDER = "traceapp.services.demo.builder"
 
 
 def run_cli(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEAPP_")}
-    env.update(TRACEAPP_CONFIG_DIR=str(home / "config"), TRACEAPP_DATA_DIR=str(home / "data"))
+    env = clean_env(TRACEAPP_CONFIG_DIR=str(home / "config"), TRACEAPP_DATA_DIR=str(home / "data"))
     return subprocess.run(
         [sys.executable, "-m", "traceapp", *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env=env,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli.conftest import clean_env
 from traceapp.cli import main
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.quantity import Quantity
@@ -32,10 +32,10 @@ def cmd(text: str) -> list[str]:
 
 def run_cli(args: Sequence[str], home: Path) -> subprocess.CompletedProcess[str]:
     """`python -m traceapp ...` in a clean environment (no user settings, no TRACEAPP_DB)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACEAPP_")}
-    env.update(TRACEAPP_CONFIG_DIR=str(home / "config"), TRACEAPP_DATA_DIR=str(home / "data"))
+    env = clean_env(TRACEAPP_CONFIG_DIR=str(home / "config"), TRACEAPP_DATA_DIR=str(home / "data"))
     return subprocess.run(
         [sys.executable, "-m", "traceapp", *args],
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         env=env,

@@ -16,8 +16,10 @@ from traceapp.cli.context import Context
 from traceapp.cli.output import labelled, print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
 from traceapp.db.engine import masked
+from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError
 from traceapp.services.database import database_info
+from traceapp.services.users import admin_needs_password
 
 DEMO_FILE = "plant.db"
 BUILDER_MODULE = "traceapp.services.demo.builder"
@@ -50,7 +52,10 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         help="build a demo plant (products, suppliers, lots, production, shipments)",
         epilog=(
             "With --out DIR the plant goes into a new DIR/plant.db; with --db URL into that\n"
-            "(empty) database. Without --headless the window opens on it afterwards."
+            "(empty) database. Without --headless the window opens on it afterwards.\n"
+            "A new database needs no login: the demo sets up its own accounts (one per role)\n"
+            "and prints them. A database whose admin already has a password needs an\n"
+            "administrator logged in (--user, or $TRACEAPP_USER and $TRACEAPP_PASSWORD)."
         ),
     )
     p.add_argument("--out", metavar="DIR", help="folder for a new plant.db")
@@ -150,11 +155,15 @@ def demo_command(ctx: Context) -> int:
                 else "Choose an empty database, or use --out DIR for a new file."
             )
             raise AlreadyExists(f"{masked(url)} already holds data ({listed}).", hint=hint)
+        with UnitOfWork(engine, write=False) as uow:
+            new_database = admin_needs_password(uow)
+        # Accounts with printed passwords go into a configured database only by an
+        # administrator's hand.
+        options: dict[str, Any] = {} if new_database else {"actor": ctx.login(engine)}
         sizes = {name: getattr(args, name) for name in ("seed", "lots", "days")}
+        options.update({name: value for name, value in sizes.items() if value is not None})
         started = time.perf_counter()
-        summary = builder.build_demo_plant(
-            engine, **{name: value for name, value in sizes.items() if value is not None}
-        )
+        summary = builder.build_demo_plant(engine, **options)
         elapsed = time.perf_counter() - started
     figures: dict[str, Any] = dict(summary.to_json_dict())
     if ctx.json:
@@ -173,7 +182,11 @@ def demo_command(ctx: Context) -> int:
         people = figures.get("users") or ()
         if people:
             print("Users made for the demo (log in as each to try its role):")
-            print(table(["USER", "ROLE", "PASSWORD"], [list(person) for person in people], indent="  "))
+            print(
+                table(
+                    ["USER", "ROLE", "PASSWORD"], [list(person) for person in people], indent="  "
+                )
+            )
     if args.headless or ctx.json:
         return 0
     if not _has_display():

@@ -81,48 +81,54 @@ def _report_added(ctx: Context, what: str, record: MasterRecord) -> int:
 
 def add_product(ctx: Context) -> int:
     args = ctx.args
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        record = masterdata.add_product(
-            uow,
-            actor=ctx.actor(uow),
-            part_number=args.part,
-            name=args.name,
-            unit=args.unit,
-            kind=args.kind,
-            gtin=args.gtin,
-            company_prefix_length=args.company_prefix_length,
-            shelf_life_days=args.shelf_life_days,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            record = masterdata.add_product(
+                uow,
+                actor=actor,
+                part_number=args.part,
+                name=args.name,
+                unit=args.unit,
+                kind=args.kind,
+                gtin=args.gtin,
+                company_prefix_length=args.company_prefix_length,
+                shelf_life_days=args.shelf_life_days,
+            )
     return _report_added(ctx, "product", record)
 
 
 def add_party(ctx: Context) -> int:
     args = ctx.args
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        record = masterdata.add_party(
-            uow,
-            actor=ctx.actor(uow),
-            code=args.code,
-            name=args.name,
-            kind=args.kind,
-            contact_name=args.contact_name,
-            contact_email=args.contact_email,
-            contact_phone=args.contact_phone,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            record = masterdata.add_party(
+                uow,
+                actor=actor,
+                code=args.code,
+                name=args.name,
+                kind=args.kind,
+                contact_name=args.contact_name,
+                contact_email=args.contact_email,
+                contact_phone=args.contact_phone,
+            )
     return _report_added(ctx, args.kind if args.kind != "both" else "party", record)
 
 
 def add_location(ctx: Context) -> int:
     args = ctx.args
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        record = masterdata.add_location(
-            uow,
-            actor=ctx.actor(uow),
-            code=args.code,
-            name=args.name,
-            kind=args.kind,
-            parent=args.parent,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            record = masterdata.add_location(
+                uow,
+                actor=actor,
+                code=args.code,
+                name=args.name,
+                kind=args.kind,
+                parent=args.parent,
+            )
     return _report_added(ctx, "location", record)
 
 

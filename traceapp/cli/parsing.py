@@ -39,7 +39,24 @@ def common_options() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the station (location code) where the step happens",
     )
+    group.add_argument(
+        "--user",
+        metavar="NAME",
+        default=argparse.SUPPRESS,
+        help="log in as NAME for a command that changes data (else $TRACEAPP_USER); the password "
+        "comes from $TRACEAPP_PASSWORD or is asked for",
+    )
     return common
+
+
+def add_sign_as(parser: argparse.ArgumentParser) -> None:
+    """`--sign-as USER` for a decision a person answers for with an electronic signature."""
+    parser.add_argument(
+        "--sign-as",
+        metavar="USER",
+        help="sign as USER (default: the logged-in user); the password comes from "
+        "$TRACEAPP_SIGN_PASSWORD or $TRACEAPP_PASSWORD, or is asked for",
+    )
 
 
 def changing_options() -> argparse.ArgumentParser:

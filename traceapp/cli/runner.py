@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from traceapp import __version__
 from traceapp.cli import (
+    audit_commands,
     code_commands,
     db_commands,
     demo_commands,
@@ -21,30 +22,49 @@ from traceapp.cli import (
     master_commands,
     step_commands,
     trace_commands,
+    user_commands,
 )
-from traceapp.cli.context import Context
+from traceapp.cli.context import Context, LoginRequired
+from traceapp.cli.output import SafeStream, safe
 from traceapp.cli.parsing import Parsers, changing_options, common_options
 from traceapp.domain.errors import KnownError, NotFound, StorageError, StorageUnavailable
+from traceapp.services.users import AccountLocked, LoginFailed
 
 EXIT_OK = 0
+EXIT_BROKEN = 1  # `audit verify`: the trail was tampered with (`code decode`: nothing found)
 EXIT_REFUSED = 2  # bad input or a refused action; argparse uses 2 for usage errors too
 EXIT_NOT_FOUND = 3
 EXIT_STORAGE = 4
+EXIT_LOGIN = 5
 EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: a bug, with a traceback
 EXIT_INTERRUPTED = 130
 
 EPILOG = f"""\
 exit codes:
   {EXIT_OK}    done
-  {EXIT_REFUSED}    bad input or refused (wrong quantity, mass balance, lot not usable, usage error)
+  {EXIT_BROKEN}    audit verify: the audit trail was changed behind the app's back
+  {EXIT_REFUSED}    bad input or refused (wrong quantity, mass balance, lot not usable, usage error,
+       your role may not do it)
   {EXIT_NOT_FOUND}    not found (unknown product, party, location, lot code or event)
   {EXIT_STORAGE}    the database cannot be reached, opened or refused the change
+  {EXIT_LOGIN}    not logged in: no user or password given, wrong password, account locked,
+       or a new database without its administrator password
   {EXIT_INTERNAL}   internal error (a bug: please report the traceback)
   {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
 
 With --json, results go to stdout as JSON: quantities as {{"value": "12.5", "unit": "kg"}}
 (decimal strings), times in ISO 8601 with their UTC offset, ids as UUID strings. Errors go to
 stderr and, with --json, also to stdout as {{"error": {{"code", "message", "hint"}}}}.
+
+Logging in: every command that changes data (receive, produce, ..., product add, user add,
+demo into a database that already has an administrator) runs as a user: --user NAME or
+$TRACEAPP_USER, with the password from $TRACEAPP_PASSWORD or asked at the terminal. Reading
+(lot, trace, code, label, db info, lists of master data) needs no login on a workstation;
+`audit verify`, `audit show` and `user list` do, by a user whose role may read the trail. A new
+database first needs the password of `admin`: from $TRACEAPP_ADMIN_PASSWORD, or asked twice at
+the terminal; without either, nothing is created. New passwords (`user add`, `user passwd`)
+come from $TRACEAPP_NEW_PASSWORD or are asked twice. Stored text is shown with control and
+bidirectional-override characters escaped (\\u001b, \\u202e).
 
 The database: --db URL, else $TRACEAPP_DB, else [database] url in the settings file
 ($TRACEAPP_CONFIG_DIR or the user config folder)/settings.toml, else traceapp.db in the user
@@ -72,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace_commands.register(sub, parsers)
     label_commands.register(sub, parsers)
     demo_commands.register(sub, parsers)
+    user_commands.register(sub, parsers)
+    audit_commands.register(sub, parsers)
     return parser
 
 
@@ -80,6 +102,8 @@ def exit_code_for(error: KnownError) -> int:
         return EXIT_STORAGE
     if isinstance(error, NotFound):
         return EXIT_NOT_FOUND
+    if isinstance(error, LoginRequired | LoginFailed | AccountLocked):
+        return EXIT_LOGIN
     return EXIT_REFUSED
 
 
@@ -91,7 +115,7 @@ def _scrub(text: str, secrets: Sequence[str]) -> str:
 
 def _report_error(ctx: Context, code: str, message: str, hint: str) -> None:
     secrets = ctx.secrets()
-    message, hint = _scrub(message, secrets), _scrub(hint, secrets)
+    message, hint = safe(_scrub(message, secrets)), safe(_scrub(hint, secrets))
     if ctx.json:
         error = {"code": code, "message": message, "hint": hint}
         print(json.dumps({"error": error}, ensure_ascii=False))
@@ -108,6 +132,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_REFUSED
     ctx = Context(args)
+    # Whatever a command prints, stored text cannot steer the terminal (escape sequences, bidi
+    # overrides): the stream escapes them on the way out.
+    real_stdout = sys.stdout
+    sys.stdout = SafeStream(real_stdout)
+    try:
+        return _run(ctx, args)
+    finally:
+        sys.stdout = real_stdout
+
+
+def _run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(ctx)
         sys.stdout.flush()

@@ -125,21 +125,23 @@ def receive_command(ctx: Context) -> int:
     quantity = Quantity.parse(args.qty)
     expiry = parse_date(args.expiry, what="expiry date") if args.expiry else None
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = receive(
-            uow,
-            actor=ctx.actor(uow),
-            supplier=args.supplier,
-            supplier_lot_code=args.supplier_lot,
-            product=args.product,
-            quantity=quantity,
-            lot_code=args.lot,
-            expiry=expiry,
-            reference_document=args.doc,
-            location=args.location,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = receive(
+                uow,
+                actor=actor,
+                supplier=args.supplier,
+                supplier_lot_code=args.supplier_lot,
+                product=args.product,
+                quantity=quantity,
+                lot_code=args.lot,
+                expiry=expiry,
+                reference_document=args.doc,
+                location=args.location,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
@@ -162,18 +164,20 @@ def produce_command(ctx: Context) -> int:
     started = parse_time(args.start) if args.start else None
     ended = parse_time(args.end) if args.end else None
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = produce(
-            uow,
-            actor=ctx.actor(uow),
-            inputs=inputs,
-            outputs=outputs,
-            equipment=args.equipment,
-            started_at=started,
-            ended_at=ended,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = produce(
+                uow,
+                actor=actor,
+                inputs=inputs,
+                outputs=outputs,
+                equipment=args.equipment,
+                started_at=started,
+                ended_at=ended,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
@@ -181,31 +185,35 @@ def pack_command(ctx: Context) -> int:
     args = ctx.args
     items = _pack_items(args.items)
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = pack(
-            uow,
-            actor=ctx.actor(uow),
-            container=args.container,
-            items=items,
-            kind=args.kind,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = pack(
+                uow,
+                actor=actor,
+                container=args.container,
+                items=items,
+                kind=args.kind,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
 def unpack_command(ctx: Context) -> int:
     args = ctx.args
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = unpack(
-            uow,
-            actor=ctx.actor(uow),
-            container=args.container,
-            items=args.items,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = unpack(
+                uow,
+                actor=actor,
+                container=args.container,
+                items=args.items,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
@@ -213,31 +221,35 @@ def ship_command(ctx: Context) -> int:
     args = ctx.args
     items = _pack_items(args.items)
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = ship(
-            uow,
-            actor=ctx.actor(uow),
-            customer=args.customer,
-            items=items,
-            reference_document=args.doc,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = ship(
+                uow,
+                actor=actor,
+                customer=args.customer,
+                items=items,
+                reference_document=args.doc,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
 def move_command(ctx: Context) -> int:
     args = ctx.args
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = move(
-            uow,
-            actor=ctx.actor(uow),
-            items=args.items,
-            to=args.to,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = move(
+                uow,
+                actor=actor,
+                items=args.items,
+                to=args.to,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)
 
 
@@ -245,13 +257,15 @@ def correct_command(ctx: Context) -> int:
     args = ctx.args
     target = parse_uuid(args.event, what="event id")
     event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine, UnitOfWork(engine) as uow:
-        result = correct(
-            uow,
-            actor=ctx.actor(uow),
-            event=target,
-            reason=args.reason,
-            event_id=event_id,
-            event_time=event_time,
-        )
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = correct(
+                uow,
+                actor=actor,
+                event=target,
+                reason=args.reason,
+                event_id=event_id,
+                event_time=event_time,
+            )
     return _report(ctx, result)

@@ -44,8 +44,13 @@ def build_demo_plant(
     days: int = 21,
     start: date | None = None,
     progress: Progress | None = None,
+    actor: Actor | None = None,
 ) -> DemoSummary:
-    """Build a whole plant (seeded, so reproducible) into a migrated database and describe it."""
+    """Build a whole plant (seeded, so reproducible) into a migrated database and describe it.
+
+    Into a database whose `admin` already has a password, `actor` (a logged-in administrator)
+    is required: see `set_up_demo_users`.
+    """
     began = time.perf_counter()
     with UnitOfWork(engine, write=False) as uow:
         repo = Repository(uow.session)
@@ -59,7 +64,7 @@ def build_demo_plant(
         progress("plan", 0)
     with _no_cycle_collector():
         return _build(engine, fresh=fresh, seed=seed, lots=lots, days=days, start=start,
-                      progress=progress, began=began)  # fmt: skip
+                      progress=progress, began=began, actor=actor)  # fmt: skip
 
 
 @contextmanager
@@ -89,13 +94,14 @@ def _build(
     start: date | None,
     progress: Progress | None,
     began: float,
+    actor: Actor | None = None,
 ) -> DemoSummary:
     plan = plan_plant(seed=seed, lots=lots, days=days, start=start)
     writer = _build_engine(engine, fresh=fresh)
     try:
         if progress is not None:
             progress("master data", 0)
-        admin, people = set_up_demo_users(writer)
+        admin, people = set_up_demo_users(writer, actor)
         master = _write_master_data(writer, plan, admin)
         rows = PlantRows(plan, master, native_types(writer))
         written = bulk_insert(

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, Actor
-from traceapp.domain.permissions import Role
+from traceapp.domain.errors import PermissionDenied
+from traceapp.domain.permissions import Role, UseCase, require
 from traceapp.services.masterdata import actor_for
 from traceapp.services.users import add_user, admin_needs_password, set_first_admin_password
 
@@ -32,22 +33,39 @@ DEMO_USERS = (
 )
 
 
-def set_up_demo_users(engine: Engine) -> tuple[Actor, tuple[DemoUser, ...]]:
+def set_up_demo_users(
+    engine: Engine, actor: Actor | None = None
+) -> tuple[Actor, tuple[DemoUser, ...]]:
     """Give `admin` the demo password (a new database only) and add one user per role.
 
-    Returns the admin, who records the demo's master data, and the accounts made.
+    In a new database (its `admin` has no password yet) the builder acts for the administrator
+    it has just set up. Once `admin` has a password, accounts with printed passwords may only be
+    added by an administrator who logged in: `actor` must be given and may build the demo.
+    Returns the acting administrator, who records the demo's master data, and the accounts made.
     """
     admin = DemoUser(
         LOCAL_ADMIN_USERNAME, "Demo Administrator", Role.ADMIN.value, DEMO_ADMIN_PASSWORD
     )
     made = []
+    if actor is not None:
+        require(actor.role, UseCase.BUILD_DEMO, username=actor.username)
     with UnitOfWork(engine) as uow:
         if admin_needs_password(uow):
             set_first_admin_password(uow, password=admin.password, full_name=admin.full_name)
             made.append(admin)
-    with UnitOfWork(engine) as uow:
-        # The builder is the app itself acting for the administrator; no one types a password.
-        acting = actor_for(uow, username=LOCAL_ADMIN_USERNAME)
+    if actor is None and not made:
+        raise PermissionDenied(
+            "This database's administrator already has a password: only a logged-in "
+            "administrator may add the demo's accounts to it.",
+            hint="Log in as an administrator (traceapp --user admin demo ...).",
+        )
+    if actor is not None:
+        acting = actor
+    else:
+        with UnitOfWork(engine) as uow:
+            # A new database: the builder is the app itself acting for the administrator it
+            # has just given the (printed) demo password.
+            acting = actor_for(uow, username=LOCAL_ADMIN_USERNAME)
     for person in DEMO_USERS:
         with UnitOfWork(engine) as uow:
             if Repository(uow.session).user_by_name(person.username) is not None:
