@@ -199,7 +199,10 @@ class Context:
                 raise LoginRequired(
                     NO_ADMIN_PASSWORD, hint=f"For example: {ENV_ADMIN_PASSWORD}=... traceapp ..."
                 )
-            print("This database has no administrator yet: choose the password of `admin`.")
+            print(
+                "This database has no administrator yet: choose the password of `admin`.",
+                file=sys.stderr,
+            )
             password = ask_new_password("admin")
             self._typed.append(password)
         with UnitOfWork(engine) as uow:

@@ -60,7 +60,8 @@ Logging in: every command that changes data (receive, produce, ..., product add,
 demo into a database that already has an administrator) runs as a user: --user NAME or
 $TRACEAPP_USER, with the password from $TRACEAPP_PASSWORD or asked at the terminal. Reading
 (lot, trace, code, label, db info, lists of master data) needs no login on a workstation;
-`audit verify`, `audit show` and `user list` do, by a user whose role may read the trail. A new
+`audit show` and `user list` do, and `audit verify` needs an auditor, supervisor, quality
+manager or administrator. A new
 database first needs the password of `admin`: from $TRACEAPP_ADMIN_PASSWORD, or asked twice at
 the terminal; without either, nothing is created. New passwords (`user add`, `user passwd`)
 come from $TRACEAPP_NEW_PASSWORD or are asked twice. Stored text is shown with control and
