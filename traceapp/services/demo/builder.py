@@ -205,7 +205,12 @@ def _write_master_data(engine: Engine, plan: PlantPlan, admin: Actor) -> MasterI
     for place in plan.places:
         with UnitOfWork(engine) as uow:
             masterdata.add_location(
-                uow, actor=admin, code=place.code, name=place.name, kind=place.kind, parent=place.parent
+                uow,
+                actor=admin,
+                code=place.code,
+                name=place.name,
+                kind=place.kind,
+                parent=place.parent,
             )
     with UnitOfWork(engine) as uow:
         masterdata.ensure_builtin_users(uow)
