@@ -111,7 +111,9 @@ def test_an_intact_trail_verifies_with_its_entry_count(
 ) -> None:
     code, out, verdict = verify(capsys, trail)
     assert code == 0
-    assert out == f"Audit trail intact: {verdict['entries']} entries.\n"
+    assert out.splitlines()[0] == f"Audit trail intact: {verdict['entries']} entries."
+    assert f"anchor: {verdict['anchor']}" in out
+    assert verdict["anchor"].startswith(f"{verdict['entries']}:")
     assert verdict["first_broken_seq"] is None
 
 
@@ -159,6 +161,36 @@ def test_deleting_the_newest_entries_is_caught_by_the_anchor(
     code, _, verdict = verify(capsys, trail)
     assert code == 1
     assert (verdict["first_broken_seq"], verdict["breach"]) == (last - 1, "deleted")
+
+
+def test_deleting_the_newest_entries_and_moving_the_anchor_back_is_caught_by_a_kept_anchor(
+    trail: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The anchor lives in the same database: someone who also drops its guard and moves it
+    back leaves a chain that checks out, unless an anchor kept elsewhere is passed back."""
+    kept = verify(capsys, trail)[2]["anchor"]
+    last = int(kept.split(":")[0])
+    head_guard = (
+        "DROP TRIGGER audit_head_forward;\n"
+        if make_url(trail).get_backend_name() == "sqlite"
+        else "DROP TRIGGER audit_head_forward ON audit_head;\n"
+    )
+    raw_sql(
+        trail,
+        drop_guards(trail)
+        + head_guard
+        + f"DELETE FROM audit_entries WHERE seq >= {last - 1};\n"
+        + "UPDATE audit_head SET seq = (SELECT max(seq) FROM audit_entries), "
+        "hash = (SELECT hash FROM audit_entries ORDER BY seq DESC LIMIT 1);\n",
+    )
+    assert verify(capsys, trail)[0] == 0  # the limit of an anchor inside the database
+    code, out, _ = call(capsys, "--db", trail, "audit", "verify", "--anchor", kept)
+    assert code == 1
+    assert f"first broken entry: {last - 1} (deleted)" in out
+    # An anchor that does not match the entry it names: the chain was rewritten from there.
+    code, out, _ = call(capsys, "--db", trail, "audit", "verify", "--anchor", f"2:{'0' * 64}")
+    assert code == 1
+    assert "first broken entry: 2 (edited)" in out
 
 
 def test_an_inserted_copy_at_the_end_is_named(
