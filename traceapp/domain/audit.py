@@ -109,6 +109,16 @@ def verify_chain(entries: Iterable[StoredEntry], head: tuple[int, str] | None) -
                 count, False, seq, Breach.INSERTED, f"entry {seq} appears twice or out of order"
             )
         if entry.prev_hash != previous:
+            if seq > 1 and chain_hash(entry.prev_hash, entry.fields) == entry.hash:
+                # This entry is genuine and still names the hash its predecessor had when it was
+                # written: the predecessor was changed and its own hash recomputed to hide it.
+                return AuditVerdict(
+                    count,
+                    False,
+                    seq - 1,
+                    Breach.EDITED,
+                    f"entry {seq - 1} was changed and its hash recomputed",
+                )
             return AuditVerdict(
                 count, False, seq, Breach.INSERTED, f"entry {seq} does not follow entry {seq - 1}"
             )
