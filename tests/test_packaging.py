@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from traceapp.db import migrate
+
 ROOT = Path(__file__).resolve().parents[1]
+MIGRATIONS = ROOT / "traceapp" / "db" / "migrations" / "versions"
 
 
 @pytest.mark.slow
@@ -36,7 +39,7 @@ def test_an_installed_wheel_finds_its_resources_and_migrations(tmp_path: Path) -
         "traceapp/resources/icons/traceapp.svg",
         "traceapp/db/migrations/env.py",
         "traceapp/db/migrations/script.py.mako",
-        "traceapp/db/migrations/versions/0001_initial_schema.py",
+        *(f"traceapp/db/migrations/versions/{p.name}" for p in MIGRATIONS.glob("0*.py")),
         "traceapp/py.typed",
     ):
         assert expected in names
@@ -73,4 +76,4 @@ def test_an_installed_wheel_finds_its_resources_and_migrations(tmp_path: Path) -
     location, has_icon, head = out.stdout.split()
     assert location.startswith(str(target))
     assert has_icon == "True"
-    assert head == "0001"
+    assert head == migrate.head_revision()
