@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from traceapp.cli.context import Context, parse_date, parse_uuid
 from traceapp.cli.output import print_json, show, table
 from traceapp.cli.parsing import Parsers, Subparsers, split_quantity, split_required_quantity
@@ -120,29 +123,33 @@ def _report(ctx: Context, result: StepResult) -> int:
     return 0
 
 
-def receive_command(ctx: Context) -> int:
-    args = ctx.args
-    quantity = Quantity.parse(args.qty)
-    expiry = parse_date(args.expiry, what="expiry date") if args.expiry else None
+def _record(ctx: Context, step: Callable[..., StepResult], **fields: Any) -> int:
+    """Log in, run one handling step in a unit of work of its own, and report what it recorded."""
+    # Read before the database opens: a malformed --event-id or --time costs no connection.
     event_id, event_time = ctx.event_id, ctx.event_time
     with ctx.database() as engine:
         actor = ctx.login(engine)
         with UnitOfWork(engine) as uow:
-            result = receive(
-                uow,
-                actor=actor,
-                supplier=args.supplier,
-                supplier_lot_code=args.supplier_lot,
-                product=args.product,
-                quantity=quantity,
-                lot_code=args.lot,
-                expiry=expiry,
-                reference_document=args.doc,
-                location=args.location,
-                event_id=event_id,
-                event_time=event_time,
-            )
+            result = step(uow, actor=actor, event_id=event_id, event_time=event_time, **fields)
     return _report(ctx, result)
+
+
+def receive_command(ctx: Context) -> int:
+    args = ctx.args
+    quantity = Quantity.parse(args.qty)
+    expiry = parse_date(args.expiry, what="expiry date") if args.expiry else None
+    return _record(
+        ctx,
+        receive,
+        supplier=args.supplier,
+        supplier_lot_code=args.supplier_lot,
+        product=args.product,
+        quantity=quantity,
+        lot_code=args.lot,
+        expiry=expiry,
+        reference_document=args.doc,
+        location=args.location,
+    )
 
 
 def _output_spec(text: str) -> OutputSpec:
@@ -163,109 +170,67 @@ def produce_command(ctx: Context) -> int:
     outputs = [_output_spec(text) for text in args.outputs]
     started = parse_time(args.start) if args.start else None
     ended = parse_time(args.end) if args.end else None
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = produce(
-                uow,
-                actor=actor,
-                inputs=inputs,
-                outputs=outputs,
-                equipment=args.equipment,
-                started_at=started,
-                ended_at=ended,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        produce,
+        inputs=inputs,
+        outputs=outputs,
+        equipment=args.equipment,
+        started_at=started,
+        ended_at=ended,
+    )
 
 
 def pack_command(ctx: Context) -> int:
     args = ctx.args
     items = _pack_items(args.items)
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = pack(
-                uow,
-                actor=actor,
-                container=args.container,
-                items=items,
-                kind=args.kind,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        pack,
+        container=args.container,
+        items=items,
+        kind=args.kind,
+    )
 
 
 def unpack_command(ctx: Context) -> int:
     args = ctx.args
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = unpack(
-                uow,
-                actor=actor,
-                container=args.container,
-                items=args.items,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        unpack,
+        container=args.container,
+        items=args.items,
+    )
 
 
 def ship_command(ctx: Context) -> int:
     args = ctx.args
     items = _pack_items(args.items)
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = ship(
-                uow,
-                actor=actor,
-                customer=args.customer,
-                items=items,
-                reference_document=args.doc,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        ship,
+        customer=args.customer,
+        items=items,
+        reference_document=args.doc,
+    )
 
 
 def move_command(ctx: Context) -> int:
     args = ctx.args
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = move(
-                uow,
-                actor=actor,
-                items=args.items,
-                to=args.to,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        move,
+        items=args.items,
+        to=args.to,
+    )
 
 
 def correct_command(ctx: Context) -> int:
     args = ctx.args
     target = parse_uuid(args.event, what="event id")
-    event_id, event_time = ctx.event_id, ctx.event_time
-    with ctx.database() as engine:
-        actor = ctx.login(engine)
-        with UnitOfWork(engine) as uow:
-            result = correct(
-                uow,
-                actor=actor,
-                event=target,
-                reason=args.reason,
-                event_id=event_id,
-                event_time=event_time,
-            )
-    return _report(ctx, result)
+    return _record(
+        ctx,
+        correct,
+        event=target,
+        reason=args.reason,
+    )
