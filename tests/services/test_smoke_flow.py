@@ -53,6 +53,5 @@ def test_receive_produce_pack_ship_keeps_quantities_and_genealogy(plant: Plant) 
     assert dough.lot.on_hand == Quantity(Decimal(38), "kg")
     assert [p.lot for p in dough.parents] == ["FLOUR/F-1"]
     assert dough.parents[0].quantity == Quantity(Decimal(60), "kg")
-    assert [e.step.value for e in dough.events] == ["produce", "pack", "ship"] or len(
-        dough.events
-    ) >= 2
+    # The lot's own history names it directly; the pallet's shipment is found by the trace.
+    assert [e.step.value for e in dough.events] == ["produce", "pack"]

@@ -123,7 +123,7 @@ def trace_equipment(
 ) -> TraceResult:
     """Every lot processed on a piece of equipment in a time window, and where it went."""
     started = time.perf_counter()
-    window = _window(since, until)
+    _window(since, until)  # refuses times without an offset, or an end before the start
     machine = queries.equipment_by_code(uow.session, equipment.strip())
     if machine is None:
         raise NotFound(
@@ -134,7 +134,6 @@ def trace_equipment(
         dict.fromkeys(lot_ids), f"{machine.code} {since.isoformat()} – {until.isoformat()}"
     )
     # The window chose the lots; their shipments count whenever they happened.
-    del window
     with queries.index_walks(uow.session):
         return trace_rows(
             DatabaseRows(uow.session), start, direction, (None, None), started=started
