@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.results import LotDetail, LotSummary
-from traceapp.services import lots as lot_queries
 from traceapp.services import masterdata
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.receiving import receive
-from traceapp.ui.main_window import MainWindow
+from traceapp.ui.context import StationContext
+from traceapp.ui.lots_page import LotsPage
 
 
 @pytest.fixture
-def window(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[MainWindow]:
+def page(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[LotsPage]:
     engine = sqlite_engine
     with UnitOfWork(engine) as uow:
         masterdata.add_product(
@@ -61,34 +59,18 @@ def window(qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path) -> Iterator[Main
             outputs=[OutputSpec("DOUGH", "D-7", Quantity.parse("19 kg"))],
         )
 
-    def list_lots(text: str, status: str | None) -> tuple[LotSummary, ...]:
-        with UnitOfWork(engine, write=False) as uow:
-            return lot_queries.list_lots(uow, text=text or None, status=status)
-
-    def load_detail(code: str) -> LotDetail:
-        with UnitOfWork(engine, write=False) as uow:
-            return lot_queries.lot_detail(uow, code)
-
-    # Window state goes to a file of the test's own, never to the person's real settings.
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    shown = MainWindow(
-        list_lots=list_lots,
-        load_detail=load_detail,
-        database_label="local — test",
-        user="admin",
-        settings=settings,
-    )
+    context = StationContext(engine, station_code=None, database_label="local — test", shared=False)
+    context.sign_in(actor)
+    shown = LotsPage(context)
     qtbot.addWidget(shown)
+    shown.resize(1280, 800)
     shown.show()
     qtbot.waitExposed(shown)
     yield shown
-    shown.background.wait()
+    context.background.wait()
 
 
-def test_scanning_a_lot_code_opens_its_record_with_genealogy(
-    qtbot: QtBot, window: MainWindow
-) -> None:
-    page = window.lots_page
+def test_scanning_a_lot_code_opens_its_record_with_genealogy(qtbot: QtBot, page: LotsPage) -> None:
     qtbot.keyClicks(page.search, "F-100")
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.detail.title.text() == "FLOUR/F-100", timeout=5000)
@@ -99,8 +81,7 @@ def test_scanning_a_lot_code_opens_its_record_with_genealogy(
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
 
 
-def test_clicking_a_row_shows_that_lot(qtbot: QtBot, window: MainWindow) -> None:
-    page = window.lots_page
+def test_clicking_a_row_shows_that_lot(qtbot: QtBot, page: LotsPage) -> None:
     page.refresh()
     qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
     assert page.count.text() == "3 lots shown"
@@ -112,8 +93,7 @@ def test_clicking_a_row_shows_that_lot(qtbot: QtBot, window: MainWindow) -> None
     assert page.detail.parents.item(0).text() == "FLOUR/F-100  (20 kg)"
 
 
-def test_an_unknown_code_says_so_instead_of_crashing(qtbot: QtBot, window: MainWindow) -> None:
-    page = window.lots_page
+def test_an_unknown_code_says_so_instead_of_crashing(qtbot: QtBot, page: LotsPage) -> None:
     qtbot.keyClicks(page.search, "NOPE-9")
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "NOPE-9" in page.detail.title.text(), timeout=5000)

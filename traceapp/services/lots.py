@@ -9,8 +9,10 @@ from sqlalchemy import select
 from traceapp.db.models import Lot, LotEdge, Product
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
 from traceapp.domain.errors import UnknownCode
 from traceapp.domain.ids import EventId, LotId
+from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.results import ContainerSummary, GenealogyLink, LotDetail, LotSummary
 from traceapp.services.recording import find_container, find_lot
 from traceapp.services.summaries import (
@@ -21,8 +23,15 @@ from traceapp.services.summaries import (
 )
 
 
-def lot_detail(uow: UnitOfWork, code: str) -> LotDetail:
+def _may_read(actor: Actor | None) -> None:
+    # The CLI's read-only commands run without a login; a signed-in station names its user.
+    if actor is not None:
+        require(actor.role, UseCase.READ, username=actor.username)
+
+
+def lot_detail(uow: UnitOfWork, code: str, *, actor: Actor | None = None) -> LotDetail:
     """Status, quantities, history, parents and children of the lot a code names."""
+    _may_read(actor)
     repo = Repository(uow.session)
     row = find_lot(repo, code)
     if row is None:
@@ -66,9 +75,15 @@ def escape_like(text: str) -> str:
 
 
 def list_lots(
-    uow: UnitOfWork, *, limit: int = 200, text: str | None = None, status: str | None = None
+    uow: UnitOfWork,
+    *,
+    limit: int = 200,
+    text: str | None = None,
+    status: str | None = None,
+    actor: Actor | None = None,
 ) -> tuple[LotSummary, ...]:
     """Lots newest first, filtered by a code or part fragment and a status (bound parameters only)."""
+    _may_read(actor)
     query = select(Lot, Product).join(Product, Product.id == Lot.product_id)
     if text:
         pattern = f"%{escape_like(text.strip())}%"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,16 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
 from traceapp.domain.errors import KnownError
 from traceapp.domain.lots import LotStatus
+from traceapp.domain.permissions import Role, UseCase, allowed
 from traceapp.domain.results import LotDetail, LotSummary
-from traceapp.ui.background import Background
+from traceapp.services import lots as lot_queries
+from traceapp.ui.context import StationContext
 from traceapp.ui.lot_table import LotTableModel
 
 SEARCH_DELAY_MS = 250  # wait for the person (or scanner) to finish typing before querying
-
-ListLots = Callable[[str, str | None], tuple[LotSummary, ...]]
-LoadDetail = Callable[[str], LotDetail]
+LIST_LIMIT = 500
 
 
 def _plain_label(text: str = "") -> QLabel:
@@ -134,13 +134,12 @@ class LotDetailPanel(QWidget):
 class LotsPage(QWidget):
     """Search field and status filter over the lot table; the selected lot's detail beside it."""
 
-    def __init__(
-        self, *, list_lots: ListLots, load_detail: LoadDetail, background: Background
-    ) -> None:
+    page_title = "Lots & genealogy"
+    page_shortcut = "F3"
+
+    def __init__(self, context: StationContext) -> None:
         super().__init__()
-        self._list_lots = list_lots
-        self._load_detail = load_detail
-        self._background = background
+        self._context = context
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
         self.search.setPlaceholderText("Scan or type a lot code, part or product…")
@@ -196,14 +195,22 @@ class LotsPage(QWidget):
     def refresh(self) -> None:
         text = self.search.text().strip()
         status = self.status_filter.currentData()
-        self._background.run(
-            lambda: self._list_lots(text, status), self._on_lots_loaded, self._on_failed
-        )
+
+        def work(uow: UnitOfWork, actor: Actor) -> tuple[LotSummary, ...]:
+            return lot_queries.list_lots(
+                uow, actor=actor, text=text or None, status=status, limit=LIST_LIMIT
+            )
+
+        self._context.run(work, self._on_lots_loaded, self._on_failed)
 
     def open_lot(self, code: str) -> None:
-        self._background.run(
-            lambda: self._load_detail(code), self.detail.show_detail, self._on_failed
-        )
+        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
+            return lot_queries.lot_detail(uow, code, actor=actor)
+
+        self._context.run(work, self.detail.show_detail, self._on_failed)
+
+    def visible_to(self, role: Role) -> bool:
+        return allowed(role, UseCase.READ)
 
     def _on_search_entered(self) -> None:
         self._search_timer.stop()
