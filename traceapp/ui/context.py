@@ -12,7 +12,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import KnownError
 from traceapp.domain.permissions import Role
-from traceapp.ui.background import Background
+from traceapp.ui.background import Background, Progress
 
 T = TypeVar("T")
 
@@ -31,7 +31,9 @@ class StationContext(QObject):
     """
 
     signed_in = Signal(object)  # Actor
-    signed_out = Signal()
+    signed_out = Signal()  # the person left: pages drop what they were doing for them
+    locked = Signal()  # the station locked itself: pages keep their work, nothing runs
+    scanner_state_changed = Signal(str, bool)  # what the scanner is doing, and whether it is fine
 
     def __init__(
         self,
@@ -49,18 +51,45 @@ class StationContext(QObject):
         self.shared = shared
         self.background = background if background is not None else Background(self)
         self._actor: Actor | None = None
+        self._locked_for: str | None = None
+        self.scanner_state: tuple[str, bool] = ("keyboard", True)  # a wedge scanner types like one
 
     @property
     def actor(self) -> Actor | None:
         return self._actor
 
+    @property
+    def locked_for(self) -> str | None:
+        """The user name whose session is locked (their work waits for them), else None."""
+        return self._locked_for
+
     def sign_in(self, actor: Actor) -> None:
+        """Sign `actor` in. Someone else unlocking a locked station ends the locked session first."""
+        if self._locked_for is not None and self._locked_for != actor.username:
+            self._locked_for = None
+            self.signed_out.emit()
+        self._locked_for = None
         self._actor = actor
         self.signed_in.emit(actor)
 
     def sign_out(self) -> None:
         self._actor = None
+        self._locked_for = None
         self.signed_out.emit()
+
+    def lock(self) -> None:
+        """Lock the station (idle, or Ctrl+L): nobody is signed in until the sign-in screen
+        succeeds; the pages keep their work for the same person."""
+        if self._actor is None:
+            return
+        self._locked_for = self._actor.username
+        self._actor = None
+        self.locked.emit()
+
+    def set_scanner_state(self, text: str, ok: bool) -> None:
+        """Pages and device adapters say what the scanner is doing; the status bar shows it."""
+        self.scanner_state = (text, ok)
+        self.scanner_state_changed.emit(text, ok)
 
     def run(
         self,
@@ -83,6 +112,30 @@ class StationContext(QObject):
                 return work(uow, actor)
 
         self.background.run(job, on_done, on_error)
+
+    def run_with_progress(
+        self,
+        work: Callable[[UnitOfWork, Actor, Progress], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException, str], None],
+        *,
+        title: str,
+        write: bool = False,
+    ) -> Progress | None:
+        """Long work: like `run`, and `work` gets a `Progress` to report on and to check for
+        cancel (`progress.check()` raises `Cancelled`). The status bar shows it with a Cancel
+        button. Returns the handle, or None when nobody is signed in (on_error was called)."""
+        actor = self._actor
+        if actor is None:
+            on_error(NotSignedIn("Nobody is signed in.", hint="Sign in first."), "")
+            return None
+        engine = self.engine
+
+        def job(progress: Progress) -> Any:
+            with UnitOfWork(engine, write=write) as uow:
+                return work(uow, actor, progress)
+
+        return self.background.run_with_progress(job, on_done, on_error, title=title)
 
     def run_unsigned(
         self,
