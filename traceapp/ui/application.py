@@ -1,31 +1,66 @@
-"""Start the Qt application around a main window whose data come from the given callables."""
+"""Start the Qt application: font, icon, theme, the main window on a station context."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Sequence
 
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QWidget
 
-from traceapp.ui.lots_page import ListLots, LoadDetail
+from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.resources import app_icon
+from traceapp.ui.theme import apply_base_font
 
-BASE_POINT_SIZE = 12  # read at arm's length on a shop-floor screen
+SETTINGS_ORGANISATION = "TraceApp"
+SETTINGS_APPLICATION = "TraceApp"
+LAST_STATION_KEY = "station/last"
+
+PageFactory = Callable[[StationContext], QWidget]
 
 
-def run_window(
-    *, list_lots: ListLots, load_detail: LoadDetail, database_label: str, user: str
-) -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
+def application() -> QApplication:
+    """The one QApplication, made on first use with the app's name, icon and base font."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv)
     app.setApplicationName("TraceApp")
-    app.setWindowIcon(app_icon())  # type: ignore[attr-defined]
-    font = QFont(app.font())  # type: ignore[attr-defined]
-    font.setPointSize(max(font.pointSize(), BASE_POINT_SIZE))
-    app.setFont(font)  # type: ignore[attr-defined]
-    window = MainWindow(
-        list_lots=list_lots, load_detail=load_detail, database_label=database_label, user=user
-    )
+    app.setOrganizationName(SETTINGS_ORGANISATION)
+    app.setWindowIcon(app_icon())
+    apply_base_font(app)
+    return app
+
+
+def default_settings() -> QSettings:
+    return QSettings(SETTINGS_ORGANISATION, SETTINGS_APPLICATION)
+
+
+def station_for(cli_station: str | None, settings: QSettings) -> str | None:
+    """`--station` wins and is remembered; without it, the station this PC used last."""
+    if cli_station:
+        settings.setValue(LAST_STATION_KEY, cli_station)
+        return cli_station
+    last = settings.value(LAST_STATION_KEY)
+    return str(last) if last else None
+
+
+def standard_pages() -> list[PageFactory]:
+    """The pages of the workstation, in navigation order (each appears when its issue lands)."""
+    from traceapp.ui.lots_page import LotsPage
+
+    return [LotsPage]
+
+
+def build_window(
+    context: StationContext, pages: Sequence[PageFactory], settings: QSettings
+) -> MainWindow:
+    return MainWindow(context, [make(context) for make in pages], settings)
+
+
+def run_window(context: StationContext, pages: Sequence[PageFactory], settings: QSettings) -> int:
+    app = application()
+    window = build_window(context, pages, settings)
     window.show()
-    window.lots_page.refresh()
     return int(app.exec())

@@ -1,50 +1,363 @@
-"""The main window: the lots page, and a status bar saying who works on which database."""
+"""The main window: sign-in first, then the pages the signed-in role may use, one key each.
+
+Left: the navigation (large entries with their F-key, lock, sign out, theme). Centre: the page.
+Bottom: the status bar (user, station, database, scanner, long work with Cancel). Window
+geometry, the last page and the theme live in QSettings (injectable, so tests never touch the
+person's own settings); an idle station locks itself after `security/idle_lock_minutes`.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QMainWindow
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
 
-from traceapp.ui.background import Background
-from traceapp.ui.lots_page import ListLots, LoadDetail, LotsPage
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traceapp.domain.actor import Actor
+from traceapp.services import users
+from traceapp.ui.context import StationContext
+from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
+from traceapp.ui.messages import error_text
+from traceapp.ui.signin import FirstAdminScreen, SignInScreen
+from traceapp.ui.status_bar import StationStatusBar, role_label
+from traceapp.ui.theme import Theme, apply_theme
+
+GEOMETRY_KEY = "main_window/geometry"
+STATE_KEY = "main_window/state"
+LAST_PAGE_KEY = "main_window/last_page"
+THEME_KEY = "ui/theme"
+# The start-up benchmark sets it: the window writes the time it was first shown to this file.
+FIRST_SHOW_ENV = "TRACEAPP_FIRST_SHOW_FILE"
+QUIT_AFTER_SHOW_ENV = "TRACEAPP_QUIT_AFTER_SHOW"
+
+LOCK_KEY = "Ctrl+L"
+SIGN_OUT_KEY = "Ctrl+Shift+O"
+QUIT_KEY = "Ctrl+Q"
+THEME_TOGGLE_KEY = "Ctrl+Shift+T"
+CANCEL_KEY = "Ctrl+."
+HELP_KEY = "F1"
+
+
+def _page_title(page: QWidget) -> str:
+    return str(getattr(page, "page_title", type(page).__name__))
+
+
+def _page_shortcut(page: QWidget) -> str:
+    return str(getattr(page, "page_shortcut", ""))
 
 
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        *,
-        list_lots: ListLots,
-        load_detail: LoadDetail,
-        database_label: str,
-        user: str,
+        context: StationContext,
+        pages: Sequence[QWidget] = (),
         settings: QSettings | None = None,
+        *,
+        idle_timeout: int | None = None,
     ) -> None:
+        """`pages` satisfy `traceapp.ui.context.Page`; `idle_timeout` (ms) overrides QSettings."""
         super().__init__()
+        self.context = context
         self.setWindowTitle("TraceApp")
-        self.background = Background(self)
-        self.lots_page = LotsPage(
-            list_lots=list_lots, load_detail=load_detail, background=self.background
-        )
-        self.setCentralWidget(self.lots_page)
-        self.database_label = QLabel(f"Database: {database_label}")
-        self.user_label = QLabel(f"User: {user}")
-        self.statusBar().addPermanentWidget(self.user_label)
-        self.statusBar().addPermanentWidget(self.database_label)
-        find = QShortcut(QKeySequence("Ctrl+F"), self)
-        find.activated.connect(self.lots_page.search.setFocus)
-        reload_lots = QShortcut(QKeySequence("F5"), self)
-        reload_lots.activated.connect(self.lots_page.refresh)
         self._settings = settings if settings is not None else QSettings("TraceApp", "TraceApp")
-        self.setMinimumSize(960, 600)
-        geometry = self._settings.value("main_window/geometry")
+        self._first_shown = False
+        self.pages: tuple[QWidget, ...] = tuple(pages)
+
+        self.sign_in_screen = SignInScreen(context)
+        self.first_admin_screen = FirstAdminScreen(context)
+        self.sign_in_screen.signed_in.connect(context.sign_in)
+        self.first_admin_screen.signed_in.connect(context.sign_in)
+
+        self.page_stack = QStackedWidget()
+        self.page_stack.setObjectName("pageStack")
+        self.no_pages = QLabel()
+        self.no_pages.setObjectName("infoText")
+        self.no_pages.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_pages.setWordWrap(True)
+        self.page_stack.addWidget(self.no_pages)
+        for page in self.pages:
+            self.page_stack.addWidget(page)
+
+        self.navigation = QWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        nav = QVBoxLayout(self.navigation)
+        nav.setContentsMargins(10, 12, 10, 12)
+        nav.setSpacing(6)
+        self.nav_user = QLabel()
+        self.nav_user.setObjectName("navUser")
+        self.nav_user.setTextFormat(Qt.TextFormat.PlainText)
+        self.nav_user.setWordWrap(True)
+        nav.addWidget(self.nav_user)
+        self._nav_group = QButtonGroup(self)
+        self._nav_group.setExclusive(True)
+        self.nav_buttons: dict[str, QPushButton] = {}
+        for page in self.pages:
+            key = _page_shortcut(page)
+            # "&" would make the next letter a mnemonic: "Lots & genealogy" keeps its "&".
+            label = _page_title(page).replace("&", "&&")
+            button = QPushButton(f"{label}\u2003{key}".strip())
+            button.setObjectName("navEntry")
+            button.setCheckable(True)
+            button.setToolTip(f"{_page_title(page)} ({key})" if key else _page_title(page))
+            button.clicked.connect(lambda _checked=False, p=page: self.show_page(p))
+            self._nav_group.addButton(button)
+            self.nav_buttons[_page_title(page)] = button
+            nav.addWidget(button)
+        nav.addStretch(1)
+        self.lock_button = QPushButton(f"Lock\u2003{LOCK_KEY}")
+        self.lock_button.setObjectName("lockButton")
+        self.lock_button.clicked.connect(self.lock)
+        self.sign_out_button = QPushButton(f"Sign out\u2003{SIGN_OUT_KEY}")
+        self.sign_out_button.setObjectName("signOutButton")
+        self.sign_out_button.clicked.connect(self.sign_out)
+        self.theme_button = QPushButton()
+        self.theme_button.setObjectName("themeButton")
+        self.theme_button.clicked.connect(self.toggle_theme)
+        for button in (self.lock_button, self.sign_out_button, self.theme_button):
+            nav.addWidget(button)
+
+        self.workspace = QWidget()
+        work_layout = QHBoxLayout(self.workspace)
+        work_layout.setContentsMargins(0, 0, 0, 0)
+        work_layout.setSpacing(0)
+        work_layout.addWidget(self.navigation)
+        work_layout.addWidget(self.page_stack, 1)
+
+        self.screens = QStackedWidget()
+        for screen in (self.sign_in_screen, self.first_admin_screen, self.workspace):
+            self.screens.addWidget(screen)
+        self.setCentralWidget(self.screens)
+
+        self.status = StationStatusBar(context)
+        self.setStatusBar(self.status)
+
+        self._shortcuts: list[QShortcut] = []
+        for page in self.pages:
+            if _page_shortcut(page):
+                self._shortcut(_page_shortcut(page), lambda p=page: self._on_page_key(p))
+        self._shortcut(LOCK_KEY, self.lock)
+        self._shortcut(SIGN_OUT_KEY, self.sign_out)
+        self._shortcut(QUIT_KEY, self.close)
+        self._shortcut(THEME_TOGGLE_KEY, self.toggle_theme)
+        self._shortcut(CANCEL_KEY, self.status.cancel_current)
+        self._shortcut(HELP_KEY, self.show_shortcuts)
+
+        minutes = self._settings.value(IDLE_SETTING)
+        timeout = idle_timeout if idle_timeout is not None else idle_timeout_ms(minutes)
+        self.idle = IdleWatcher(timeout, self)
+        self.idle.idle.connect(self.lock)
+
+        context.signed_in.connect(self._on_signed_in)
+        context.signed_out.connect(self._on_signed_out)
+        context.locked.connect(self._on_locked)
+
+        self.theme = Theme.LIGHT
+        saved_theme = str(self._settings.value(THEME_KEY, Theme.LIGHT.value))
+        self.set_theme(Theme(saved_theme) if saved_theme in tuple(Theme) else Theme.LIGHT)
+
+        self.setMinimumSize(800, 560)
+        geometry = self._settings.value(GEOMETRY_KEY)
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        self.lots_page.search.setFocus()
+        state = self._settings.value(STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+
+        self.screens.setCurrentWidget(self.sign_in_screen)
+        self.sign_in_screen.show_opening()
+        context.run_unsigned(
+            lambda uow: users.admin_needs_password(uow), self._on_first_check, self._on_open_failed
+        )
+
+    # -- pages -------------------------------------------------------------------------------
+
+    @property
+    def current_page(self) -> QWidget | None:
+        widget = self.page_stack.currentWidget()
+        return widget if widget in self.pages else None
+
+    def page(self, title: str) -> QWidget:
+        for page in self.pages:
+            if _page_title(page) == title:
+                return page
+        raise KeyError(title)
+
+    def visible_pages(self) -> tuple[QWidget, ...]:
+        actor = self.context.actor
+        if actor is None:
+            return ()
+        return tuple(page for page in self.pages if self._visible(page, actor))
+
+    def show_page(self, page: QWidget) -> None:
+        actor = self.context.actor
+        if actor is None or not self._visible(page, actor):
+            return
+        self.page_stack.setCurrentWidget(page)
+        self.nav_buttons[_page_title(page)].setChecked(True)
+        self._settings.setValue(LAST_PAGE_KEY, _page_title(page))
+        activated = getattr(page, "page_activated", None)
+        if callable(activated):
+            activated()
+        self._focus_page(page)
+
+    def _on_page_key(self, page: QWidget) -> None:
+        if self.screens.currentWidget() is self.workspace:
+            self.show_page(page)
+
+    @staticmethod
+    def _visible(page: QWidget, actor: Actor) -> bool:
+        visible_to = getattr(page, "visible_to", None)
+        return bool(visible_to(actor.role)) if callable(visible_to) else True
+
+    def _focus_page(self, page: QWidget) -> None:
+        """Give the keyboard to the page: its focus proxy, the child it last had, or its first
+        field, so a scan never lands in the navigation."""
+        target = page.focusProxy() or page.focusWidget()
+        if target is None or not target.isVisible():
+            widget = page.nextInFocusChain()
+            while widget is not page and widget is not None:
+                if (
+                    page.isAncestorOf(widget)
+                    and widget.isVisible()
+                    and widget.isEnabled()
+                    and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+                ):
+                    target = widget
+                    break
+                widget = widget.nextInFocusChain()
+        if target is not None:
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- signing in and out ------------------------------------------------------------------
+
+    def _on_first_check(self, needs_admin: bool) -> None:
+        if needs_admin:
+            self.screens.setCurrentWidget(self.first_admin_screen)
+            self.first_admin_screen.show_ready()
+        else:
+            self.screens.setCurrentWidget(self.sign_in_screen)
+            self.sign_in_screen.show_ready()
+
+    def _on_open_failed(self, error: BaseException, details: str) -> None:
+        self.sign_in_screen.show_ready()
+        self.sign_in_screen.show_error(error_text(error, details))
+
+    def _on_signed_in(self, actor: Actor) -> None:
+        visible = [page for page in self.pages if self._visible(page, actor)]
+        for page in self.pages:
+            self.nav_buttons[_page_title(page)].setVisible(page in visible)
+        self.nav_user.setText(f"{actor.username}\n{role_label(actor.role)}")
+        self.screens.setCurrentWidget(self.workspace)
+        if not visible:
+            self.no_pages.setText(
+                f"No page of this workstation is open to the role {role_label(actor.role)}."
+            )
+            self.page_stack.setCurrentWidget(self.no_pages)
+        else:
+            current = self.current_page
+            last = str(self._settings.value(LAST_PAGE_KEY, ""))
+            chosen = (
+                current
+                if current in visible
+                else next((p for p in visible if _page_title(p) == last), visible[0])
+            )
+            self.show_page(chosen)
+        self.idle.start()
+
+    def _on_signed_out(self) -> None:
+        self.idle.stop()
+        self.screens.setCurrentWidget(self.sign_in_screen)
+        self.sign_in_screen.show_ready()
+
+    def _on_locked(self) -> None:
+        self.idle.stop()
+        self.screens.setCurrentWidget(self.sign_in_screen)
+        self.sign_in_screen.show_ready(locked_for=self.context.locked_for)
+
+    def lock(self) -> None:
+        """Lock now (Ctrl+L, or the idle timer): pages hidden, their work kept."""
+        self.context.lock()
+
+    def sign_out(self) -> None:
+        if self.context.actor is not None:
+            self.context.sign_out()
+
+    # -- look --------------------------------------------------------------------------------
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        other = "Dark" if theme is Theme.LIGHT else "Light"
+        self.theme_button.setText(f"{other} theme\u2003{THEME_TOGGLE_KEY}")
+        self._settings.setValue(THEME_KEY, theme.value)
+
+    def toggle_theme(self) -> None:
+        self.set_theme(self.theme.toggled())
+
+    def set_scanner_state(self, text: str, ok: bool) -> None:
+        self.context.set_scanner_state(text, ok)
+
+    def shortcut_lines(self) -> list[str]:
+        lines = [f"{_page_shortcut(p)}\t{_page_title(p)}" for p in self.visible_pages()]
+        lines += [
+            f"{LOCK_KEY}\tLock the station",
+            f"{SIGN_OUT_KEY}\tSign out",
+            f"{THEME_TOGGLE_KEY}\tLight or dark theme",
+            f"{CANCEL_KEY}\tCancel the long work shown in the status bar",
+            f"{QUIT_KEY}\tQuit",
+            f"{HELP_KEY}\tThis list",
+        ]
+        return lines
+
+    def show_shortcuts(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText("\n".join(self.shortcut_lines()))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): the window keeps running behind it
+
+    def _shortcut(self, key: str, slot: object) -> None:
+        shortcut = QShortcut(QKeySequence(key), self)
+        shortcut.activated.connect(slot)
+        self._shortcuts.append(shortcut)
+
+    # -- window ------------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._first_shown:
+            self._first_shown = True
+            marker = os.environ.get(FIRST_SHOW_ENV)
+            if marker:
+                Path(marker).write_text(f"{time.time():.6f}\n", encoding="utf-8")
+            if os.environ.get(QUIT_AFTER_SHOW_ENV):
+                QTimer.singleShot(0, self.close)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._settings.setValue("main_window/geometry", self.saveGeometry())
-        self.background.wait(5_000)
+        self._settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self._settings.setValue(STATE_KEY, self.saveState())
+        self._settings.sync()
+        self.idle.uninstall()
+        self.context.background.wait(5_000)
         super().closeEvent(event)

@@ -1,0 +1,159 @@
+"""Render every main view of the real window on a demo plant into PNG files (scripts/screenshots.sh).
+
+    python -m traceapp.ui.screenshots [DIR]      (default docs/screenshots)
+
+A demo plant goes into a temporary SQLite file; the window signs in the way a person does (typed
+keys), visits each page its role may open, and `grab()`s it. Run it under Xvfb (`xvfb-run -a`)
+for a real X server, or with QT_QPA_PLATFORM=offscreen; QT_SCALE_FACTOR=2 shows high-DPI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+
+from traceapp.services.database import open_database
+from traceapp.services.demo import DemoSummary, build_demo_plant
+from traceapp.ui.application import application, standard_pages
+from traceapp.ui.context import StationContext
+from traceapp.ui.main_window import MainWindow
+from traceapp.ui.theme import Theme
+
+DEMO_LOTS = 400
+DEMO_DAYS = 5
+STATION = "LYON-PACK-ST1"  # a packing station of the demo plant
+USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floor page
+WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
+
+
+def settle(app: QApplication, seconds: float = 0.6) -> None:
+    """Let background work finish and the window repaint."""
+    end = time.monotonic() + seconds
+    while True:
+        QThreadPool.globalInstance().waitForDone(50)
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if time.monotonic() >= end and QThreadPool.globalInstance().activeThreadCount() == 0:
+            app.processEvents()
+            return
+
+
+def wait_for(app: QApplication, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not reach the expected state")
+        settle(app, 0.05)
+
+
+def type_into(field: QLineEdit, text: str) -> None:
+    field.setFocus()
+    QTest.keyClicks(field, text)
+    QTest.keyClick(field, Qt.Key.Key_Return)
+
+
+def _slug(title: str) -> str:
+    return (
+        "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-").replace("--", "-")
+    )
+
+
+class Shooter:
+    def __init__(self, app: QApplication, out: Path) -> None:
+        self.app = app
+        self.out = out
+        self.saved: list[Path] = []
+
+    def save(self, widget: QWidget, name: str) -> None:
+        settle(self.app)
+        path = self.out / f"{len(self.saved) + 1:02d}-{name}.png"
+        if not widget.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        self.saved.append(path)
+        print(f"screenshots: {path}")
+
+
+def _prepare_page(window: MainWindow, page: QWidget, demo: DemoSummary) -> None:
+    """Put a page in the state a person would show: a lot looked up on the lots page."""
+    search = getattr(page, "search", None)
+    if isinstance(search, QLineEdit):
+        type_into(search, demo.landmarks.get("forward_100", ""))
+
+
+def _window(context: StationContext, settings: QSettings) -> MainWindow:
+    window = MainWindow(context, [make(context) for make in standard_pages()], settings)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    return window
+
+
+def render(out: Path) -> list[Path]:
+    app = application()
+    out.mkdir(parents=True, exist_ok=True)
+    shooter = Shooter(app, out)
+    with tempfile.TemporaryDirectory(prefix="traceapp-shots-") as tmp:
+        folder = Path(tmp)
+        settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+
+        # A new database: the first administrator's screen.
+        empty, _ = open_database(f"sqlite:///{folder / 'new.db'}")
+        context = StationContext(empty, station_code=None, database_label="new.db", shared=False)
+        window = _window(context, settings)
+        wait_for(app, lambda: window.screens.currentWidget() is window.first_admin_screen)
+        shooter.save(window, "first-administrator")
+        window.close()
+        empty.dispose()
+
+        engine, _ = open_database(f"sqlite:///{folder / 'plant.db'}")
+        demo = build_demo_plant(engine, lots=DEMO_LOTS, days=DEMO_DAYS)
+        context = StationContext(
+            engine, station_code=STATION, database_label="plant.db (demo)", shared=False
+        )
+        window = _window(context, settings)
+        screen = window.sign_in_screen
+        wait_for(app, lambda: screen.identity.isEnabled())
+        shooter.save(window, "sign-in")
+        type_into(screen.identity, USER)
+        type_into(screen.secret, "not-the-password")
+        wait_for(app, lambda: screen.message.isVisible() and screen.identity.isEnabled())
+        shooter.save(window, "sign-in-refused")
+        type_into(screen.secret, PASSWORD)
+        wait_for(app, lambda: window.screens.currentWidget() is window.workspace)
+        first = None
+        for page in window.visible_pages():
+            window.show_page(page)
+            _prepare_page(window, page, demo)
+            shooter.save(window, _slug(str(getattr(page, "page_title", "page"))))
+            first = first or page
+        if first is not None:
+            window.show_page(first)
+        window.set_theme(Theme.DARK)
+        shooter.save(window, "dark-theme")
+        window.set_theme(Theme.LIGHT)
+        window.lock()
+        wait_for(app, lambda: window.screens.currentWidget() is window.sign_in_screen)
+        shooter.save(window, "locked")
+        window.close()
+        settle(app)
+        engine.dispose()
+    return shooter.saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", default="docs/screenshots", help="folder for the PNGs")
+    args = parser.parse_args(argv)
+    saved = render(Path(args.out))
+    print(f"screenshots: {len(saved)} views in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

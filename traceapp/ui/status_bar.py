@@ -1,0 +1,125 @@
+"""The status bar: who is signed in, at which station, on which database, the scanner, long work."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+
+from traceapp.domain.actor import Actor
+from traceapp.ui.background import Progress
+from traceapp.ui.context import StationContext
+
+
+def role_label(role: str) -> str:
+    return role.replace("_", " ")
+
+
+def _label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    # User and station names come from the database: never read them as rich text.
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+class StationStatusBar(QStatusBar):
+    """Permanent fields on the right; a progress bar and Cancel button while long work runs."""
+
+    def __init__(self, context: StationContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self.setSizeGripEnabled(False)
+        self.user = _label("statusUser")
+        self.station = _label("statusStation")
+        self.database = _label("statusDatabase")
+        self.scanner = _label("scannerOk")
+        self.work_text = _label("statusWork")
+        self.progress = QProgressBar()
+        self.progress.setObjectName("statusProgress")
+        self.progress.setMaximumWidth(260)  # device-independent px: scales with the screen
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setObjectName("statusCancel")
+        self.cancel.setToolTip("Stop the work that is running (Esc in the status bar)")
+        self.cancel.clicked.connect(self._on_cancel_clicked)
+        self.addWidget(self.work_text, 1)
+        self.addWidget(self.progress)
+        self.addWidget(self.cancel)
+        for label in (self.user, self.station, self.database, self.scanner):
+            self.addPermanentWidget(label)
+        self._running: list[Progress] = []
+        self._show_work()
+        self.station.setText(f"Station: {context.station_code or 'none'}")
+        kind = "shared" if context.shared else "local"
+        self.database.setText(f"Database: {kind} — {context.database_label}")
+        self.database.setToolTip(context.database_label)
+        self.show_signed_out()
+        self.set_scanner_state(*context.scanner_state)
+        context.signed_in.connect(self.show_actor)
+        context.signed_out.connect(self.show_signed_out)
+        context.locked.connect(self.show_locked)
+        context.scanner_state_changed.connect(self.set_scanner_state)
+        context.background.started.connect(self.track)
+
+    def show_actor(self, actor: Actor) -> None:
+        self.user.setText(f"User: {actor.username} ({role_label(actor.role)})")
+        if actor.station_code:
+            self.station.setText(f"Station: {actor.station_code}")
+
+    def show_signed_out(self) -> None:
+        self.user.setText("User: nobody signed in")
+
+    def show_locked(self) -> None:
+        self.user.setText(f"User: locked ({self._context.locked_for})")
+
+    def set_scanner_state(self, text: str, ok: bool) -> None:
+        self.scanner.setText(f"Scanner: {text}")
+        name = "scannerOk" if ok else "scannerProblem"
+        if self.scanner.objectName() != name:
+            self.scanner.setObjectName(name)
+            # The stylesheet matches object names when a widget is polished: polish again.
+            self.scanner.style().unpolish(self.scanner)
+            self.scanner.style().polish(self.scanner)
+
+    def track(self, progress: Progress) -> None:
+        """Show long work until it ends; the newest running job is the one shown."""
+        self._running.append(progress)
+        progress.progressed.connect(lambda *_: self._show_work())
+        progress.ended.connect(lambda: self._on_ended(progress))
+        self._show_work()
+
+    def cancel_current(self) -> bool:
+        if not self._running:
+            return False
+        self._running[-1].cancel()
+        self._show_work()
+        return True
+
+    def _on_cancel_clicked(self) -> None:
+        self.cancel_current()
+
+    def _on_ended(self, progress: Progress) -> None:
+        if progress in self._running:
+            self._running.remove(progress)
+        self._show_work()
+
+    def _show_work(self) -> None:
+        if not self._running:
+            self.work_text.setText("")
+            self.progress.hide()
+            self.cancel.hide()
+            return
+        job = self._running[-1]
+        more = f" (+{len(self._running) - 1} more)" if len(self._running) > 1 else ""
+        if job.cancelled:
+            self.work_text.setText(f"{job.title}: cancelling…{more}")
+        else:
+            detail = f" — {job.text}" if job.text else ""
+            self.work_text.setText(f"{job.title}{detail}{more}")
+        if job.total > 0:
+            self.progress.setRange(0, job.total)
+            self.progress.setValue(min(job.done, job.total))
+        else:
+            self.progress.setRange(0, 0)  # busy indicator: the total is not known
+        self.progress.show()
+        self.cancel.show()
+        self.cancel.setEnabled(not job.cancelled)
