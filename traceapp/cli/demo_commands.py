@@ -96,11 +96,11 @@ def _has_display() -> bool:
     )
 
 
-def _run_gui(url: str) -> int:
+def _run_gui(url: str, station: str | None = None) -> int:
     # Loaded only when a window is wanted, so the command line starts without importing Qt.
     module = _import_optional(GUI_MODULE, "The desktop window")
-    run_gui: Callable[[str], Any] = module.run_gui
-    code = run_gui(url)
+    run_gui: Callable[..., Any] = module.run_gui
+    code = run_gui(url, station=station) if station else run_gui(url)
     return code if isinstance(code, int) else 0
 
 
@@ -110,7 +110,7 @@ def gui_command(ctx: Context) -> int:
             "No display is available for the window.",
             hint="Run it in a desktop session (DISPLAY or WAYLAND_DISPLAY set).",
         )
-    return _run_gui(ctx.setting.url)
+    return _run_gui(ctx.setting.url, ctx.station)
 
 
 def _demo_target(ctx: Context) -> tuple[str, Path | None]:
