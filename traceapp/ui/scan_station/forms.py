@@ -1,0 +1,673 @@
+"""One form per handling step: the fields it needs, in the order a person works, filled by scans."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError, NotFound, UnknownCode
+from traceapp.domain.quantity import Quantity, format_decimal
+from traceapp.domain.results import StepResult
+from traceapp.domain.steps import HandlingStep
+from traceapp.services.corrections import correct
+from traceapp.services.moving import move
+from traceapp.services.packing import CONTAINER_KINDS, PackItem, pack, unpack
+from traceapp.services.production import InputSpec, OutputSpec, produce
+from traceapp.services.receiving import receive
+from traceapp.services.shipping import ship
+from traceapp.services.station import ScanInfo, ScanTarget, StationChoices
+
+Work = Callable[[UnitOfWork, Actor], StepResult]
+FIELD_MIN_HEIGHT = 40  # touch-friendly
+
+
+def parse_quantity(text: str, unit: str | None, *, what: str) -> Quantity:
+    """'25' in the product's unit, or '25 kg' / '25kg' as written."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned:
+        raise InvalidInput(f"The quantity of {what} is empty.", hint="Type it, e.g. 25 or 25 kg.")
+    try:
+        float(cleaned)
+    except ValueError:
+        return Quantity.parse(cleaned)
+    if unit is None:
+        raise InvalidInput(f"Give the unit of {what}'s quantity.", hint="Write it as e.g. 25 kg.")
+    return Quantity.of(cleaned, unit)
+
+
+def parse_expiry(text: str) -> date | None:
+    cleaned = text.strip()
+    if not cleaned:
+        return None
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        raise InvalidInput(
+            f"{cleaned!r} is not a date.", hint="Write the expiry as YYYY-MM-DD, e.g. 2027-01-31."
+        ) from None
+
+
+def quantity_text(amount: Quantity | None) -> str:
+    return f"{format_decimal(amount.value)} {amount.unit}" if amount is not None else ""
+
+
+def _line(placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setPlaceholderText(placeholder)
+    edit.setMinimumHeight(FIELD_MIN_HEIGHT)
+    return edit
+
+
+def _combo(placeholder: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setPlaceholderText(placeholder)
+    combo.setMinimumHeight(FIELD_MIN_HEIGHT)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(18)
+    return combo
+
+
+def _fill(combo: QComboBox, entries: list[tuple[str, str]], *, none: str | None = None) -> None:
+    """Offer (code, label) entries, keeping the current choice when it is still offered."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    if none is not None:
+        combo.addItem(none, "")
+    for code, label in entries:
+        combo.addItem(label, code)
+    index = combo.findData(current) if current is not None else -1
+    combo.setCurrentIndex(index if index >= 0 else (0 if none is not None else -1))
+    combo.blockSignals(False)
+
+
+def _choose(combo: QComboBox, code: str) -> bool:
+    index = combo.findData(code)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+    return index >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    code: str  # what the service is given: PART/LOT or the container's code
+    display: str
+    amount: str | None  # the quantity as typed; None for a whole container
+    unit: str | None  # the lot's unit, for a bare number typed over the prefilled quantity
+
+    def quantity(self) -> Quantity | None:
+        return parse_quantity(self.amount, self.unit, what=self.display) if self.amount else None
+
+
+UNIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ItemTable(QTableWidget):
+    """What has been scanned for a step: one row per lot or container, quantity editable."""
+
+    def __init__(self, *, with_quantity: bool, heading: str = "Scanned") -> None:
+        super().__init__(0, 2 if with_quantity else 1)
+        self.with_quantity = with_quantity
+        self.setHorizontalHeaderLabels([heading, "Quantity"][: self.columnCount()])
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        if with_quantity:
+            self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+            self.setColumnWidth(1, 160)
+        self.verticalHeader().setVisible(False)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.setMinimumHeight(150)
+
+    def add(self, code: str, display: str, amount: Quantity | None, *, whole: bool = False) -> None:
+        row = self.rowCount()
+        self.insertRow(row)
+        name = QTableWidgetItem(display)
+        name.setData(Qt.ItemDataRole.UserRole, code)
+        name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+        self.setItem(row, 0, name)
+        if self.with_quantity:
+            cell = QTableWidgetItem(quantity_text(amount))
+            cell.setData(UNIT_ROLE, amount.unit if amount is not None else None)
+            if whole:  # a container ships or packs whole
+                cell.setText("whole")
+                cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                cell.setData(Qt.ItemDataRole.UserRole, "whole")
+            self.setItem(row, 1, cell)
+        self.scrollToBottom()
+
+    def entries(self) -> list[Entry]:
+        result = []
+        for row in range(self.rowCount()):
+            name = self.item(row, 0)
+            assert name is not None
+            amount: str | None = None
+            unit: str | None = None
+            if self.with_quantity:
+                cell = self.item(row, 1)
+                assert cell is not None
+                whole = cell.data(Qt.ItemDataRole.UserRole) == "whole"
+                amount = None if whole else cell.text().strip() or None
+                unit = cell.data(UNIT_ROLE)
+            code = str(name.data(Qt.ItemDataRole.UserRole))
+            result.append(Entry(code, name.text(), amount, unit))
+        return result
+
+    def codes(self) -> list[str]:
+        return [entry.code for entry in self.entries()]
+
+
+class StepForm(QWidget):
+    """A step's fields. Scans come in resolved (`take_scan`); `work` builds the service call."""
+
+    step: HandlingStep
+    verb: str  # "Received", for the green panel
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.form = QFormLayout(self)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setContentsMargins(0, 0, 0, 0)
+
+    def row(self, label: str, field: QWidget) -> None:
+        self.form.addRow(label, field)
+        if isinstance(field, QLineEdit):
+            field.textChanged.connect(self.changed)
+        elif isinstance(field, QComboBox):
+            field.currentIndexChanged.connect(self.changed)
+        elif isinstance(field, QTableWidget):
+            field.model().rowsInserted.connect(self.changed)
+            field.model().rowsRemoved.connect(self.changed)
+
+    def line_edits(self) -> list[QLineEdit]:
+        return self.findChildren(QLineEdit)
+
+    # What each step says and does.
+    def set_choices(self, choices: StationChoices) -> None:
+        pass
+
+    def take_scan(self, info: ScanInfo) -> str:
+        """Put a scanned code where it belongs; return what was done, in words; refuse with a
+        KnownError when the code has no place in this step."""
+        raise NotImplementedError
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        """What is still needed (in words, and the field to fill); None when complete."""
+        raise NotImplementedError
+
+    def work(self) -> Work:
+        raise NotImplementedError
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        raise NotImplementedError
+
+    def clear(self) -> None:
+        """Empty the fields of one step; choices that repeat (supplier, customer) are kept."""
+        for edit in self.line_edits():
+            edit.clear()
+        for table in self.findChildren(ItemTable):
+            table.setRowCount(0)
+        self.changed.emit()
+
+
+def _refuse_target(info: ScanInfo, step: str) -> KnownError:
+    if info.target is ScanTarget.CONTAINER:
+        return InvalidInput(
+            f"{info.display} is a case or pallet; it has no place in {step}.",
+            hint="Scan the lot's label, or choose the step for containers.",
+        )
+    if info.target is ScanTarget.LOCATION:
+        return InvalidInput(f"{info.display} is a location; it has no place in {step}.")
+    if info.target is ScanTarget.LABEL:
+        return NotFound(
+            f"Lot {info.display} is not in the plant.",
+            hint="Receive it first, or check the label.",
+        )
+    return UnknownCode(info.display)
+
+
+def _lot_line(result: StepResult) -> str:
+    return ", ".join(f"{lot.name} ({lot.on_hand} on hand)" for lot in result.lots)
+
+
+class ReceiveForm(StepForm):
+    step = HandlingStep.RECEIVE
+    verb = "Received"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.supplier = _combo("Choose the supplier")
+        self.product = _combo("Scan the product label")
+        self.supplier_lot = _line("from the label (AI 10)")
+        self.quantity = _line("e.g. 25 or 25 kg")
+        self.unit = QLabel("")
+        self.expiry = _line("YYYY-MM-DD (AI 17)")
+        self.document = _line("delivery note (optional)")
+        self.row("Supplier", self.supplier)
+        self.row("Product", self.product)
+        self.row("Supplier lot", self.supplier_lot)
+        self.row("Quantity", self.quantity)
+        self.row("Expiry", self.expiry)
+        self.row("Document", self.document)
+        self._units: dict[str, str] = {}
+        self.product.currentIndexChanged.connect(self._show_unit)
+
+    def _show_unit(self) -> None:
+        unit = self._units.get(self.product.currentData() or "")
+        self.quantity.setPlaceholderText(f"e.g. 25 (in {unit})" if unit else "e.g. 25 kg")
+
+    def set_choices(self, choices: StationChoices) -> None:
+        _fill(self.supplier, [(p.code, f"{p.code} — {p.name}") for p in choices.suppliers])
+        _fill(
+            self.product, [(p.part_number, f"{p.part_number} — {p.name}") for p in choices.products]
+        )
+        self._units = {p.part_number: p.unit for p in choices.products}
+        if self.supplier.currentIndex() < 0 and len(choices.suppliers) == 1:
+            self.supplier.setCurrentIndex(0)
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if info.target is ScanTarget.LOT and info.lot is not None:
+            raise AlreadyExists(
+                f"Lot {info.lot.name} is already in the plant.",
+                hint="A new delivery needs its own lot code; or choose another step.",
+            )
+        if info.target is ScanTarget.NEW and info.label.gtin is None and not info.label.sscc:
+            self.supplier_lot.setText(info.code.strip())
+            return f"Supplier lot {info.code.strip()}"
+        if info.target is not ScanTarget.LABEL or info.product is None:
+            raise _refuse_target(info, "a receipt")
+        _choose(self.product, info.product.part_number)
+        said = [info.product.part_number]
+        if info.label.lot:
+            self.supplier_lot.setText(info.label.lot)
+            said.append(f"lot {info.label.lot}")
+        if info.label.quantity is not None:
+            self.quantity.setText(quantity_text(info.label.quantity))
+            said.append(quantity_text(info.label.quantity))
+        if info.label.expiry is not None:
+            self.expiry.setText(info.label.expiry.isoformat())
+            said.append(f"expires {info.label.expiry.isoformat()}")
+        return "Label read: " + ", ".join(said)
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if self.product.currentIndex() < 0:
+            return "Scan the product label (or choose the product).", self.product
+        if self.supplier.currentIndex() < 0:
+            return "Choose the supplier.", self.supplier
+        if not self.supplier_lot.text().strip():
+            return "Scan or type the supplier's lot.", self.supplier_lot
+        if not self.quantity.text().strip():
+            return "Type the quantity received.", self.quantity
+        return None
+
+    def work(self) -> Work:
+        part = str(self.product.currentData())
+        supplier = str(self.supplier.currentData())
+        lot = self.supplier_lot.text()
+        amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
+        expiry = parse_expiry(self.expiry.text())
+        document = self.document.text().strip() or None
+        event_id = uuid.uuid4()  # made here, where the scan happened: a retry cannot double it
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return receive(
+                uow,
+                actor=actor,
+                supplier=supplier,
+                supplier_lot_code=lot,
+                product=part,
+                quantity=amount,
+                expiry=expiry,
+                reference_document=document,
+                event_id=event_id,
+            )
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        lot = result.lots[0]
+        detail = f"{lot.product_name} from {result.event.party or 'the supplier'}"
+        if lot.expiry is not None:
+            detail += f", expires {lot.expiry.isoformat()}"
+        return f"Received {lot.name} — {lot.on_hand}", detail
+
+
+class ProduceForm(StepForm):
+    step = HandlingStep.PRODUCE
+    verb = "Produced"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs = ItemTable(with_quantity=True, heading="Input lots (scan each)")
+        self.product = _combo("Output product")
+        self.lot = _line("output lot code")
+        self.quantity = _line("e.g. 58 or 58 kg")
+        self.equipment = _combo("Equipment")
+        self.row("Inputs", self.inputs)
+        self.row("Output", self.product)
+        self.row("Output lot", self.lot)
+        self.row("Quantity", self.quantity)
+        self.row("Equipment", self.equipment)
+        self._units: dict[str, str] = {}
+
+    def set_choices(self, choices: StationChoices) -> None:
+        _fill(
+            self.product, [(p.part_number, f"{p.part_number} — {p.name}") for p in choices.products]
+        )
+        self._units = {p.part_number: p.unit for p in choices.products}
+        _fill(
+            self.equipment,
+            [(e.code, f"{e.code} — {e.name}") for e in choices.equipment],
+            none="No equipment",
+        )
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if info.target is ScanTarget.LOT and info.lot is not None:
+            amount = info.label.quantity or info.free
+            self.inputs.add(info.lot.name, info.lot.name, amount)
+            return f"Input {info.lot.name}: {quantity_text(amount)} (edit if less goes in)"
+        if info.target is ScanTarget.LABEL and info.product is not None:
+            _choose(self.product, info.product.part_number)
+            if info.label.lot:
+                self.lot.setText(info.label.lot)
+            if info.label.quantity is not None:
+                self.quantity.setText(quantity_text(info.label.quantity))
+            return f"Output {info.display}"
+        if (
+            info.target is ScanTarget.LOCATION
+            and info.location is not None
+            and _choose(self.equipment, info.location.code)
+        ):
+            return f"Equipment {info.location.code}"
+        raise _refuse_target(info, "production")
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if self.product.currentIndex() < 0:
+            return "Scan the input lots, then choose the output product.", self.product
+        if not self.lot.text().strip():
+            return "Type the output lot code.", self.lot
+        if not self.quantity.text().strip():
+            return "Type the quantity produced.", self.quantity
+        return None
+
+    def work(self) -> Work:
+        inputs = []
+        for entry in self.inputs.entries():
+            amount = entry.quantity()
+            if amount is None:
+                raise InvalidInput(
+                    f"Give the quantity of {entry.display} that goes in.", hint="e.g. 20 kg."
+                )
+            inputs.append(InputSpec(entry.code, amount))
+        part = str(self.product.currentData())
+        lot = self.lot.text().strip()
+        amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
+        outputs = [OutputSpec(part, lot, amount)]
+        equipment = self.equipment.currentData() or None
+        event_id = uuid.uuid4()
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return produce(
+                uow,
+                actor=actor,
+                inputs=inputs,
+                outputs=outputs,
+                equipment=equipment,
+                event_id=event_id,
+            )
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        made = [i for i in result.event.items if i.role.value == "output"]
+        used = [i for i in result.event.items if i.role.value == "input"]
+        title = ", ".join(f"{i.label} — {i.quantity}" for i in made)
+        detail = (
+            "from " + ", ".join(f"{i.label} ({i.quantity})" for i in used) if used else "no inputs"
+        )
+        return f"Produced {title}", detail
+
+
+class PackForm(StepForm):
+    step = HandlingStep.PACK
+    verb = "Packed"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.container = _line("scan the case or pallet label (SSCC)")
+        self.kind = _combo("Kind")
+        for kind in CONTAINER_KINDS:
+            self.kind.addItem(kind, kind)
+        self.kind.setCurrentIndex(0)
+        self.items = ItemTable(with_quantity=True, heading="Items packed (scan each)")
+        self.row("Container", self.container)
+        self.row("Kind", self.kind)
+        self.row("Items", self.items)
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if not self.container.text().strip() and info.target in (
+            ScanTarget.CONTAINER,
+            ScanTarget.NEW,
+        ):
+            code = info.label.sscc or info.display
+            self.container.setText(code)
+            known = info.target is ScanTarget.CONTAINER
+            return f"Packing into {code}" + ("" if known else " (new)")
+        if info.target is ScanTarget.LOT and info.lot is not None:
+            amount = info.label.quantity or info.free
+            self.items.add(info.lot.name, info.lot.name, amount)
+            return f"Item {info.lot.name}: {quantity_text(amount)}"
+        if info.target is ScanTarget.CONTAINER and info.container is not None:
+            self.items.add(info.container.code, info.container.code, None, whole=True)
+            return f"Item {info.container.code} (whole)"
+        raise _refuse_target(info, "packing")
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if not self.container.text().strip():
+            return "Scan the case or pallet label.", self.container
+        if not self.items.rowCount():
+            return "Scan what goes in.", self.items
+        return None
+
+    def work(self) -> Work:
+        container = self.container.text().strip()
+        kind = str(self.kind.currentData())
+        items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
+        event_id = uuid.uuid4()
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return pack(
+                uow, actor=actor, container=container, items=items, kind=kind, event_id=event_id
+            )
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        children = [i for i in result.event.items if i.role.value == "child"]
+        parent = next((i.label for i in result.event.items if i.role.value == "parent"), "")
+        names = ", ".join(f"{i.label} ({i.quantity})" if i.quantity else i.label for i in children)
+        return f"Packed into {parent}", names
+
+
+class UnpackForm(StepForm):
+    step = HandlingStep.UNPACK
+    verb = "Unpacked"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.container = _line("scan the case or pallet label")
+        self.items = ItemTable(with_quantity=False, heading="Items to take out (none: all)")
+        self.row("Container", self.container)
+        self.row("Items", self.items)
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if not self.container.text().strip() and info.target is ScanTarget.CONTAINER:
+            self.container.setText(info.display)
+            return f"Unpacking {info.display}"
+        if info.target in (ScanTarget.LOT, ScanTarget.CONTAINER):
+            self.items.add(info.display, info.display, None)
+            return f"Take out {info.display}"
+        raise _refuse_target(info, "unpacking")
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if not self.container.text().strip():
+            return "Scan the case or pallet to unpack.", self.container
+        return None
+
+    def work(self) -> Work:
+        container = self.container.text().strip()
+        items = self.items.codes()
+        event_id = uuid.uuid4()
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return unpack(uow, actor=actor, container=container, items=items, event_id=event_id)
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        children = [i.label for i in result.event.items if i.role.value == "child"]
+        parent = next((i.label for i in result.event.items if i.role.value == "parent"), "")
+        return f"Unpacked {parent}", "took out " + ", ".join(children)
+
+
+class ShipForm(StepForm):
+    step = HandlingStep.SHIP
+    verb = "Shipped"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items = ItemTable(with_quantity=True, heading="Pallets, cases or lots (scan each)")
+        self.customer = _combo("Choose the customer")
+        self.document = _line("delivery note (optional)")
+        self.row("Items", self.items)
+        self.row("Customer", self.customer)
+        self.row("Document", self.document)
+
+    def set_choices(self, choices: StationChoices) -> None:
+        _fill(self.customer, [(p.code, f"{p.code} — {p.name}") for p in choices.customers])
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if info.target is ScanTarget.CONTAINER and info.container is not None:
+            self.items.add(info.container.code, info.container.code, None, whole=True)
+            return f"Ship {info.container.code} (whole)"
+        if info.target is ScanTarget.LOT and info.lot is not None:
+            amount = info.label.quantity or info.free
+            self.items.add(info.lot.name, info.lot.name, amount)
+            return f"Ship {info.lot.name}: {quantity_text(amount)}"
+        raise _refuse_target(info, "a shipment")
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if not self.items.rowCount():
+            return "Scan the pallets, cases or lots to ship.", self.items
+        if self.customer.currentIndex() < 0:
+            return "Choose the customer.", self.customer
+        return None
+
+    def work(self) -> Work:
+        customer = str(self.customer.currentData())
+        items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
+        document = self.document.text().strip() or None
+        event_id = uuid.uuid4()
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return ship(
+                uow,
+                actor=actor,
+                customer=customer,
+                items=items,
+                reference_document=document,
+                event_id=event_id,
+            )
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        names = ", ".join(i.label for i in result.event.items)
+        return f"Shipped to {result.event.party}", names
+
+
+class MoveForm(StepForm):
+    step = HandlingStep.MOVE
+    verb = "Moved"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items = ItemTable(with_quantity=False, heading="Lots or containers (scan each)")
+        self.destination = _combo("Scan or choose the destination")
+        self.row("Items", self.items)
+        self.row("To", self.destination)
+
+    def set_choices(self, choices: StationChoices) -> None:
+        _fill(self.destination, [(p.code, f"{p.code} — {p.name}") for p in choices.locations])
+
+    def take_scan(self, info: ScanInfo) -> str:
+        if info.target is ScanTarget.LOCATION and info.location is not None:
+            _choose(self.destination, info.location.code)
+            return f"To {info.location.code}"
+        if info.target in (ScanTarget.LOT, ScanTarget.CONTAINER):
+            self.items.add(info.display, info.display, None)
+            return f"Move {info.display}"
+        raise _refuse_target(info, "a move")
+
+    def missing(self) -> tuple[str, QWidget] | None:
+        if not self.items.rowCount():
+            return "Scan the lots or containers to move.", self.items
+        if self.destination.currentIndex() < 0:
+            return "Scan or choose the destination.", self.destination
+        return None
+
+    def work(self) -> Work:
+        items = self.items.codes()
+        destination = str(self.destination.currentData())
+        event_id = uuid.uuid4()
+
+        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+            return move(uow, actor=actor, items=items, to=destination, event_id=event_id)
+
+        return run
+
+    def done_text(self, result: StepResult) -> tuple[str, str]:
+        names = ", ".join(i.label for i in result.event.items)
+        where = result.lots[0].location if result.lots else self.destination.currentData()
+        return f"Moved to {where}", names
+
+
+def undo_work(event: uuid.UUID, reason: str) -> Work:
+    """The correction of an earlier step: declared an error and reversed, never deleted."""
+    event_id = uuid.uuid4()
+
+    def run(uow: UnitOfWork, actor: Actor) -> StepResult:
+        return correct(uow, actor=actor, event=event, reason=reason, event_id=event_id)
+
+    return run
+
+
+FORMS: tuple[type[StepForm], ...] = (
+    ReceiveForm,
+    ProduceForm,
+    PackForm,
+    UnpackForm,
+    ShipForm,
+    MoveForm,
+)

@@ -1,0 +1,454 @@
+"""The scan station: choose a step, scan, confirm with one key, read green or red; undo the last."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traceapp.devices.input.events import ScanEvent
+from traceapp.domain.actor import Actor
+from traceapp.domain.errors import InvalidInput, KnownError
+from traceapp.domain.permissions import Role, allowed
+from traceapp.domain.results import StepResult
+from traceapp.domain.steps import HandlingStep
+from traceapp.services.recording import STEP_USE_CASE
+from traceapp.services.station import ScanInfo, StationChoices, resolve_scan, station_choices
+from traceapp.ui.context import StationContext
+from traceapp.ui.scan_station.feedback import FeedbackPanel, FeedbackSound
+from traceapp.ui.scan_station.forms import FORMS, StepForm, undo_work
+from traceapp.ui.scanner_input import WedgeInput
+
+log = logging.getLogger(__name__)
+
+STEP_SETTING = "scan_station/step"
+BUTTON_MIN_HEIGHT = 56  # a gloved finger on a touch screen
+SCAN_POINT_SIZE = 16
+MNEMONICS = {  # Alt+letter on each step button; Alt+1..6 as well
+    HandlingStep.RECEIVE: "&Receive",
+    HandlingStep.PRODUCE: "&Produce",
+    HandlingStep.PACK: "Pac&k",
+    HandlingStep.UNPACK: "&Unpack",
+    HandlingStep.SHIP: "&Ship",
+    HandlingStep.MOVE: "&Move",
+}
+CONFIRM_KEYS = ("F12", "Ctrl+Return", "Ctrl+Enter")
+UNDO_KEY = "Ctrl+Z"
+CLEAR_KEY = "Esc"
+
+
+@dataclass(frozen=True, slots=True)
+class _Recorded:
+    event: uuid.UUID
+    title: str
+
+
+def _error_text(error: BaseException) -> tuple[str, str]:
+    if isinstance(error, KnownError):
+        return error.message, error.hint
+    return (
+        f"Something went wrong: {type(error).__name__}",
+        "Nothing was confirmed. Try again; if it happens again, tell the administrator.",
+    )
+
+
+class ScanStationPage(QWidget):
+    page_title = "Scan station"
+    page_shortcut = "F2"
+
+    def __init__(
+        self,
+        context: StationContext,
+        *,
+        settings: QSettings | None = None,
+        sound: FeedbackSound | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("scanStationPage")
+        self.context = context
+        self._settings = settings if settings is not None else QSettings("TraceApp", "TraceApp")
+        self.sound = sound if sound is not None else FeedbackSound()
+        self._scans: deque[str] = deque()  # resolved one at a time, in the order scanned
+        self._resolving = False
+        self._confirm_wanted = False
+        self._recording = False
+        self._last: _Recorded | None = None
+        self._undo_target: _Recorded | None = None
+
+        # Step buttons.
+        self.step_group = QButtonGroup(self)
+        self.step_group.setExclusive(True)
+        steps_row = QHBoxLayout()
+        self.step_buttons: dict[HandlingStep, QPushButton] = {}
+        self.forms: dict[HandlingStep, StepForm] = {}
+        self.stack = QStackedWidget()
+        for number, form_type in enumerate(FORMS, start=1):
+            form = form_type()
+            step = form.step
+            button = QPushButton(f"{MNEMONICS[step]}   Alt+{number}")
+            button.setCheckable(True)
+            button.setMinimumHeight(BUTTON_MIN_HEIGHT)
+            button.setObjectName(f"step_{step.value}")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where the scans go
+            self.step_group.addButton(button, number)
+            steps_row.addWidget(button)
+            self.step_buttons[step] = button
+            self.forms[step] = form
+            self.stack.addWidget(form)
+            form.changed.connect(self._show_missing)
+            for edit in form.line_edits():
+                edit.returnPressed.connect(self._on_enter)
+        self.step_group.idClicked.connect(lambda number: self.choose_step(FORMS[number - 1].step))
+
+        # Scan field: what a person types by hand goes here; scanner bursts arrive wherever.
+        self.scan = QLineEdit()
+        self.scan.setObjectName("scanField")
+        self.scan.setPlaceholderText("Scan a label, or type a code and press Enter")
+        font = self.scan.font()
+        font.setPointSize(SCAN_POINT_SIZE)
+        self.scan.setFont(font)
+        self.scan.setMinimumHeight(BUTTON_MIN_HEIGHT)
+        self.scan.returnPressed.connect(self._on_scan_field_enter)
+        scan_row = QHBoxLayout()
+        scan_label = QLabel("Scan")
+        scan_label.setFont(font)
+        scan_row.addWidget(scan_label)
+        scan_row.addWidget(self.scan, 1)
+
+        self.step_box = QGroupBox()
+        box_layout = QVBoxLayout(self.step_box)
+        box_layout.addWidget(self.stack)
+
+        # Feedback, what is missing, and the keys.
+        self.feedback = FeedbackPanel()
+        self.missing = QLabel()
+        self.missing.setObjectName("scanMissing")
+        self.missing.setWordWrap(True)
+        self.confirm_button = QPushButton("Confirm   F12")
+        self.confirm_button.setObjectName("confirmButton")
+        self.confirm_button.setDefault(False)
+        self.confirm_button.setAutoDefault(False)
+        self.clear_button = QPushButton("Clear   Esc")
+        self.undo_button = QPushButton("Undo last   Ctrl+Z")
+        for button in (self.confirm_button, self.clear_button, self.undo_button):
+            button.setMinimumHeight(BUTTON_MIN_HEIGHT)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.confirm_button.clicked.connect(self.confirm)
+        self.clear_button.clicked.connect(self._on_escape)
+        self.undo_button.clicked.connect(self.start_undo)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.confirm_button, 2)
+        buttons.addWidget(self.clear_button, 1)
+        buttons.addWidget(self.undo_button, 1)
+
+        # Undo asks for a reason in place: no modal dialog to get lost behind the window.
+        self.undo_box = QGroupBox("Undo the last step")
+        self.undo_question = QLabel()
+        self.undo_question.setWordWrap(True)
+        self.undo_reason = QLineEdit()
+        self.undo_reason.setObjectName("undoReason")
+        self.undo_reason.setPlaceholderText("Why? e.g. scanned the wrong lot — then press Enter")
+        self.undo_reason.setMinimumHeight(BUTTON_MIN_HEIGHT - 12)
+        self.undo_reason.returnPressed.connect(self.record_undo)
+        undo_layout = QVBoxLayout(self.undo_box)
+        undo_layout.addWidget(self.undo_question)
+        undo_layout.addWidget(self.undo_reason)
+        undo_layout.addWidget(QLabel("Enter records the correction; Esc cancels."))
+        self.undo_box.hide()
+
+        right = QVBoxLayout()
+        right.addWidget(self.feedback, 3)
+        right.addWidget(self.missing)
+        right.addLayout(buttons)
+        right.addWidget(self.undo_box)
+        right.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.step_box, 3)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(steps_row)
+        layout.addLayout(scan_row)
+        layout.addLayout(body, 1)
+
+        # Keys work whichever field has focus (a line edit would otherwise keep Ctrl+Z).
+        self.wedge = WedgeInput(self)
+        self.wedge.scanned.connect(self._on_scanned)
+        self._keys: dict[str, Callable[[], None]] = dict.fromkeys(CONFIRM_KEYS, self.confirm)
+        self._keys[UNDO_KEY] = self.start_undo
+        self._keys[CLEAR_KEY] = self._on_escape
+        for number, form_type in enumerate(FORMS, start=1):
+            self._keys[f"Alt+{number}"] = self._step_chooser(form_type.step)
+        self.wedge.set_command_keys(
+            {QKeySequence(key).toString(): action for key, action in self._keys.items()}
+        )
+
+        context.signed_in.connect(self._on_signed_in)
+        context.signed_out.connect(self._on_signed_out)
+        saved = self._settings.value(STEP_SETTING)
+        step = HandlingStep(saved) if saved in {f.step.value for f in FORMS} else FORMS[0].step
+        self.choose_step(step)
+        if context.actor is not None:
+            self._on_signed_in(context.actor)
+
+    def _step_chooser(self, step: HandlingStep) -> Callable[[], None]:
+        return lambda: self.choose_step(step)
+
+    # The Page protocol.
+    def visible_to(self, role: Role) -> bool:
+        return any(allowed(role, STEP_USE_CASE[form.step]) for form in FORMS)
+
+    @property
+    def step(self) -> HandlingStep:
+        return self.current_form.step
+
+    @property
+    def current_form(self) -> StepForm:
+        form = self.stack.currentWidget()
+        assert isinstance(form, StepForm)
+        return form
+
+    def choose_step(self, step: HandlingStep) -> None:
+        form = self.forms[step]
+        self.step_buttons[step].setChecked(True)
+        self.stack.setCurrentWidget(form)
+        self.step_box.setTitle(step.value.title())
+        self._settings.setValue(STEP_SETTING, step.value)
+        self._show_missing()
+        self.scan.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.scan.setFocus()
+
+    # Signing in and out.
+    def _on_signed_in(self, actor: Actor) -> None:
+        for step, button in self.step_buttons.items():
+            button.setEnabled(allowed(actor.role, STEP_USE_CASE[step]))
+        self.context.run(
+            lambda uow, who: station_choices(uow, actor=who), self._on_choices, self._on_failed
+        )
+
+    def _on_signed_out(self) -> None:
+        for form in self.forms.values():
+            form.clear()
+        self._scans.clear()
+        self._last = None
+        self._cancel_undo()
+        self.feedback.show_idle("Signed out", "Sign in to scan.")
+
+    def _on_choices(self, choices: StationChoices) -> None:
+        for form in self.forms.values():
+            form.set_choices(choices)
+        self._show_missing()
+
+    # Scans.
+    def _on_scanned(self, scan: ScanEvent) -> None:
+        self.take_code(scan.payload)
+
+    def _on_scan_field_enter(self) -> None:
+        text = self.scan.text()
+        self.scan.clear()
+        if text.strip():
+            self.take_code(text)
+        else:
+            self._on_enter()
+
+    def take_code(self, code: str) -> None:
+        """A code scanned or typed: resolve it (off the GUI thread), then give it to the form."""
+        if self.undo_box.isVisible():
+            self._cancel_undo()
+        self._scans.append(code)
+        self._next_scan()
+
+    def _next_scan(self) -> None:
+        if self._resolving:
+            return
+        if not self._scans:
+            if self._confirm_wanted:
+                self._confirm_wanted = False
+                self.confirm()
+            return
+        code = self._scans.popleft()
+        self._resolving = True
+        self.context.run(
+            lambda uow, who: resolve_scan(uow, actor=who, code=code),
+            self._on_resolved,
+            self._on_scan_failed,
+        )
+
+    def _on_resolved(self, info: ScanInfo) -> None:
+        self._resolving = False
+        try:
+            said = self.current_form.take_scan(info)
+        except KnownError as error:
+            self._refuse(error)
+        else:
+            self.feedback.show_idle(said, self._missing_text() or "Press F12 or Enter to confirm.")
+        self.scan.setFocus()
+        self._next_scan()
+
+    def _on_scan_failed(self, error: BaseException, details: str) -> None:
+        self._resolving = False
+        self._confirm_wanted = False
+        self._scans.clear()  # later scans of the same step should not go on without the first
+        self._on_failed(error, details)
+        self.scan.setFocus()
+
+    # Confirming.
+    def _missing_text(self) -> str | None:
+        missing = self.current_form.missing()
+        return missing[0] if missing else None
+
+    def _show_missing(self) -> None:
+        text = self._missing_text()
+        self.missing.setText(f"Still needed: {text}" if text else "Ready: press F12 or Enter.")
+        self.confirm_button.setEnabled(text is None and not self._recording)
+
+    def _on_enter(self) -> None:
+        """Enter: confirm a complete step; otherwise go to the field that is still empty."""
+        missing = self.current_form.missing()
+        if missing is None:
+            self.confirm()
+            return
+        missing[1].setFocus()
+
+    def confirm(self) -> None:
+        if self._recording:
+            return
+        if self._resolving or self._scans:
+            self._confirm_wanted = True  # confirm as soon as the scans in flight are in the form
+            return
+        missing = self.current_form.missing()
+        if missing is not None:
+            self._refuse(InvalidInput("The step is not complete.", hint=missing[0]))
+            missing[1].setFocus()
+            return
+        form = self.current_form
+        try:
+            work = form.work()
+        except KnownError as error:
+            self._refuse(error)
+            return
+        self._recording = True
+        self._show_missing()
+        self.feedback.show_idle("Saving…", "")
+        self.context.run(
+            work,
+            lambda result: self._on_recorded(form, result),
+            self._on_record_failed,
+            write=True,
+        )
+
+    def _on_recorded(self, form: StepForm, result: StepResult) -> None:
+        self._recording = False
+        title, detail = form.done_text(result)
+        if result.replayed:
+            detail = "Already recorded; nothing new saved. " + detail
+        self._last = _Recorded(result.event.id, title)
+        self.feedback.show_ok(title, detail)
+        self.sound.done()
+        form.clear()
+        self._show_missing()
+        self.scan.setFocus()
+
+    def _on_record_failed(self, error: BaseException, details: str) -> None:
+        self._recording = False
+        self._show_missing()
+        self._on_failed(error, details)
+        self.scan.setFocus()
+
+    def _on_failed(self, error: BaseException, details: str) -> None:
+        if not isinstance(error, KnownError):
+            log.error("scan station: %s\n%s", error, details)
+        self._refuse(error)
+
+    def _refuse(self, error: BaseException) -> None:
+        message, hint = _error_text(error)
+        self.feedback.show_error(message, hint)
+        self.sound.refused()
+
+    def _on_escape(self) -> None:
+        if self.undo_box.isVisible():
+            self._cancel_undo()
+            self.feedback.show_idle("Undo cancelled", "Nothing was changed.")
+        else:
+            self.current_form.clear()
+            self.feedback.show_idle("Cleared", "Scan a label.")
+        self.scan.setFocus()
+
+    # Undo: a correction event with a reason, never a deletion.
+    def start_undo(self) -> None:
+        if self._last is None:
+            self._refuse(
+                InvalidInput(
+                    "There is no step to undo.",
+                    hint="Undo takes back the last step confirmed here since signing in.",
+                )
+            )
+            return
+        self._undo_target = self._last
+        self.undo_question.setText(f"Undo “{self._last.title}”?")
+        self.undo_reason.clear()
+        self.undo_box.show()
+        self.undo_reason.setFocus()
+
+    def record_undo(self) -> None:
+        target = self._undo_target
+        if target is None or self._recording:
+            return
+        reason = self.undo_reason.text().strip()
+        if not reason:
+            self._refuse(
+                InvalidInput(
+                    "An undo needs a reason.",
+                    hint="Say what was wrong, e.g. scanned the wrong lot.",
+                )
+            )
+            self.undo_reason.setFocus()
+            return
+        self._recording = True
+        self.feedback.show_idle("Saving the correction…", "")
+        self.context.run(
+            undo_work(target.event, reason),
+            lambda _result: self._on_undone(target, reason),
+            self._on_undo_failed,
+            write=True,
+        )
+
+    def _on_undone(self, target: _Recorded, reason: str) -> None:
+        self._recording = False
+        if self._last == target:
+            self._last = None
+        self._cancel_undo()
+        self.feedback.show_ok(f"Undone: {target.title}", f"Correction recorded — {reason}")
+        self.sound.done()
+        self._show_missing()
+        self.scan.setFocus()
+
+    def _on_undo_failed(self, error: BaseException, details: str) -> None:
+        self._recording = False
+        self._cancel_undo()
+        self._show_missing()
+        self._on_failed(error, details)
+        self.scan.setFocus()
+
+    def _cancel_undo(self) -> None:
+        self._undo_target = None
+        self.undo_reason.clear()
+        self.undo_box.hide()
