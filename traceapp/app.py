@@ -31,6 +31,6 @@ def run_gui(url: str, *, station: str | None = None) -> int:
         shared=engine.dialect.name != "sqlite",
     )
     try:
-        return run_window(context, standard_pages(), settings)
+        return run_window(context, standard_pages(settings), settings)
     finally:
         engine.dispose()

@@ -46,11 +46,15 @@ def station_for(cli_station: str | None, settings: QSettings) -> str | None:
     return str(last) if last else None
 
 
-def standard_pages() -> list[PageFactory]:
+def standard_pages(settings: QSettings) -> list[PageFactory]:
     """The pages of the workstation, in navigation order (each appears when its issue lands)."""
     from traceapp.ui.lots_page import LotsPage
+    from traceapp.ui.scan_station import ScanStationPage
 
-    return [LotsPage]
+    def scan_station(context: StationContext) -> QWidget:
+        return ScanStationPage(context, settings=settings)
+
+    return [scan_station, LotsPage]
 
 
 def build_window(

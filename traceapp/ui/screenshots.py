@@ -88,7 +88,7 @@ def _prepare_page(window: MainWindow, page: QWidget, demo: DemoSummary) -> None:
 
 
 def _window(context: StationContext, settings: QSettings) -> MainWindow:
-    window = MainWindow(context, [make(context) for make in standard_pages()], settings)
+    window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
     window.resize(*WINDOW_SIZE)
     window.show()
     return window

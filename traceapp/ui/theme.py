@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from importlib.resources import files
 
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
@@ -121,9 +122,17 @@ def palette(theme: Theme) -> QPalette:
     return pal
 
 
+def _icon(name: str) -> str:
+    """A shipped icon's path for `url(...)` (resources install as plain files, never zipped)."""
+    return str(files("traceapp.resources").joinpath(f"icons/{name}")).replace("\\", "/")
+
+
 def stylesheet(theme: Theme) -> str:
     c = COLOURS[theme]
     t = TOUCH_TARGET_PX
+    # Styled boxes lose the platform's arrows: draw ours, in the theme's text colour.
+    ink = "dark" if theme is Theme.LIGHT else "light"
+    down, up = _icon(f"arrow-down-{ink}.svg"), _icon(f"arrow-up-{ink}.svg")
     return f"""
 QWidget {{ color: {c.text}; }}
 QPushButton, QToolButton {{
@@ -145,7 +154,12 @@ QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlain
 }}
 QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus,
 QDateTimeEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 3px solid {c.focus}; }}
-QComboBox::drop-down {{ width: 30px; border: 0px; }}
+QComboBox::drop-down, QDateEdit::drop-down, QDateTimeEdit::drop-down {{
+    width: 32px; border: 0px; subcontrol-origin: padding; subcontrol-position: center right;
+}}
+QComboBox::down-arrow, QAbstractSpinBox::down-arrow {{ image: url({down}); width: 16px; height: 16px; }}
+QAbstractSpinBox::up-arrow {{ image: url({up}); width: 16px; height: 16px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 28px; border: 0px; }}
 QComboBox QAbstractItemView {{ background: {c.base}; selection-background-color: {c.accent}; }}
 QTableView, QTreeView, QListView, QListWidget, QTableWidget {{
     background: {c.base}; alternate-background-color: {c.alternate};
