@@ -86,12 +86,54 @@ class GenealogyLink:
 
 
 @dataclass(frozen=True, slots=True)
+class ContainerStay:
+    """The lot sat (or sits) in a container, directly, from `since` until `until` (None: now)."""
+
+    code: str
+    kind: str
+    status: str
+    quantity: Quantity | None
+    since: datetime
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class LotDetail:
     lot: LotSummary
     events: tuple[EventSummary, ...] = ()
     parents: tuple[GenealogyLink, ...] = ()
     children: tuple[GenealogyLink, ...] = ()
     containers: tuple[str, ...] = field(default=())  # containers it sits in now
+    # What became of the initial quantity, in the lot's unit (None where not computed).
+    consumed: Quantity | None = None  # given to lots made from it
+    shipped: Quantity | None = None  # left loose or inside a shipped container
+    origin_event: EventSummary | None = None  # the receipt or production that made it
+    container_stays: tuple[ContainerStay, ...] = ()  # every container it sat in, oldest first
+    events_truncated: bool = False  # more events than the timeline holds
+    # Events of containers it sat in while inside (its pallet shipped), not naming it directly.
+    container_events: tuple[EventSummary, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LotQuery:
+    """What a person searches lots by; every part optional. Times are aware instants."""
+
+    text: str | None = None  # a fragment of PART/LOT, product name or supplier lot, or a scan
+    product: str | None = None  # part number
+    status: LotStatus | None = None
+    made_after: datetime | None = None  # produced or received at or after
+    made_before: datetime | None = None  # ... and before
+    limit: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LotSearch:
+    """The first `limit` lots that match (newest first); `more` when others match too."""
+
+    lots: tuple[LotSummary, ...]
+    more: bool = False
+    scanned_lot: LotSummary | None = None  # the lot the text names exactly (scan or PART/LOT)
+    scanned_container: ContainerSummary | None = None  # ... or the container it names
 
 
 @dataclass(frozen=True, slots=True)
