@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         saved_theme = str(self._settings.value(THEME_KEY, Theme.LIGHT.value))
         self.set_theme(Theme(saved_theme) if saved_theme in tuple(Theme) else Theme.LIGHT)
 
-        self.setMinimumSize(800, 560)
+        self.setMinimumSize(640, 480)  # a 1366 x 768 panel at 200 % is 683 x 384 logical
         geometry = self._settings.value(GEOMETRY_KEY)
         if geometry is not None:
             self.restoreGeometry(geometry)
