@@ -566,6 +566,8 @@ class ShipForm(StepForm):
 
     def set_choices(self, choices: StationChoices) -> None:
         _fill(self.customer, [(p.code, f"{p.code} — {p.name}") for p in choices.customers])
+        if self.customer.currentIndex() < 0 and len(choices.customers) == 1:
+            self.customer.setCurrentIndex(0)
 
     def take_scan(self, info: ScanInfo) -> str:
         if info.target is ScanTarget.CONTAINER and info.container is not None:

@@ -33,7 +33,7 @@ from traceapp.services.station import ScanInfo, StationChoices, resolve_scan, st
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station.feedback import FeedbackPanel, FeedbackSound
 from traceapp.ui.scan_station.forms import FORMS, StepForm, undo_work
-from traceapp.ui.scanner_input import WedgeInput
+from traceapp.ui.scanner_input import SerialScanner, WedgeInput
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,11 @@ class ScanStationPage(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.scan.setFocus()
+
+    def add_scanner(self, scanner: SerialScanner) -> None:
+        """Take the reads of a serial scanner or RFID reader as scans; show what goes wrong."""
+        scanner.scanned.connect(self._on_scanned)
+        scanner.failed.connect(lambda error: self._on_failed(error, ""))
 
     # Signing in and out.
     def _on_signed_in(self, actor: Actor) -> None:
