@@ -16,7 +16,6 @@ from sqlalchemy import Engine, select, update
 
 from traceapp.db.models import Container, Event, Lot
 from traceapp.db.uow import UnitOfWork
-from traceapp.devices.input.serial_source import SerialSettings
 from traceapp.domain.codes import GS
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.steps import HandlingStep
@@ -24,7 +23,7 @@ from traceapp.services.receiving import receive
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.feedback import FeedbackSound
-from traceapp.ui.scanner_input import SerialScanner
+from traceapp.ui.scan_station.page import SERIAL_PORT_SETTING
 
 from .scan_plant import COOKIE_GTIN, FLOUR_GTIN, build_plant, floor_actor, label
 
@@ -327,19 +326,24 @@ def test_the_last_step_is_kept_with_the_page(
         again.context.background.wait()
 
 
-def test_a_serial_scanner_fills_the_form(qtbot: QtBot, station: Station) -> None:
+def test_a_serial_scanner_named_in_the_settings_fills_the_form(
+    qtbot: QtBot, plant_engine: Engine, settings: QSettings
+) -> None:
     master, slave = os.openpty()
-    scanner = SerialScanner(SerialSettings(os.ttyname(slave)))
-    station.page.add_scanner(scanner)
-    scanner.start()
+    port = os.ttyname(slave)
+    settings.setValue(SERIAL_PORT_SETTING, port)
+    station = _open(qtbot, plant_engine, settings, "sam")
     try:
-        qtbot.waitUntil(lambda: scanner.state.value == "connected", timeout=WAIT_MS)
+        qtbot.waitUntil(
+            lambda: station.context.scanner_state == (f"{port}: connected", True), timeout=WAIT_MS
+        )
         os.write(master, label(FLOUR_GTIN, "L-500", kg="5").encode() + b"\r\n")
         wait_said(qtbot, station, "Label read: FLOUR, lot L-500, 5 kg")
         press(qtbot, station, Qt.Key.Key_Return)
         wait_panel(qtbot, station, "ok", "Received FLOUR/L-500 — 5 kg")
     finally:
-        scanner.stop()
+        station.page.stop_scanners()
+        station.context.background.wait()
         for fd in (master, slave):
             with contextlib.suppress(OSError):
                 os.close(fd)

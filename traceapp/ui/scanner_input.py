@@ -191,6 +191,7 @@ class SerialScanner(QObject):
 
     def __init__(self, settings: SerialSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.port = settings.port
         # The source calls back from its reader thread; emitting a signal queues the call to
         # the GUI thread, where the receivers live.
         self._source = SerialSource(

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from traceapp.devices.input.events import ScanEvent
+from traceapp.devices.input.serial_source import SerialSettings
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import InvalidInput, KnownError
 from traceapp.domain.permissions import Role, allowed
@@ -38,6 +39,9 @@ from traceapp.ui.scanner_input import SerialScanner, WedgeInput
 log = logging.getLogger(__name__)
 
 STEP_SETTING = "scan_station/step"
+SERIAL_PORT_SETTING = "scan_station/serial_port"  # a serial scanner or RFID reader, if any
+SERIAL_BAUD_SETTING = "scan_station/serial_baud"
+SCANNER_FINE = frozenset({"starting", "connected"})
 BUTTON_MIN_HEIGHT = 56  # a gloved finger on a touch screen
 SCAN_POINT_SIZE = 16
 MNEMONICS = {  # Alt+letter on each step button; Alt+1..6 as well
@@ -90,6 +94,7 @@ class ScanStationPage(QWidget):
         self._recording = False
         self._last: _Recorded | None = None
         self._undo_target: _Recorded | None = None
+        self._scanners: list[SerialScanner] = []
 
         # Step buttons.
         self.step_group = QButtonGroup(self)
@@ -205,6 +210,7 @@ class ScanStationPage(QWidget):
         self.choose_step(step)
         if context.actor is not None:
             self._on_signed_in(context.actor)
+        self._start_configured_scanner()
 
     def _step_chooser(self, step: HandlingStep) -> Callable[[], None]:
         return lambda: self.choose_step(step)
@@ -237,9 +243,34 @@ class ScanStationPage(QWidget):
         self.scan.setFocus()
 
     def add_scanner(self, scanner: SerialScanner) -> None:
-        """Take the reads of a serial scanner or RFID reader as scans; show what goes wrong."""
+        """Take the reads of a serial scanner or RFID reader as scans; show what goes wrong, and
+        the reader's state in the status bar."""
+        self._scanners.append(scanner)
         scanner.scanned.connect(self._on_scanned)
         scanner.failed.connect(lambda error: self._on_failed(error, ""))
+        scanner.state_changed.connect(
+            lambda state: self.context.set_scanner_state(
+                f"{scanner.port}: {state}", state in SCANNER_FINE
+            )
+        )
+
+    def _start_configured_scanner(self) -> None:
+        """The serial reader named in the settings (scan_station/serial_port, e.g. /dev/ttyACM0),
+        started with the page and stopped when the application quits."""
+        port = self._settings.value(SERIAL_PORT_SETTING)
+        if not port:
+            return
+        baud = int(str(self._settings.value(SERIAL_BAUD_SETTING, 9600)))
+        scanner = SerialScanner(SerialSettings(str(port), baudrate=baud), self)
+        self.add_scanner(scanner)
+        scanner.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop_scanners)
+
+    def stop_scanners(self) -> None:
+        for scanner in self._scanners:
+            scanner.stop()
 
     # Signing in and out.
     def _on_signed_in(self, actor: Actor) -> None:
