@@ -26,7 +26,7 @@ from traceapp.db.bulk import (
     TableRows,
     bulk_insert,
     native_types,
-    uuid4_hex,
+    uuid7_hex,
 )
 from traceapp.db.models import Event, EventItem, Location, Lot, LotEdge, Product, User
 from traceapp.db.uow import UnitOfWork
@@ -278,10 +278,21 @@ def test_a_naive_time_is_refused_as_the_orm_refuses_it(types: NativeTypes) -> No
         types.timestamp(datetime(2026, 3, 2, 5, 0))
 
 
-def test_hex_ids_are_those_of_version_4_uuids_made_from_the_same_bits() -> None:
-    rng = random.Random(5)
-    for bits in [0, 2**128 - 1, *(rng.getrandbits(128) for _ in range(2000))]:
-        assert uuid4_hex(bits) == uuid.UUID(int=bits, version=4).hex
+def test_time_ordered_ids_are_version_7_uuids_with_the_milliseconds_first() -> None:
+    rng = random.Random(7)
+    made = []
+    for _ in range(2000):
+        millis, bits = rng.getrandbits(48), rng.getrandbits(128)
+        value = uuid.UUID(uuid7_hex(millis, bits))
+        assert (value.version, value.variant) == (7, uuid.RFC_4122)
+        assert value.int >> 80 == millis
+        # Every bit but the version and variant fields is the caller's (its low 80 bits).
+        kept = ((1 << 80) - 1) & ~((0xF << 76) | (0x3 << 62))
+        assert value.int & kept == bits & kept
+        made.append((millis, value.hex))
+    # Ordered by time, the ids are ordered as text too (what an index sorts them by).
+    assert [text for _, text in sorted(made)] == sorted(text for _, text in made)
+    assert uuid7_hex(0, 0) == "00000000000070008000000000000000"
 
 
 def test_postgres_quantities_are_exact_decimal_text() -> None:

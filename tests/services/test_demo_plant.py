@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
@@ -12,6 +13,9 @@ from operator import itemgetter
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.db.test_bulk_schema import differences_from_models, schema
+from traceapp.db.bulk import SQLITE_TYPES, NativeRow
+from traceapp.db.bulk_schema import secondary_indexes
 from traceapp.db.models import (
     Container,
     ContainerContent,
@@ -27,8 +31,10 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import AlreadyExists
 from traceapp.domain.steps import STEP_VOCABULARY, HandlingStep
-from traceapp.services.demo import LANDMARKS_META_KEY, DemoSummary, build_demo_plant
-from traceapp.services.demo.plan import plan_plant
+from traceapp.services.database import open_database
+from traceapp.services.demo import LANDMARKS_META_KEY, DemoSummary, build_demo_plant, catalog
+from traceapp.services.demo.plan import PlantPlan, plan_plant
+from traceapp.services.demo.rows import MasterIds, PlantRows
 
 LOTS = 400
 DAYS = 5
@@ -259,3 +265,77 @@ def test_every_event_carries_its_steps_epcis_vocabulary(engine: Engine, demo: De
 def test_a_second_demo_in_the_same_database_is_refused(engine: Engine, demo: DemoSummary) -> None:
     with pytest.raises(AlreadyExists):
         build_demo_plant(engine, seed=11, lots=LOTS, days=DAYS)
+
+
+def test_the_build_leaves_the_migrated_schema_with_its_triggers(db_url: str) -> None:
+    engine, _ = open_database(db_url)
+    try:
+        before = schema(engine)
+        build_demo_plant(engine, seed=11, lots=LOTS, days=DAYS)
+        assert schema(engine) == before  # indexes, constraints (all valid), triggers
+        assert differences_from_models(engine) == []
+    finally:
+        engine.dispose()
+
+
+def test_a_build_that_fails_midway_puts_every_index_and_key_back(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = schema(engine)
+    seen_during: list[int] = []
+    edges = PlantRows.lot_edges
+
+    def failing_edges(self: PlantRows) -> Iterator[NativeRow]:
+        with engine.connect() as connection:
+            seen_during.append(len(secondary_indexes(connection, ["lot_edges"])))
+        for number, row in enumerate(edges(self)):
+            if number == 50:
+                raise RuntimeError("disk full, say")
+            yield row
+
+    monkeypatch.setattr(PlantRows, "lot_edges", failing_edges)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_demo_plant(engine, seed=11, lots=LOTS, days=DAYS)
+    assert seen_during == [0]  # the load really ran without the indexes
+    assert schema(engine) == before
+
+
+def _master_ids(plan: PlantPlan) -> MasterIds:
+    """Made-up database ids for the master data a plan needs."""
+    parts = [m.part for m in catalog.RAW_MATERIALS] + [r.part for r in catalog.RECIPES]
+    parts += [s.part for s in catalog.SKUS]
+    parties = [p.code for p in (*plan.suppliers, *plan.customers)]
+    return MasterIds(
+        products={part: uuid.uuid4() for part in parts},
+        parties={code: uuid.uuid4() for code in parties},
+        places={place.code: uuid.uuid4() for place in plan.places},
+        user=uuid.uuid4(),
+    )
+
+
+def _event_ids(seed: int) -> list[str]:
+    plan = plan_plant(seed=seed, lots=LOTS, days=DAYS)
+    rows = PlantRows(plan, _master_ids(plan), SQLITE_TYPES)
+    return [str(row[0]) for row in rows.events()]
+
+
+def test_ids_are_the_same_for_the_same_seed_and_differ_for_another() -> None:
+    assert _event_ids(3) == _event_ids(3)
+    assert set(_event_ids(3)).isdisjoint(_event_ids(4))
+
+
+def test_ids_are_version_7_uuids_of_the_records_time(engine: Engine, demo: DemoSummary) -> None:
+    with UnitOfWork(engine, write=False) as uow:
+        events = list(uow.session.execute(select(Event.id, Event.event_time)))
+        lots = list(uow.session.scalars(select(Lot.id)))
+        edges = list(
+            uow.session.execute(
+                select(LotEdge.id, Event.event_time).join(Event, Event.id == LotEdge.event_id)
+            )
+        )
+    assert len(events) == demo.events
+    for record_id, at in [*events, *edges]:
+        assert record_id.version == 7
+        assert record_id.variant == uuid.RFC_4122
+        assert record_id.int >> 80 == int(at.timestamp() * 1000)
+    assert all(lot_id.version == 7 for lot_id in lots)

@@ -8,13 +8,14 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date
 
 from sqlalchemy import Engine, event, select
 
 from traceapp.db.base import Base
 from traceapp.db.bulk import TableRows, bulk_insert, native_types
+from traceapp.db.bulk_schema import deferred_indexes
 from traceapp.db.engine import make_engine
 from traceapp.db.models import Event, Location, Lot, Party, Product, User
 from traceapp.db.repositories import Repository
@@ -104,15 +105,25 @@ def _build(
         admin, people = set_up_demo_users(writer, actor)
         master = _write_master_data(writer, plan, admin)
         rows = PlantRows(plan, master, native_types(writer))
-        written = bulk_insert(
-            writer,
-            [
-                TableRows(Base.metadata.tables[name], columns, make())
-                for name, columns, make in rows.tables()
-            ],
-            sqlite_pragmas=BULK_PRAGMAS,
-            progress=progress,
+        tables = [
+            TableRows(Base.metadata.tables[name], columns, make())
+            for name, columns, make in rows.tables()
+        ]
+        # Into empty tables, the indexes are built once at the end (a sort each) instead of
+        # row by row, and PostgreSQL checks the foreign keys once per table instead of per row.
+        deferring = (
+            deferred_indexes(writer, [spec.table.name for spec in tables])
+            if fresh
+            else nullcontext()
         )
+        with deferring:
+            written = bulk_insert(writer, tables, sqlite_pragmas=BULK_PRAGMAS, progress=progress)
+            if progress is not None:
+                progress("indexes", 0)
+        if fresh and writer.dialect.name == "postgresql":
+            # Statistics for the planner, which otherwise takes the new tables for near empty.
+            with writer.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("ANALYZE")
         landmarks = {name: rows.stock_name(index) for name, index in plan.landmarks.items()}
         landmarks["backward_pallet"] = rows.pallet_code(_backward_pallet(plan))
         with UnitOfWork(writer) as uow:

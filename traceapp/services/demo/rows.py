@@ -2,19 +2,19 @@
 
 A 1,000,000-lot plant is about 17 million rows, so each row is made once, straight as a tuple of
 the values the database stores (`NativeTypes` from `traceapp.db.bulk`): ids as hex text made from
-seeded random bits, each time formatted once, quantities from integer grams or units.
+the record's time and seeded random bits, each time formatted once, quantities from integer grams or units.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
 
-from traceapp.db.bulk import Native, NativeRow, NativeTypes, uuid4_hex
+from traceapp.db.bulk import Native, NativeRow, NativeTypes, uuid7_hex
 from traceapp.domain.lots import LotOrigin, LotStatus
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.services.demo import catalog
@@ -53,24 +53,29 @@ Rows = Callable[[], Iterator[NativeRow]]
 
 
 class Ids:
-    """Seeded version-4 UUIDs (as hex), one random stream per kind of record, so each table's
-    ids are reproducible whatever order the tables are written in."""
+    """Seeded version-7 UUIDs (as hex): the time of the record they name, then random bits.
+
+    One random stream per kind of record, so each table's ids are reproducible whatever order
+    the tables are written in. Time first makes the ids of each kind rise as its rows are
+    written (the plan lists them roughly in time order), so the indexes on them grow at one end.
+    """
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
 
-    def _bits(self, kind: str) -> Callable[[int], int]:
-        return random.Random(f"demo-{self.seed}-{kind}").getrandbits
+    def maker(self, kind: str) -> Callable[[datetime], str]:
+        """Ids of one kind, one per call, from the time of the record (an aware datetime)."""
+        bits = random.Random(f"demo-{self.seed}-{kind}").getrandbits
 
-    def stream(self, kind: str) -> Iterator[str]:
-        bits = self._bits(kind)
-        while True:
-            yield uuid4_hex(bits(128))
+        def make(at: datetime) -> str:
+            return uuid7_hex(int(at.timestamp() * 1000), bits(80))
 
-    def block(self, kind: str, count: int) -> list[str]:
+        return make
+
+    def block(self, kind: str, times: Iterable[datetime]) -> list[str]:
         """Ids of records other tables point at, made once and kept."""
-        bits = self._bits(kind)
-        return [uuid4_hex(bits(128)) for _ in range(count)]
+        make = self.maker(kind)
+        return [make(at) for at in times]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,59 +138,61 @@ class PlantRows:
 
     @cached_property
     def stock_id(self) -> list[str]:
-        return self.ids.block("stock", len(self.plan.stock))
+        return self.ids.block("stock", (lot.received_at for lot in self.plan.stock))
 
     @cached_property
     def batch_id(self) -> list[str]:
-        return self.ids.block("batch", len(self.plan.batches))
+        return self.ids.block("batch", (b.ended_at for b in self.plan.batches))
 
     @cached_property
     def fill_id(self) -> list[str]:
-        return self.ids.block("fill", len(self.plan.fills))
+        return self.ids.block("fill", (f.ended_at for f in self.plan.fills))
 
     @cached_property
     def case_id(self) -> list[str]:
-        return self.ids.block("case", len(self.plan.cases.fill))
+        return self.ids.block("case", self.plan.cases.packed_at)
 
     @cached_property
     def pallet_id(self) -> list[str]:
-        return self.ids.block("pallet", len(self.plan.pallets))
+        return self.ids.block("pallet", (p.packed_at for p in self.plan.pallets))
 
     @cached_property
     def shipment_id(self) -> list[str]:
-        return self.ids.block("shipment", len(self.plan.shipments))
+        return self.ids.block("shipment", (s.shipped_at for s in self.plan.shipments))
 
     @cached_property
     def ev_receive(self) -> list[str]:
-        return self.ids.block("ev_receive", len(self.plan.stock))
+        return self.ids.block("ev_receive", (lot.received_at for lot in self.plan.stock))
 
     @cached_property
     def ev_hold(self) -> list[str]:
-        return self.ids.block("ev_hold", len(self.held))
+        return self.ids.block("ev_hold", (at for _kind, _index, at in self.held))
 
     @cached_property
     def ev_mix(self) -> list[str]:
-        return self.ids.block("ev_mix", len(self.plan.batches))
+        return self.ids.block("ev_mix", (b.ended_at for b in self.plan.batches))
 
     @cached_property
     def ev_fill(self) -> list[str]:
-        return self.ids.block("ev_fill", len(self.plan.fills))
+        return self.ids.block("ev_fill", (f.ended_at for f in self.plan.fills))
 
     @cached_property
     def ev_case(self) -> list[str]:
-        return self.ids.block("ev_case", len(self.plan.cases.fill))
+        return self.ids.block("ev_case", self.plan.cases.packed_at)
 
     @cached_property
     def ev_pallet(self) -> list[str]:
-        return self.ids.block("ev_pallet", len(self.plan.pallets))
+        return self.ids.block("ev_pallet", (p.packed_at for p in self.plan.pallets))
 
     @cached_property
     def ev_unpack(self) -> list[str]:
-        return self.ids.block("ev_unpack", len(self.plan.pallets))
+        return self.ids.block(
+            "ev_unpack", ((p.unpacked_at or p.packed_at) for p in self.plan.pallets)
+        )
 
     @cached_property
     def ev_ship(self) -> list[str]:
-        return self.ids.block("ev_ship", len(self.plan.shipments))
+        return self.ids.block("ev_ship", (s.shipped_at for s in self.plan.shipments))
 
     # Times that several tables store, formatted once each (events, containers, contents).
 
@@ -429,26 +436,26 @@ class PlantRows:
     def lot_edges(self) -> Iterator[NativeRow]:
         """One edge per input and output, with the input quantity (each step has one output)."""
         plan, null, quantity, stock_id = self.plan, self.null, self.types.quantity, self.stock_id
-        ids = self.ids.stream("edge")
+        new_id = self.ids.maker("edge")  # at the time of the event that made the edge
         for batch in plan.batches:
-            event, child = self.ev_mix[batch.index], self.batch_id[batch.index]
+            event, child, at = self.ev_mix[batch.index], self.batch_id[batch.index], batch.ended_at
             for index, grams in batch.inputs:
-                yield (next(ids), stock_id[index], child, quantity(grams), "kg", event, null)
+                yield (new_id(at), stock_id[index], child, quantity(grams), "kg", event, null)
         for fill in plan.fills:
-            event, child = self.ev_fill[fill.index], self.fill_id[fill.index]
-            yield (next(ids), self.batch_id[fill.batch], child, quantity(fill.grams), "kg",
+            event, child, at = self.ev_fill[fill.index], self.fill_id[fill.index], fill.ended_at
+            yield (new_id(at), self.batch_id[fill.batch], child, quantity(fill.grams), "kg",
                    event, null)  # fmt: skip
             for index, units in fill.packaging:
-                yield (next(ids), stock_id[index], child, quantity(units * 1000), "ea", event,
+                yield (new_id(at), stock_id[index], child, quantity(units * 1000), "ea", event,
                        null)  # fmt: skip
 
     def container_contents(self) -> Iterator[NativeRow]:
         plan, null, quantity = self.plan, self.null, self.types.quantity
-        ids = self.ids.stream("content")
+        new_id = self.ids.maker("content")  # at the time the content was packed
         cases, case_id = plan.cases, self.case_id
         for case, fill in enumerate(cases.fill):
             yield (
-                next(ids), case_id[case], self.fill_id[fill], null, null,
+                new_id(cases.packed_at[case]), case_id[case], self.fill_id[fill], null, null,
                 quantity(cases.units[case] * 1000), "ea", self.case_packed[case],
                 self.ev_case[case], null, null,
             )  # fmt: skip
@@ -468,8 +475,8 @@ class PlantRows:
                 else:
                     unpacked, unpacked_by = null, null
                 yield (
-                    next(ids), pallet_id, null, null, case_id[case], null, null, packed,
-                    packed_by, unpacked, unpacked_by,
+                    new_id(pallet.packed_at), pallet_id, null, null, case_id[case], null, null,
+                    packed, packed_by, unpacked, unpacked_by,
                 )  # fmt: skip
 
     # --- shipping -----------------------------------------------------------------------------
@@ -483,11 +490,11 @@ class PlantRows:
 
     def shipment_items(self) -> Iterator[NativeRow]:
         null = self.null
-        ids = self.ids.stream("shipment_item")
+        new_id = self.ids.maker("shipment_item")
         for shipment in self.plan.shipments:
             for pallet_index in shipment.pallets:
-                yield (next(ids), self.shipment_id[shipment.index], self.pallet_id[pallet_index],
-                       null, null, null)  # fmt: skip
+                yield (new_id(shipment.shipped_at), self.shipment_id[shipment.index],
+                       self.pallet_id[pallet_index], null, null, null)  # fmt: skip
 
     # --- names --------------------------------------------------------------------------------
 
