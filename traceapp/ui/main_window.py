@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
             key = _page_shortcut(page)
             # "&" would make the next letter a mnemonic: "Lots & genealogy" keeps its "&".
             label = _page_title(page).replace("&", "&&")
-            button = QPushButton(f"{label}\u2003{key}".strip())
+            button = QPushButton(f"{label}\n{key}".strip())
             button.setObjectName("navEntry")
             button.setCheckable(True)
             button.setToolTip(f"{_page_title(page)} ({key})" if key else _page_title(page))
@@ -120,10 +120,10 @@ class MainWindow(QMainWindow):
             self.nav_buttons[_page_title(page)] = button
             nav.addWidget(button)
         nav.addStretch(1)
-        self.lock_button = QPushButton(f"Lock\u2003{LOCK_KEY}")
+        self.lock_button = QPushButton(f"Lock\n{LOCK_KEY}")
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
-        self.sign_out_button = QPushButton(f"Sign out\u2003{SIGN_OUT_KEY}")
+        self.sign_out_button = QPushButton(f"Sign out\n{SIGN_OUT_KEY}")
         self.sign_out_button.setObjectName("signOutButton")
         self.sign_out_button.clicked.connect(self.sign_out)
         self.theme_button = QPushButton()
@@ -308,7 +308,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             apply_theme(app, theme)
         other = "Dark" if theme is Theme.LIGHT else "Light"
-        self.theme_button.setText(f"{other} theme\u2003{THEME_TOGGLE_KEY}")
+        self.theme_button.setText(f"{other} theme\n{THEME_TOGGLE_KEY}")
         self._settings.setValue(THEME_KEY, theme.value)
 
     def toggle_theme(self) -> None:

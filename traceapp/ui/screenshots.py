@@ -19,7 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from sqlalchemy import Engine
 
+from traceapp.db.uow import UnitOfWork
+from traceapp.services import lots as lot_queries
 from traceapp.services.database import open_database
 from traceapp.services.demo import DemoSummary, build_demo_plant
 from traceapp.ui.application import application, standard_pages
@@ -30,6 +33,7 @@ from traceapp.ui.theme import Theme
 DEMO_LOTS = 400
 DEMO_DAYS = 5
 STATION = "LYON-PACK-ST1"  # a packing station of the demo plant
+WAREHOUSE = "LYON-WH-ST1"
 USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floor page
 WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
 
@@ -80,17 +84,49 @@ class Shooter:
         print(f"screenshots: {path}")
 
 
-def _prepare_page(window: MainWindow, page: QWidget, demo: DemoSummary) -> None:
-    """Put a page in the state a person would show: a lot looked up on the lots page."""
+def _active_lot(engine: Engine) -> str:
+    with UnitOfWork(engine, write=False) as uow:
+        [lot] = lot_queries.list_lots(uow, status="active", limit=1)
+    return f"{lot.part_number}/{lot.lot_code}"
+
+
+def _prepare_page(
+    app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget, demo: DemoSummary
+) -> bool:
+    """Use a page as a person would before it is shot; True when it saved its own shots."""
+    scan = getattr(page, "scan", None)
+    if page.objectName() == "scanStationPage" and isinstance(scan, QLineEdit):
+        # Move an active lot to the warehouse: Alt+6, scan the lot, scan the place, F12.
+        QTest.keyClick(scan, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
+        settle(app, 0.3)  # the page tells scanner bursts from typing by their timing
+        type_into(scan, _active_lot(window.context.engine))
+        settle(app, 0.3)
+        type_into(scan, WAREHOUSE)
+        settle(app, 0.3)
+        QTest.keyClick(scan, Qt.Key.Key_F12)
+        shooter.save(window, "scan-station-recorded")
+        # A consumed lot cannot move: the refusal in red, with its reason.
+        type_into(scan, demo.landmarks["forward_100"])
+        settle(app, 0.3)
+        type_into(scan, WAREHOUSE)
+        settle(app, 0.3)
+        QTest.keyClick(scan, Qt.Key.Key_F12)
+        shooter.save(window, "scan-station-refused")
+        QTest.keyClick(scan, Qt.Key.Key_Escape)
+        return True
     search = getattr(page, "search", None)
     if isinstance(search, QLineEdit):
-        type_into(search, demo.landmarks.get("forward_100", ""))
+        type_into(search, demo.landmarks["forward_100"])
+    return False
 
 
 def _window(context: StationContext, settings: QSettings) -> MainWindow:
     window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
     window.resize(*WINDOW_SIZE)
     window.show()
+    # Window shortcuts (F-keys, Alt+digit) reach only the active window, as on a real desk.
+    window.raise_()
+    window.activateWindow()
     return window
 
 
@@ -129,8 +165,8 @@ def render(out: Path) -> list[Path]:
         first = None
         for page in window.visible_pages():
             window.show_page(page)
-            _prepare_page(window, page, demo)
-            shooter.save(window, _slug(str(getattr(page, "page_title", "page"))))
+            if not _prepare_page(app, shooter, window, page, demo):
+                shooter.save(window, _slug(str(getattr(page, "page_title", "page"))))
             first = first or page
         if first is not None:
             window.show_page(first)

@@ -136,7 +136,7 @@ def stylesheet(theme: Theme) -> str:
     return f"""
 QWidget {{ color: {c.text}; }}
 QPushButton, QToolButton {{
-    min-height: {t}px; min-width: {t}px; padding: 2px 16px;
+    min-height: {t}px; min-width: {t}px; padding: 2px 12px;
     background: {c.button}; border: 2px solid {c.border}; border-radius: 6px;
 }}
 QPushButton:hover, QToolButton:hover {{ border-color: {c.accent}; }}
@@ -181,7 +181,7 @@ QToolTip {{ background: {c.base}; color: {c.text}; border: 1px solid {c.border};
 
 QWidget#navigation {{ background: {c.alternate}; border-right: 2px solid {c.border}; }}
 QPushButton#navEntry {{
-    min-height: 56px; text-align: left; padding: 4px 14px; font-size: 14pt;
+    min-height: 64px; text-align: left; padding: 4px 14px; font-size: 14pt;
     border: 2px solid transparent; background: transparent;
 }}
 QPushButton#navEntry:hover {{ border-color: {c.border}; }}
