@@ -17,8 +17,21 @@ class LotEdge(Base):
 
     __tablename__ = "lot_edges"
     __table_args__ = (
-        Index("ix_lot_edges_parent_child", "parent_lot_id", "child_lot_id"),
-        Index("ix_lot_edges_child_parent", "child_lot_id", "parent_lot_id"),
+        # Covering: a trace walks an edge from the index alone, without reading the table row.
+        Index(
+            "ix_lot_edges_parent_walk",
+            "parent_lot_id",
+            "voided_by_event_id",
+            "child_lot_id",
+            "quantity",
+        ),
+        Index(
+            "ix_lot_edges_child_walk",
+            "child_lot_id",
+            "voided_by_event_id",
+            "parent_lot_id",
+            "quantity",
+        ),
         CheckConstraint("parent_lot_id <> child_lot_id", name="no_self_loop"),
     )
 
@@ -42,8 +55,22 @@ class ContainerContent(Base):
             name="one_content",
         ),
         Index("ix_container_contents_container", "container_id", "packed_at"),
-        Index("ix_container_contents_lot", "lot_id", "packed_at"),
-        Index("ix_container_contents_child", "child_container_id", "packed_at"),
+        # Covering, for the trace: which containers a lot sat in, and what held each container.
+        Index(
+            "ix_container_contents_lot_walk",
+            "lot_id",
+            "packed_at",
+            "unpacked_at",
+            "container_id",
+            "quantity",
+        ),
+        Index(
+            "ix_container_contents_child_walk",
+            "child_container_id",
+            "packed_at",
+            "unpacked_at",
+            "container_id",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
