@@ -1,0 +1,48 @@
+"""The start-up benchmark starts the real window twice on a tiny plant and reports the agreed shape."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "gui_startup.py"
+MODULE = "gui_startup_benchmark"
+
+
+@pytest.fixture
+def benchmark() -> Iterator[ModuleType]:
+    spec = importlib.util.spec_from_file_location(MODULE, BENCHMARK)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODULE] = module
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        del sys.modules[MODULE]
+
+
+def test_benchmark_times_the_first_window_and_the_ready_sign_in(
+    benchmark: ModuleType, tmp_path: Path
+) -> None:
+    out = tmp_path / "gui_startup.json"
+    args = ["--runs", "1", "--lots", "200", "--workdir", str(tmp_path / "work"), "--out", str(out)]
+    report = benchmark.main(args)
+    assert json.loads(out.read_text(encoding="utf-8")) == report
+    assert report["benchmark"] == "gui_startup"
+    assert report["qt_platform"] == "offscreen"
+    for figures in (report["first_window"], report["without_cli"]["first_window"]):
+        [shown] = figures["runs_ms"]
+        assert 0 < shown < benchmark.RUN_TIMEOUT_S * 1000
+    [shown] = report["first_window"]["runs_ms"]
+    [ready] = report["sign_in_ready"]["runs_ms"]
+    [ended] = report["process_exit"]["runs_ms"]
+    assert shown <= ready <= ended  # shown, then the database answered, then it closed itself
+    assert report["bare_python"]["median_ms"] > 0
