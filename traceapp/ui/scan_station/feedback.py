@@ -66,11 +66,14 @@ class FeedbackPanel(QFrame):
         self._show("error", title, detail)
 
     def _show(self, state: str, title: str, detail: str) -> None:
-        self.setProperty("state", state)
         self.title.setText(title)
         self.detail.setText(detail)
         self.detail.setVisible(bool(detail))
-        # A dynamic property only restyles after the style is asked to look again.
+        if self.property("state") == state:
+            return
+        self.setProperty("state", state)
+        # A dynamic property only restyles after the style is asked to look again (a few ms:
+        # done only when the colour changes).
         self.style().unpolish(self)
         self.style().polish(self)
         for label in (self.title, self.detail):
