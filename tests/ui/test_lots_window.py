@@ -1,4 +1,4 @@
-"""The lots window used like a person would: type or scan a code, read the lot, click rows."""
+"""The lots page used like a person would: type or scan a code, filter, read the lot, click."""
 
 from __future__ import annotations
 
@@ -6,95 +6,181 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from traceapp.db.uow import UnitOfWork
-from traceapp.domain.actor import Actor
-from traceapp.domain.quantity import Quantity
-from traceapp.services import masterdata
-from traceapp.services.production import InputSpec, OutputSpec, produce
-from traceapp.services.receiving import receive
+from tests.ui.lots_plant import build_bakery
 from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import LotsPage
 
+WAIT_MS = 10_000
+
 
 @pytest.fixture
-def page(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[LotsPage]:
-    engine = sqlite_engine
-    with UnitOfWork(engine) as uow:
-        masterdata.add_product(
-            uow, actor=masterdata.actor_for(uow), part_number="FLOUR", name="Wheat flour", unit="kg"
-        )
-    with UnitOfWork(engine) as uow:
-        masterdata.add_product(
-            uow,
-            actor=masterdata.actor_for(uow),
-            part_number="DOUGH",
-            name="Dough",
-            unit="kg",
-            kind="intermediate",
-        )
-    with UnitOfWork(engine) as uow:
-        masterdata.add_party(
-            uow, actor=masterdata.actor_for(uow), code="MILL", name="Northern Mill", kind="supplier"
-        )
-    with UnitOfWork(engine) as uow:
-        actor: Actor = masterdata.actor_for(uow)
-    for code in ("F-100", "F-200"):
-        with UnitOfWork(engine) as uow:
-            receive(
-                uow,
-                actor=actor,
-                supplier="MILL",
-                supplier_lot_code=code,
-                product="FLOUR",
-                quantity=Quantity.parse("50 kg"),
-            )
-    with UnitOfWork(engine) as uow:
-        produce(
-            uow,
-            actor=actor,
-            inputs=[InputSpec("F-100", Quantity.parse("20 kg"))],
-            outputs=[OutputSpec("DOUGH", "D-7", Quantity.parse("19 kg"))],
-        )
-
-    context = StationContext(engine, station_code=None, database_label="local — test", shared=False)
+def context(sqlite_engine: Engine) -> StationContext:
+    actor = build_bakery(sqlite_engine)
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
     context.sign_in(actor)
+    return context
+
+
+@pytest.fixture
+def page(qtbot: QtBot, context: StationContext) -> Iterator[LotsPage]:
     shown = LotsPage(context)
     qtbot.addWidget(shown)
     shown.resize(1280, 800)
     shown.show()
     qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: shown.count.text() == "21 lots shown", timeout=WAIT_MS)
     yield shown
     context.background.wait()
 
 
-def test_scanning_a_lot_code_opens_its_record_with_genealogy(qtbot: QtBot, page: LotsPage) -> None:
-    qtbot.keyClicks(page.search, "F-100")
-    qtbot.keyClick(page.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.detail.title.text() == "FLOUR/F-100", timeout=5000)
-    assert page.detail.status.text() == "ACTIVE"
-    assert page.detail.on_hand.text() == "30 kg of 50 kg"
-    assert page.detail.children_list.item(0).text() == "DOUGH/D-7  (20 kg)"
-    assert page.detail.events.rowCount() == 2
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)
+def _table_lots(page: LotsPage) -> list[str]:
+    model = page.table.model()
+    return [str(model.index(row, 0).data()) for row in range(model.rowCount())]
+
+
+def _type(qtbot: QtBot, widget: QWidget, text: str, *, enter: bool = False) -> None:
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+    if enter:
+        qtbot.keyClick(widget, Qt.Key.Key_Return)
+
+
+def _click_row(qtbot: QtBot, page: LotsPage, name: str) -> None:
+    row = _table_lots(page).index(name)
+    rect = page.table.visualRect(page.table.model().index(row, 0))
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def _click_list_item(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    items = widget.findItems(text, Qt.MatchFlag.MatchStartsWith)  # type: ignore[attr-defined]
+    assert items, f"{text!r} is not listed"
+    rect = widget.visualItemRect(items[0])  # type: ignore[attr-defined]
+    viewport: QWidget = widget.viewport()  # type: ignore[attr-defined]
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def _history(page: LotsPage) -> list[tuple[str, str]]:
+    events = page.detail.events
+    return [(events.item(r, 1).text(), events.item(r, 4).text()) for r in range(events.rowCount())]
+
+
+def test_typing_part_of_a_code_lists_the_matching_lots(qtbot: QtBot, page: LotsPage) -> None:
+    _type(qtbot, page.search, "F-")
+    qtbot.waitUntil(lambda: page.count.text() == "3 lots shown", timeout=WAIT_MS)
+    assert sorted(_table_lots(page)) == ["FLOUR/F-100", "FLOUR/F-200", "FLOUR/F-300"]
+
+
+def test_typing_a_code_and_enter_opens_its_record_with_history_and_genealogy(
+    qtbot: QtBot, page: LotsPage
+) -> None:
+    _type(qtbot, page.search, "F-100", enter=True)
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.title.text() == "FLOUR/F-100", timeout=WAIT_MS)
+    assert detail.isVisible()
+    assert detail.status.text() == "ACTIVE"
+    assert detail.status.isVisible()
+    assert detail.on_hand.text() == "30 kg of 50 kg"
+    assert detail.quantities.text() == (
+        "initial 50 kg · consumed 20 kg · shipped 0 kg · on hand 30 kg"
+    )
+    assert detail.origin.text().startswith("Received from MILL (supplier lot F-100), 2026-03-02 ")
+    assert detail.children_list.item(0).text() == "DOUGH/D-7  (20 kg)"
+    assert detail.parents_caption.text() == "Made from: no other lot"
+    assert _history(page) == [
+        ("Received", "lot: FLOUR/F-100 50 kg · from MILL"),
+        (
+            "Produced",
+            "in: FLOUR/F-100 20 kg, SUGAR/S-1 5 kg · out: DOUGH/D-7 25 kg · on MIX1",
+        ),
+    ]
+    assert page.detail.history_caption.text() == "History (2 events)"
+
+
+def test_a_shipped_lot_shows_its_case_and_the_shipment_in_its_history(
+    qtbot: QtBot, page: LotsPage
+) -> None:
+    _type(qtbot, page.search, "COOKIE/C-1", enter=True)
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.title.text() == "COOKIE/C-1", timeout=WAIT_MS)
+    assert detail.quantities.text() == (
+        "initial 50 ea · consumed 0 ea · shipped 50 ea · on hand 0 ea"
+    )
+    assert detail.stays.isVisible()
+    assert [detail.stays.item(0, c).text() for c in (0, 1, 2, 4, 5)] == [
+        "CASE-1",
+        "case",
+        "50 ea",
+        "still inside",
+        "shipped",
+    ]
+    steps = [step for step, _ in _history(page)]
+    assert steps == ["Produced", "Packed", "Shipped"]
+    assert _history(page)[2][1].startswith("with CASE-1:")
+
+
+def test_product_and_status_filters_narrow_the_table(qtbot: QtBot, page: LotsPage) -> None:
+    qtbot.waitUntil(lambda: page.product_filter.count() == 5, timeout=WAIT_MS)
+    _type(qtbot, page.product_filter, "DOUGH")
+    assert page.product_filter.currentText() == "DOUGH — Dough"
+    qtbot.waitUntil(lambda: page.count.text() == "16 lots shown", timeout=WAIT_MS)
+    _type(qtbot, page.status_filter, "consumed")
+    qtbot.waitUntil(lambda: page.count.text() == "1 lot shown", timeout=WAIT_MS)
+    assert _table_lots(page) == ["DOUGH/D-7"]
 
 
 def test_clicking_a_row_shows_that_lot(qtbot: QtBot, page: LotsPage) -> None:
-    page.refresh()
-    qtbot.waitUntil(lambda: page.model.rowCount() == 3, timeout=5000)
-    assert page.count.text() == "3 lots shown"
-    row = next(r for r in range(page.model.rowCount()) if page.model.lot_at(r).name == "DOUGH/D-7")
-    proxy_row = page.table.model().mapFromSource(page.model.index(row, 0)).row()  # type: ignore[attr-defined]
-    rect = page.table.visualRect(page.table.model().index(proxy_row, 0))
-    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    qtbot.waitUntil(lambda: page.detail.title.text() == "DOUGH/D-7", timeout=5000)
-    assert page.detail.parents.item(0).text() == "FLOUR/F-100  (20 kg)"
+    _click_row(qtbot, page, "DOUGH/D-7")
+    qtbot.waitUntil(lambda: page.detail.title.text() == "DOUGH/D-7", timeout=WAIT_MS)
+    assert page.detail.parents.item(0).text().startswith("FLOUR/F-100")
+    assert page.detail.origin.text().startswith("Produced on MIX1 by the produce step")
+
+
+def test_clicking_a_parent_in_the_record_opens_the_parent(qtbot: QtBot, page: LotsPage) -> None:
+    _type(qtbot, page.search, "DOUGH/D-7", enter=True)
+    qtbot.waitUntil(lambda: page.detail.title.text() == "DOUGH/D-7", timeout=WAIT_MS)
+    _click_list_item(qtbot, page.detail.parents, "SUGAR/S-1")
+    qtbot.waitUntil(lambda: page.detail.title.text() == "SUGAR/S-1", timeout=WAIT_MS)
+    assert page.detail.children_list.item(0).text() == "DOUGH/D-7  (5 kg)"
 
 
 def test_an_unknown_code_says_so_instead_of_crashing(qtbot: QtBot, page: LotsPage) -> None:
-    qtbot.keyClicks(page.search, "NOPE-9")
-    qtbot.keyClick(page.search, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "NOPE-9" in page.detail.title.text(), timeout=5000)
-    assert page.detail.title.text().startswith("No lot, container or code binding carries the code")
+    _type(qtbot, page.search, "NOPE-9", enter=True)
+    qtbot.waitUntil(lambda: page.detail.message.isVisible(), timeout=WAIT_MS)
+    assert page.detail.message.text() == (
+        "No lot matches the search.\nCheck the code, or clear the filters (product, status, dates)."
+    )
+    assert page.count.text() == "0 lots shown"
+    assert not page.detail.events.isVisible()
+
+
+def test_an_unknown_label_gives_the_reason_from_the_code(qtbot: QtBot, page: LotsPage) -> None:
+    _type(qtbot, page.search, "]d20109506000134352" + "10F-999", enter=True)
+    qtbot.waitUntil(lambda: page.detail.message.isVisible(), timeout=WAIT_MS)
+    assert page.detail.message.text().startswith(
+        "No lot, container or code binding carries the code"
+    )
+    assert "Check the label" in page.detail.message.text()
+
+
+def test_ctrl_f_puts_the_cursor_back_in_the_search(qtbot: QtBot, page: LotsPage) -> None:
+    _click_row(qtbot, page, "DOUGH/D-7")
+    assert not page.search.hasFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.search.hasFocus()
+
+
+def test_signing_out_clears_what_the_last_person_looked_at(
+    qtbot: QtBot, page: LotsPage, context: StationContext
+) -> None:
+    _type(qtbot, page.search, "F-100", enter=True)
+    qtbot.waitUntil(lambda: page.detail.title.text() == "FLOUR/F-100", timeout=WAIT_MS)
+    context.sign_out()  # what the shell does when the person signs out
+    assert page.search.text() == ""
+    assert page.detail.title.text() == "Select a lot"
+    assert page.table.model().rowCount() == 0

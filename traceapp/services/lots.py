@@ -179,7 +179,8 @@ def _links(rows: list[tuple[LotEdge, str]], *, parent: bool) -> list[GenealogyLi
                 lot=name, lot_id=LotId(lot_id), quantity=amount, event_id=EventId(edge.event_id)
             )
         )
-    return links
+    # The largest share first, as a person reads a recipe; then by name, so the order is stable.
+    return sorted(links, key=lambda link: (-link.quantity.value, link.lot))
 
 
 def container_summary(uow: UnitOfWork, code: str) -> ContainerSummary:

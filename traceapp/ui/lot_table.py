@@ -1,7 +1,8 @@
-"""Qt item model showing lot summaries as a sortable table."""
+"""Qt item model showing lot summaries as a sortable table (numbers sort as numbers)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from traceapp.domain.results import LotSummary
 
 _COLUMNS = ("Lot", "Product", "Status", "On hand", "Unit", "Expiry", "Supplier")
 _Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers, not as text
 
 
 def _cell(lot: LotSummary, column: int) -> str:
@@ -31,14 +33,19 @@ class LotTableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._lots: list[LotSummary] = []
+        self._rows: dict[uuid.UUID, int] = {}
 
     def set_lots(self, lots: Sequence[LotSummary]) -> None:
         self.beginResetModel()
         self._lots = list(lots)
+        self._rows = {lot.id: row for row, lot in enumerate(self._lots)}
         self.endResetModel()
 
     def lot_at(self, row: int) -> LotSummary:
         return self._lots[row]
+
+    def row_of(self, lot_id: uuid.UUID) -> int | None:
+        return self._rows.get(lot_id)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._lots)
@@ -56,6 +63,12 @@ class LotTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return lot.name
+        if role == SORT_ROLE:
+            if index.column() == 3:
+                return float(lot.on_hand.value)
+            return _cell(lot, index.column()).casefold()
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return f"{lot.name} — {lot.product_name}"
         return None
 
     def headerData(

@@ -1,138 +1,57 @@
-"""Lots page: search lots by code, product or status and read one lot's record and genealogy."""
+"""Lots & genealogy page: find lots (typed, scanned or filtered), read one lot's record, and walk
+its genealogy graph. Every query runs in the background; typing is debounced."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer
+import uuid
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from PySide6.QtCore import (
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
-    QFormLayout,
+    QDateEdit,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
     QSplitter,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
-from traceapp.domain.errors import KnownError
+from traceapp.domain.genealogy import NodeKey, NodeKind
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import Role, UseCase, allowed
-from traceapp.domain.results import LotDetail, LotSummary
+from traceapp.domain.results import LotDetail, LotQuery, LotSearch
+from traceapp.services import catalog
 from traceapp.services import lots as lot_queries
 from traceapp.ui.context import StationContext
-from traceapp.ui.lot_table import LotTableModel
+from traceapp.ui.genealogy_view import GenealogyPanel, lot_key
+from traceapp.ui.lot_detail import LotDetailPanel, plain_label
+from traceapp.ui.lot_table import SORT_ROLE, LotTableModel
+from traceapp.ui.messages import error_text
 
 SEARCH_DELAY_MS = 250  # wait for the person (or scanner) to finish typing before querying
-LIST_LIMIT = 500
-
-
-def _plain_label(text: str = "") -> QLabel:
-    label = QLabel(text)
-    # Lot codes and names come from scans and imports: never let them be read as rich text.
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-class LotDetailPanel(QWidget):
-    """One lot: status, quantities, where it came from and went, and its history."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.title = _plain_label("Select a lot")
-        self.title.setObjectName("lotTitle")
-        self.title.setStyleSheet("font-size: 20pt; font-weight: bold;")
-        self.status = _plain_label()
-        self.status.setObjectName("lotStatus")
-        self.on_hand = _plain_label()
-        self.product = _plain_label()
-        self.origin = _plain_label()
-        self.expiry = _plain_label()
-        self.containers = _plain_label()
-        facts = QFormLayout()
-        for caption, label in (
-            ("Status", self.status),
-            ("On hand", self.on_hand),
-            ("Product", self.product),
-            ("Origin", self.origin),
-            ("Expiry", self.expiry),
-            ("In containers", self.containers),
-        ):
-            facts.addRow(caption, label)
-        self.parents = QListWidget()
-        self.parents.setObjectName("lotParents")
-        self.children_list = QListWidget()
-        self.children_list.setObjectName("lotChildren")
-        links = QHBoxLayout()
-        for caption, widget in (("Made from", self.parents), ("Went into", self.children_list)):
-            column = QVBoxLayout()
-            column.addWidget(QLabel(caption))
-            column.addWidget(widget)
-            links.addLayout(column)
-        self.events = QTableWidget(0, 5)
-        self.events.setObjectName("lotEvents")
-        self.events.setHorizontalHeaderLabels(["When", "Step", "Station", "By", "Details"])
-        self.events.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.events.horizontalHeader().setStretchLastSection(True)
-        self.events.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.events.verticalHeader().setVisible(False)
-        self.events.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addLayout(facts)
-        layout.addLayout(links, 1)
-        layout.addWidget(QLabel("History"))
-        layout.addWidget(self.events, 2)
-
-    def show_detail(self, detail: LotDetail) -> None:
-        lot = detail.lot
-        self.title.setText(lot.name)
-        self.status.setText(lot.status.value.replace("_", " ").upper())
-        self.on_hand.setText(f"{lot.on_hand} of {lot.initial}")
-        self.product.setText(lot.product_name)
-        origin = lot.origin.value
-        if lot.supplier:
-            origin += f" from {lot.supplier} (supplier lot {lot.supplier_lot_code})"
-        self.origin.setText(origin)
-        self.expiry.setText(lot.expiry.isoformat() if lot.expiry else "—")
-        self.containers.setText(", ".join(detail.containers) or "—")
-        self.parents.clear()
-        self.parents.addItems([f"{link.lot}  ({link.quantity})" for link in detail.parents])
-        self.children_list.clear()
-        self.children_list.addItems([f"{link.lot}  ({link.quantity})" for link in detail.children])
-        self.events.setRowCount(len(detail.events))
-        for row, event in enumerate(detail.events):
-            details = ", ".join(
-                f"{item.role.value} {item.label}" + (f" {item.quantity}" if item.quantity else "")
-                for item in event.items
-            )
-            if event.corrected_by:
-                details = "CORRECTED — " + details
-            for column, text in enumerate(
-                (
-                    event.event_time.strftime("%Y-%m-%d %H:%M"),
-                    event.step.value,
-                    event.station or "",
-                    event.user,
-                    details,
-                )
-            ):
-                self.events.setItem(row, column, QTableWidgetItem(text))
-        self.events.resizeRowsToContents()
-
-    def show_message(self, text: str) -> None:
-        self.title.setText(text)
+LIST_LIMIT = 500  # rows in the table; a larger result says "showing the first 500"
+RECORD_TAB, GRAPH_TAB = 0, 1
 
 
 class LotsPage(QWidget):
-    """Search field and status filter over the lot table; the selected lot's detail beside it."""
+    """Search bar and filters over the lot table; the chosen lot's record and graph beside it."""
 
     page_title = "Lots & genealogy"
     page_shortcut = "F3"
@@ -140,46 +59,86 @@ class LotsPage(QWidget):
     def __init__(self, context: StationContext) -> None:
         super().__init__()
         self._context = context
+        self._search_generation = 0
+        self._detail_generation = 0
+        self._open_first = False  # Enter was pressed: open the first lot found
+        self._selecting = False  # the table's selection is being set by the page, not a person
+        self._loaded_once = False
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
-        self.search.setPlaceholderText("Scan or type a lot code, part or product…")
+        self.search.setPlaceholderText("Scan or type a lot, container, part or product…")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search lots")
+        self.product_filter = QComboBox()
+        self.product_filter.setObjectName("productFilter")
+        self.product_filter.addItem("All products", None)
+        self.product_filter.setAccessibleName("Product")
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
         self.status_filter.addItem("All statuses", None)
         for status in LotStatus:
             self.status_filter.addItem(status.value.replace("_", " "), status.value)
+        self.status_filter.setAccessibleName("Status")
+        self.dated = QCheckBox("Made between")
+        self.dated.setObjectName("datedFilter")
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-30))
+        self.date_to = QDateEdit(today)
+        for edit, name in ((self.date_from, "dateFrom"), (self.date_to, "dateTo")):
+            edit.setObjectName(name)
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setEnabled(False)
         self.model = LotTableModel()
         proxy = QSortFilterProxyModel(self)
         proxy.setSourceModel(self.model)
+        proxy.setSortRole(SORT_ROLE)
         self._proxy = proxy
         self.table = QTableView()
         self.table.setObjectName("lotTable")
         self.table.setModel(proxy)
         self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # as the search returned them
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self.count = plain_label("", "lotCount")
+        self.container_info = plain_label("", "containerInfo")
+        self.container_info.hide()
         self.detail = LotDetailPanel()
-        self.count = _plain_label()
-        self.count.setObjectName("lotCount")
-        top = QHBoxLayout()
-        top.addWidget(self.search, 3)
-        top.addWidget(self.status_filter, 1)
+        self.genealogy = GenealogyPanel(context)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("lotTabs")
+        self.tabs.addTab(self.detail, "&Record")
+        self.tabs.addTab(self.genealogy, "&Genealogy")
+        filters = QHBoxLayout()
+        filters.addWidget(self.product_filter, 2)
+        filters.addWidget(self.status_filter, 1)
+        dates = QHBoxLayout()
+        dates.addWidget(self.dated)
+        dates.addWidget(self.date_from, 1)
+        dates.addWidget(QLabel("and"))
+        dates.addWidget(self.date_to, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(top)
-        left_layout.addWidget(self.table)
+        left_layout.addWidget(self.search)
+        left_layout.addLayout(filters)
+        left_layout.addLayout(dates)
+        left_layout.addWidget(self.container_info)
+        left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count)
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([620, 660])
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([420, 860])
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -187,51 +146,261 @@ class LotsPage(QWidget):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh)
-        self.search.textChanged.connect(self._search_timer.start)
+        self.search.textChanged.connect(self._on_text_changed)
         self.search.returnPressed.connect(self._on_search_entered)
+        self.product_filter.currentIndexChanged.connect(self.refresh)
         self.status_filter.currentIndexChanged.connect(self.refresh)
+        self.dated.toggled.connect(self._on_dated_toggled)
+        self.date_from.dateChanged.connect(self._on_dates_changed)
+        self.date_to.dateChanged.connect(self._on_dates_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
-
-    def refresh(self) -> None:
-        text = self.search.text().strip()
-        status = self.status_filter.currentData()
-
-        def work(uow: UnitOfWork, actor: Actor) -> tuple[LotSummary, ...]:
-            return lot_queries.list_lots(
-                uow, actor=actor, text=text or None, status=status, limit=LIST_LIMIT
-            )
-
-        self._context.run(work, self._on_lots_loaded, self._on_failed)
-
-    def open_lot(self, code: str) -> None:
-        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
-            return lot_queries.lot_detail(uow, code, actor=actor)
-
-        self._context.run(work, self.detail.show_detail, self._on_failed)
+        self.detail.lot_requested.connect(self.open_lot_id)
+        self.genealogy.lot_activated.connect(self._on_graph_lot)
+        find = QShortcut(QKeySequence("Ctrl+F"), self)
+        find.activated.connect(self._focus_search)
+        for keys, tab in (("Ctrl+R", RECORD_TAB), ("Ctrl+G", GRAPH_TAB)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda tab=tab: self._show_tab(tab))
+        context.signed_in.connect(self._on_signed_in)
+        context.signed_out.connect(self._on_signed_out)
+        self.setFocusProxy(self.search)
 
     def visible_to(self, role: Role) -> bool:
         return allowed(role, UseCase.READ)
 
-    def _on_search_entered(self) -> None:
-        self._search_timer.stop()
-        self.refresh()
-        if self.search.text().strip():
-            self.open_lot(self.search.text().strip())
+    # --- searching -------------------------------------------------------------------------
 
-    def _on_lots_loaded(self, lots: tuple[LotSummary, ...]) -> None:
-        self.model.set_lots(lots)
-        self.count.setText(
-            f"{len(lots)} lot shown" if len(lots) == 1 else f"{len(lots)} lots shown"
+    def query(self) -> LotQuery:
+        made_after = made_before = None
+        if self.dated.isChecked():
+            made_after = _local_midnight(self.date_from.date())
+            made_before = _local_midnight(self.date_to.date()) + timedelta(days=1)
+        status = self.status_filter.currentData()
+        return LotQuery(
+            text=self.search.text().strip() or None,
+            product=self.product_filter.currentData(),
+            status=LotStatus(status) if status else None,
+            made_after=made_after,
+            made_before=made_before,
+            limit=LIST_LIMIT,
         )
 
-    def _on_row_selected(self, current: object, _previous: object) -> None:
-        index = self._proxy.mapToSource(current)  # type: ignore[arg-type]
-        if index.isValid():
-            self.open_lot(self.model.lot_at(index.row()).name)
+    def refresh(self) -> None:
+        """Search again with what the fields say now (results of older searches are dropped)."""
+        self._search_timer.stop()
+        self._search_generation += 1
+        generation = self._search_generation
+        query = self.query()
+        self.count.setText("Searching…")
 
-    def _on_failed(self, error: BaseException, details: str) -> None:
-        if isinstance(error, KnownError):
-            self.detail.show_message(str(error))
+        def work(uow: UnitOfWork, actor: Actor) -> LotSearch:
+            return lot_queries.search_lots(uow, actor=actor, query=query)
+
+        def done(result: LotSearch) -> None:
+            if generation == self._search_generation:
+                self._on_lots_loaded(result)
+
+        def fail(error: BaseException, details: str) -> None:
+            if generation == self._search_generation:
+                self._open_first = False
+                self.model.set_lots(())
+                self.count.setText("No lots shown.")
+                self._show_error(error_text(error, details))
+
+        self._context.run(work, done, fail)
+
+    def _load_products(self) -> None:
+        def work(uow: UnitOfWork, _actor: Actor) -> tuple[catalog.ProductInfo, ...]:
+            return catalog.list_products(uow)
+
+        self._context.run(work, self._on_products_loaded, lambda _error, _details: None)
+
+    def _on_products_loaded(self, products: tuple[catalog.ProductInfo, ...]) -> None:
+        current = self.product_filter.currentData()
+        self.product_filter.blockSignals(True)
+        self.product_filter.clear()
+        self.product_filter.addItem("All products", None)
+        for product in products:
+            self.product_filter.addItem(
+                f"{product.part_number} — {product.name}", product.part_number
+            )
+        index = self.product_filter.findData(current)
+        self.product_filter.setCurrentIndex(max(index, 0))
+        self.product_filter.blockSignals(False)
+
+    def _on_text_changed(self, _text: str) -> None:
+        self._search_timer.start()
+
+    def _on_search_entered(self) -> None:
+        self._open_first = True
+        self.refresh()
+
+    def _on_dated_toggled(self, checked: bool) -> None:
+        self.date_from.setEnabled(checked)
+        self.date_to.setEnabled(checked)
+        self.refresh()
+
+    def _on_dates_changed(self) -> None:
+        if self.dated.isChecked():
+            self._search_timer.start()
+
+    def _on_lots_loaded(self, result: LotSearch) -> None:
+        self._selecting = True
+        self.model.set_lots(result.lots)
+        self._selecting = False
+        self.table.resizeColumnsToContents()
+        shown = len(result.lots)
+        if result.more:
+            self.count.setText(f"Showing the first {shown} lots; more match. Narrow the search.")
         else:
-            self.detail.show_message(f"Something went wrong: {error}")
-            print(details)
+            self.count.setText(f"{shown} lot shown" if shown == 1 else f"{shown} lots shown")
+        if result.scanned_container is not None:
+            container = result.scanned_container
+            where = f" on {container.parent_code}" if container.parent_code else ""
+            self.container_info.setText(
+                f"{container.kind.title()} {container.code} ({container.status}{where}) "
+                f"holds the {shown} lot{'s' if shown != 1 else ''} below."
+            )
+            self.container_info.show()
+        else:
+            self.container_info.hide()
+        open_first, self._open_first = self._open_first, False
+        if result.scanned_lot is not None:
+            self.open_lot_id(result.scanned_lot.id)
+        elif result.scanned_container is not None:
+            self.genealogy.show_key(_container_key(result.scanned_container.id))
+            if result.lots:
+                self._open_detail(result.lots[0].id)
+                self._select_row(result.lots[0].id)
+            self._show_tab(GRAPH_TAB)
+        elif open_first and result.lots:
+            self.open_lot_id(result.lots[0].id)
+        elif open_first:
+            self._show_error(
+                "No lot matches the search.\nCheck the code, or clear the filters (product, "
+                "status, dates)."
+            )
+
+    # --- one lot ---------------------------------------------------------------------------
+
+    def open_lot(self, code: str) -> None:
+        """Open the lot a code names (typed, scanned or PART/LOT)."""
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
+            return lot_queries.lot_detail(uow, code, actor=actor)
+
+        def done(detail: LotDetail) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_detail(detail)
+                self.genealogy.show_key(lot_key(detail.lot.id))
+                self._select_row(detail.lot.id)
+
+        self._context.run(work, done, self._on_detail_failed(generation))
+
+    def open_lot_id(self, lot_id: uuid.UUID) -> None:
+        """Open a lot picked from the table, the record's links or a scan: record and graph."""
+        self._open_detail(lot_id)
+        self.genealogy.show_key(lot_key(lot_id))
+        self._select_row(lot_id)
+
+    def _open_detail(self, lot_id: uuid.UUID) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
+            return lot_queries.lot_detail_by_id(uow, lot_id, actor=actor)
+
+        def done(detail: LotDetail) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_detail(detail)
+
+        self._context.run(work, done, self._on_detail_failed(generation))
+
+    def _on_detail_failed(self, generation: int) -> Callable[[BaseException, str], None]:
+        def fail(error: BaseException, details: str) -> None:
+            if generation == self._detail_generation:
+                self._show_error(error_text(error, details))
+
+        return fail
+
+    def _on_graph_lot(self, lot_id: uuid.UUID) -> None:
+        """A lot clicked in the graph opens in the record; the graph stays as it is."""
+        self._open_detail(lot_id)
+        self._select_row(lot_id)
+
+    def _on_row_selected(
+        self, current: QModelIndex | QPersistentModelIndex, _previous: object
+    ) -> None:
+        if self._selecting:
+            return
+        index = self._proxy.mapToSource(current)
+        if index.isValid():
+            self.open_lot_id(self.model.lot_at(index.row()).id)
+
+    def _select_row(self, lot_id: uuid.UUID) -> None:
+        row = self.model.row_of(lot_id)
+        self._selecting = True
+        try:
+            if row is None:
+                self.table.clearSelection()
+                return
+            index = self._proxy.mapFromSource(self.model.index(row, 0))
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index)
+        finally:
+            self._selecting = False
+
+    def _show_error(self, text: str) -> None:
+        self.detail.show_message(text)
+        self._show_tab(RECORD_TAB)
+
+    def _show_tab(self, tab: int) -> None:
+        self.tabs.setCurrentIndex(tab)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- who is signed in ------------------------------------------------------------------
+
+    def _on_signed_in(self, _actor: Actor) -> None:
+        if self.isVisible():
+            self._load_products()
+            self.refresh()
+            self._loaded_once = True
+        else:
+            self._loaded_once = False
+
+    def _on_signed_out(self) -> None:
+        # The next person must not find the last one's search on the screen.
+        self._search_generation += 1
+        self._detail_generation += 1
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self._search_timer.stop()
+        self.model.set_lots(())
+        self.count.setText("")
+        self.container_info.hide()
+        self.detail.clear()
+        self.genealogy.clear()
+        self._loaded_once = False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded_once and self._context.actor is not None:
+            self._loaded_once = True
+            self._load_products()
+            self.refresh()
+
+
+def _local_midnight(day: QDate) -> datetime:
+    """The start of a calendar day in this PC's time zone, as an aware instant."""
+    naive = datetime.combine(day.toPython(), time())  # type: ignore[arg-type]
+    return naive.astimezone()
+
+
+def _container_key(container_id: uuid.UUID) -> NodeKey:
+    return NodeKey(NodeKind.CONTAINER, container_id)

@@ -1,0 +1,790 @@
+"""Interactive genealogy graph: the lot in the middle, where it came from on the left, where it
+went on the right; each node expands one level at a time, loaded in the background."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsSimpleTextItem,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.genealogy import GraphNode, Neighbours, NodeKey, NodeKind, Step
+from traceapp.domain.quantity import Quantity
+from traceapp.services import genealogy
+from traceapp.ui.context import StationContext
+from traceapp.ui.messages import error_text
+from traceapp.ui.status_colours import status_colours
+
+PAGE = 12  # neighbours drawn per expansion; "+N more" loads the next page
+NODE_WIDTH = 300.0
+NODE_HEIGHT = 70.0
+HANDLE_WIDTH = 34.0  # the expand/collapse strip on each side of a node
+COLUMN_GAP = 90.0
+ROW_GAP = 18.0
+ZOOM_STEP = 1.25
+MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+READABLE_ZOOM = 0.7  # fitting a big graph stops here and centres the selection instead
+
+_KIND_CAPTION = {
+    NodeKind.LOT: "LOT",
+    NodeKind.CONTAINER: "CONTAINER",
+    NodeKind.SHIPMENT: "SHIPMENT",
+    NodeKind.CUSTOMER: "CUSTOMER",
+    NodeKind.SUPPLIER: "SUPPLIER",
+}
+
+
+@dataclass
+class _Level:
+    keys: list[NodeKey] = field(default_factory=list)
+    quantities: dict[NodeKey, Quantity | None] = field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.total - len(self.keys))
+
+
+@dataclass
+class _State:
+    node: GraphNode
+    levels: dict[Step, _Level] = field(default_factory=dict)
+    expanded: set[Step] = field(default_factory=set)
+    loading: set[Step] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class _More:
+    """The "+N more" box after the neighbours of `of` in `step`'s direction."""
+
+    of: NodeKey
+    step: Step
+
+
+class GraphModel:
+    """What is loaded and what is open; which nodes show and in which column (no Qt)."""
+
+    def __init__(self, root: GraphNode) -> None:
+        self.root = root.key
+        self.states: dict[NodeKey, _State] = {root.key: _State(root)}
+
+    def add(self, level: Neighbours) -> None:
+        state = self.states[level.of]
+        known = state.levels.setdefault(level.step, _Level())
+        for link in level.links:
+            self.states.setdefault(link.node.key, _State(link.node))
+            if link.node.key not in known.quantities:
+                known.keys.append(link.node.key)
+                known.quantities[link.node.key] = link.quantity
+        known.total = level.total
+        state.expanded.add(level.step)
+        state.loading.discard(level.step)
+
+    def visible(
+        self,
+    ) -> tuple[dict[NodeKey, int], list[tuple[NodeKey, NodeKey, Step]], list[_More]]:
+        """Columns of the shown nodes (breadth first from the root), edges, "+N more" boxes."""
+        columns = {self.root: 0}
+        order = [self.root]
+        edges: list[tuple[NodeKey, NodeKey, Step]] = []
+        more: list[_More] = []
+        for key in order:
+            state = self.states[key]
+            for step in (Step.BACKWARD, Step.FORWARD):
+                level = state.levels.get(step)
+                if step not in state.expanded or level is None:
+                    continue
+                shift = 1 if step is Step.FORWARD else -1
+                for other in level.keys:
+                    if other not in columns:
+                        columns[other] = columns[key] + shift
+                        order.append(other)
+                    edges.append((key, other, step))
+                if level.remaining:
+                    more.append(_More(key, step))
+        return columns, edges, more
+
+
+class NodeItem(QGraphicsItem):
+    """A box with the node's kind, label and detail; side strips expand and collapse."""
+
+    def __init__(self, view: GenealogyView, state: _State) -> None:
+        super().__init__()
+        self._view = view
+        self.state = state
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(self._tooltip())
+
+    @property
+    def key(self) -> NodeKey:
+        return self.state.node.key
+
+    def _tooltip(self) -> str:
+        node = self.state.node
+        lines = [f"{_KIND_CAPTION[node.key.kind].title()} {node.label}", node.detail]
+        if node.status:
+            lines.append(f"Status: {node.status.replace('_', ' ')}")
+        lines.append(f"{node.backward} upstream, {node.forward} downstream")
+        return "\n".join(line for line in lines if line)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-HANDLE_WIDTH, 0, NODE_WIDTH + 2 * HANDLE_WIDTH, NODE_HEIGHT)
+
+    def body(self) -> QRectF:
+        return QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
+
+    def handle(self, step: Step) -> QRectF:
+        x = NODE_WIDTH if step is Step.FORWARD else -HANDLE_WIDTH
+        return QRectF(x, 8, HANDLE_WIDTH, NODE_HEIGHT - 16)
+
+    def handle_text(self, step: Step) -> str:
+        count = self.state.node.count(step)
+        if count == 0:
+            return ""
+        if step in self.state.loading:
+            return "…"
+        if step in self.state.expanded:
+            return "−"
+        return f"+{count}" if count < 100 else "+99"
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem,
+        widget: QWidget | None = None,
+    ) -> None:
+        palette = self._view.palette()
+        node = self.state.node
+        selected = self.isSelected()
+        is_root = self._view.model is not None and self._view.model.root == node.key
+        border = palette.color(
+            QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Text
+        )
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(border, 4 if selected else (3 if is_root else 1.5))
+        if node.key.kind is not NodeKind.LOT:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(palette.color(QPalette.ColorRole.Base))
+        radius = 14 if node.key.kind in (NodeKind.CUSTOMER, NodeKind.SUPPLIER) else 6
+        painter.drawRoundedRect(self.body(), radius, radius)
+        text = palette.color(QPalette.ColorRole.Text)
+        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        caption_font = QFont(self._view.font())
+        caption_font.setPointSizeF(max(7.0, caption_font.pointSizeF() * 0.7))
+        label_font = QFont(self._view.font())
+        label_font.setBold(True)
+        detail_font = QFont(self._view.font())
+        detail_font.setPointSizeF(max(8.0, detail_font.pointSizeF() * 0.85))
+        inner = self.body().adjusted(10, 4, -10, -4)
+        painter.setFont(caption_font)
+        painter.setPen(muted)
+        caption_height = QFontMetricsF(caption_font).height()
+        painter.drawText(
+            QRectF(inner.left(), inner.top(), inner.width(), caption_height),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            _KIND_CAPTION[node.key.kind],
+        )
+        if node.status:
+            self._paint_status(painter, caption_font, inner, caption_height, node.status)
+        painter.setPen(text)
+        painter.setFont(label_font)
+        label_height = QFontMetricsF(label_font).height()
+        top = inner.top() + caption_height
+        painter.drawText(
+            QRectF(inner.left(), top, inner.width(), label_height),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(label_font).elidedText(
+                node.label, Qt.TextElideMode.ElideMiddle, inner.width()
+            ),
+        )
+        painter.setFont(detail_font)
+        painter.drawText(
+            QRectF(
+                inner.left(), top + label_height, inner.width(), inner.bottom() - top - label_height
+            ),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            QFontMetricsF(detail_font).elidedText(
+                node.detail, Qt.TextElideMode.ElideRight, inner.width()
+            ),
+        )
+        painter.setFont(label_font)
+        for step in (Step.BACKWARD, Step.FORWARD):
+            label = self.handle_text(step)
+            if not label:
+                continue
+            rect = self.handle(step)
+            painter.setPen(QPen(border, 1.5))
+            painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+            painter.drawRoundedRect(rect, 6, 6)
+            painter.setPen(text)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+
+    def _paint_status(
+        self, painter: QPainter, font: QFont, inner: QRectF, height: float, status: str
+    ) -> None:
+        colours = status_colours(status)
+        words = status.replace("_", " ").upper()
+        width = QFontMetricsF(font).horizontalAdvance(words) + 12
+        badge = QRectF(inner.right() - width, inner.top(), width, height)
+        if colours is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(colours[0]))
+            painter.drawRoundedRect(badge, 4, 4)
+            painter.setPen(QColor(colours[1]))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, words)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        position = event.pos()
+        for step in (Step.BACKWARD, Step.FORWARD):
+            if self.handle_text(step) and self.handle(step).contains(position):
+                self._view.toggle(self.key, step)
+                event.accept()
+                return
+        self._view.select(self.key)
+        self._view.activate(self.key)
+        event.accept()
+
+
+class MoreItem(QGraphicsItem):
+    """ "+N more": click (or Enter) to load the next page of neighbours."""
+
+    def __init__(self, view: GenealogyView, more: _More, remaining: int) -> None:
+        super().__init__()
+        self._view = view
+        self.more = more
+        self.remaining = remaining
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Load the next neighbours")
+
+    @property
+    def text(self) -> str:
+        return f"+{self.remaining} more"
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT * 0.6)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        palette = self._view.palette()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        role = QPalette.ColorRole.Highlight if self.isSelected() else QPalette.ColorRole.Text
+        pen = QPen(palette.color(role), 3 if self.isSelected() else 1.5, Qt.PenStyle.DotLine)
+        painter.setPen(pen)
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+        painter.drawRoundedRect(self.boundingRect(), 6, 6)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        font = QFont(self._view.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        self._view.load_more(self.more)
+        event.accept()
+
+
+class GenealogyView(QGraphicsView):
+    """The graph. Mouse: click a lot to open it, click a side strip to expand or collapse,
+    wheel to zoom, drag to pan. Keys: arrows move between nodes (Right/Left expand first),
+    Enter opens, Backspace collapses, +/- zoom, F fits the graph to the view."""
+
+    lot_activated = Signal(object)  # uuid.UUID of a lot the person clicked or pressed Enter on
+    node_selected = Signal(object)  # GraphNode
+    failed = Signal(str)
+
+    def __init__(self, context: StationContext) -> None:
+        super().__init__()
+        self._context = context
+        self.setObjectName("genealogyGraph")
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.model: GraphModel | None = None
+        self.items_by_key: dict[NodeKey, NodeItem] = {}
+        self.more_items: list[MoreItem] = []
+        self._edges: list[QGraphicsItem] = []
+        self._selected: NodeKey | _More | None = None
+        self._generation = 0
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def show_root(self, root: GraphNode, levels: list[Neighbours]) -> None:
+        """Start over from `root` with the levels already loaded for it."""
+        self._generation += 1
+        self.model = GraphModel(root)
+        for level in levels:
+            self.model.add(level)
+        self.scene().clear()
+        self.items_by_key.clear()
+        self.more_items.clear()
+        self._edges.clear()
+        self._selected = root.key
+        self._relayout()
+        self.fit()
+
+    def clear_graph(self) -> None:
+        self._generation += 1
+        self.model = None
+        self.scene().clear()
+        self.items_by_key.clear()
+        self.more_items.clear()
+        self._edges.clear()
+        self._selected = None
+
+    def toggle(self, key: NodeKey, step: Step) -> None:
+        if self.model is None:
+            return
+        state = self.model.states[key]
+        if step in state.expanded:
+            state.expanded.discard(step)
+            self._relayout()
+        elif step in state.levels:
+            state.expanded.add(step)
+            self._relayout()
+        elif state.node.count(step) and step not in state.loading:
+            self._load(key, step, 0)
+
+    def load_more(self, more: _More) -> None:
+        if self.model is None:
+            return
+        level = self.model.states[more.of].levels.get(more.step)
+        self._load(more.of, more.step, len(level.keys) if level else 0)
+
+    def _load(self, key: NodeKey, step: Step, offset: int) -> None:
+        assert self.model is not None
+        self.model.states[key].loading.add(step)
+        self._repaint_node(key)
+        generation = self._generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> Neighbours:
+            return genealogy.neighbours(
+                uow, actor=actor, key=key, step=step, limit=PAGE, offset=offset
+            )
+
+        def done(level: Neighbours) -> None:
+            if generation != self._generation or self.model is None:
+                return  # the person moved on to another lot meanwhile
+            self.model.add(level)
+            self._relayout()
+
+        def fail(error: BaseException, details: str) -> None:
+            if generation == self._generation and self.model is not None:
+                self.model.states[key].loading.discard(step)
+                self._repaint_node(key)
+            self.failed.emit(error_text(error, details))
+
+        self._context.run(work, done, fail)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def _relayout(self) -> None:
+        if self.model is None:
+            return
+        columns, edges, more = self.model.visible()
+        shown = set(columns)
+        for key in list(self.items_by_key):
+            if key not in shown:
+                self.scene().removeItem(self.items_by_key.pop(key))
+        for item in self.more_items + self._edges:
+            self.scene().removeItem(item)
+        self.more_items.clear()
+        self._edges.clear()
+        for key in columns:
+            if key not in self.items_by_key:
+                item = NodeItem(self, self.model.states[key])
+                self.items_by_key[key] = item
+                self.scene().addItem(item)
+        positions = _layout(self.model, columns, more)
+        for placed, (x, y) in positions.items():
+            if isinstance(placed, NodeKey):
+                self.items_by_key[placed].setPos(x, y)
+        for entry in more:
+            level = self.model.states[entry.of].levels[entry.step]
+            item = MoreItem(self, entry, level.remaining)
+            x, y = positions[entry]
+            item.setPos(x, y)
+            self.scene().addItem(item)
+            self.more_items.append(item)
+            self._edge(self.items_by_key[entry.of], item, entry.step, None)
+        for source, target, step in edges:
+            quantity = self.model.states[source].levels[step].quantities.get(target)
+            self._edge(self.items_by_key[source], self.items_by_key[target], step, quantity)
+        for item in self.items_by_key.values():
+            item.update()
+        bounds = self.scene().itemsBoundingRect().adjusted(-80, -80, 80, 80)
+        self.scene().setSceneRect(bounds)
+        self._restore_selection()
+
+    def _edge(
+        self, source: NodeItem, target: QGraphicsItem, step: Step, quantity: Quantity | None
+    ) -> None:
+        left, right = (source, target) if step is Step.FORWARD else (target, source)
+        start = left.mapToScene(QPointF(NODE_WIDTH + HANDLE_WIDTH, NODE_HEIGHT / 2))
+        if isinstance(left, MoreItem):
+            start = left.mapToScene(QPointF(NODE_WIDTH, left.boundingRect().height() / 2))
+        end_height = right.boundingRect().height() / 2
+        end_x = -HANDLE_WIDTH if isinstance(right, NodeItem) else 0.0
+        end = right.mapToScene(
+            QPointF(end_x, end_height if isinstance(right, MoreItem) else NODE_HEIGHT / 2)
+        )
+        path = QPainterPath(start)
+        middle = (start.x() + end.x()) / 2
+        path.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
+        line = QGraphicsPathItem(path)
+        colour = self.palette().color(QPalette.ColorRole.Text)
+        colour.setAlpha(150)
+        line.setPen(QPen(colour, 1.5))
+        line.setZValue(-1)
+        self.scene().addItem(line)
+        self._edges.append(line)
+        if quantity is not None:
+            label = QGraphicsSimpleTextItem(str(quantity))
+            label.setBrush(QBrush(self.palette().color(QPalette.ColorRole.Text)))
+            font = QFont(self.font())
+            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.75))
+            label.setFont(font)
+            box = label.boundingRect()
+            point = path.pointAtPercent(0.5)
+            label.setPos(point.x() - box.width() / 2, point.y() - box.height() - 2)
+            label.setZValue(-1)
+            self.scene().addItem(label)
+            self._edges.append(label)
+
+    def _repaint_node(self, key: NodeKey) -> None:
+        item = self.items_by_key.get(key)
+        if item is not None:
+            item.update()
+
+    # --- selection and keys ----------------------------------------------------------------
+
+    def select(self, key: NodeKey | _More) -> None:
+        self._selected = key
+        self._restore_selection()
+        if isinstance(key, NodeKey) and self.model is not None:
+            self.node_selected.emit(self.model.states[key].node)
+
+    def _restore_selection(self) -> None:
+        self.scene().clearSelection()
+        item = self._selected_item()
+        if item is not None:
+            item.setSelected(True)
+            self.ensureVisible(item, 40, 40)
+
+    def _selected_item(self) -> NodeItem | MoreItem | None:
+        if isinstance(self._selected, NodeKey):
+            return self.items_by_key.get(self._selected)
+        for more in self.more_items:
+            if more.more == self._selected:
+                return more
+        return None
+
+    @property
+    def selected_key(self) -> NodeKey | None:
+        return self._selected if isinstance(self._selected, NodeKey) else None
+
+    def activate(self, key: NodeKey) -> None:
+        if key.kind is NodeKind.LOT:
+            self.lot_activated.emit(key.id)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        handlers: dict[int, Callable[[], None]] = {
+            Qt.Key.Key_Right: lambda: self._step_key(Step.FORWARD),
+            Qt.Key.Key_Left: lambda: self._step_key(Step.BACKWARD),
+            Qt.Key.Key_Up: lambda: self._vertical(-1),
+            Qt.Key.Key_Down: lambda: self._vertical(1),
+            Qt.Key.Key_Return: self._enter,
+            Qt.Key.Key_Enter: self._enter,
+            Qt.Key.Key_Backspace: self._collapse,
+            Qt.Key.Key_Plus: lambda: self.zoom(ZOOM_STEP),
+            Qt.Key.Key_Equal: lambda: self.zoom(ZOOM_STEP),
+            Qt.Key.Key_Minus: lambda: self.zoom(1 / ZOOM_STEP),
+            Qt.Key.Key_F: self.fit,
+            Qt.Key.Key_0: self.fit,
+        }
+        handler = handlers.get(key)
+        if handler is None or self.model is None:
+            super().keyPressEvent(event)
+            return
+        handler()
+        event.accept()
+
+    def _step_key(self, step: Step) -> None:
+        key = self.selected_key
+        if key is None or self.model is None:
+            self.select(self.model.root) if self.model is not None else None
+            return
+        state = self.model.states[key]
+        if step in state.expanded:
+            level = state.levels.get(step)
+            if level and level.keys:
+                items = [self.items_by_key[k] for k in level.keys if k in self.items_by_key]
+                if items:
+                    self.select(
+                        min(items, key=lambda item: abs(item.y() - self.items_by_key[key].y())).key
+                    )
+                    return
+        self.toggle(key, step)
+
+    def _vertical(self, direction: int) -> None:
+        current = self._selected_item()
+        if current is None:
+            return
+        candidates: list[NodeItem | MoreItem] = [*self.items_by_key.values(), *self.more_items]
+        same_column = [item for item in candidates if abs(item.x() - current.x()) < 1]
+        same_column.sort(key=lambda item: item.y())
+        index = same_column.index(current) + direction
+        if 0 <= index < len(same_column):
+            target = same_column[index]
+            self.select(target.key if isinstance(target, NodeItem) else target.more)
+
+    def _enter(self) -> None:
+        if isinstance(self._selected, _More):
+            self.load_more(self._selected)
+        elif isinstance(self._selected, NodeKey):
+            self.activate(self._selected)
+
+    def _collapse(self) -> None:
+        key = self.selected_key
+        if key is None or self.model is None:
+            return
+        self.model.states[key].expanded.clear()
+        self._relayout()
+
+    # --- zoom ------------------------------------------------------------------------------
+
+    def zoom(self, factor: float) -> None:
+        current = self.transform().m11()
+        factor = min(max(current * factor, MIN_ZOOM), MAX_ZOOM) / current
+        self.scale(factor, factor)
+
+    def fit(self) -> None:
+        """The whole graph in view, unless its text would get too small to read: then the
+        selected node in the middle at the smallest readable size."""
+        rect = self.scene().itemsBoundingRect()
+        if rect.isEmpty():
+            return
+        self.fitInView(rect.adjusted(-30, -30, 30, 30), Qt.AspectRatioMode.KeepAspectRatio)
+        scale = self.transform().m11()
+        if scale > 1.0:  # a small graph stays at its natural size
+            self.resetTransform()
+            self.centerOn(rect.center())
+        elif scale < READABLE_ZOOM:
+            self.resetTransform()
+            self.scale(READABLE_ZOOM, READABLE_ZOOM)
+            item = self._selected_item()
+            self.centerOn(item if item is not None else rect.center())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom(ZOOM_STEP**steps)
+            event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        super().mouseDoubleClickEvent(event)
+
+
+def _layout(
+    model: GraphModel, columns: dict[NodeKey, int], more: list[_More]
+) -> dict[NodeKey | _More, tuple[float, float]]:
+    """Columns left to right; in each, every node's neighbours stacked around it, in order."""
+    parents: dict[NodeKey | _More, NodeKey] = {}
+    children: dict[NodeKey, dict[Step, list[NodeKey | _More]]] = {}
+    for key in columns:
+        state = model.states[key]
+        for step in (Step.BACKWARD, Step.FORWARD):
+            if step not in state.expanded or step not in state.levels:
+                continue
+            shift = 1 if step is Step.FORWARD else -1
+            group: list[NodeKey | _More] = []
+            for other in state.levels[step].keys:
+                if other not in parents and columns[other] == columns[key] + shift:
+                    parents[other] = key
+                    group.append(other)
+            entry = _More(key, step)
+            if entry in more:
+                parents[entry] = key
+                group.append(entry)
+            children.setdefault(key, {})[step] = group
+    y: dict[NodeKey | _More, float] = {model.root: 0.0}
+    column_x = NODE_WIDTH + 2 * HANDLE_WIDTH + COLUMN_GAP
+    pitch = NODE_HEIGHT + ROW_GAP
+    bottom: dict[int, float] = {}
+    # Outward from the root, one column at a time, so a node's place is known before its group.
+    ordered = sorted(columns, key=lambda key: (abs(columns[key]), columns[key]))
+    for key in ordered:
+        for step in (Step.BACKWARD, Step.FORWARD):
+            group = children.get(key, {}).get(step, [])
+            if not group:
+                continue
+            column = columns[key] + (1 if step is Step.FORWARD else -1)
+            top = y.get(key, 0.0) - (len(group) - 1) * pitch / 2
+            top = max(top, bottom.get(column, top))
+            for index, member in enumerate(group):
+                y[member] = top + index * pitch
+            bottom[column] = top + len(group) * pitch
+    positions: dict[NodeKey | _More, tuple[float, float]] = {}
+    for key, column in columns.items():
+        positions[key] = (column * column_x, y.get(key, 0.0))
+    for entry in more:
+        column = columns[entry.of] + (1 if entry.step is Step.FORWARD else -1)
+        positions[entry] = (column * column_x, y.get(entry, 0.0))
+    return positions
+
+
+class GenealogyPanel(QWidget):
+    """The graph with its buttons and a line saying what is selected."""
+
+    lot_activated = Signal(object)  # uuid.UUID
+
+    def __init__(self, context: StationContext) -> None:
+        super().__init__()
+        self._context = context
+        self.view = GenealogyView(context)
+        self.fit_button = QPushButton("Fit")
+        self.fit_button.setToolTip("Fit the graph to the view (F)")
+        self.zoom_in_button = QPushButton("+")
+        self.zoom_in_button.setToolTip("Zoom in (+ or mouse wheel)")
+        self.zoom_out_button = QPushButton("−")
+        self.zoom_out_button.setToolTip("Zoom out (- or mouse wheel)")
+        self.help = QLabel(
+            "Click a lot to open it · click the side strips (or press ←/→) to expand · "
+            "Backspace collapses"
+        )
+        self.help.setObjectName("infoText")
+        self.help.setWordWrap(True)
+        self.selection = QLabel("Scan or pick a lot to see where it came from and went.")
+        self.selection.setObjectName("genealogySelection")
+        self.selection.setTextFormat(Qt.TextFormat.PlainText)
+        self.selection.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setObjectName("errorText")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        bar = QHBoxLayout()
+        bar.addWidget(self.help, 1)
+        for button in (self.zoom_out_button, self.zoom_in_button, self.fit_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.selection)
+        self.fit_button.clicked.connect(self.view.fit)
+        self.zoom_in_button.clicked.connect(lambda: self.view.zoom(ZOOM_STEP))
+        self.zoom_out_button.clicked.connect(lambda: self.view.zoom(1 / ZOOM_STEP))
+        self.view.node_selected.connect(self._on_node_selected)
+        self.view.lot_activated.connect(self.lot_activated)
+        self.view.failed.connect(self._on_failed)
+        self._generation = 0
+
+    def show_key(self, key: NodeKey) -> None:
+        """Load the node and one level each way in the background, then draw it."""
+        self._generation += 1
+        generation = self._generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> tuple[GraphNode, list[Neighbours]]:
+            root = genealogy.node(uow, actor=actor, key=key)
+            return root, _first_levels(uow, actor, root)
+
+        self._run(work, generation)
+
+    def show_code(self, code: str) -> None:
+        self._generation += 1
+        generation = self._generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> tuple[GraphNode, list[Neighbours]]:
+            root = genealogy.start_node(uow, actor=actor, code=code)
+            return root, _first_levels(uow, actor, root)
+
+        self._run(work, generation)
+
+    def clear(self) -> None:
+        self._generation += 1
+        self.view.clear_graph()
+        self.selection.setText("Scan or pick a lot to see where it came from and went.")
+        self.message.hide()
+
+    def _run(
+        self,
+        work: Callable[[UnitOfWork, Actor], tuple[GraphNode, list[Neighbours]]],
+        generation: int,
+    ) -> None:
+        def done(result: tuple[GraphNode, list[Neighbours]]) -> None:
+            if generation != self._generation:
+                return
+            root, levels = result
+            self.message.hide()
+            self.view.show_root(root, levels)
+            self._on_node_selected(root)
+
+        def fail(error: BaseException, details: str) -> None:
+            if generation == self._generation:
+                self._on_failed(error_text(error, details))
+
+        self._context.run(work, done, fail)
+
+    def _on_node_selected(self, node: GraphNode) -> None:
+        words = [f"{_KIND_CAPTION[node.key.kind].title()} {node.label}", node.detail]
+        if node.status:
+            words.append(node.status.replace("_", " "))
+        words.append(f"{node.backward} upstream, {node.forward} downstream")
+        self.selection.setText(" — ".join(word for word in words if word))
+
+    def _on_failed(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+
+def _first_levels(uow: UnitOfWork, actor: Actor, root: GraphNode) -> list[Neighbours]:
+    return [
+        genealogy.neighbours(uow, actor=actor, key=root.key, step=step, limit=PAGE)
+        for step in (Step.BACKWARD, Step.FORWARD)
+        if root.count(step)
+    ]
+
+
+def lot_key(lot_id: uuid.UUID) -> NodeKey:
+    return NodeKey(NodeKind.LOT, lot_id)
