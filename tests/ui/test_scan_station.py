@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -14,18 +15,21 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select, update
 
-from traceapp.db.models import Container, Event, Lot
+from traceapp.db.models import Container, Event, Lot, User
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.codes import GS
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.steps import HandlingStep
 from traceapp.services.receiving import receive
 from traceapp.ui.context import StationContext
+from traceapp.ui.lots_page import LotsPage
+from traceapp.ui.main_window import MainWindow
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.feedback import FeedbackSound
 from traceapp.ui.scan_station.page import SERIAL_PORT_SETTING
 
 from .scan_plant import COOKIE_GTIN, FLOUR_GTIN, build_plant, floor_actor, label
+from .shell_support import add_people, settings_file, sign_in
 
 WAIT_MS = 10_000
 SSCC = "395060001000000013"  # (00) with a valid check digit
@@ -347,3 +351,39 @@ def test_a_serial_scanner_named_in_the_settings_fills_the_form(
         for fd in (master, slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+def test_inside_the_main_window_f2_and_a_scan_record_a_receipt(
+    qtbot: QtBot, plant_engine: Engine, tmp_path: Path
+) -> None:
+    add_people(plant_engine)
+    settings = settings_file(tmp_path)
+    context = StationContext(
+        plant_engine, station_code="RCV1", database_label="local — test", shared=False
+    )
+    page = ScanStationPage(context, settings=settings, sound=FeedbackSound(enabled=False))
+    window = MainWindow(context, [page, LotsPage(context)], settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    try:
+        sign_in(qtbot, window, "anna.op")
+        qtbot.keyClick(window.window().focusWidget() or window, Qt.Key.Key_F3)
+        qtbot.waitUntil(lambda: not page.isVisible(), timeout=WAIT_MS)
+        qtbot.keyClick(window.window().focusWidget() or window, Qt.Key.Key_F2)
+        qtbot.waitUntil(lambda: page.isVisible() and page.scan.hasFocus(), timeout=WAIT_MS)
+        station = Station(page, context, plant_engine, settings)
+        receive_form = page.forms[HandlingStep.RECEIVE]
+        qtbot.waitUntil(lambda: receive_form.supplier.currentIndex() >= 0, timeout=WAIT_MS)
+        scan(qtbot, station, label(FLOUR_GTIN, "L-600", kg="25"))
+        wait_said(qtbot, station, "Label read: FLOUR, lot L-600, 25 kg")
+        press(qtbot, station, Qt.Key.Key_Return)
+        wait_panel(qtbot, station, "ok", "Received FLOUR/L-600 — 25 kg")
+        with UnitOfWork(plant_engine, write=False) as uow:
+            who = uow.session.execute(
+                select(Event.step, User.username).join(User, User.id == Event.user_id)
+            ).all()
+        assert [tuple(row) for row in who] == [("receive", "anna.op")]
+    finally:
+        context.background.wait()

@@ -47,8 +47,10 @@ class FeedbackPanel(QFrame):
         self.detail.setFont(font)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 14, 20, 14)
+        layout.addStretch(1)
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
+        layout.addStretch(1)
         self.setMinimumHeight(120)
         self.show_idle("Ready", "Scan a label.")
 

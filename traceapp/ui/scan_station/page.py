@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -70,6 +71,11 @@ def _error_text(error: BaseException) -> tuple[str, str]:
         f"Something went wrong: {type(error).__name__}",
         "Nothing was confirmed. Try again; if it happens again, tell the administrator.",
     )
+
+
+def form_missing_text(form: StepForm) -> str | None:
+    missing = form.missing()
+    return missing[0] if missing else None
 
 
 class ScanStationPage(QWidget):
@@ -151,16 +157,18 @@ class ScanStationPage(QWidget):
         self.confirm_button.setAutoDefault(False)
         self.clear_button = QPushButton("Clear   Esc")
         self.undo_button = QPushButton("Undo last   Ctrl+Z")
+        self.undo_button.setObjectName("undoButton")
         for button in (self.confirm_button, self.clear_button, self.undo_button):
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.confirm_button.clicked.connect(self.confirm)
         self.clear_button.clicked.connect(self._on_escape)
         self.undo_button.clicked.connect(self.start_undo)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.confirm_button, 2)
-        buttons.addWidget(self.clear_button, 1)
-        buttons.addWidget(self.undo_button, 1)
+        # Confirm gets a row of its own: the key pressed most, and room for every label at 1366 px.
+        buttons = QGridLayout()
+        buttons.addWidget(self.confirm_button, 0, 0, 1, 2)
+        buttons.addWidget(self.clear_button, 1, 0)
+        buttons.addWidget(self.undo_button, 1, 1)
 
         # Undo asks for a reason in place: no modal dialog to get lost behind the window.
         self.undo_box = QGroupBox("Undo the last step")
@@ -231,6 +239,9 @@ class ScanStationPage(QWidget):
 
     def choose_step(self, step: HandlingStep) -> None:
         form = self.forms[step]
+        if self.stack.currentWidget() is not form:
+            # The panel spoke of the step left behind; now it says what this one needs.
+            self.feedback.show_idle(step.value.title(), form_missing_text(form) or "")
         self.step_buttons[step].setChecked(True)
         self.stack.setCurrentWidget(form)
         self.step_box.setTitle(step.value.title())
@@ -348,8 +359,7 @@ class ScanStationPage(QWidget):
 
     # Confirming.
     def _missing_text(self) -> str | None:
-        missing = self.current_form.missing()
-        return missing[0] if missing else None
+        return form_missing_text(self.current_form)
 
     def _show_missing(self) -> None:
         text = self._missing_text()
