@@ -27,7 +27,7 @@ from traceapp.services import users
 from traceapp.ui.context import StationContext
 from traceapp.ui.messages import error_text
 
-CARD_WIDTH_EM = 34  # the form's width in letters: scales with the font and the screen
+CARD_WIDTH_EM = 38  # the form's width in letters: scales with the font and the screen
 
 
 def sign_in_work(
@@ -135,7 +135,7 @@ class SignInScreen(_Card):
         self._context = context
         self.identity = QLineEdit()
         self.identity.setObjectName("signInIdentity")
-        self.identity.setPlaceholderText("User name, or scan your badge")
+        self.identity.setPlaceholderText("Your user name, or a badge scan")
         self.identity.setAccessibleName("User name or badge")
         self.secret = QLineEdit()
         self.secret.setObjectName("signInSecret")

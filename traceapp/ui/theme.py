@@ -186,7 +186,7 @@ QPushButton#navEntry {{
 }}
 QPushButton#navEntry:hover {{ border-color: {c.border}; }}
 QPushButton#navEntry:focus {{ border: 3px solid {c.focus}; }}
-QPushButton#navEntry:checked {{ background: {c.accent}; color: {c.accent_text}; font-weight: bold; }}
+QPushButton#navEntry:checked {{ background: {c.accent}; color: {c.accent_text}; }}
 QLabel#navUser {{ font-weight: bold; padding: 4px 6px; }}
 
 QLabel#screenTitle {{ font-size: 24pt; font-weight: bold; }}
