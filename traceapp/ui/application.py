@@ -58,13 +58,25 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
 
 
 def build_window(
-    context: StationContext, pages: Sequence[PageFactory], settings: QSettings
+    context: StationContext,
+    pages: Sequence[PageFactory],
+    settings: QSettings,
+    *,
+    idle_timeout_ms: int | None = None,
 ) -> MainWindow:
-    return MainWindow(context, [make(context) for make in pages], settings)
+    return MainWindow(
+        context, [make(context) for make in pages], settings, idle_timeout=idle_timeout_ms
+    )
 
 
-def run_window(context: StationContext, pages: Sequence[PageFactory], settings: QSettings) -> int:
+def run_window(
+    context: StationContext,
+    pages: Sequence[PageFactory],
+    settings: QSettings,
+    *,
+    idle_timeout_ms: int | None = None,
+) -> int:
     app = application()
-    window = build_window(context, pages, settings)
+    window = build_window(context, pages, settings, idle_timeout_ms=idle_timeout_ms)
     window.show()
     return int(app.exec())

@@ -156,7 +156,13 @@ class StationContext(QObject):
 
 
 class Page(Protocol):
-    """A page of the main window. The window shows it in the navigation only to roles it names."""
+    """A page of the main window. The window shows it in the navigation only to roles it names.
+
+    Optional: a method `page_activated()` is called each time the page comes to the front (F-key
+    or click); afterwards the window gives the keyboard to the page's focus proxy, else the child
+    that last had focus, else its first focusable field. Pages hear `signed_out` (drop the
+    person's work) and `locked` (keep it: the same person comes back) from the context.
+    """
 
     page_title: str  # the navigation entry, e.g. "Scan station"
     page_shortcut: str  # e.g. "F2": every page is one key away
