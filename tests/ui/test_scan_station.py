@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+import qrcode
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -25,8 +28,9 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import LotsPage
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.scan_station import ScanStationPage
+from traceapp.ui.scan_station.camera_view import OUTLINE
 from traceapp.ui.scan_station.feedback import FeedbackSound
-from traceapp.ui.scan_station.page import SERIAL_PORT_SETTING
+from traceapp.ui.scan_station.page import CAMERA_SETTING, SERIAL_PORT_SETTING
 
 from .scan_plant import COOKIE_GTIN, FLOUR_GTIN, build_plant, floor_actor, label
 from .shell_support import add_people, settings_file, sign_in
@@ -387,3 +391,46 @@ def test_inside_the_main_window_f2_and_a_scan_record_a_receipt(
         assert [tuple(row) for row in who] == [("receive", "anna.op")]
     finally:
         context.background.wait()
+
+
+def _video_with_a_qr_code(folder: Path, text: str) -> Path:
+    """A short recording: two seconds of a QR code held in front of the camera."""
+    code = qrcode.QRCode(border=4, box_size=4)
+    code.add_data(text)
+    code.make(fit=True)
+    picture = np.array(code.make_image().get_image().convert("L"), dtype=np.uint8)
+    frame = np.full((240, 320, 3), 255, dtype=np.uint8)
+    height, width = picture.shape
+    frame[40 : 40 + height, 100 : 100 + width] = picture[..., None]
+    path = folder / "camera.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (320, 240))
+    assert writer.isOpened()
+    for _ in range(20):
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_a_camera_named_in_the_settings_shows_the_code_outlined_and_scans_it(
+    qtbot: QtBot, plant_engine: Engine, settings: QSettings, tmp_path: Path
+) -> None:
+    settings.setValue(CAMERA_SETTING, str(_video_with_a_qr_code(tmp_path, "L-777")))
+    station = _open(qtbot, plant_engine, settings, "sam")
+    try:
+        wait_said(qtbot, station, "Supplier lot L-777")
+        view = station.page.camera_view
+        assert view is not None
+        assert view.isVisible()
+        qtbot.waitUntil(lambda: len(view.outlines) == 1, timeout=WAIT_MS)
+        picture = view.grab().toImage()
+        green = OUTLINE.rgb()
+        outlined = sum(
+            picture.pixel(x, y) == green
+            for x in range(0, picture.width(), 2)
+            for y in range(0, picture.height(), 2)
+        )
+        assert outlined > 20  # the outline is drawn where the person sees the picture
+        assert station.page.forms[HandlingStep.RECEIVE].supplier_lot.text() == "L-777"
+    finally:
+        station.page.stop_scanners()
+        station.context.background.wait()

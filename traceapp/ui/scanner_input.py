@@ -1,10 +1,12 @@
-"""Scanners as Qt signals: keyboard-wedge bursts caught whichever field has focus, serial readers."""
+"""Scanners as Qt signals: keyboard-wedge bursts caught whichever field has focus, serial readers,
+cameras."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
@@ -19,6 +21,9 @@ from traceapp.devices.input.wedge import (
     WedgeOutput,
     WedgeSettings,
 )
+
+if TYPE_CHECKING:
+    from traceapp.devices.input.camera import PreviewFrame
 
 _SKIP_KEYS = frozenset({Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta})
 
@@ -205,6 +210,47 @@ class SerialScanner(QObject):
     @property
     def state(self) -> SourceState:
         return self._source.state
+
+    def start(self) -> None:
+        self._source.start()
+
+    def stop(self) -> None:
+        self._source.stop()
+
+    def _on_state(self, state: SourceState) -> None:
+        self.state_changed.emit(state.value)
+
+
+class CameraScanner(QObject):
+    """A camera (index, URL or video file) read and decoded in its own threads, as signals.
+
+    `latest_frame()` hands the preview the newest frame with the codes found in it.
+    """
+
+    scanned = Signal(object)  # ScanEvent
+    state_changed = Signal(str)  # a SourceState value
+    failed = Signal(object)
+
+    def __init__(self, device: int | str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        # OpenCV loads only when a camera is wanted: it is a large import for a wedge-only PC.
+        from traceapp.devices.input.camera import CameraSource
+
+        self.port = f"camera {device}"
+        self._source = CameraSource(
+            self.port,
+            device,
+            self.scanned.emit,
+            on_error=self.failed.emit,
+            on_state=self._on_state,
+        )
+
+    @property
+    def state(self) -> SourceState:
+        return self._source.state
+
+    def latest_frame(self) -> PreviewFrame | None:
+        return self._source.latest_frame()
 
     def start(self) -> None:
         self._source.start()

@@ -33,15 +33,17 @@ from traceapp.domain.steps import HandlingStep
 from traceapp.services.recording import STEP_USE_CASE
 from traceapp.services.station import ScanInfo, StationChoices, resolve_scan, station_choices
 from traceapp.ui.context import StationContext
+from traceapp.ui.scan_station.camera_view import CameraView
 from traceapp.ui.scan_station.feedback import FeedbackPanel, FeedbackSound
 from traceapp.ui.scan_station.forms import FORMS, StepForm, undo_work
-from traceapp.ui.scanner_input import SerialScanner, WedgeInput
+from traceapp.ui.scanner_input import CameraScanner, SerialScanner, WedgeInput
 
 log = logging.getLogger(__name__)
 
 STEP_SETTING = "scan_station/step"
 SERIAL_PORT_SETTING = "scan_station/serial_port"  # a serial scanner or RFID reader, if any
 SERIAL_BAUD_SETTING = "scan_station/serial_baud"
+CAMERA_SETTING = "scan_station/camera"  # a camera index, URL or video file, if any
 SCANNER_FINE = frozenset({"starting", "connected"})
 BUTTON_MIN_HEIGHT = 56  # a gloved finger on a touch screen
 SCAN_POINT_SIZE = 16
@@ -100,7 +102,8 @@ class ScanStationPage(QWidget):
         self._recording = False
         self._last: _Recorded | None = None
         self._undo_target: _Recorded | None = None
-        self._scanners: list[SerialScanner] = []
+        self._scanners: list[SerialScanner | CameraScanner] = []
+        self.camera_view: CameraView | None = None
 
         # Step buttons.
         self.step_group = QButtonGroup(self)
@@ -185,7 +188,7 @@ class ScanStationPage(QWidget):
         undo_layout.addWidget(QLabel("Enter records the correction; Esc cancels."))
         self.undo_box.hide()
 
-        right = QVBoxLayout()
+        right = self.side = QVBoxLayout()
         right.addWidget(self.feedback, 3)
         right.addWidget(self.missing)
         right.addLayout(buttons)
@@ -219,6 +222,7 @@ class ScanStationPage(QWidget):
         if context.actor is not None:
             self._on_signed_in(context.actor)
         self._start_configured_scanner()
+        self._start_configured_camera()
 
     def _step_chooser(self, step: HandlingStep) -> Callable[[], None]:
         return lambda: self.choose_step(step)
@@ -253,7 +257,7 @@ class ScanStationPage(QWidget):
         super().showEvent(event)
         self.scan.setFocus()
 
-    def add_scanner(self, scanner: SerialScanner) -> None:
+    def add_scanner(self, scanner: SerialScanner | CameraScanner) -> None:
         """Take the reads of a serial scanner or RFID reader as scans; show what goes wrong, and
         the reader's state in the status bar."""
         self._scanners.append(scanner)
@@ -279,9 +283,27 @@ class ScanStationPage(QWidget):
         if app is not None:
             app.aboutToQuit.connect(self.stop_scanners)
 
+    def _start_configured_camera(self) -> None:
+        """The camera named in the settings (scan_station/camera: an index such as 0, a URL or a
+        video file): its live picture with the codes outlined, under the keys."""
+        device = self._settings.value(CAMERA_SETTING)
+        if device is None or str(device) == "":
+            return
+        text = str(device)
+        camera = CameraScanner(int(text) if text.isdigit() else text, self)
+        self.add_scanner(camera)
+        self.camera_view = CameraView(camera)
+        self.side.insertWidget(self.side.count() - 1, self.camera_view, 2)
+        camera.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop_scanners)
+
     def stop_scanners(self) -> None:
         for scanner in self._scanners:
             scanner.stop()
+        if self.camera_view is not None:
+            self.camera_view.stop()
 
     # Signing in and out.
     def _on_signed_in(self, actor: Actor) -> None:
