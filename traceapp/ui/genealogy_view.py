@@ -46,10 +46,10 @@ from traceapp.ui.messages import error_text
 from traceapp.ui.status_colours import status_colours
 
 PAGE = 12  # neighbours drawn per expansion; "+N more" loads the next page
-NODE_WIDTH = 300.0
+NODE_WIDTH = 260.0
 NODE_HEIGHT = 70.0
 HANDLE_WIDTH = 34.0  # the expand/collapse strip on each side of a node
-COLUMN_GAP = 90.0
+COLUMN_GAP = 80.0
 ROW_GAP = 18.0
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
@@ -320,8 +320,9 @@ class MoreItem(QGraphicsItem):
 
 class GenealogyView(QGraphicsView):
     """The graph. Mouse: click a lot to open it, click a side strip to expand or collapse,
-    wheel to zoom, drag to pan. Keys: arrows move between nodes (Right/Left expand first),
-    Enter opens, Backspace collapses, +/- zoom, F fits the graph to the view."""
+    wheel to zoom, drag to pan. Keys: arrows move between nodes (Right/Left expand a side with
+    nothing drawn yet), Shift+Right/Left expand or collapse that side, Enter opens the lot,
+    Backspace collapses the node, +/- zoom, F fits the graph to the view."""
 
     lot_activated = Signal(object)  # uuid.UUID of a lot the person clicked or pressed Enter on
     node_selected = Signal(object)  # GraphNode
@@ -343,6 +344,8 @@ class GenealogyView(QGraphicsView):
         self._edges: list[QGraphicsItem] = []
         self._selected: NodeKey | _More | None = None
         self._generation = 0
+        self._columns: dict[NodeKey, int] = {}
+        self._linked: dict[NodeKey, set[NodeKey]] = {}
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -379,6 +382,7 @@ class GenealogyView(QGraphicsView):
         elif step in state.levels:
             state.expanded.add(step)
             self._relayout()
+            self._reveal(key, step)
         elif state.node.count(step) and step not in state.loading:
             self._load(key, step, 0)
 
@@ -404,6 +408,7 @@ class GenealogyView(QGraphicsView):
                 return  # the person moved on to another lot meanwhile
             self.model.add(level)
             self._relayout()
+            self._reveal(key, step)
 
         def fail(error: BaseException, details: str) -> None:
             if generation == self._generation and self.model is not None:
@@ -419,6 +424,11 @@ class GenealogyView(QGraphicsView):
         if self.model is None:
             return
         columns, edges, more = self.model.visible()
+        self._columns = columns
+        self._linked = {}
+        for source, target, _step in edges:
+            self._linked.setdefault(source, set()).add(target)
+            self._linked.setdefault(target, set()).add(source)
         shown = set(columns)
         for key in list(self.items_by_key):
             if key not in shown:
@@ -488,6 +498,21 @@ class GenealogyView(QGraphicsView):
             self.scene().addItem(label)
             self._edges.append(label)
 
+    def _reveal(self, key: NodeKey, step: Step) -> None:
+        """Scroll so the expanded node and the first of its new neighbours are in view."""
+        assert self.model is not None
+        level = self.model.states[key].levels.get(step)
+        node = self.items_by_key.get(key)
+        if node is None or level is None:
+            return
+        rect = node.sceneBoundingRect()
+        for other in level.keys[:3]:
+            item = self.items_by_key.get(other)
+            if item is not None:
+                rect = rect.united(item.sceneBoundingRect())
+        self.ensureVisible(rect, 30, 30)
+        self.ensureVisible(node, 30, 30)
+
     def _repaint_node(self, key: NodeKey) -> None:
         item = self.items_by_key.get(key)
         if item is not None:
@@ -516,6 +541,10 @@ class GenealogyView(QGraphicsView):
                 return more
         return None
 
+    def node_labels(self) -> list[str]:
+        """The labels of the nodes on the graph (drawn, whether scrolled into view or not)."""
+        return [item.state.node.label for item in self.items_by_key.values()]
+
     @property
     def selected_key(self) -> NodeKey | None:
         return self._selected if isinstance(self._selected, NodeKey) else None
@@ -526,9 +555,10 @@ class GenealogyView(QGraphicsView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         handlers: dict[int, Callable[[], None]] = {
-            Qt.Key.Key_Right: lambda: self._step_key(Step.FORWARD),
-            Qt.Key.Key_Left: lambda: self._step_key(Step.BACKWARD),
+            Qt.Key.Key_Right: lambda: self._step_key(Step.FORWARD, toggle=shifted),
+            Qt.Key.Key_Left: lambda: self._step_key(Step.BACKWARD, toggle=shifted),
             Qt.Key.Key_Up: lambda: self._vertical(-1),
             Qt.Key.Key_Down: lambda: self._vertical(1),
             Qt.Key.Key_Return: self._enter,
@@ -547,22 +577,31 @@ class GenealogyView(QGraphicsView):
         handler()
         event.accept()
 
-    def _step_key(self, step: Step) -> None:
-        key = self.selected_key
-        if key is None or self.model is None:
-            self.select(self.model.root) if self.model is not None else None
+    def _step_key(self, step: Step, *, toggle: bool = False) -> None:
+        """Right/Left: move to the nearest node drawn on that side and linked to this one; with
+        none there, expand. Shift+Right/Left: expand or collapse that side."""
+        if self.model is None:
             return
-        state = self.model.states[key]
-        if step in state.expanded:
-            level = state.levels.get(step)
-            if level and level.keys:
-                items = [self.items_by_key[k] for k in level.keys if k in self.items_by_key]
-                if items:
-                    self.select(
-                        min(items, key=lambda item: abs(item.y() - self.items_by_key[key].y())).key
-                    )
-                    return
-        self.toggle(key, step)
+        key = self.selected_key
+        if key is None:
+            self.select(self.model.root)
+            return
+        if toggle:
+            self.toggle(key, step)
+            return
+        column = self._columns.get(key)
+        shift = 1 if step is Step.FORWARD else -1
+        near = [
+            self.items_by_key[other]
+            for other in self._linked.get(key, ())
+            if column is not None and self._columns.get(other) == column + shift
+        ]
+        if near:
+            here = self.items_by_key[key].y()
+            self.select(min(near, key=lambda item: (abs(item.y() - here), item.y())).key)
+            return
+        if step not in self.model.states[key].expanded:
+            self.toggle(key, step)
 
     def _vertical(self, direction: int) -> None:
         current = self._selected_item()
@@ -687,8 +726,8 @@ class GenealogyPanel(QWidget):
         self.zoom_out_button = QPushButton("−")
         self.zoom_out_button.setToolTip("Zoom out (- or mouse wheel)")
         self.help = QLabel(
-            "Click a lot to open it · click the side strips (or press ←/→) to expand · "
-            "Backspace collapses"
+            "Click a lot to open it · click a side strip to expand or collapse · keys: arrows move,"
+            " Shift+←/→ expand, Enter opens, F fits"
         )
         self.help.setObjectName("infoText")
         self.help.setWordWrap(True)
