@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,9 +11,11 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from tests.ui.lots_plant import build_bakery
+from tests.ui.lots_plant import build_bakery, flour_label
+from tests.ui.shell_support import add_people, settings_file, sign_in
 from traceapp.ui.context import StationContext
-from traceapp.ui.lots_page import LotsPage
+from traceapp.ui.lots_page import GRAPH_TAB, LotsPage
+from traceapp.ui.main_window import MainWindow
 
 WAIT_MS = 10_000
 
@@ -184,3 +187,33 @@ def test_signing_out_clears_what_the_last_person_looked_at(
     assert page.search.text() == ""
     assert page.detail.title.text() == "Select a lot"
     assert page.table.model().rowCount() == 0
+
+
+def test_in_the_main_window_an_auditor_reaches_the_page_with_f3_and_scans_a_label(
+    qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    build_bakery(sqlite_engine)
+    add_people(sqlite_engine)
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
+    lots = LotsPage(context)
+    window = MainWindow(context, [lots], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    sign_in(qtbot, window, "dmitri.aud")  # an auditor may read, not record
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert lots.isVisible()
+    qtbot.waitUntil(lambda: lots.count.text() == "21 lots shown", timeout=WAIT_MS)
+    lots.search.setFocus()
+    qtbot.keyClicks(lots.search, flour_label("F-200"))
+    qtbot.keyClick(lots.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: lots.detail.title.text() == "FLOUR/F-200", timeout=WAIT_MS)
+    assert lots.detail.status.text() == "ACTIVE"
+    qtbot.keyClick(lots.search, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier)
+    assert lots.tabs.currentIndex() == GRAPH_TAB
+    qtbot.waitUntil(lambda: "FLOUR/F-200" in lots.genealogy.view.node_labels(), timeout=WAIT_MS)
+    assert lots.genealogy.view.isVisible()
+    context.background.wait()
