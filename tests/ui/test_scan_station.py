@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import qrcode
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select, update
 
@@ -101,7 +101,10 @@ def scan(qtbot: QtBot, station: Station, payload: str) -> None:
 
 
 def type_slowly(qtbot: QtBot, station: Station, text: str) -> None:
-    qtbot.keyClicks(focused(station), text, delay=HUMAN_KEY_GAP_MS)
+    """A person typing: each key goes to whatever has focus at that moment (an editor a key
+    opened takes the next one)."""
+    for character in text:
+        qtbot.keyClicks(focused(station), character, delay=HUMAN_KEY_GAP_MS)
 
 
 def press(
@@ -434,3 +437,41 @@ def test_a_camera_named_in_the_settings_shows_the_code_outlined_and_scans_it(
     finally:
         station.page.stop_scanners()
         station.context.background.wait()
+
+
+def _click_cell(qtbot: QtBot, table: QTableWidget, row: int, column: int) -> None:
+    item = table.item(row, column)
+    assert item is not None
+    rect = table.visualItemRect(item)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_prefilled_input_quantity_is_typed_over_and_a_wrong_scan_deleted(
+    qtbot: QtBot, station: Station
+) -> None:
+    for lot in ("L-700", "L-701"):
+        _receive_by_scan(qtbot, station, lot)
+    choose_step(qtbot, station, 2, HandlingStep.PRODUCE)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-700"))
+    wait_said(qtbot, station, "Input FLOUR/L-700: 25 kg")
+    scan(qtbot, station, label(FLOUR_GTIN, "L-701"))  # the wrong sack
+    wait_said(qtbot, station, "Input FLOUR/L-701: 25 kg")
+    inputs = station.page.forms[HandlingStep.PRODUCE].inputs
+    assert inputs.rowCount() == 2
+
+    _click_cell(qtbot, inputs, 1, 0)
+    press(qtbot, station, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: inputs.rowCount() == 1, timeout=WAIT_MS)
+
+    _click_cell(qtbot, inputs, 0, 1)
+    type_slowly(qtbot, station, "20")
+    press(qtbot, station, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: inputs.item(0, 1).text() == "20", timeout=WAIT_MS)  # type: ignore[union-attr]
+
+    scan(qtbot, station, label(COOKIE_GTIN, "C-70", count=30))
+    wait_said(qtbot, station, "Output COOKIE/C-70")
+    press(qtbot, station, Qt.Key.Key_F12)
+    wait_panel(qtbot, station, "ok", "Produced COOKIE/C-70 — 30 ea")
+    assert station.page.feedback.detail.text() == "from FLOUR/L-700 (20 kg)"
+    assert lot_row(station.engine, "L-700").on_hand == 5
+    assert lot_row(station.engine, "L-701").on_hand == 25

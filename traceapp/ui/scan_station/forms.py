@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -126,6 +127,7 @@ class ItemTable(QTableWidget):
         super().__init__(0, 2 if with_quantity else 1)
         self.with_quantity = with_quantity
         self.setHorizontalHeaderLabels([heading, "Quantity"][: self.columnCount()])
+        self.setToolTip("Delete takes the selected line out; type over a quantity to change it.")
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if with_quantity:
             self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
@@ -138,6 +140,16 @@ class ItemTable(QTableWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.setMinimumHeight(150)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Delete (or Backspace) takes the selected scans out again: a wrong scan is one key."""
+        editing = self.state() == QAbstractItemView.State.EditingState
+        if not editing and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            rows = sorted({index.row() for index in self.selectedIndexes()}, reverse=True)
+            for row in rows:
+                self.removeRow(row)
+            return
+        super().keyPressEvent(event)
 
     def add(self, code: str, display: str, amount: Quantity | None, *, whole: bool = False) -> None:
         row = self.rowCount()
