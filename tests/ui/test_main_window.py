@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -190,3 +190,18 @@ def test_long_work_shows_progress_and_stops_when_cancel_is_clicked(
     qtbot.waitUntil(lambda: not bar.cancel.isVisible(), timeout=WAIT_MS)
     assert not bar.progress.isVisible()
     assert bar.work_text.text() == ""
+
+
+def test_f1_lists_the_keys_of_the_role_s_pages_and_actions(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    sign_in(qtbot, window, "dmitri.aud")
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    box = window.findChild(QMessageBox)
+    assert box is not None
+    qtbot.waitUntil(box.isVisible, timeout=WAIT_MS)
+    lines = box.text().splitlines()
+    assert lines[0] == "F3\tLots & genealogy"  # no F2: an auditor has no scan station
+    assert "Ctrl+L\tLock the station" in lines
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT_MS)
