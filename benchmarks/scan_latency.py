@@ -135,6 +135,7 @@ def _one_scan(app: QApplication, page: ScanStationPage, lot: str) -> float:
 
 
 def run(scans: int, warmup: int, workdir: Path) -> dict[str, Any]:
+    load_before = os.getloadavg()
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     database = workdir / "scan_latency.db"
@@ -195,6 +196,11 @@ def run(scans: int, warmup: int, workdir: Path) -> dict[str, Any]:
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
             "qt_platform": os.environ.get("QT_QPA_PLATFORM"),
+            # Other work on the machine shows in the tail: fsync waits behind other writers.
+            "load_average_1m_before_after": [
+                round(load_before[0], 2),
+                round(os.getloadavg()[0], 2),
+            ],
         },
     }
 
