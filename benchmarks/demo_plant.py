@@ -10,6 +10,7 @@ import resource
 import sqlite3
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -20,23 +21,60 @@ import psycopg
 from sqlalchemy import Engine, select
 from sqlalchemy.engine import make_url
 
+from traceapp.db.engine import masked
 from traceapp.db.models import Lot, LotEdge, Product
+from traceapp.db.repositories import Repository
+from traceapp.db.uow import UnitOfWork
 from traceapp.services.database import open_database
 from traceapp.services.demo import build_demo_plant
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "traceapp_bench_demo"
+# Where benchmarks/trace.py looks for a plant it can reuse (its DEFAULT_WORKDIR, BENCH_DATABASE,
+# PLANT_META_KEY and _plant_key; the smoke test checks that trace.py does reuse a kept plant).
+TRACE_WORKDIR = Path.home() / ".cache" / "traceapp-bench"
+TRACE_DATABASE = "traceapp_bench_trace"
+TRACE_META_KEY = "bench_trace_plant"
 IN_CHUNK = 1000  # ids per IN (...) list when walking the genealogy
 
 
-def fresh_postgres_url(base_url: str) -> str:
+def fresh_postgres_url(base_url: str, name: str = BENCH_DATABASE) -> str:
     """A new, empty database next to the one in `base_url` (which is left untouched)."""
     url = make_url(base_url)
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
-    return url.set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def trace_sqlite_path(workdir: Path, size: int, seed: int, days: int) -> Path:
+    """The file benchmarks/trace.py reuses for this plant."""
+    return workdir / f"trace-plant-{size}-seed{seed}-days{days}.db"
+
+
+def _sqlite_file(path: Path) -> str:
+    """A URL for a new SQLite file at `path` (an old one and its WAL are removed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def keep_for_trace(engine: Engine, *, size: int, seed: int, days: int) -> float:
+    """Mark the plant as benchmarks/trace.py marks the plants it builds, so it reuses this one;
+    on PostgreSQL also VACUUM ANALYZE it as trace.py does after a build. Returns the seconds
+    that took (not part of the build's time)."""
+    began = time.perf_counter()
+    key = json.dumps({"lots": size, "seed": seed, "days": days}, sort_keys=True)
+    with UnitOfWork(engine) as uow:
+        uow.act_as(None, "trace benchmark", reason="which demo plant this database holds")
+        Repository(uow.session).set_meta(TRACE_META_KEY, key)
+        uow.commit()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    return time.perf_counter() - began
 
 
 def forward_reach(engine: Engine, name: str) -> int:
@@ -66,13 +104,22 @@ def forward_reach(engine: Engine, name: str) -> int:
     return len(seen)
 
 
-def run_one(size: int, backend: str, *, days: int, seed: int, pg_url: str) -> dict[str, Any]:
+def run_one(
+    size: int, backend: str, *, days: int, seed: int, pg_url: str, keep: Path | None = None
+) -> dict[str, Any]:
+    """Build one plant and check its landmarks; `keep`: leave it where trace.py reuses it."""
+    kept: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="traceapp-bench-") as folder:
-        url = (
-            f"sqlite:///{Path(folder) / 'demo.db'}"
-            if backend == "sqlite"
-            else fresh_postgres_url(pg_url)
-        )
+        if backend == "sqlite":
+            path = Path(folder) / "demo.db"
+            if keep is not None:
+                path = trace_sqlite_path(keep, size, seed, days)
+                kept = {"kept_at": str(path)}
+            url = _sqlite_file(path)
+        else:
+            url = fresh_postgres_url(pg_url, BENCH_DATABASE if keep is None else TRACE_DATABASE)
+            if keep is not None:
+                kept = {"kept_at": masked(url)}
         engine, _ = open_database(url)
         try:
             summary = build_demo_plant(engine, seed=seed, lots=size, days=days)
@@ -81,6 +128,10 @@ def run_one(size: int, backend: str, *, days: int, seed: int, pg_url: str) -> di
                 for name, lot in summary.landmarks.items()
                 if name.startswith("forward_")
             }
+            if keep is not None:
+                kept["keep_seconds"] = round(
+                    keep_for_trace(engine, size=size, seed=seed, days=days), 1
+                )
         finally:
             engine.dispose()
     return {
@@ -102,6 +153,9 @@ def run_one(size: int, backend: str, *, days: int, seed: int, pg_url: str) -> di
         "landmark_reach_planned": summary.landmark_reach,
         # Peak resident memory of this process so far (it includes any earlier, smaller run).
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # The machine is shared: the load average (1, 5, 15 min) as the run ended.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        **kept,
     }
 
 
@@ -111,13 +165,21 @@ def days_for(size: int) -> int:
 
 
 def run(
-    sizes: Sequence[int], backends: Sequence[str], *, seed: int, pg_url: str, days: int | None
+    sizes: Sequence[int],
+    backends: Sequence[str],
+    *,
+    seed: int,
+    pg_url: str,
+    days: int | None,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     results = []
     for size in sizes:
         for backend in backends:
             print(f"demo plant: {size:,} lots on {backend} ...", file=sys.stderr, flush=True)
-            result = run_one(size, backend, days=days or days_for(size), seed=seed, pg_url=pg_url)
+            result = run_one(
+                size, backend, days=days or days_for(size), seed=seed, pg_url=pg_url, keep=keep
+            )
             print(f"  {result['seconds']} s", file=sys.stderr, flush=True)
             results.append(result)
     return report(results)
@@ -139,6 +201,9 @@ def report(results: list[dict[str, Any]]) -> dict[str, Any]:
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "platform": platform.platform(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "note": "2 cores shared with other processes; each result has the load average "
+            "as it ended",
         },
         "results": results,
         "ratio_postgres_to_sqlite": ratios,
@@ -155,6 +220,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     parser.add_argument(
+        "--keep-for-trace",
+        type=Path,
+        nargs="?",
+        const=TRACE_WORKDIR,
+        default=None,
+        metavar="DIR",
+        help="leave each plant where benchmarks/trace.py reuses it: SQLite in DIR (default "
+        f"{TRACE_WORKDIR}), PostgreSQL in database {TRACE_DATABASE} (one plant per backend: "
+        "a later size replaces it)",
+    )
+    parser.add_argument(
         "--update",
         action="store_true",
         help="keep the other results already in --out (runs of the same size and backend are "
@@ -167,7 +243,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(sorted(unknown))}")
     pg_url = os.environ.get("TRACEAPP_BENCH_PG_URL", DEFAULT_PG_URL)
-    data = run(sizes, backends, seed=args.seed, pg_url=pg_url, days=args.days)
+    data = run(
+        sizes, backends, seed=args.seed, pg_url=pg_url, days=args.days, keep=args.keep_for_trace
+    )
     if args.update and args.out is not None and args.out.exists():
         fresh = {(r["size"], r["backend"]) for r in data["results"]}
         kept = [

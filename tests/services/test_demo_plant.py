@@ -29,11 +29,11 @@ from traceapp.db.models import (
 )
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.errors import AlreadyExists
+from traceapp.domain.errors import AlreadyExists, InsufficientQuantity, LotNotUsable
 from traceapp.domain.steps import STEP_VOCABULARY, HandlingStep
 from traceapp.services.database import open_database
 from traceapp.services.demo import LANDMARKS_META_KEY, DemoSummary, build_demo_plant, catalog
-from traceapp.services.demo.plan import PlantPlan, plan_plant
+from traceapp.services.demo.plan import PlantPlan, _check_mass_balance, plan_plant
 from traceapp.services.demo.rows import MasterIds, PlantRows
 
 LOTS = 400
@@ -339,3 +339,45 @@ def test_ids_are_version_7_uuids_of_the_records_time(engine: Engine, demo: DemoS
         assert record_id.variant == uuid.RFC_4122
         assert record_id.int >> 80 == int(at.timestamp() * 1000)
     assert all(lot_id.version == 7 for lot_id in lots)
+
+
+def _balanced_plan() -> PlantPlan:
+    plan = plan_plant(seed=11, lots=LOTS, days=DAYS)
+    _check_mass_balance(plan.stock, plan.batches, plan.fills)  # as planned: nothing refused
+    return plan
+
+
+def test_the_plans_check_refuses_a_lot_that_gives_more_than_it_has() -> None:
+    plan = _balanced_plan()
+    lot = next(s for s in plan.stock if s.used > 1)
+    lot.size = lot.used - 1  # one gram or unit short
+    with pytest.raises(InsufficientQuantity, match=lot.lot_code):
+        _check_mass_balance(plan.stock, plan.batches, plan.fills)
+
+
+def test_the_plans_check_refuses_a_held_lot_that_gives() -> None:
+    plan = _balanced_plan()
+    lot = next(s for s in plan.stock if s.used)
+    lot.held = True
+    with pytest.raises(LotNotUsable, match=lot.lot_code):
+        _check_mass_balance(plan.stock, plan.batches, plan.fills)
+
+
+def test_the_plans_check_refuses_a_batch_overdrawn_by_its_fills() -> None:
+    plan = _balanced_plan()
+    batch = plan.batches[0]
+    plan.fills[batch.fills[0]].grams += 1
+    with pytest.raises(InsufficientQuantity, match=batch.lot_code):
+        _check_mass_balance(plan.stock, plan.batches, plan.fills)
+
+
+def test_the_plans_check_refuses_shipping_more_than_a_run_made_or_a_held_run() -> None:
+    plan = _balanced_plan()
+    fill = next(f for f in plan.fills if f.shipped_units)
+    fill.shipped_units = fill.units + 1
+    with pytest.raises(InsufficientQuantity, match=fill.lot_code):
+        _check_mass_balance(plan.stock, plan.batches, plan.fills)
+    fill.shipped_units = fill.units
+    fill.held = True
+    with pytest.raises(LotNotUsable, match=fill.lot_code):
+        _check_mass_balance(plan.stock, plan.batches, plan.fills)
