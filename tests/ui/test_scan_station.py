@@ -475,3 +475,22 @@ def test_a_prefilled_input_quantity_is_typed_over_and_a_wrong_scan_deleted(
     assert station.page.feedback.detail.text() == "from FLOUR/L-700 (20 kg)"
     assert lot_row(station.engine, "L-700").on_hand == 5
     assert lot_row(station.engine, "L-701").on_hand == 25
+
+
+def test_after_signing_out_the_station_is_empty_and_refuses_scans_in_words(
+    qtbot: QtBot, station: Station
+) -> None:
+    _receive_by_scan(qtbot, station, "L-800")
+    scan(qtbot, station, label(FLOUR_GTIN, "L-801", kg="3"))
+    wait_said(qtbot, station, "Label read: FLOUR, lot L-801")
+    station.context.sign_out()  # what the shell's Sign out key does
+    wait_panel(qtbot, station, "idle", "Signed out")
+    assert station.page.forms[HandlingStep.RECEIVE].supplier_lot.text() == ""
+    scan(qtbot, station, label(FLOUR_GTIN, "L-802", kg="3"))
+    wait_panel(qtbot, station, "error", "Nobody is signed in.")
+    assert station.page.feedback.detail.text() == "Sign in first."
+    # The next person cannot undo the last person's step.
+    station.context.sign_in(floor_actor(station.engine, "olga"))
+    press(qtbot, station, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    wait_panel(qtbot, station, "error", "There is no step to undo.")
+    assert steps_recorded(station.engine) == ["receive"]

@@ -64,6 +64,7 @@ CLEAR_KEY = "Esc"
 class _Recorded:
     event: uuid.UUID
     title: str
+    user: str  # who confirmed it: only they get it offered for undo
 
 
 def _error_text(error: BaseException) -> tuple[str, str]:
@@ -103,6 +104,7 @@ class ScanStationPage(QWidget):
         self._last: _Recorded | None = None
         self._undo_target: _Recorded | None = None
         self._scanners: list[SerialScanner | CameraScanner] = []
+        self._signed_in_as: str | None = None
         self.camera_view: CameraView | None = None
 
         # Step buttons.
@@ -307,6 +309,15 @@ class ScanStationPage(QWidget):
 
     # Signing in and out.
     def _on_signed_in(self, actor: Actor) -> None:
+        if self._signed_in_as not in (None, actor.username):
+            # Another person took over a locked station: the half-done step and the last one
+            # to undo were the person's before.
+            for form in self.forms.values():
+                form.clear()
+            self._scans.clear()
+        if self._last is not None and self._last.user != actor.username:
+            self._last = None
+        self._signed_in_as = actor.username
         for step, button in self.step_buttons.items():
             button.setEnabled(allowed(actor.role, STEP_USE_CASE[step]))
         self.context.run(
@@ -314,6 +325,7 @@ class ScanStationPage(QWidget):
         )
 
     def _on_signed_out(self) -> None:
+        self._signed_in_as = None
         for form in self.forms.values():
             form.clear()
         self._scans.clear()
@@ -428,7 +440,7 @@ class ScanStationPage(QWidget):
         title, detail = form.done_text(result)
         if result.replayed:
             detail = "Already recorded; nothing new saved. " + detail
-        self._last = _Recorded(result.event.id, title)
+        self._last = _Recorded(result.event.id, title, result.event.user)
         self.feedback.show_ok(title, detail)
         self.sound.done()
         form.clear()
