@@ -205,3 +205,42 @@ def test_f1_lists_the_keys_of_the_role_s_pages_and_actions(
     assert "Ctrl+L\tLock the station" in lines
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT_MS)
+
+
+def test_the_idle_lock_closes_the_open_key_list(
+    qtbot: QtBot, people: Engine, tmp_path: Path
+) -> None:
+    context = StationContext(people, station_code=None, database_label="t", shared=False)
+    window = MainWindow(context, [LotsPage(context)], settings_file(tmp_path), idle_timeout=1500)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    sign_in(qtbot, window, "anna.op")
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    box = window.findChild(QMessageBox)
+    assert box is not None
+    qtbot.waitUntil(box.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.sign_in_screen.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: not any(b.isVisible() for b in window.findChildren(QMessageBox)), timeout=WAIT_MS
+    )
+    window.context.background.wait()
+
+
+def test_a_long_database_url_is_shortened_in_the_middle(
+    qtbot: QtBot, people: Engine, tmp_path: Path
+) -> None:
+    label = "postgresql+psycopg://trace@" + "db-server-" * 12 + ".example/traceapp"
+    context = StationContext(people, station_code="ST1", database_label=label, shared=True)
+    window = MainWindow(context, [], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    shown = window.status.database.text()
+    assert shown.startswith("Database: shared — pos")
+    assert shown.endswith(".example/traceapp")
+    assert "…" in shown
+    assert window.status.database.toolTip() == f"Database: shared — {label}"
+    assert window.status.station.text() == "Station: ST1"
+    window.context.background.wait()

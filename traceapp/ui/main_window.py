@@ -18,6 +18,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -286,12 +287,20 @@ class MainWindow(QMainWindow):
             self.show_page(chosen)
         self.idle.start()
 
+    def _close_dialogs(self) -> None:
+        """Nothing of the last person's stays on top of the sign-in screen."""
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()
+
     def _on_signed_out(self) -> None:
+        self._close_dialogs()
         self.idle.stop()
         self.screens.setCurrentWidget(self.sign_in_screen)
         self.sign_in_screen.show_ready()
 
     def _on_locked(self) -> None:
+        self._close_dialogs()
         self.idle.stop()
         self.screens.setCurrentWidget(self.sign_in_screen)
         self.sign_in_screen.show_ready(locked_for=self.context.locked_for)

@@ -9,6 +9,8 @@ from traceapp.domain.actor import Actor
 from traceapp.ui.background import Progress
 from traceapp.ui.context import StationContext
 
+DATABASE_LABEL_EM = 30  # the database's share of the status bar, in letters
+
 
 def role_label(role: str) -> str:
     return role.replace("_", " ")
@@ -50,8 +52,13 @@ class StationStatusBar(QStatusBar):
         self._show_work()
         self.station.setText(f"Station: {context.station_code or 'none'}")
         kind = "shared" if context.shared else "local"
-        self.database.setText(f"Database: {kind} — {context.database_label}")
-        self.database.setToolTip(context.database_label)
+        full = f"Database: {kind} — {context.database_label}"
+        # A file path or server URL can be long: keep its ends, the whole of it in the tooltip.
+        width = self.fontMetrics().horizontalAdvance("M") * DATABASE_LABEL_EM
+        self.database.setText(
+            self.fontMetrics().elidedText(full, Qt.TextElideMode.ElideMiddle, width)
+        )
+        self.database.setToolTip(full)
         self.show_signed_out()
         self.set_scanner_state(*context.scanner_state)
         context.signed_in.connect(self.show_actor)
