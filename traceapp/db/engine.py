@@ -57,6 +57,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
+PAGE_CACHE_KIB = 65_536
+MMAP_BYTES = 2 * 1024**3
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -68,6 +72,15 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Every acknowledged scan must survive a power cut.
         cursor.execute("PRAGMA synchronous=FULL")
+        # A trace on a large plant touches tens of thousands of index pages spread over the
+        # file: the default 2 MB page cache re-reads most of them from the OS on every trace.
+        # 64 MB (taken only as pages are used) keeps a 10,000-lot trace's pages in between.
+        cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+        # Reads through a memory map skip a system call and a copy per page: a third off a
+        # large trace. (SQLite caps the map at 2 GB; pages past it are read as before. A disk
+        # I/O error while reading the map would end the process instead of raising an error;
+        # with WAL and synchronous=FULL that loses nothing acknowledged.)
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -8,17 +8,18 @@ import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from traceapp.db import trace as queries
+from traceapp.db import trace_walk as walk
 from traceapp.db.models import Lot, Shipment, ShipmentItem
 from traceapp.db.repositories import Repository
+from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Edge, Share, backward_shares, forward_shares
 from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
@@ -39,58 +40,34 @@ from traceapp.services.recording import find_container, find_lot
 
 @dataclass(frozen=True, slots=True)
 class TraceStart:
-    """Where a trace begins: lots, and how much of each is under suspicion (its own unit)."""
+    """Where a trace begins: lots, and how much of each is under suspicion (its own unit).
+    Ids as the row source spells them (`RawId`)."""
 
-    lots: dict[uuid.UUID, Decimal | None]  # None: the whole lot
+    lots: dict[RawId, Decimal | None]  # None: the whole lot
     label: str
-    container_id: uuid.UUID | None = None
+    container_id: RawId | None = None
 
 
 class TraceRows(Protocol):
-    """Where a trace reads its rows. The service reads the database (`DatabaseRows`); the trace
+    """Where a trace reads its rows. The service reads the database (`TraceReader`); the trace
     benchmark runs the very same assembly over rows held in memory and over a per-node walk, so
     the three timings differ only in how the rows are fetched."""
 
-    def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]: ...
+    def lot_rows(self, ids: Sequence[RawId]) -> list[walk.LotRow]: ...
 
     def genealogy(
-        self, start: Sequence[uuid.UUID], *, forward: bool
-    ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]: ...
+        self, start: Sequence[RawId], *, forward: bool
+    ) -> tuple[list[Edge[RawId]], list[walk.LotRow]]: ...
 
-    def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]: ...
-
-    def shipments_of(
-        self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
-    ) -> list[queries.ShippedRow]: ...
-
-    def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class DatabaseRows:
-    """The trace queries of `traceapp.db.trace` on one session."""
-
-    session: Session
-    ids: queries.IdCache = field(default_factory=queries.IdCache)  # one UUID object per id
-
-    def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]:
-        return queries.lot_rows(self.session, ids)
-
-    def genealogy(
-        self, start: Sequence[uuid.UUID], *, forward: bool
-    ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]:
-        return queries.genealogy(self.session, start, forward=forward, ids=self.ids)
-
-    def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]:
-        return queries.held_in_containers(self.session, lot_ids, ids=self.ids)
+    def held_in_containers(
+        self, lot_ids: Sequence[RawId]
+    ) -> tuple[list[walk.Stay], list[walk.ContainerRow]]: ...
 
     def shipments_of(
-        self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
-    ) -> list[queries.ShippedRow]:
-        return queries.shipments_of(self.session, lot_ids, held)
+        self, lot_ids: Sequence[RawId], stays: Sequence[walk.Stay]
+    ) -> list[walk.ShipmentLine]: ...
 
-    def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]:
-        return queries.containers(self.session, ids, ids=self.ids)
+    def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]: ...
 
 
 def trace(
@@ -109,8 +86,9 @@ def trace(
     started = time.perf_counter()
     window = _window(since, until)
     with queries.index_walks(uow.session):
-        start = _resolve(uow, code)
-        return trace_rows(DatabaseRows(uow.session), start, direction, window, started=started)
+        reader = walk.TraceReader(uow.session)
+        start = _resolve(uow, reader, code)
+        return trace_rows(reader, start, direction, window, started=started)
 
 
 def trace_equipment(
@@ -130,14 +108,14 @@ def trace_equipment(
             f"There is no equipment {equipment!r}.", hint="Pick one from the location list."
         )
     lot_ids = queries.lots_on_equipment(uow.session, machine.id, since, until)
+    reader = walk.TraceReader(uow.session)
     start = TraceStart(
-        dict.fromkeys(lot_ids), f"{machine.code} {since.isoformat()} – {until.isoformat()}"
+        dict.fromkeys(map(reader.raw_id, lot_ids)),
+        f"{machine.code} {since.isoformat()} – {until.isoformat()}",
     )
     # The window chose the lots; their shipments count whenever they happened.
     with queries.index_walks(uow.session):
-        return trace_rows(
-            DatabaseRows(uow.session), start, direction, (None, None), started=started
-        )
+        return trace_rows(reader, start, direction, (None, None), started=started)
 
 
 def _window(
@@ -153,26 +131,29 @@ def _window(
     return since, until
 
 
-def _resolve(uow: UnitOfWork, code: str) -> TraceStart:
+def _resolve(uow: UnitOfWork, reader: walk.TraceReader, code: str) -> TraceStart:
     repo = Repository(uow.session)
     row = find_lot(repo, code)
     if row is not None:
-        return TraceStart({row.lot.id: None}, f"{row.product.part_number}/{row.lot.lot_code}")
+        return TraceStart(
+            {reader.raw_id(row.lot.id): None}, f"{row.product.part_number}/{row.lot.lot_code}"
+        )
     container = find_container(repo, code)
     if container is not None:
         shipped_at = _shipped_at(uow, container.id)
         contents = queries.contents_at(uow.session, container.id, shipped_at)
-        lots: dict[uuid.UUID, Decimal | None] = {}
+        lots: dict[RawId, Decimal | None] = {}
         for held in contents:
-            lots[held.lot_id] = (lots.get(held.lot_id) or Decimal(0)) + (
-                held.quantity or Decimal(0)
-            )
-        return TraceStart(lots, container.code, container.id)
+            lot_id = reader.raw_id(held.lot_id)
+            lots[lot_id] = (lots.get(lot_id) or Decimal(0)) + (held.quantity or Decimal(0))
+        return TraceStart(lots, container.code, reader.raw_id(container.id))
     supplier_lots = list(
         uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code.strip()))
     )
     if supplier_lots:
-        return TraceStart(dict.fromkeys(supplier_lots), f"supplier lot {code.strip()}")
+        return TraceStart(
+            dict.fromkeys(map(reader.raw_id, supplier_lots)), f"supplier lot {code.strip()}"
+        )
     raise UnknownCode(code.strip())
 
 
@@ -207,7 +188,13 @@ def trace_rows(
 def _collector_paused() -> Iterator[None]:
     """No garbage collection while a trace builds its rows. A large trace makes hundreds of
     thousands of objects that all stay alive until it returns: the collector's full passes over
-    them free nothing and took longer than the rest of the trace. It runs again afterwards."""
+    them free nothing and took longer than the rest of the trace. It runs again afterwards.
+
+    Switched back on as it was, its first pass would look at every object the trace made (all
+    of them young) and free none. Unless someone keeps objects frozen for their own reasons,
+    `freeze` + `unfreeze` first files everything alive under the oldest generation, which the
+    collector visits rarely; garbage among them is still freed by reference counting.
+    """
     if not gc.isenabled():
         yield  # someone else paused it (another trace in another thread): leave it to them
         return
@@ -215,6 +202,9 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 
@@ -234,21 +224,19 @@ def _assemble(
     customers: tuple[AffectedParty, ...] = ()
     suppliers: tuple[AffectedParty, ...] = ()
     unit = _suspect_unit(start_rows.values())
+    on_hand = _Amounts()
     if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=True)
         amounts = _start_amounts(start, start_rows, unit)
-        shares = (
-            forward_shares(amounts, _edges(edges), {r.id: r.initial for r in rows})
-            if amounts
-            else {}
-        )
+        shares = forward_shares(amounts, edges, {r.id: r.initial for r in rows}) if amounts else {}
         by_id = {row.id: row for row in rows}
         depth = _depths(start_ids, ((e.parent, e.child) for e in edges))
+        names = _names(rows)
         forward_lots = [
-            _traced(by_id[lot_id], depth.get(lot_id, 0), shares.get(lot_id), unit)
-            for lot_id in _ordered(by_id, depth)
+            _traced(by_id[i], names[i], depth.get(i, 0), shares.get(i), unit, on_hand)
+            for i in _ordered(by_id, depth)
         ]
-        held = source.held_in_containers(list(by_id))
+        held, reached = source.held_in_containers(list(by_id))
         shipped = [
             s for s in source.shipments_of(list(by_id), held) if _in_window(s.shipped_at, window)
         ]
@@ -259,14 +247,13 @@ def _assemble(
             )
             for lot_id, share in shares.items()
         }
-        reached = {h.container_id for h in held} | (
-            {start.container_id} if start.container_id else set()
-        )
-        infos = sorted(source.containers(list(reached)), key=lambda c: c.code)
+        if start.container_id is not None and all(c.id != start.container_id for c in reached):
+            reached = reached + source.containers([start.container_id])
+        infos = sorted(reached, key=lambda c: c.code)
         containers = tuple(
-            TracedContainer(ContainerId(c.id), c.code, c.kind, c.status) for c in infos
+            TracedContainer(ContainerId(as_uuid(c.id)), c.code, c.kind, c.status) for c in infos
         )
-        shipments = _shipments(shipped, by_id, fractions, unit, {c.id: c.code for c in infos})
+        shipments = _shipments(shipped, names, fractions, unit, {c.id: c.code for c in infos})
         customers = _customers(shipped, shipments)
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=False)
@@ -280,11 +267,12 @@ def _assemble(
             for lot_id, amount in start.lots.items()
             if lot_id in start_rows
         }
-        shares = backward_shares(fractions_in, _edges(edges), {r.id: r.initial for r in rows})
+        shares = backward_shares(fractions_in, edges, {r.id: r.initial for r in rows})
         depth = _depths(start_ids, ((e.child, e.parent) for e in edges))
+        names = _names(rows)
         backward_lots = [
-            _traced_backward(by_id[lot_id], depth.get(lot_id, 0), shares.get(lot_id))
-            for lot_id in _ordered(by_id, depth)
+            _traced_backward(by_id[i], names[i], depth.get(i, 0), shares.get(i), on_hand)
+            for i in _ordered(by_id, depth)
         ]
         suppliers = _suppliers(rows)
     lots = _merge(forward_lots, backward_lots)
@@ -302,7 +290,7 @@ def _assemble(
     )
 
 
-def _suspect_unit(rows: Iterable[queries.LotRow]) -> str | None:
+def _suspect_unit(rows: Iterable[walk.LotRow]) -> str | None:
     units = {row.unit for row in rows}
     if not units:
         return None
@@ -311,8 +299,8 @@ def _suspect_unit(rows: Iterable[queries.LotRow]) -> str | None:
 
 
 def _start_amounts(
-    start: TraceStart, rows: Mapping[uuid.UUID, queries.LotRow], unit: str | None
-) -> dict[uuid.UUID, Decimal]:
+    start: TraceStart, rows: Mapping[RawId, walk.LotRow], unit: str | None
+) -> dict[RawId, Decimal]:
     """The suspect amount of each start lot, in the trace's unit (whole lots unless a container
     narrowed it to what it held)."""
     if unit is None:
@@ -325,15 +313,9 @@ def _start_amounts(
     return amounts
 
 
-def _edges(rows: Sequence[queries.EdgeRow]) -> list[Edge[uuid.UUID]]:
-    return [Edge(row.parent, row.child, row.quantity) for row in rows]
-
-
-def _depths(
-    start: Sequence[uuid.UUID], links: Iterable[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[uuid.UUID, int]:
+def _depths(start: Sequence[RawId], links: Iterable[tuple[RawId, RawId]]) -> dict[RawId, int]:
     """Fewest steps from the start to each lot (breadth first)."""
-    following: dict[uuid.UUID, list[uuid.UUID]] = {}
+    following: dict[RawId, list[RawId]] = {}
     for near, far in links:
         following.setdefault(near, []).append(far)
     depth = dict.fromkeys(start, 0)
@@ -347,9 +329,11 @@ def _depths(
     return depth
 
 
-def _ordered(
-    by_id: Mapping[uuid.UUID, queries.LotRow], depth: Mapping[uuid.UUID, int]
-) -> list[uuid.UUID]:
+def _names(rows: Iterable[walk.LotRow]) -> dict[RawId, str]:
+    return {row.id: f"{row.part_number}/{row.lot_code}" for row in rows}
+
+
+def _ordered(by_id: Mapping[RawId, walk.LotRow], depth: Mapping[RawId, int]) -> list[RawId]:
     return sorted(
         by_id,
         key=lambda lot_id: (
@@ -360,15 +344,34 @@ def _ordered(
     )
 
 
-def _traced(row: queries.LotRow, depth: int, share: Share | None, unit: str | None) -> TracedLot:
+_STATUSES = {status.value: status for status in LotStatus}
+
+
+class _Amounts(dict[tuple[Decimal, str], Quantity]):
+    """On-hand quantities of one trace, made once per value: thousands of lots hold the same
+    few (0 kg when used up), and Quantity is immutable, so they can be shared."""
+
+    def __missing__(self, key: tuple[Decimal, str]) -> Quantity:
+        value = self[key] = Quantity(key[0].normalize(), key[1])
+        return value
+
+
+def _traced(
+    row: walk.LotRow,
+    name: str,
+    depth: int,
+    share: Share | None,
+    unit: str | None,
+    on_hand: _Amounts,
+) -> TracedLot:
     return TracedLot(
-        id=LotId(row.id),
-        name=f"{row.part_number}/{row.lot_code}",
+        id=LotId(as_uuid(row.id)),
+        name=name,
         product_name=row.product_name,
         product_kind=row.kind,
-        status=LotStatus(row.status),
+        status=_STATUSES[row.status],
         depth=depth,
-        on_hand=Quantity(row.on_hand.normalize(), row.unit),
+        on_hand=on_hand[row.on_hand, row.unit],
         quantity=_amount(share.amount, unit) if share is not None and unit is not None else None,
         upper_bound=share.upper_bound if share is not None else unit is None,
         supplier=row.supplier_code,
@@ -376,16 +379,18 @@ def _traced(row: queries.LotRow, depth: int, share: Share | None, unit: str | No
     )
 
 
-def _traced_backward(row: queries.LotRow, depth: int, share: Share | None) -> TracedLot:
+def _traced_backward(
+    row: walk.LotRow, name: str, depth: int, share: Share | None, on_hand: _Amounts
+) -> TracedLot:
     amount = share.amount * row.initial if share is not None else None
     return TracedLot(
-        id=LotId(row.id),
-        name=f"{row.part_number}/{row.lot_code}",
+        id=LotId(as_uuid(row.id)),
+        name=name,
         product_name=row.product_name,
         product_kind=row.kind,
-        status=LotStatus(row.status),
+        status=_STATUSES[row.status],
         depth=-depth,
-        on_hand=Quantity(row.on_hand.normalize(), row.unit),
+        on_hand=on_hand[row.on_hand, row.unit],
         quantity=_amount(amount, row.unit) if amount is not None else None,
         upper_bound=share.upper_bound if share is not None else True,
         supplier=row.supplier_code,
@@ -412,13 +417,13 @@ def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]
 
 
 def _shipments(
-    shipped: Sequence[queries.ShippedRow],
-    lots: Mapping[uuid.UUID, queries.LotRow],
-    fractions: Mapping[uuid.UUID, tuple[Decimal | None, bool]],
+    shipped: Sequence[walk.ShipmentLine],
+    names: Mapping[RawId, str],
+    fractions: Mapping[RawId, tuple[Decimal | None, bool]],
     unit: str | None,
-    container_codes: Mapping[uuid.UUID, str],
+    container_codes: Mapping[RawId, str],
 ) -> tuple[TracedShipment, ...]:
-    grouped: dict[uuid.UUID, list[queries.ShippedRow]] = {}
+    grouped: dict[RawId, list[walk.ShipmentLine]] = {}
     for row in shipped:
         grouped.setdefault(row.shipment_id, []).append(row)
     result = []
@@ -436,20 +441,16 @@ def _shipments(
             bounded = bounded or upper
         result.append(
             TracedShipment(
-                id=ShipmentId(shipment_id),
-                event_id=EventId(first.event_id),
+                id=ShipmentId(as_uuid(shipment_id)),
+                event_id=EventId(as_uuid(first.event_id)),
                 shipped_at=first.shipped_at,
                 customer=first.customer_code,
                 customer_name=first.customer_name,
                 reference_document=first.reference_document,
                 containers=tuple(
-                    sorted({container_codes[r.container_id] for r in rows if r.container_id})
+                    sorted({container_codes[c] for c in {r.container_id for r in rows} if c})
                 ),
-                lots=tuple(
-                    sorted(
-                        {f"{lots[r.lot_id].part_number}/{lots[r.lot_id].lot_code}" for r in rows}
-                    )
-                ),
+                lots=tuple(sorted({names[lot_id] for lot_id in {r.lot_id for r in rows}})),
                 quantity=_amount(total, unit) if unit is not None else None,
                 upper_bound=bounded,
             )
@@ -458,7 +459,7 @@ def _shipments(
 
 
 def _customers(
-    shipped: Sequence[queries.ShippedRow], shipments: Sequence[TracedShipment]
+    shipped: Sequence[walk.ShipmentLine], shipments: Sequence[TracedShipment]
 ) -> tuple[AffectedParty, ...]:
     contacts = {row.customer_code: row for row in shipped}
     by_customer: dict[str, list[TracedShipment]] = {}
@@ -488,8 +489,8 @@ def _customers(
     return tuple(result)
 
 
-def _suppliers(rows: Sequence[queries.LotRow]) -> tuple[AffectedParty, ...]:
-    by_supplier: dict[str, list[queries.LotRow]] = {}
+def _suppliers(rows: Sequence[walk.LotRow]) -> tuple[AffectedParty, ...]:
+    by_supplier: dict[str, list[walk.LotRow]] = {}
     for row in rows:
         if row.supplier_code:
             by_supplier.setdefault(row.supplier_code, []).append(row)

@@ -24,6 +24,7 @@ class LotEdge(Base):
             "voided_by_event_id",
             "child_lot_id",
             "quantity",
+            "id",
         ),
         Index(
             "ix_lot_edges_child_walk",
@@ -31,6 +32,7 @@ class LotEdge(Base):
             "voided_by_event_id",
             "parent_lot_id",
             "quantity",
+            "id",
         ),
         CheckConstraint("parent_lot_id <> child_lot_id", name="no_self_loop"),
     )

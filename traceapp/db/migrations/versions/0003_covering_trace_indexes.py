@@ -20,9 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 _NEW = (
     ("ix_lot_edges_parent_walk", "lot_edges",
-     ["parent_lot_id", "voided_by_event_id", "child_lot_id", "quantity"]),
+     ["parent_lot_id", "voided_by_event_id", "child_lot_id", "quantity", "id"]),
     ("ix_lot_edges_child_walk", "lot_edges",
-     ["child_lot_id", "voided_by_event_id", "parent_lot_id", "quantity"]),
+     ["child_lot_id", "voided_by_event_id", "parent_lot_id", "quantity", "id"]),
     ("ix_container_contents_lot_walk", "container_contents",
      ["lot_id", "packed_at", "unpacked_at", "container_id", "quantity"]),
     ("ix_container_contents_child_walk", "container_contents",

@@ -1,0 +1,420 @@
+"""A whole trace's rows in a handful of statements, read through the driver's own cursor.
+
+A 10,000-lot trace reads some 60,000 rows. Through SQLAlchemy result rows, with a UUID object made
+for every id and a type processor run on every time and quantity, handling those rows took longer
+than the queries themselves. Here each statement is plain SQL written once per database; rows come
+back as the driver's tuples; ids stay the text the database spells them in (`RawId`: a str hashes
+once and compares fast, a UUID hashes in Python every time); and only what the answer shows is
+converted (`as_uuid`, `instant`).
+
+No statement runs per visited node: the lot closure is one recursive query; containers are read
+one nesting level at a time (a case, then the pallets holding those cases, ...), each level one
+query for all the containers on it; shipments are two queries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from traceapp.domain.attribution import Edge
+
+RawId = str  # an id as the database spells it as text: 32 hex digits (SQLite), 36 (PostgreSQL)
+# A time as the driver returns it: naive UTC text on SQLite (stored so that text order is time
+# order), an aware datetime on PostgreSQL. Only ever compared with moments of the same database.
+Moment = Any
+
+
+class LotRow(NamedTuple):
+    id: RawId
+    part_number: str
+    product_name: str
+    kind: str
+    lot_code: str
+    status: str
+    unit: str
+    initial: Decimal
+    on_hand: Decimal
+    supplier_code: str | None
+    supplier_name: str | None
+    supplier_lot_code: str | None
+
+
+class ContainerRow(NamedTuple):
+    id: RawId
+    code: str
+    kind: str
+    status: str
+
+
+class Stay(NamedTuple):
+    """Lot `lot_id` (`quantity` of it, in its unit) sat in `container_id`, directly or nested,
+    from `since` until `until` (None: still there). `origin` numbers the content row the stay
+    started from: several cases holding the same quantity of one lot on one pallet look alike
+    once the pallet's interval is taken, and must not be merged."""
+
+    container_id: RawId
+    lot_id: RawId
+    quantity: Decimal | None
+    since: Moment
+    until: Moment | None
+    origin: int
+
+
+class ShipmentLine(NamedTuple):
+    """A live shipment took `quantity` of lot `lot_id`: loose, or inside `container_id` (the
+    container named on the shipment) while the lot sat in it."""
+
+    shipment_id: RawId
+    event_id: RawId
+    shipped_at: datetime
+    reference_document: str | None
+    customer_code: str
+    customer_name: str
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    container_id: RawId | None
+    lot_id: RawId
+    quantity: Decimal | None
+
+
+def as_uuid(raw: RawId) -> uuid.UUID:
+    """The UUID of an id read as text (either spelling)."""
+    return uuid.UUID(raw)
+
+
+def raw_id(dialect: str, value: uuid.UUID) -> RawId:
+    """How `dialect` spells `value` as text, so ids from the ORM meet ids read here."""
+    return value.hex if dialect == "sqlite" else str(value)
+
+
+# Rows are named tuples, not frozen dataclasses: a large trace makes some 60,000 of them, and a
+# tuple is made several times faster.
+
+# --- the statements ---------------------------------------------------------------------------
+# Written for SQLite; `_for_postgres` turns them into PostgreSQL's spelling. `{ids:name}` is a
+# list of ids bound as one parameter, as a row source (an IN list of 10,000 binds takes longer to
+# bind than the query takes to run); `{id:column}` reads an id column as text; `{seed:name}` is
+# a closure's first rows. `{near}`, `{far}`
+# and `{column}` are filled in first.
+
+# Every live edge of the closure with the lot it reaches, one row each (plus a row for each
+# start lot, with no edge). The walk carries the edge's id so that two edges alike in every
+# other column stay two; UNION still ends a cycle in imported data (a row comes back the same).
+# A lot reached by several edges comes once per edge: fewer probes than walking the lots first
+# and joining their edges again afterwards.
+_CLOSURE = """
+WITH RECURSIVE walk(lot_id, other_id, quantity, edge_id) AS (
+    {seed:start}
+    UNION
+    SELECT e.{far}, walk.lot_id, e.quantity, e.id
+    FROM walk JOIN lot_edges e ON e.{near} = walk.lot_id
+    WHERE e.voided_by_event_id IS NULL
+)
+SELECT {id:l.id}, {id:l.product_id}, l.lot_code, l.status, l.unit, l.initial_quantity,
+       l.on_hand, {id:l.supplier_id}, l.supplier_lot_code, {id:walk.other_id}, walk.quantity
+FROM walk JOIN lots l ON l.id = walk.lot_id
+"""
+
+_PRODUCTS = """
+SELECT {id:p.id}, p.part_number, p.name, p.kind FROM products p WHERE p.id IN ({ids:ids})
+"""
+
+_PARTIES = """
+SELECT {id:c.id}, c.code, c.name FROM parties c WHERE c.id IN ({ids:ids})
+"""
+
+_LOTS = """
+SELECT {id:l.id}, {id:l.product_id}, l.lot_code, l.status, l.unit, l.initial_quantity,
+       l.on_hand, {id:l.supplier_id}, l.supplier_lot_code
+FROM lots l WHERE l.id IN ({ids:ids})
+"""
+
+# Where the lots sat directly (from the covering index alone).
+_LOT_CONTENTS = """
+SELECT {id:cc.container_id}, {id:cc.lot_id}, cc.quantity, cc.packed_at, cc.unpacked_at
+FROM container_contents cc WHERE cc.lot_id IN ({ids:ids})
+"""
+
+# Which containers held these containers, and when (from the covering index alone).
+_OUTER_CONTENTS = """
+SELECT {id:cc.child_container_id}, {id:cc.container_id}, cc.packed_at, cc.unpacked_at
+FROM container_contents cc WHERE cc.child_container_id IN ({ids:ids})
+"""
+
+_CONTAINERS = """
+SELECT {id:k.id}, k.code, k.kind, k.status FROM containers k WHERE k.id IN ({ids:ids})
+"""
+
+_SHIPPED = """
+SELECT {id:s.id}, {id:s.event_id}, s.shipped_at, s.reference_document,
+       c.code, c.name, c.contact_name, c.contact_email, c.contact_phone,
+       {id:si.{column}}, si.quantity
+FROM shipment_items si
+JOIN shipments s ON s.id = si.shipment_id
+JOIN parties c ON c.id = s.customer_id
+WHERE si.{column} IN ({ids:ids}) AND s.voided_by_event_id IS NULL
+"""
+
+_PLACEHOLDER = re.compile(r"\{(ids|id|seed):([^{}]*)\}")
+
+
+def _render(template: str, dialect: str, **names: str) -> str:
+    """The statement for `dialect`, with `{far}`-style names filled in."""
+    for key, value in names.items():
+        template = template.replace("{" + key + "}", value)
+
+    def placeholder(match: re.Match[str]) -> str:
+        kind, body = match.groups()
+        if kind == "id":
+            return f"CAST({body} AS TEXT)" if dialect == "postgresql" else body
+        if kind == "seed":  # the walk's first rows: the start lots, reached by no edge
+            if dialect == "postgresql":
+                return (
+                    f"SELECT unnest(CAST(%({body})s AS uuid[])), CAST(NULL AS uuid), "
+                    "CAST(NULL AS numeric), CAST(NULL AS uuid)"
+                )
+            return f"SELECT value, NULL, NULL, NULL FROM json_each(:{body})"
+        if dialect == "postgresql":
+            return f"SELECT unnest(CAST(%({body})s AS uuid[]))"
+        return f"SELECT value FROM json_each(:{body})"
+
+    return _PLACEHOLDER.sub(placeholder, template)
+
+
+def _statements(dialect: str) -> dict[str, str]:
+    ends = {"forward": ("parent_lot_id", "child_lot_id"), "backward": ("child_lot_id", "parent_lot_id")}  # fmt: skip
+    result = {
+        f"closure_{way}": _render(_CLOSURE, dialect, near=near, far=far)
+        for way, (near, far) in ends.items()
+    }
+    result.update(
+        lots=_render(_LOTS, dialect),
+        products=_render(_PRODUCTS, dialect),
+        parties=_render(_PARTIES, dialect),
+        lot_contents=_render(_LOT_CONTENTS, dialect),
+        outer_contents=_render(_OUTER_CONTENTS, dialect),
+        containers=_render(_CONTAINERS, dialect),
+        shipped_loose=_render(_SHIPPED, dialect, column="lot_id"),
+        shipped_in=_render(_SHIPPED, dialect, column="container_id"),
+    )
+    return result
+
+
+_SQL = {dialect: _statements(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def _sqlite_decimals() -> Callable[[Any], Decimal | None]:
+    """What SQLAlchemy's Numeric(18, 6) gives back on SQLite, so both paths agree to the digit;
+    remembered per value, since a trace meets the same few quantities thousands of times."""
+    known: dict[Any, Decimal | None] = {None: None}
+
+    def decimal(value: float | int | None) -> Decimal | None:
+        if value in known:
+            return known[value]
+        result = known[value] = Decimal(f"{value:.6f}")
+        return result
+
+    return decimal
+
+
+def _sqlite_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _postgres_decimal(value: Decimal | None) -> Decimal | None:
+    return value
+
+
+def _postgres_instant(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class TraceReader:
+    """The reads of one trace, on the session's connection (inside its transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        self.dialect = connection.dialect.name
+        if self.dialect not in _SQL:
+            raise NotImplementedError(f"no trace statements for {self.dialect}")
+        self._sql = _SQL[self.dialect]
+        self._dbapi = connection.connection.dbapi_connection
+        self._decimal: Callable[[Any], Decimal | None]
+        self._instant: Callable[[Any], datetime]
+        if self.dialect == "sqlite":
+            self._decimal, self._instant = _sqlite_decimals(), _sqlite_instant
+        else:
+            self._decimal, self._instant = _postgres_decimal, _postgres_instant
+
+    def raw_id(self, value: uuid.UUID) -> RawId:
+        return raw_id(self.dialect, value)
+
+    def _rows(self, name: str, ids: Iterable[RawId], key: str = "ids") -> list[tuple[Any, ...]]:
+        listed: Any = list(ids)
+        if self.dialect == "sqlite":
+            listed = json.dumps(listed)
+        assert self._dbapi is not None  # a live connection inside the session's transaction
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(self._sql[name], {key: listed})
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def _lots(self, rows: Sequence[Sequence[Any]]) -> dict[RawId, LotRow]:
+        """Lots from rows that begin as `_LOTS` does, each product and supplier read once."""
+        products = {row[0]: row[1:] for row in self._rows("products", {row[1] for row in rows})}
+        suppliers = {
+            row[0]: row[1:]
+            for row in self._rows("parties", {row[7] for row in rows if row[7] is not None})
+        }
+        decimal = self._decimal
+        lots: dict[RawId, LotRow] = {}
+        for row in rows:
+            lot_id = row[0]
+            if lot_id in lots:
+                continue
+            part_number, product_name, kind = products[row[1]]
+            supplier_code, supplier_name = suppliers.get(row[7], (None, None))
+            lots[lot_id] = LotRow(
+                lot_id, part_number, product_name, kind, row[2], row[3], row[4],
+                decimal(row[5]) or Decimal(0), decimal(row[6]) or Decimal(0),
+                supplier_code, supplier_name, row[8],
+            )  # fmt: skip
+        return lots
+
+    def lot_rows(self, ids: Sequence[RawId]) -> list[LotRow]:
+        return list(self._lots(self._rows("lots", ids)).values())
+
+    def genealogy(
+        self, start: Sequence[RawId], *, forward: bool
+    ) -> tuple[list[Edge[RawId]], list[LotRow]]:
+        """The lots of the closure of `start` (forward: descendants; backward: ancestors), and
+        every live edge between them."""
+        rows = self._rows("closure_forward" if forward else "closure_backward", start, "start")
+        decimal = self._decimal
+        edges: list[Edge[RawId]] = []
+        for row in rows:
+            other = row[9]
+            if other is not None:
+                # Forward, the walk reached this lot from its parent; backward, from its child.
+                edge = (
+                    Edge(other, row[0], decimal(row[10]))
+                    if forward
+                    else Edge(row[0], other, decimal(row[10]))
+                )
+                edges.append(edge)
+        return edges, list(self._lots(rows).values())
+
+    def held_in_containers(self, lot_ids: Sequence[RawId]) -> tuple[list[Stay], list[ContainerRow]]:
+        """Every container each lot sat in, directly or nested, with the time it was there, and
+        the containers' own facts.
+
+        A case packed on pallet P and later moved to Q reaches P only for the time it sat on P:
+        each step up intersects the intervals, and an empty intersection stops there.
+        """
+        decimal = self._decimal
+        stays: list[Stay] = []
+        frontier: dict[RawId, list[Stay]] = {}
+        for origin, (container, lot, quantity, since, until) in enumerate(
+            self._rows("lot_contents", lot_ids)
+        ):
+            stay = Stay(container, lot, decimal(quantity), since, until, origin)
+            stays.append(stay)
+            frontier.setdefault(container, []).append(stay)
+        holders: dict[RawId, list[tuple[RawId, Moment, Moment | None]]] = {}
+        seen: set[tuple[int, RawId, Moment, Moment | None]] = set()
+        while frontier:
+            unknown = [container for container in frontier if container not in holders]
+            if unknown:
+                for container in unknown:
+                    holders[container] = []
+                for child, outer, packed, unpacked in self._rows("outer_contents", unknown):
+                    holders[child].append((outer, packed, unpacked))
+            frontier = _step_up(frontier, holders, seen, stays)
+        return stays, self.containers(list({stay.container_id: None for stay in stays}))
+
+    def shipments_of(self, lot_ids: Sequence[RawId], stays: Sequence[Stay]) -> list[ShipmentLine]:
+        """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""
+        lines: list[ShipmentLine] = []
+        instants: dict[RawId, datetime] = {}
+        for row in self._rows("shipped_loose", lot_ids):
+            lines.append(self._line(row, instants, None, row[9], self._decimal(row[10])))
+        by_container: dict[RawId, list[Stay]] = {}
+        for stay in stays:
+            by_container.setdefault(stay.container_id, []).append(stay)
+        if not by_container:
+            return lines
+        for row in self._rows("shipped_in", by_container):
+            shipped_at = row[2]
+            for stay in by_container[row[9]]:
+                # The lot travels with the container only if it was inside when it left.
+                if stay.since <= shipped_at and (stay.until is None or shipped_at < stay.until):
+                    lines.append(self._line(row, instants, row[9], stay.lot_id, stay.quantity))
+        return lines
+
+    def _line(
+        self,
+        row: Sequence[Any],
+        instants: dict[RawId, datetime],
+        container_id: RawId | None,
+        lot_id: RawId,
+        quantity: Decimal | None,
+    ) -> ShipmentLine:
+        shipment_id = row[0]
+        shipped_at = instants.get(shipment_id)
+        if shipped_at is None:
+            shipped_at = instants[shipment_id] = self._instant(row[2])
+        return ShipmentLine(
+            shipment_id, row[1], shipped_at, row[3], row[4], row[5], row[6], row[7], row[8],
+            container_id, lot_id, quantity,
+        )  # fmt: skip
+
+    def containers(self, ids: Sequence[RawId]) -> list[ContainerRow]:
+        if not ids:
+            return []
+        return [ContainerRow(*row) for row in self._rows("containers", ids)]
+
+
+def _step_up(
+    frontier: dict[RawId, list[Stay]],
+    holders: dict[RawId, list[tuple[RawId, Moment, Moment | None]]],
+    seen: set[tuple[int, RawId, Moment, Moment | None]],
+    stays: list[Stay],
+) -> dict[RawId, list[Stay]]:
+    """The stays one nesting level up from `frontier`, added to `stays`; the next frontier.
+
+    A stay already reached (same starting row, container and interval) is not walked again, so
+    a nesting cycle in imported data ends: intervals only narrow, over finitely many ends.
+    """
+    following: dict[RawId, list[Stay]] = {}
+    for container, theirs in frontier.items():
+        for outer, packed, unpacked in holders[container]:
+            for stay in theirs:
+                if stay.until is not None and not packed < stay.until:
+                    continue
+                if unpacked is not None and not unpacked > stay.since:
+                    continue
+                since = packed if packed > stay.since else stay.since
+                until = (
+                    stay.until if unpacked is None
+                    else unpacked if stay.until is None or unpacked < stay.until
+                    else stay.until
+                )  # fmt: skip
+                key = (stay.origin, outer, since, until)
+                if key in seen:
+                    continue
+                seen.add(key)
+                up = Stay(outer, stay.lot_id, stay.quantity, since, until, stay.origin)
+                stays.append(up)
+                following.setdefault(outer, []).append(up)
+    return following
