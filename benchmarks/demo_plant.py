@@ -121,8 +121,10 @@ def run_one(
             if keep is not None:
                 kept = {"kept_at": masked(url)}
         engine, _ = open_database(url)
+        stages = StageClock()
         try:
-            summary = build_demo_plant(engine, seed=seed, lots=size, days=days)
+            summary = build_demo_plant(engine, seed=seed, lots=size, days=days, progress=stages)
+            stages.end()
             reach = {
                 name: forward_reach(engine, lot)
                 for name, lot in summary.landmarks.items()
@@ -148,6 +150,7 @@ def run_one(
         "customers": summary.customers,
         "rows": summary.rows,
         "rows_per_s": round(summary.rows / summary.seconds),
+        "phases_s": stages.phases(),
         "landmarks": summary.landmarks,
         "landmark_reach": reach,
         "landmark_reach_planned": summary.landmark_reach,
@@ -157,6 +160,41 @@ def run_one(
         "load_average": [round(x, 2) for x in os.getloadavg()],
         **kept,
     }
+
+
+class StageClock:
+    """The builder's progress callback: when each stage first showed, for the time per phase."""
+
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.seen: dict[str, float] = {}
+
+    def __call__(self, stage: str, _rows: int) -> None:
+        self.seen.setdefault(stage, time.perf_counter())
+
+    def end(self) -> None:
+        self.seen.setdefault("end", time.perf_counter())
+
+    def phases(self) -> dict[str, float]:
+        """plan (in memory), master data (through the services), load (every bulk table),
+        indexes (put back, foreign keys checked, statistics: whatever follows the load)."""
+        marks = self.seen
+        first_table = min(
+            (
+                at
+                for name, at in marks.items()
+                if name not in ("plan", "master data", "indexes", "end")
+            ),
+            default=None,
+        )
+        if first_table is None or "indexes" not in marks or "end" not in marks:
+            return {}
+        return {
+            "plan": round(marks["master data"] - marks["plan"], 1),
+            "master_data": round(first_table - marks["master data"], 1),
+            "load": round(marks["indexes"] - first_table, 1),
+            "indexes": round(marks["end"] - marks["indexes"], 1),
+        }
 
 
 def days_for(size: int) -> int:

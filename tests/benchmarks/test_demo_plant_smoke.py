@@ -33,6 +33,8 @@ def test_benchmark_reports_seconds_counts_and_landmark_reach(tmp_path: Path) -> 
     for key in ("seconds", "events", "edges", "rows", "rows_per_s"):
         assert result[key] > 0
     assert result["landmark_reach"] == result["landmark_reach_planned"]
+    assert set(result["phases_s"]) == {"plan", "master_data", "load", "indexes"}
+    assert sum(result["phases_s"].values()) <= result["seconds"] + 0.5
     assert set(result["landmark_reach"]) == {"forward_100", "forward_1000", "forward_10000"}
     assert report["ratio_postgres_to_sqlite"] == {}
 

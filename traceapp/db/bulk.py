@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import islice
 from operator import methodcaller
 from typing import Any
@@ -130,7 +131,8 @@ POSTGRES_TYPES = NativeTypes(
     integer=str,
     timestamp=_pg_timestamp,
     date=date.isoformat,
-    quantity=_pg_quantity,
+    # Quantities repeat (case sizes, pack counts, batch splits): each text is made once.
+    quantity=lru_cache(maxsize=1 << 16)(_pg_quantity),
 )
 
 

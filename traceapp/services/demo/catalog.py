@@ -13,7 +13,9 @@ SITE_TZ = "Europe/Paris"
 
 def gs1_check_digit(body: str) -> str:
     """GS1 mod-10 check digit of the digits before it (GTIN, SSCC, GLN)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    # Weights 3, 1, 3, ... from the rightmost digit (one call per container of a large plant).
+    backwards = body[::-1]
+    total = 3 * sum(map(int, backwards[0::2])) + sum(map(int, backwards[1::2]))
     return str((10 - total % 10) % 10)
 
 
