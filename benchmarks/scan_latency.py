@@ -124,13 +124,13 @@ def _one_scan(app: QApplication, page: ScanStationPage, lot: str) -> float:
     feedback = page.feedback
 
     def answered() -> bool:
-        return feedback.state == "error" or feedback.title.text() == expected
+        return feedback.state == "error" or feedback.title_text == expected
 
     _wait(app, answered)
     feedback.repaint()  # painted, not just set
     elapsed = (time.perf_counter() - started) * 1000
-    if feedback.title.text() != expected:
-        raise RuntimeError(f"scan of {lot}: the panel says {feedback.title.text()!r}")
+    if feedback.title_text != expected:
+        raise RuntimeError(f"scan of {lot}: the panel says {feedback.title_text!r}")
     return elapsed
 
 

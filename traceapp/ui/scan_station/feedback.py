@@ -2,61 +2,50 @@
 
 from __future__ import annotations
 
+import html
 import logging
 import shutil
 import subprocess
 import threading
 from importlib.resources import as_file, files
 
-from PySide6.QtWidgets import QApplication, QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 log = logging.getLogger(__name__)
 
-# Green and red carry meaning here (done / refused), so they are fixed, not taken from the theme;
-# white text on them keeps a contrast ratio above 4.5:1 in both the light and the dark theme.
-_STYLE = """
-QFrame#scanFeedback { border-radius: 8px; border: 2px solid palette(mid); }
-QFrame#scanFeedback[state="ok"] { background: #1b7f3a; border-color: #1b7f3a; }
-QFrame#scanFeedback[state="error"] { background: #b3261e; border-color: #b3261e; }
-QFrame#scanFeedback[state="ok"] QLabel, QFrame#scanFeedback[state="error"] QLabel { color: white; }
-"""
-TITLE_POINT_SIZE = 22  # read from two metres away, box in hand
-DETAIL_POINT_SIZE = 15
+# The colours come from the theme's stylesheet (traceapp/ui/theme.py), which styles these object
+# names: green for done, red for refused, plain for everything else, in light and dark.
+OBJECT_NAMES = {"idle": "feedbackIdle", "ok": "feedbackOk", "error": "feedbackRefused"}
+DETAIL_POINT_SIZE = 15  # the title takes the theme's size (26 pt); the reason reads smaller
 PLAY_TIMEOUT_S = 5.0  # a sound player that hangs is abandoned, never waited for by the window
 
 
-class FeedbackPanel(QFrame):
-    """A panel that says what just happened: idle, working, done (green) or refused (red)."""
+class FeedbackPanel(QLabel):
+    """A big panel that says what just happened: idle, done (green) or refused (red), with the
+    reason or the next thing to do on a second line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("scanFeedback")
-        self.setStyleSheet(_STYLE)
-        self.title = QLabel()
-        self.title.setObjectName("scanFeedbackTitle")
-        self.title.setWordWrap(True)
-        font = self.title.font()
-        font.setPointSize(TITLE_POINT_SIZE)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.detail = QLabel()
-        self.detail.setObjectName("scanFeedbackDetail")
-        self.detail.setWordWrap(True)
-        font = self.detail.font()
-        font.setPointSize(DETAIL_POINT_SIZE)
-        self.detail.setFont(font)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(20, 14, 20, 14)
-        layout.addStretch(1)
-        layout.addWidget(self.title)
-        layout.addWidget(self.detail)
-        layout.addStretch(1)
-        self.setMinimumHeight(120)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.setMinimumHeight(140)
+        self._state = ""
+        self.title_text = ""
+        self.detail_text = ""
         self.show_idle("Ready", "Scan a label.")
 
     @property
     def state(self) -> str:
-        return str(self.property("state"))
+        return self._state
+
+    def shown_lines(self) -> list[str]:
+        """The lines the panel shows, as plain text (what a person reads on it)."""
+        document = QTextDocument()
+        document.setHtml(self.text())
+        return [line for line in document.toPlainText().splitlines() if line.strip()]
 
     def show_idle(self, title: str, detail: str = "") -> None:
         self._show("idle", title, detail)
@@ -68,19 +57,24 @@ class FeedbackPanel(QFrame):
         self._show("error", title, detail)
 
     def _show(self, state: str, title: str, detail: str) -> None:
-        self.title.setText(title)
-        self.detail.setText(detail)
-        self.detail.setVisible(bool(detail))
-        if self.property("state") == state:
+        self.title_text, self.detail_text = title, detail
+        body = f"<div>{html.escape(title)}</div>"
+        if detail:
+            body += (
+                f'<div style="font-size: {DETAIL_POINT_SIZE}pt; font-weight: normal;">'
+                f"{html.escape(detail)}</div>"
+            )
+        self.setText(body)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(detail)
+        if state == self._state:
             return
-        self.setProperty("state", state)
-        # A dynamic property only restyles after the style is asked to look again (a few ms:
+        self._state = state
+        self.setObjectName(OBJECT_NAMES[state])
+        # A new object name restyles only after the style is asked to look again (a few ms:
         # done only when the colour changes).
         self.style().unpolish(self)
         self.style().polish(self)
-        for label in (self.title, self.detail):
-            label.style().unpolish(label)
-            label.style().polish(label)
 
 
 class FeedbackSound:
