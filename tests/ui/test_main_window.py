@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -76,24 +76,32 @@ def test_an_auditor_sees_no_scan_station_not_even_by_its_key(
     assert window.page("Lots & genealogy").isVisible()
 
 
+def _focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
 def test_f_keys_and_clicks_move_between_pages_and_the_keyboard_follows(
     qtbot: QtBot, window: MainWindow
 ) -> None:
     sign_in(qtbot, window, "anna.op")
     lots, scan = window.page("Lots & genealogy"), window.page("Scan station")
-    qtbot.keyClick(window, Qt.Key.Key_F3)
-    assert lots.isVisible()
+    assert scan.isAncestorOf(_focused())
+    # Keys go where a keyboard sends them: to the focused field (the scan field here).
+    qtbot.keyClick(_focused(), Qt.Key.Key_F3)
+    qtbot.waitUntil(lots.isVisible, timeout=WAIT_MS)
     assert not scan.isVisible()
     assert window.nav_buttons["Lots & genealogy"].isChecked()
-    focused = QApplication.focusWidget()
-    assert focused is not None
-    assert lots.isAncestorOf(focused)
+    assert lots.isAncestorOf(_focused())
     qtbot.mouseClick(window.nav_buttons["Scan station"], Qt.MouseButton.LeftButton)
     assert scan.isVisible()
     assert not lots.isVisible()
-    focused = QApplication.focusWidget()
-    assert focused is not None
-    assert scan.isAncestorOf(focused)
+    assert scan.isAncestorOf(_focused())
+    qtbot.keyClick(_focused(), Qt.Key.Key_F3)
+    qtbot.waitUntil(lots.isVisible, timeout=WAIT_MS)
+    qtbot.keyClick(_focused(), Qt.Key.Key_F2)
+    qtbot.waitUntil(scan.isVisible, timeout=WAIT_MS)
 
 
 def test_the_status_bar_says_who_where_which_database_and_the_scanner(
@@ -150,11 +158,12 @@ def test_size_and_last_page_are_remembered(qtbot: QtBot, people: Engine, tmp_pat
 
 def test_ctrl_l_locks_at_once(qtbot: QtBot, window: MainWindow) -> None:
     sign_in(qtbot, window, "anna.op")
-    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
-    assert window.sign_in_screen.isVisible()
+    assert window.page("Scan station").isAncestorOf(_focused())
+    qtbot.keyClick(_focused(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(window.sign_in_screen.isVisible, timeout=WAIT_MS)
     assert window.sign_in_screen.title.text() == "Locked"
     assert not window.page("Scan station").isVisible()
-    qtbot.keyClick(window, Qt.Key.Key_F3)  # page keys do nothing while locked
+    qtbot.keyClick(_focused(), Qt.Key.Key_F3)  # page keys do nothing while locked
     assert not window.page("Lots & genealogy").isVisible()
 
 
