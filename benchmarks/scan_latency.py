@@ -3,7 +3,7 @@
 Usage: python benchmarks/scan_latency.py [--scans 500] [--warmup 20] [--workdir DIR]
                                          [--out benchmarks/results/scan_latency.json]
 
-The real ScanStationPage runs offscreen on a fresh SQLite file (WAL, synchronous=FULL, as the app
+The real ScanStationPage, in the app's light theme, runs offscreen on a fresh SQLite file (WAL, synchronous=FULL, as the app
 opens it). Each scan is a receive: a GS1 DataMatrix label (GTIN, lot, net weight, AIM prefix)
 typed into the focused field as a keyboard-wedge scanner does, ended by Enter, and F12 to confirm
 at once (queued by the page until the label is resolved). A scan's latency runs from its last
@@ -45,6 +45,7 @@ from traceapp.services.database import open_database
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.feedback import FeedbackSound
+from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = REPO / "benchmarks" / "results" / "scan_latency.json"
@@ -146,6 +147,10 @@ def run(scans: int, warmup: int, workdir: Path) -> dict[str, Any]:
     context = StationContext(engine, station_code="RCV1", database_label="local", shared=False)
     context.sign_in(actor)
     settings = QSettings(str(workdir / "scan_latency.ini"), QSettings.Format.IniFormat)
+    # Styled as the app is: restyling the panel under the app-wide stylesheet is part of the cost.
+    looks = (app.styleSheet(), app.palette(), app.font())
+    apply_base_font(app)
+    apply_theme(app, Theme.LIGHT)
     page = ScanStationPage(context, settings=settings, sound=FeedbackSound(enabled=False))
     page.resize(1280, 800)
     page.show()
@@ -175,6 +180,9 @@ def run(scans: int, warmup: int, workdir: Path) -> dict[str, Any]:
         page.close()
         page.deleteLater()
         engine.dispose()
+        app.setStyleSheet(looks[0])
+        app.setPalette(looks[1])
+        app.setFont(looks[2])
     summary = _summary(times)
     return {
         "benchmark": "scan_latency",
