@@ -76,7 +76,8 @@ class Shooter:
 
     def save(self, widget: QWidget, name: str) -> None:
         settle(self.app)
-        path = self.out / f"{len(self.saved) + 1:02d}-{name}.png"
+        # Named by view, not numbered: a page added later does not rename the others.
+        path = self.out / f"{name}.png"
         if not widget.grab().save(str(path)):
             raise OSError(f"could not write {path}")
         self.saved.append(path)

@@ -149,7 +149,7 @@ class SignInScreen(_Card):
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.submit)
         self.info.setText(
-            "Badge: scan it, then type your PIN and press Enter. "
+            "Badge: scan it, then type your PIN and press Enter.\n"
             f"{users.MAX_FAILED_LOGINS} wrong tries lock the account for "
             f"{int(users.LOCKOUT.total_seconds() // 60)} minutes."
         )
