@@ -504,3 +504,53 @@ def test_after_signing_out_the_station_is_empty_and_refuses_scans_in_words(
     press(qtbot, station, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     wait_panel(qtbot, station, "error", "There is no step to undo.")
     assert steps_recorded(station.engine) == ["receive"]
+
+
+def test_a_scan_made_while_the_last_step_is_saved_waits_for_the_next_step(
+    qtbot: QtBot, station: Station
+) -> None:
+    scan(qtbot, station, label(FLOUR_GTIN, "L-900", kg="25"))
+    wait_said(qtbot, station, "Label read: FLOUR, lot L-900")
+    press(qtbot, station, Qt.Key.Key_F12)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-901", kg="7"))  # at once, before the green
+    wait_said(qtbot, station, "Label read: FLOUR, lot L-901, 7 kg")
+    form = station.page.forms[HandlingStep.RECEIVE]
+    assert (form.supplier_lot.text(), form.quantity.text()) == ("L-901", "7 kg")
+    assert steps_recorded(station.engine) == ["receive"]
+    assert lot_row(station.engine, "L-900").on_hand == 25
+
+
+def _receive_directly(qtbot: QtBot, station: Station, lot: str) -> None:
+    """Set-up: a lot received through the service, not the page under test."""
+    actor = floor_actor(station.engine, "sam")
+    with UnitOfWork(station.engine) as uow:
+        receive(
+            uow,
+            actor=actor,
+            supplier="MILL",
+            supplier_lot_code=lot,
+            product="FLOUR",
+            quantity=Quantity.parse("25 kg"),
+        )
+
+
+def test_a_refused_scan_cancels_the_confirm_pressed_behind_it(
+    qtbot: QtBot, station: Station
+) -> None:
+    _receive_directly(qtbot, station, "L-950")
+    choose_step(qtbot, station, 3, HandlingStep.PACK)
+    scan(qtbot, station, f"]d200{SSCC}")
+    wait_said(qtbot, station, f"Packing into {SSCC} (new)")
+    scan(qtbot, station, label(FLOUR_GTIN, "L-950"))
+    wait_said(qtbot, station, "Item FLOUR/L-950: 25 kg")  # the step is complete
+    scan(qtbot, station, "NOTHING-KNOWN")
+    qtbot.keyClick(focused(station), Qt.Key.Key_F12)  # pressed at once, while the scan resolves
+    wait_panel(
+        qtbot,
+        station,
+        "error",
+        "No lot, container or code binding carries the code 'NOTHING-KNOWN'.",
+    )
+    qtbot.wait(300)
+    assert station.page.feedback.state == "error"  # not overwritten by a step saved behind it
+    assert steps_recorded(station.engine) == ["receive"]

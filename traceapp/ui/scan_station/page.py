@@ -358,7 +358,9 @@ class ScanStationPage(QWidget):
         self._next_scan()
 
     def _next_scan(self) -> None:
-        if self._resolving:
+        if self._resolving or self._recording:
+            # A scan made while a step is being saved belongs to the next step: it waits, so
+            # clearing the saved step's fields cannot swallow it.
             return
         if not self._scans:
             if self._confirm_wanted:
@@ -378,6 +380,7 @@ class ScanStationPage(QWidget):
         try:
             said = self.current_form.take_scan(info)
         except KnownError as error:
+            self._confirm_wanted = False  # a refused scan stops a confirm pressed behind it
             self._refuse(error)
         else:
             self.feedback.show_idle(said, self._missing_text() or "Press F12 or Enter to confirm.")
@@ -446,12 +449,15 @@ class ScanStationPage(QWidget):
         form.clear()
         self._show_missing()
         self.scan.setFocus()
+        self._next_scan()
 
     def _on_record_failed(self, error: BaseException, details: str) -> None:
         self._recording = False
+        self._confirm_wanted = False
         self._show_missing()
         self._on_failed(error, details)
         self.scan.setFocus()
+        self._next_scan()
 
     def _on_failed(self, error: BaseException, details: str) -> None:
         if not isinstance(error, KnownError):
@@ -520,6 +526,7 @@ class ScanStationPage(QWidget):
         self.sound.done()
         self._show_missing()
         self.scan.setFocus()
+        self._next_scan()
 
     def _on_undo_failed(self, error: BaseException, details: str) -> None:
         self._recording = False
@@ -527,6 +534,7 @@ class ScanStationPage(QWidget):
         self._show_missing()
         self._on_failed(error, details)
         self.scan.setFocus()
+        self._next_scan()
 
     def _cancel_undo(self) -> None:
         self._undo_target = None
