@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 STEP_SETTING = "scan_station/step"
 SERIAL_PORT_SETTING = "scan_station/serial_port"  # a serial scanner or RFID reader, if any
 SERIAL_BAUD_SETTING = "scan_station/serial_baud"
+SOUND_SETTING = "scan_station/sound"  # "off" silences the station (a shared office, a night shift)
 CAMERA_SETTING = "scan_station/camera"  # a camera index, URL or video file, if any
 SCANNER_FINE = frozenset({"starting", "connected"})
 BUTTON_MIN_HEIGHT = 56  # a gloved finger on a touch screen
@@ -96,7 +97,10 @@ class ScanStationPage(QWidget):
         self.setObjectName("scanStationPage")
         self.context = context
         self._settings = settings if settings is not None else QSettings("TraceApp", "TraceApp")
-        self.sound = sound if sound is not None else FeedbackSound()
+        if sound is None:
+            wanted = str(self._settings.value(SOUND_SETTING, "on")).lower()
+            sound = FeedbackSound(enabled=wanted not in ("off", "false", "0"))
+        self.sound = sound
         self._scans: deque[str] = deque()  # resolved one at a time, in the order scanned
         self._resolving = False
         self._confirm_wanted = False
