@@ -12,12 +12,15 @@ from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -77,6 +80,13 @@ def _error_text(error: BaseException) -> tuple[str, str]:
     )
 
 
+def _never_narrower_than_text(button: QPushButton) -> None:
+    """A key's label is never cut: below its width the page scrolls instead."""
+    policy = button.sizePolicy()
+    policy.setHorizontalPolicy(QSizePolicy.Policy.Minimum)
+    button.setSizePolicy(policy)
+
+
 def form_missing_text(form: StepForm) -> str | None:
     missing = form.missing()
     return missing[0] if missing else None
@@ -121,11 +131,12 @@ class ScanStationPage(QWidget):
         for number, form_type in enumerate(FORMS, start=1):
             form = form_type()
             step = form.step
-            button = QPushButton(f"{MNEMONICS[step]}   Alt+{number}")
+            button = QPushButton(f"{MNEMONICS[step]}\nAlt+{number}")
             button.setCheckable(True)
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
             button.setObjectName(f"step_{step.value}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # focus stays where the scans go
+            _never_narrower_than_text(button)
             self.step_group.addButton(button, number)
             steps_row.addWidget(button)
             self.step_buttons[step] = button
@@ -164,12 +175,13 @@ class ScanStationPage(QWidget):
         self.confirm_button.setObjectName("confirmButton")
         self.confirm_button.setDefault(False)
         self.confirm_button.setAutoDefault(False)
-        self.clear_button = QPushButton("Clear   Esc")
-        self.undo_button = QPushButton("Undo last   Ctrl+Z")
+        self.clear_button = QPushButton("Clear\nEsc")
+        self.undo_button = QPushButton("Undo last\nCtrl+Z")
         self.undo_button.setObjectName("undoButton")
         for button in (self.confirm_button, self.clear_button, self.undo_button):
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            _never_narrower_than_text(button)
         self.confirm_button.clicked.connect(self.confirm)
         self.clear_button.clicked.connect(self._on_escape)
         self.undo_button.clicked.connect(self.start_undo)
@@ -203,10 +215,19 @@ class ScanStationPage(QWidget):
         body = QHBoxLayout()
         body.addWidget(self.step_box, 3)
         body.addLayout(right, 2)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addLayout(steps_row)
         layout.addLayout(scan_row)
         layout.addLayout(body, 1)
+        # On a small screen at 150-200 % the page scrolls rather than squeezing text out of sight.
+        scroller = QScrollArea()
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        scroller.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroller)
 
         # Keys work whichever field has focus (a line edit would otherwise keep Ctrl+Z).
         self.wedge = WedgeInput(self)
