@@ -554,3 +554,22 @@ def test_a_refused_scan_cancels_the_confirm_pressed_behind_it(
     qtbot.wait(300)
     assert station.page.feedback.state == "error"  # not overwritten by a step saved behind it
     assert steps_recorded(station.engine) == ["receive"]
+
+
+def test_a_move_without_the_mouse_scan_enter_type_ahead_enter(
+    qtbot: QtBot, station: Station
+) -> None:
+    _receive_directly(qtbot, station, "L-1000")
+    choose_step(qtbot, station, 6, HandlingStep.MOVE)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-1000"))
+    wait_said(qtbot, station, "Move FLOUR/L-1000")
+    form = station.page.forms[HandlingStep.MOVE]
+    press(qtbot, station, Qt.Key.Key_Return)  # not complete: Enter goes to the destination
+    qtbot.waitUntil(lambda: focused(station) is form.destination, timeout=WAIT_MS)
+    type_slowly(qtbot, station, "st")  # type-ahead in the list: STORE
+    qtbot.waitUntil(lambda: form.destination.currentData() == "STORE", timeout=WAIT_MS)
+    assert station.page.missing.text() == "Ready: press F12 or Enter."
+    press(qtbot, station, Qt.Key.Key_Return)
+    wait_panel(qtbot, station, "ok", "Moved to STORE")
+    assert panel_detail(station) == "FLOUR/L-1000"
+    assert steps_recorded(station.engine) == ["receive", "move"]

@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QKeySequence, QShowEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QComboBox,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedWidget,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -427,6 +429,15 @@ class ScanStationPage(QWidget):
         text = self._missing_text()
         self.missing.setText(f"Still needed: {text}" if text else "Ready: press F12 or Enter.")
         self.confirm_button.setEnabled(text is None and not self._recording)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in a pick list or a scanned-items table (which pass it on): confirm a complete
+        step, else go to what is missing. Line edits answer Enter themselves (returnPressed)."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and isinstance(self.focusWidget(), QComboBox | QTableWidget):
+            self._on_enter()
+            return
+        super().keyPressEvent(event)
 
     def _on_enter(self) -> None:
         """Enter: confirm a complete step; otherwise go to the field that is still empty."""
