@@ -573,3 +573,19 @@ def test_a_move_without_the_mouse_scan_enter_type_ahead_enter(
     wait_panel(qtbot, station, "ok", "Moved to STORE")
     assert panel_detail(station) == "FLOUR/L-1000"
     assert steps_recorded(station.engine) == ["receive", "move"]
+
+
+def test_a_camera_that_cannot_be_opened_is_said_in_words(
+    qtbot: QtBot, plant_engine: Engine, settings: QSettings, tmp_path: Path
+) -> None:
+    settings.setValue(CAMERA_SETTING, str(tmp_path / "no-such-camera.avi"))
+    station = _open(qtbot, plant_engine, settings, "sam")
+    try:
+        qtbot.waitUntil(lambda: station.page.feedback.state == "error", timeout=WAIT_MS)
+        assert "no-such-camera.avi" in panel_title(station) + panel_detail(station)
+        port, fine = station.context.scanner_state
+        assert port.startswith("camera ")
+        assert fine is False
+    finally:
+        station.page.stop_scanners()
+        station.context.background.wait()
