@@ -22,7 +22,9 @@ from tests.ui.shell_support import (
     type_sign_in,
     wait_for_sign_in_screen,
 )
-from traceapp.services import users
+from traceapp.db.uow import UnitOfWork
+from traceapp.services import masterdata, users
+from traceapp.services.masterdata import actor_for
 from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import LotsPage
 from traceapp.ui.main_window import MainWindow
@@ -204,4 +206,66 @@ def test_a_new_database_gets_its_first_administrator_in_the_window(
     )
     sign_in(qtbot, window, "admin")
     assert window.status.user.text() == "User: admin (admin)"
+    window.context.background.wait()
+
+
+def _station_window(qtbot: QtBot, engine: Engine, tmp_path: Path, station: str) -> MainWindow:
+    context = StationContext(engine, station_code=station, database_label="t", shared=False)
+    window = MainWindow(context, [LotsPage(context)], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    return window
+
+
+def test_signing_in_at_a_station_records_the_station(
+    qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    add_people(sqlite_engine)
+    with UnitOfWork(sqlite_engine) as uow:
+        masterdata.add_location(
+            uow, actor=actor_for(uow), code="PACK-1", name="Case packer", kind="station"
+        )
+    window = _station_window(qtbot, sqlite_engine, tmp_path, "PACK-1")
+    sign_in(qtbot, window, "anna.op")
+    actor = window.context.actor
+    assert actor is not None
+    assert actor.station_code == "PACK-1"
+    assert window.status.station.text() == "Station: PACK-1"
+    window.context.background.wait()
+
+
+def test_a_station_the_database_lacks_is_named_before_anyone_types(
+    qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    add_people(sqlite_engine)
+    window = _station_window(qtbot, sqlite_engine, tmp_path, "NOWHERE-9")
+    screen = window.sign_in_screen
+    qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=WAIT_MS)
+    assert screen.message.text() == (
+        "This database has no station 'NOWHERE-9', so nobody can sign in at it.\n"
+        "Start TraceApp with --station CODE naming one of its stations."
+    )
+    window.context.background.wait()
+
+
+def test_when_another_workstation_set_up_the_administrator_first_this_one_signs_in(
+    qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    window = _open(qtbot, sqlite_engine, tmp_path)
+    screen = window.first_admin_screen
+    qtbot.waitUntil(lambda: screen.isVisible() and screen.password.hasFocus(), timeout=WAIT_MS)
+    with UnitOfWork(sqlite_engine) as uow:  # the other workstation, a moment earlier
+        users.set_first_admin_password(uow, password=ADMIN_PASSWORD)
+    qtbot.keyClicks(screen.password, "another-password-1")
+    qtbot.keyClick(screen.password, Qt.Key.Key_Return)
+    qtbot.keyClicks(screen.repeat, "another-password-1")
+    qtbot.keyClick(screen.repeat, Qt.Key.Key_Return)
+    signin = window.sign_in_screen
+    qtbot.waitUntil(lambda: signin.isVisible() and signin.message.isVisible(), timeout=WAIT_MS)
+    assert signin.message.text() == (
+        "The first administrator is already set up.\nLog in as admin, or ask an administrator."
+    )
+    sign_in(qtbot, window, "admin")
     window.context.background.wait()

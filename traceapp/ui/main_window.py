@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
-from traceapp.services import users
+from traceapp.services import catalog, users
 from traceapp.ui.context import StationContext
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
 from traceapp.ui.messages import error_text
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.first_admin_screen = FirstAdminScreen(context)
         self.sign_in_screen.signed_in.connect(context.sign_in)
         self.first_admin_screen.signed_in.connect(context.sign_in)
+        self.first_admin_screen.already_set_up.connect(self.show_sign_in)
 
         self.page_stack = QStackedWidget()
         self.page_stack.setObjectName("pageStack")
@@ -186,9 +188,15 @@ class MainWindow(QMainWindow):
 
         self.screens.setCurrentWidget(self.sign_in_screen)
         self.sign_in_screen.show_opening()
-        context.run_unsigned(
-            lambda uow: users.admin_needs_password(uow), self._on_first_check, self._on_open_failed
-        )
+        station = context.station_code
+
+        def opening(uow: UnitOfWork) -> tuple[bool, bool]:
+            known = station is None or any(
+                location.code == station for location in catalog.list_locations(uow)
+            )
+            return users.admin_needs_password(uow), known
+
+        context.run_unsigned(opening, self._on_first_check, self._on_open_failed)
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -251,14 +259,26 @@ class MainWindow(QMainWindow):
 
     # -- signing in and out ------------------------------------------------------------------
 
-    def _on_first_check(self, needs_admin: bool) -> None:
+    def _on_first_check(self, answer: tuple[bool, bool]) -> None:
+        needs_admin, station_known = answer
         if needs_admin:
             self.screens.setCurrentWidget(self.first_admin_screen)
             self.first_admin_screen.show_ready()
         else:
-            self.screens.setCurrentWidget(self.sign_in_screen)
-            self.sign_in_screen.show_ready()
+            self.show_sign_in()
+        if not station_known:
+            screen = self.first_admin_screen if needs_admin else self.sign_in_screen
+            screen.show_error(
+                f"This database has no station {self.context.station_code!r}, so nobody can "
+                "sign in at it.\nStart TraceApp with --station CODE naming one of its stations."
+            )
         self._startup_mark("ready")
+
+    def show_sign_in(self, message: str = "") -> None:
+        self.screens.setCurrentWidget(self.sign_in_screen)
+        self.sign_in_screen.show_ready()
+        if message:
+            self.sign_in_screen.show_error(message)
 
     def _on_open_failed(self, error: BaseException, details: str) -> None:
         self.sign_in_screen.show_ready()

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, Actor
+from traceapp.domain.errors import AlreadyExists
 from traceapp.services import users
 from traceapp.ui.context import StationContext
 from traceapp.ui.messages import error_text
@@ -240,6 +241,7 @@ class FirstAdminScreen(_Card):
     """A new database: its `admin` account gets a password here, and is signed in with it."""
 
     signed_in = Signal(object)  # Actor
+    already_set_up = Signal(str)  # another workstation was first: sign in instead (message)
 
     def __init__(self, context: StationContext) -> None:
         super().__init__("Set up the first administrator")
@@ -307,6 +309,10 @@ class FirstAdminScreen(_Card):
     def _on_failed(self, error: BaseException, details: str) -> None:
         self._set_busy(False)
         self.repeat.clear()
+        if isinstance(error, AlreadyExists):
+            self.password.clear()
+            self.already_set_up.emit(error_text(error, details))
+            return
         self.show_error(error_text(error, details))
         self.password.selectAll()
         self.password.setFocus()
