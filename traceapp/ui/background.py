@@ -62,7 +62,8 @@ class Progress(QObject):
     def report(self, done: int, total: int = 0, text: str = "") -> None:
         """Called from the worker thread; throttled so the GUI thread is never flooded."""
         now = time.monotonic()
-        if done < total and now - self._last_report < REPORT_INTERVAL_S:
+        finished = 0 < total <= done  # the last report always goes through
+        if not finished and now - self._last_report < REPORT_INTERVAL_S:
             return
         self._last_report = now
         self.progressed.emit(done, total, text)
