@@ -87,8 +87,8 @@ class WedgeInput(QObject):
         self._timer.timeout.connect(self._poll)
         app = QApplication.instance()
         assert app is not None, "WedgeInput needs a QApplication"
+        # A child of the scope: deleted with it, and Qt drops a deleted filter by itself.
         app.installEventFilter(self)
-        scope.destroyed.connect(lambda: app.removeEventFilter(self))
 
     def set_command_keys(self, commands: Mapping[str, Callable[[], None]]) -> None:
         """Keys (as QKeySequence.toString spells them, e.g. "Ctrl+Z") that run an action wherever
