@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from tests.ui.lots_plant import MANY, build_bakery, flour_label
 from traceapp.domain.genealogy import Step
+from traceapp.ui import genealogy_view
 from traceapp.ui.context import StationContext
 from traceapp.ui.genealogy_view import (
     HANDLE_WIDTH,
@@ -208,3 +209,18 @@ def test_a_scanned_case_starts_the_graph_at_the_case(qtbot: QtBot, page: LotsPag
     columns = _columns(view)
     assert columns["COOKIE/C-1"] < columns["CASE-1"] < columns["Shipment DN-1"]
     assert page.container_info.text() == "Case CASE-1 (shipped) holds the 1 lot below."
+
+
+def test_a_graph_at_its_size_limit_says_what_to_do_instead_of_growing(
+    qtbot: QtBot, page: LotsPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = _scan_and_open_graph(qtbot, page, "FLOUR/F-300", "FLOUR/F-300")
+    drawn = len(view.node_labels())
+    monkeypatch.setattr(genealogy_view, "MAX_DRAWN", drawn)
+    more = view.more_items[0]
+    view.centerOn(more)
+    _click(qtbot, view, more, more.boundingRect().center())
+    message = page.genealogy.message
+    qtbot.waitUntil(message.isVisible, timeout=WAIT_MS)
+    assert message.text().startswith(f"The graph already shows {drawn} nodes.")
+    assert len(view.node_labels()) == drawn

@@ -121,8 +121,10 @@ class LotQuery:
     text: str | None = None  # a fragment of PART/LOT, product name or supplier lot, or a scan
     product: str | None = None  # part number
     status: LotStatus | None = None
-    made_after: datetime | None = None  # produced or received at or after
-    made_before: datetime | None = None  # ... and before
+    # Produced or received at or after / before (the making event's time; lots recorded more
+    # than a month after they were made are outside the window: see services.lots).
+    made_after: datetime | None = None
+    made_before: datetime | None = None
     limit: int = 200
 
 

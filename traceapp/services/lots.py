@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -46,6 +46,8 @@ from traceapp.services.summaries import (
 
 EVENT_LIMIT = 500  # a lot's timeline; a lot with more says so rather than loading thousands
 MAX_SEARCH_LIMIT = 5000
+CLOCK_SKEW = timedelta(days=1)  # a station's clock may run this far ahead of the server's
+RECORDING_DELAY = timedelta(days=31)  # the longest a made lot waits to be recorded (offline)
 
 
 def _may_read(actor: Actor | None) -> None:
@@ -241,10 +243,9 @@ def search_lots(uow: UnitOfWork, *, actor: Actor, query: LotQuery) -> LotSearch:
         if reading is not None:
             exact = _exact_lot(repo, text)
             if exact is not None:
-                lots, more = _matching(uow, query, text)
-                if exact.id not in {lot.id for lot in lots}:
-                    lots = (exact, *lots[: query.limit - 1])
-                return LotSearch(lots=lots, more=more, scanned_lot=exact)
+                # A scan or a full name: the one lot, at once (a fragment scan of a million
+                # lots would take seconds for the same answer).
+                return LotSearch(lots=(exact,), scanned_lot=exact)
             container = find_container(repo, text)
             if container is not None:
                 return _container_search(uow, repo, container, query)
@@ -322,11 +323,19 @@ def _matching(uow: UnitOfWork, query: LotQuery, text: str) -> tuple[tuple[LotSum
         select_lots = select_lots.where(Lot.status == query.status.value)
     if query.made_after is not None or query.made_before is not None:
         # When it was made is the time of the receipt or production, not when it was typed in.
+        # The recording time (indexed) bounds the search: a lot is recorded after it is made
+        # (allowing for clock skew) and within RECORDING_DELAY of it (offline backlogs).
         select_lots = select_lots.join(Event, Event.id == Lot.created_event_id)
         if query.made_after is not None:
-            select_lots = select_lots.where(Event.event_time >= _stored(query.made_after))
+            after = _stored(query.made_after)
+            select_lots = select_lots.where(
+                Event.event_time >= after, Lot.created_at >= after - CLOCK_SKEW
+            )
         if query.made_before is not None:
-            select_lots = select_lots.where(Event.event_time < _stored(query.made_before))
+            before = _stored(query.made_before)
+            select_lots = select_lots.where(
+                Event.event_time < before, Lot.created_at < before + RECORDING_DELAY
+            )
     rows = list(
         uow.session.execute(
             select_lots.order_by(Lot.created_at.desc(), Lot.id).limit(query.limit + 1)

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -53,6 +53,7 @@ COLUMN_GAP = 80.0
 ROW_GAP = 18.0
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+MAX_DRAWN = 300  # nodes on the graph at once: redrawing more takes over 100 ms on a slow PC
 READABLE_ZOOM = 0.7  # fitting a big graph stops here and centres the selection instead
 
 _KIND_CAPTION = {
@@ -327,6 +328,7 @@ class GenealogyView(QGraphicsView):
     lot_activated = Signal(object)  # uuid.UUID of a lot the person clicked or pressed Enter on
     node_selected = Signal(object)  # GraphNode
     failed = Signal(str)
+    level_loaded = Signal()
 
     def __init__(self, context: StationContext) -> None:
         super().__init__()
@@ -346,6 +348,15 @@ class GenealogyView(QGraphicsView):
         self._generation = 0
         self._columns: dict[NodeKey, int] = {}
         self._linked: dict[NodeKey, set[NodeKey]] = {}
+        self._relayout_pending = False
+        self._revealing: tuple[NodeKey, Step] | None = None
+        self._labels: dict[tuple[NodeKey, NodeKey, Step], QGraphicsSimpleTextItem] = {}
+        self._dirty: set[NodeKey] = set()  # nodes whose side strips must be repainted
+        self._in_flight = 0  # levels being loaded
+        self._label_font = QFont(self.font())
+        self._label_font.setPointSizeF(max(7.0, self._label_font.pointSizeF() * 0.75))
+        # Items come and go as nodes expand and collapse: no index to rebuild each time.
+        self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -359,6 +370,7 @@ class GenealogyView(QGraphicsView):
         self.items_by_key.clear()
         self.more_items.clear()
         self._edges.clear()
+        self._labels.clear()
         self._selected = root.key
         self._relayout()
         self.fit()
@@ -370,12 +382,14 @@ class GenealogyView(QGraphicsView):
         self.items_by_key.clear()
         self.more_items.clear()
         self._edges.clear()
+        self._labels.clear()
         self._selected = None
 
     def toggle(self, key: NodeKey, step: Step) -> None:
         if self.model is None:
             return
         state = self.model.states[key]
+        self._dirty.add(key)
         if step in state.expanded:
             state.expanded.discard(step)
             self._relayout()
@@ -384,12 +398,18 @@ class GenealogyView(QGraphicsView):
             self._relayout()
             self._reveal(key, step)
         elif state.node.count(step) and step not in state.loading:
+            if len(self.items_by_key) + PAGE * self._in_flight >= MAX_DRAWN:
+                self.failed.emit(_too_many())
+                return
             self._load(key, step, 0)
 
     def load_more(self, more: _More) -> None:
         if self.model is None:
             return
         level = self.model.states[more.of].levels.get(more.step)
+        if len(self.items_by_key) + PAGE * self._in_flight >= MAX_DRAWN:
+            self.failed.emit(_too_many())
+            return
         self._load(more.of, more.step, len(level.keys) if level else 0)
 
     def _load(self, key: NodeKey, step: Step, offset: int) -> None:
@@ -397,6 +417,7 @@ class GenealogyView(QGraphicsView):
         self.model.states[key].loading.add(step)
         self._repaint_node(key)
         generation = self._generation
+        self._in_flight += 1
 
         def work(uow: UnitOfWork, actor: Actor) -> Neighbours:
             return genealogy.neighbours(
@@ -404,13 +425,17 @@ class GenealogyView(QGraphicsView):
             )
 
         def done(level: Neighbours) -> None:
+            self._in_flight -= 1
             if generation != self._generation or self.model is None:
                 return  # the person moved on to another lot meanwhile
             self.model.add(level)
-            self._relayout()
-            self._reveal(key, step)
+            self.level_loaded.emit()
+            self._dirty.add(key)
+            self._revealing = (key, step)
+            self._schedule_relayout()
 
         def fail(error: BaseException, details: str) -> None:
+            self._in_flight -= 1
             if generation == self._generation and self.model is not None:
                 self.model.states[key].loading.discard(step)
                 self._repaint_node(key)
@@ -419,6 +444,23 @@ class GenealogyView(QGraphicsView):
         self._context.run(work, done, fail)
 
     # --- layout ----------------------------------------------------------------------------
+
+    def _schedule_relayout(self) -> None:
+        """Answers that arrive together (several nodes expanded at once) are drawn once."""
+        if not self._relayout_pending:
+            self._relayout_pending = True
+            QTimer.singleShot(0, self._pending_relayout)
+
+    def _pending_relayout(self) -> None:
+        if not self._relayout_pending:
+            return
+        self._relayout_pending = False
+        self._relayout()
+        if self._revealing is not None:
+            key, step = self._revealing
+            self._revealing = None
+            if self.model is not None and key in self.model.states:
+                self._reveal(key, step)
 
     def _relayout(self) -> None:
         if self.model is None:
@@ -433,10 +475,12 @@ class GenealogyView(QGraphicsView):
         for key in list(self.items_by_key):
             if key not in shown:
                 self.scene().removeItem(self.items_by_key.pop(key))
-        for item in self.more_items + self._edges:
+        for item in [*self.more_items, *self._edges]:
             self.scene().removeItem(item)
+        used_labels: set[tuple[object, NodeKey | _More, Step]] = set()
         self.more_items.clear()
         self._edges.clear()
+        lines = QPainterPath()
         for key in columns:
             if key not in self.items_by_key:
                 item = NodeItem(self, self.model.states[key])
@@ -453,50 +497,65 @@ class GenealogyView(QGraphicsView):
             item.setPos(x, y)
             self.scene().addItem(item)
             self.more_items.append(item)
-            self._edge(self.items_by_key[entry.of], item, entry.step, None)
+            self._edge(lines, self.items_by_key[entry.of], item, entry.step)
         for source, target, step in edges:
             quantity = self.model.states[source].levels[step].quantities.get(target)
-            self._edge(self.items_by_key[source], self.items_by_key[target], step, quantity)
-        for item in self.items_by_key.values():
-            item.update()
-        bounds = self.scene().itemsBoundingRect().adjusted(-80, -80, 80, 80)
-        self.scene().setSceneRect(bounds)
+            middle = self._edge(lines, self.items_by_key[source], self.items_by_key[target], step)
+            if quantity is not None:
+                self._place_label((source, target, step), str(quantity), middle)
+                used_labels.add((source, target, step))
+        for gone in set(self._labels) - used_labels:
+            self.scene().removeItem(self._labels.pop(gone))
+        # One item draws every line: thousands of edges cost one item, not thousands.
+        drawn = QGraphicsPathItem(lines)
+        colour = self.palette().color(QPalette.ColorRole.Text)
+        colour.setAlpha(150)
+        drawn.setPen(QPen(colour, 1.5))
+        drawn.setZValue(-1)
+        self.scene().addItem(drawn)
+        self._edges.append(drawn)
+        for key in self._dirty:
+            if key in self.items_by_key:
+                self.items_by_key[key].update()  # its side strips changed (+N, −, …)
+        self._dirty.clear()
+        bounds = lines.boundingRect()
+        for x, y in positions.values():
+            bounds = bounds.united(
+                QRectF(x - HANDLE_WIDTH, y, NODE_WIDTH + 2 * HANDLE_WIDTH, NODE_HEIGHT)
+            )
+        self.scene().setSceneRect(bounds.adjusted(-80, -80, 80, 80))
         self._restore_selection()
 
     def _edge(
-        self, source: NodeItem, target: QGraphicsItem, step: Step, quantity: Quantity | None
-    ) -> None:
+        self, lines: QPainterPath, source: NodeItem, target: QGraphicsItem, step: Step
+    ) -> QPointF:
+        """Add the curve from the left node's right side to the right node's left side to
+        `lines`; return its middle (where the quantity goes)."""
         left, right = (source, target) if step is Step.FORWARD else (target, source)
-        start = left.mapToScene(QPointF(NODE_WIDTH + HANDLE_WIDTH, NODE_HEIGHT / 2))
         if isinstance(left, MoreItem):
-            start = left.mapToScene(QPointF(NODE_WIDTH, left.boundingRect().height() / 2))
-        end_height = right.boundingRect().height() / 2
-        end_x = -HANDLE_WIDTH if isinstance(right, NodeItem) else 0.0
-        end = right.mapToScene(
-            QPointF(end_x, end_height if isinstance(right, MoreItem) else NODE_HEIGHT / 2)
-        )
-        path = QPainterPath(start)
+            start = left.pos() + QPointF(NODE_WIDTH, left.boundingRect().height() / 2)
+        else:
+            start = left.pos() + QPointF(NODE_WIDTH + HANDLE_WIDTH, NODE_HEIGHT / 2)
+        if isinstance(right, MoreItem):
+            end = right.pos() + QPointF(0.0, right.boundingRect().height() / 2)
+        else:
+            end = right.pos() + QPointF(-HANDLE_WIDTH, NODE_HEIGHT / 2)
         middle = (start.x() + end.x()) / 2
-        path.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
-        line = QGraphicsPathItem(path)
-        colour = self.palette().color(QPalette.ColorRole.Text)
-        colour.setAlpha(150)
-        line.setPen(QPen(colour, 1.5))
-        line.setZValue(-1)
-        self.scene().addItem(line)
-        self._edges.append(line)
-        if quantity is not None:
-            label = QGraphicsSimpleTextItem(str(quantity))
+        lines.moveTo(start)
+        lines.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
+        return QPointF(middle, (start.y() + end.y()) / 2)
+
+    def _place_label(self, edge: tuple[NodeKey, NodeKey, Step], text: str, at: QPointF) -> None:
+        label = self._labels.get(edge)
+        if label is None:
+            label = QGraphicsSimpleTextItem(text)
             label.setBrush(QBrush(self.palette().color(QPalette.ColorRole.Text)))
-            font = QFont(self.font())
-            font.setPointSizeF(max(7.0, font.pointSizeF() * 0.75))
-            label.setFont(font)
-            box = label.boundingRect()
-            point = path.pointAtPercent(0.5)
-            label.setPos(point.x() - box.width() / 2, point.y() - box.height() - 2)
+            label.setFont(self._label_font)
             label.setZValue(-1)
             self.scene().addItem(label)
-            self._edges.append(label)
+            self._labels[edge] = label
+        box = label.boundingRect()
+        label.setPos(at.x() - box.width() / 2, at.y() - box.height() - 2)
 
     def _reveal(self, key: NodeKey, step: Step) -> None:
         """Scroll so the expanded node and the first of its new neighbours are in view."""
@@ -626,6 +685,7 @@ class GenealogyView(QGraphicsView):
         if key is None or self.model is None:
             return
         self.model.states[key].expanded.clear()
+        self._dirty.add(key)
         self._relayout()
 
     # --- zoom ------------------------------------------------------------------------------
@@ -662,10 +722,18 @@ class GenealogyView(QGraphicsView):
         super().mouseDoubleClickEvent(event)
 
 
+def _too_many() -> str:
+    return (
+        f"The graph already shows {MAX_DRAWN} nodes.\n"
+        "Collapse some branches (Backspace), or open a lot further along and start from it."
+    )
+
+
 def _layout(
     model: GraphModel, columns: dict[NodeKey, int], more: list[_More]
 ) -> dict[NodeKey | _More, tuple[float, float]]:
     """Columns left to right; in each, every node's neighbours stacked around it, in order."""
+    more_set = set(more)
     parents: dict[NodeKey | _More, NodeKey] = {}
     children: dict[NodeKey, dict[Step, list[NodeKey | _More]]] = {}
     for key in columns:
@@ -680,7 +748,7 @@ def _layout(
                     parents[other] = key
                     group.append(other)
             entry = _More(key, step)
-            if entry in more:
+            if entry in more_set:
                 parents[entry] = key
                 group.append(entry)
             children.setdefault(key, {})[step] = group
@@ -757,6 +825,7 @@ class GenealogyPanel(QWidget):
         self.view.node_selected.connect(self._on_node_selected)
         self.view.lot_activated.connect(self.lot_activated)
         self.view.failed.connect(self._on_failed)
+        self.view.level_loaded.connect(self.message.hide)
         self._generation = 0
 
     def show_key(self, key: NodeKey) -> None:
