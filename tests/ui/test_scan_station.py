@@ -338,7 +338,13 @@ def test_an_operator_is_told_in_words_that_undo_needs_a_supervisor(
 def test_the_last_step_is_kept_with_the_page(
     qtbot: QtBot, station: Station, plant_engine: Engine
 ) -> None:
-    choose_step(qtbot, station, 6, HandlingStep.MOVE)
+    choose_step(qtbot, station, 3, HandlingStep.PACK)
+    station.page.window().activateWindow()  # the step buttons' Alt+letter need the active window
+    press(qtbot, station, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # &Move
+    qtbot.waitUntil(
+        lambda: station.page.step_buttons[HandlingStep.MOVE].isChecked(), timeout=WAIT_MS
+    )
+    assert station.page.step_box.title() == "Move"
     again = _open(qtbot, plant_engine, station.settings, "sam")
     try:
         assert again.page.step_buttons[HandlingStep.MOVE].isChecked()
