@@ -16,6 +16,8 @@ keep are checked row by row as before. Triggers are not touched.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 # Memory for PostgreSQL's sort while it builds an index after the load (session only).
 INDEX_BUILD_MEMORY = "512MB"
+RESTORE_LANES = 2  # PostgreSQL connections rebuilding indexes and checking keys side by side
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,37 +132,90 @@ def restore(engine: Engine, saved: DeferredSchema) -> None:
     Each piece is put back on its own, so one that fails (a row breaking a foreign key) does
     not keep the others away; the first failure is raised once all were tried. A foreign key
     whose check failed stays, marked NOT VALID: it still refuses every new row that breaks it.
+    On PostgreSQL `RESTORE_LANES` connections share the work (one server process each).
     """
-    failures: list[Exception] = []
     postgres = engine.dialect.name == "postgresql"
-    with engine.connect() as connection:
-        quote = connection.dialect.identifier_preparer.quote
-        if postgres:
-            connection.exec_driver_sql(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
-            connection.commit()
-        for index in saved.indexes:
-            try:
-                with connection.begin():
-                    connection.exec_driver_sql(index.create_sql)
-            except Exception as exc:  # collected, raised below once everything was tried
-                log.exception("could not rebuild index %s", index.name)
-                failures.append(exc)
-        for key in saved.foreign_keys:
-            table, name = quote(key.table), quote(key.name)
-            try:
-                with connection.begin():
-                    # NOT VALID: in place at once, without reading the table...
-                    connection.exec_driver_sql(
-                        f"ALTER TABLE {table} ADD CONSTRAINT {name} {key.definition} NOT VALID"
-                    )
-                with connection.begin():
-                    # ...then every row checked in one pass (one join, not a query per row).
-                    connection.exec_driver_sql(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name}")
-            except Exception as exc:  # collected, raised below once everything was tried
-                log.exception("could not restore foreign key %s", key.name)
-                failures.append(exc)
+    lanes = RESTORE_LANES if postgres else 1
+    quote = engine.dialect.identifier_preparer.quote
+    failures: list[Exception] = []
+    _run(engine, [(i.name, i.create_sql) for i in saved.indexes], lanes, failures)
+    # NOT VALID: in place at once, without reading the table (a brief lock each, one lane)...
+    added = _run(
+        engine,
+        [
+            (k.name, f"ALTER TABLE {quote(k.table)} ADD CONSTRAINT {quote(k.name)} "
+                     f"{k.definition} NOT VALID")
+            for k in saved.foreign_keys
+        ],
+        1,
+        failures,
+    )  # fmt: skip
+    # ...then every row checked in one pass per key (one join, not a query per row).
+    _run(
+        engine,
+        [
+            (k.name, f"ALTER TABLE {quote(k.table)} VALIDATE CONSTRAINT {quote(k.name)}")
+            for k in saved.foreign_keys
+            if k.name in added
+        ],
+        lanes,
+        failures,
+    )
     if failures:
         raise failures[0]
+
+
+def _run(
+    engine: Engine, work: list[tuple[str, str]], lanes: int, failures: list[Exception]
+) -> set[str]:
+    """Run each (name, statement) in a transaction of its own, on up to `lanes` connections.
+
+    Failures are logged and added to `failures`; returns the names whose statement succeeded.
+    """
+    pending: queue.SimpleQueue[tuple[str, str]] = queue.SimpleQueue()
+    for item in work:
+        pending.put(item)
+    done: set[str] = set()
+    lock = threading.Lock()
+
+    def lane() -> None:
+        try:
+            with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    memory = INDEX_BUILD_MEMORY
+                    connection.exec_driver_sql(f"SET maintenance_work_mem = '{memory}'")
+                    connection.commit()
+                while True:
+                    try:
+                        name, statement = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        with connection.begin():
+                            connection.exec_driver_sql(statement)
+                        with lock:
+                            done.add(name)
+                    except Exception as exc:  # collected: the caller raises the first
+                        log.exception("could not put back %s", name)
+                        with lock:
+                            failures.append(exc)
+        except Exception as exc:  # no connection: what is left is reported below
+            log.exception("a connection putting indexes back failed")
+            with lock:
+                failures.append(exc)
+
+    workers = [
+        threading.Thread(target=lane, name=f"bulk-restore-{n}")
+        for n in range(max(1, min(lanes, len(work))))
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    left = [name for name, _ in work if name not in done]
+    if left and not failures:  # cannot happen unless a lane died without saying why
+        failures.append(RuntimeError(f"not put back: {', '.join(left)}"))
+    return done
 
 
 @contextmanager
