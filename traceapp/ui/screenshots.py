@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTabWidget, QWidget
 from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
@@ -116,6 +116,18 @@ def _prepare_page(
     search = getattr(page, "search", None)
     if isinstance(search, QLineEdit):
         type_into(search, demo.landmarks["forward_100"])
+        tabs = page.findChild(QTabWidget, "lotTabs")
+        if tabs is not None and tabs.count() > 1:
+            shooter.save(window, "lots-genealogy")
+            # The graph tab, through its mnemonic as a person would (Alt+G).
+            QTest.keyClick(search, Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+            settle(app, 1.0)
+            fit = next((b for b in tabs.findChildren(QPushButton) if b.text() == "Fit"), None)
+            if fit is not None and fit.isVisible():
+                QTest.mouseClick(fit, Qt.MouseButton.LeftButton)
+            shooter.save(window, "lots-genealogy-graph")
+            QTest.keyClick(search, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+            return True
     return False
 
 
