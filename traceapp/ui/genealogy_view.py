@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QShowEvent,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -54,7 +55,7 @@ ROW_GAP = 18.0
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 MAX_DRAWN = 300  # nodes on the graph at once: redrawing more takes over 100 ms on a slow PC
-READABLE_ZOOM = 0.7  # fitting a big graph stops here and centres the selection instead
+READABLE_ZOOM = 0.65  # fitting a big graph stops here and centres the selection instead
 
 _KIND_CAPTION = {
     NodeKind.LOT: "LOT",
@@ -212,14 +213,26 @@ class NodeItem(QGraphicsItem):
         inner = self.body().adjusted(10, 4, -10, -4)
         painter.setFont(caption_font)
         painter.setPen(muted)
-        caption_height = QFontMetricsF(caption_font).height()
-        painter.drawText(
-            QRectF(inner.left(), inner.top(), inner.width(), caption_height),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            _KIND_CAPTION[node.key.kind],
-        )
+        caption_metrics = QFontMetricsF(caption_font)
+        caption_height = caption_metrics.height()
+        caption, label = _KIND_CAPTION[node.key.kind], node.label
+        if node.key.kind is NodeKind.LOT and "/" in label:
+            # PART/LOT: the part above in small type, the lot code below in full.
+            part, label = label.split("/", 1)
+            caption = f"LOT  {part}"
+        badge_width = 0.0
         if node.status:
-            self._paint_status(painter, caption_font, inner, caption_height, node.status)
+            badge_width = self._paint_status(
+                painter, caption_font, inner, caption_height, node.status
+            )
+        painter.setPen(muted)
+        painter.drawText(
+            QRectF(inner.left(), inner.top(), inner.width() - badge_width - 6, caption_height),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            caption_metrics.elidedText(
+                caption, Qt.TextElideMode.ElideRight, inner.width() - badge_width - 6
+            ),
+        )
         painter.setPen(text)
         painter.setFont(label_font)
         label_height = QFontMetricsF(label_font).height()
@@ -228,7 +241,7 @@ class NodeItem(QGraphicsItem):
             QRectF(inner.left(), top, inner.width(), label_height),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             QFontMetricsF(label_font).elidedText(
-                node.label, Qt.TextElideMode.ElideMiddle, inner.width()
+                label, Qt.TextElideMode.ElideMiddle, inner.width()
             ),
         )
         painter.setFont(detail_font)
@@ -255,7 +268,7 @@ class NodeItem(QGraphicsItem):
 
     def _paint_status(
         self, painter: QPainter, font: QFont, inner: QRectF, height: float, status: str
-    ) -> None:
+    ) -> float:
         colours = status_colours(status)
         words = status.replace("_", " ").upper()
         width = QFontMetricsF(font).horizontalAdvance(words) + 12
@@ -266,6 +279,7 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(badge, 4, 4)
             painter.setPen(QColor(colours[1]))
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, words)
+        return width
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         position = event.pos()
@@ -353,6 +367,7 @@ class GenealogyView(QGraphicsView):
         self._labels: dict[tuple[NodeKey, NodeKey, Step], QGraphicsSimpleTextItem] = {}
         self._dirty: set[NodeKey] = set()  # nodes whose side strips must be repainted
         self._in_flight = 0  # levels being loaded
+        self._fit_pending = False
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(max(7.0, self._label_font.pointSizeF() * 0.75))
         # Items come and go as nodes expand and collapse: no index to rebuild each time.
@@ -373,7 +388,9 @@ class GenealogyView(QGraphicsView):
         self._labels.clear()
         self._selected = root.key
         self._relayout()
-        self.fit()
+        self._fit_pending = True
+        if self.isVisible():
+            self.fit()
 
     def clear_graph(self) -> None:
         self._generation += 1
@@ -698,6 +715,7 @@ class GenealogyView(QGraphicsView):
     def fit(self) -> None:
         """The whole graph in view, unless its text would get too small to read: then the
         selected node in the middle at the smallest readable size."""
+        self._fit_pending = False
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             return
@@ -711,6 +729,11 @@ class GenealogyView(QGraphicsView):
             self.scale(READABLE_ZOOM, READABLE_ZOOM)
             item = self._selected_item()
             self.centerOn(item if item is not None else rect.center())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fit_pending:  # drawn while its tab was hidden: fit now that it has a size
+            self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120

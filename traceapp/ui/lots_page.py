@@ -65,6 +65,7 @@ class LotsPage(QWidget):
         self._open_first = False  # Enter was pressed: open the first lot found
         self._selecting = False  # the table's selection is being set by the page, not a person
         self._loaded_once = False
+        self._sized = False
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
         self.search.setPlaceholderText("Scan or type a lot, container, part or product…")
@@ -121,15 +122,21 @@ class LotsPage(QWidget):
         filters.addWidget(self.product_filter, 2)
         filters.addWidget(self.status_filter, 1)
         dates = QHBoxLayout()
-        dates.addWidget(self.dated)
         dates.addWidget(self.date_from, 1)
         dates.addWidget(QLabel("and"))
         dates.addWidget(self.date_to, 1)
+        for combo in (self.product_filter, self.status_filter):
+            # Long product names must not hold the search column wide open.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
         left_layout.addLayout(filters)
+        left_layout.addWidget(self.dated)
         left_layout.addLayout(dates)
         left_layout.addWidget(self.container_info)
         left_layout.addWidget(self.table, 1)
@@ -140,7 +147,6 @@ class LotsPage(QWidget):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([420, 860])
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
@@ -392,6 +398,11 @@ class LotsPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._sized:
+            # A third for the search, two thirds for the record and the graph.
+            self._sized = True
+            width = max(self.splitter.width(), 900)
+            self.splitter.setSizes([width * 35 // 100, width * 65 // 100])
         if not self._loaded_once and self._context.actor is not None:
             self._loaded_once = True
             self._load_products()
