@@ -217,7 +217,7 @@ class LotDetailPanel(QScrollArea):
             column.addWidget(heading)
             column.addWidget(widget)
             column.addStretch(1)
-            links.addLayout(column)
+            links.addLayout(column, 1)  # two equal halves, whether a list is empty or not
         self.links = QWidget()
         self.links.setLayout(links)
         links.setContentsMargins(0, 0, 0, 0)
