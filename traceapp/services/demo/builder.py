@@ -1,4 +1,10 @@
-"""Build the demo plant: master data through the services, the rest in bulk through Core inserts."""
+"""Build the demo plant: master data through the services, the rest as native rows in bulk.
+
+Into a fresh database (no lots, no events yet) the bulk tables are loaded without their
+secondary indexes and, on PostgreSQL, their foreign keys; both come back, checked, before the
+build returns or fails (`traceapp.db.bulk_schema`). Primary keys, unique and check constraints
+and the append-only triggers stay in place throughout.
+"""
 
 from __future__ import annotations
 
@@ -32,9 +38,10 @@ from traceapp.services.demo.users import set_up_demo_users
 
 Progress = Callable[[str, int], None]  # (stage, rows written so far in that stage)
 
-# Random UUID keys land all over every index: with SQLite's default 2 MB page cache nearly each
-# insert reads and writes pages back. 1 GB holds the indexes of a 1,000,000-lot plant's
-# hottest tables; SQLite takes the memory only as pages are actually used.
+# Each row looks up the rows it points at and lands in its table's primary key and unique
+# indexes (every index, in a database that is not fresh): with SQLite's default 2 MB page cache
+# nearly each insert reads and writes pages back. 1 GB holds the hot part of a 1,000,000-lot
+# plant; SQLite takes the memory only as pages are actually used.
 BULK_PRAGMAS = ("PRAGMA cache_size=-1000000",)
 
 
