@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 
 from tests.ui.lots_plant import build_bakery, flour_label
 from tests.ui.shell_support import add_people, settings_file, sign_in
+from traceapp.db.uow import UnitOfWork
+from traceapp.services.corrections import correct
+from traceapp.services.lots import lot_detail
 from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import GRAPH_TAB, LotsPage
 from traceapp.ui.main_window import MainWindow
@@ -216,4 +219,32 @@ def test_in_the_main_window_an_auditor_reaches_the_page_with_f3_and_scans_a_labe
     assert lots.tabs.currentIndex() == GRAPH_TAB
     qtbot.waitUntil(lambda: "FLOUR/F-200" in lots.genealogy.view.node_labels(), timeout=WAIT_MS)
     assert lots.genealogy.view.isVisible()
+    context.background.wait()
+
+
+def test_a_corrected_receipt_shows_as_corrected_with_its_correction(
+    qtbot: QtBot, sqlite_engine: Engine
+) -> None:
+    admin = build_bakery(sqlite_engine)
+    with UnitOfWork(sqlite_engine) as uow:
+        receipt = lot_detail(uow, "F-200").events[0]
+    with UnitOfWork(sqlite_engine) as uow:
+        correct(uow, actor=admin, event=receipt.id, reason="scanned the wrong delivery note")
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
+    context.sign_in(admin)
+    page = LotsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    _type(qtbot, page.search, "F-200", enter=True)
+    qtbot.waitUntil(lambda: page.detail.title.text() == "FLOUR/F-200", timeout=WAIT_MS)
+    assert page.detail.status.text() == "VOIDED"
+    steps = _history(page)
+    assert [step for step, _ in steps] == ["Received", "Correction"]
+    assert steps[0][1].startswith("CORRECTED (did not happen as recorded) — lot: FLOUR/F-200")
+    assert steps[1][1].startswith("CORRECTION of an earlier step")
+    assert "reason: scanned the wrong delivery note" in steps[1][1]
     context.background.wait()
