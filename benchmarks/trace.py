@@ -16,19 +16,18 @@ import sys
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import psycopg
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from traceapp.db import trace as queries
+from traceapp.db import trace_walk as walk
 from traceapp.db.engine import make_engine
 from traceapp.db.migrate import current_revision
 from traceapp.db.models import (
@@ -42,7 +41,9 @@ from traceapp.db.models import (
     ShipmentItem,
 )
 from traceapp.db.repositories import Repository
+from traceapp.db.trace_walk import RawId
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.attribution import Edge
 from traceapp.domain.errors import StorageUnavailable
 from traceapp.domain.trace import Direction, TraceResult
 from traceapp.services.database import open_database
@@ -158,46 +159,46 @@ class OutOfTime(Exception):
 class NodeFetch(Protocol):
     """One look-up per visited node and edge kind: a dict read in memory, a SELECT in the naive
     walk. Both walks call exactly the same look-ups, so the memory walk's count is the number of
-    queries the naive walk needs in full (used to extrapolate a naive run cut off by its budget)."""
+    queries the naive walk needs in full (used to extrapolate a naive run cut off by its budget).
+    Ids are text as the database spells them (`RawId`), as in the service's own reads."""
 
-    def lot(self, lot_id: uuid.UUID) -> queries.LotRow | None: ...
-    def edges_from(self, lot_id: uuid.UUID, *, forward: bool) -> list[queries.EdgeRow]: ...
-    def contents_of_lot(self, lot_id: uuid.UUID) -> list[Content]: ...
-    def outer_of(self, container_id: uuid.UUID) -> list[Content]: ...
-    def contents_of(self, container_id: uuid.UUID) -> list[Content]: ...
-    def shipped_container(self, container_id: uuid.UUID) -> list[Shipped]: ...
-    def shipped_loose(self, lot_id: uuid.UUID) -> list[Shipped]: ...
-    def container(self, container_id: uuid.UUID) -> queries.ContainerInfo | None: ...
-    def container_by_code(self, code: str) -> uuid.UUID | None: ...
-    def lot_by_name(self, name: str) -> uuid.UUID | None: ...
+    def lot(self, lot_id: RawId) -> walk.LotRow | None: ...
+    def edges_from(self, lot_id: RawId, *, forward: bool) -> list[Edge[RawId]]: ...
+    def contents_of_lot(self, lot_id: RawId) -> list[Content]: ...
+    def outer_of(self, container_id: RawId) -> list[Content]: ...
+    def contents_of(self, container_id: RawId) -> list[Content]: ...
+    def shipped_container(self, container_id: RawId) -> list[Shipped]: ...
+    def shipped_loose(self, lot_id: RawId) -> list[Shipped]: ...
+    def container(self, container_id: RawId) -> walk.ContainerRow | None: ...
+    def container_by_code(self, code: str) -> RawId | None: ...
+    def lot_by_name(self, name: str) -> RawId | None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Content:
-    """A container_contents row."""
+class Content(NamedTuple):
+    """A container_contents row (times as the source gives them, compared among themselves)."""
 
-    id: uuid.UUID
-    container_id: uuid.UUID
-    lot_id: uuid.UUID | None
-    child_container_id: uuid.UUID | None
+    id: RawId
+    container_id: RawId
+    lot_id: RawId | None
+    child_container_id: RawId | None
     quantity: Decimal | None
-    packed_at: datetime
-    unpacked_at: datetime | None
+    packed_at: Any
+    unpacked_at: Any
 
 
-@dataclass(frozen=True, slots=True)
-class Shipped:
+class Shipped(NamedTuple):
     """A shipment_items row of a live shipment, with the shipment and its customer."""
 
-    fields: tuple[Any, ...]  # the ShippedRow fields from shipment_id to contact_phone
-    container_id: uuid.UUID | None
-    lot_id: uuid.UUID | None
+    fields: tuple[Any, ...]  # the ShipmentLine fields from shipment_id to contact_phone
+    moment: Any  # shipped_at as the source gives it, to compare with content times
+    container_id: RawId | None
+    lot_id: RawId | None
     quantity: Decimal | None
 
 
 class NodeWalk:
     """The trace's rows (`TraceRows`) found by visiting one node at a time through `fetch`, with
-    the semantics of the recursive queries in `traceapp.db.trace`."""
+    the semantics of the service's reads in `traceapp.db.trace_walk`."""
 
     def __init__(self, fetch: NodeFetch) -> None:
         self.fetch = fetch
@@ -211,10 +212,10 @@ class NodeWalk:
         container_id = self.fetch.container_by_code(code)
         if container_id is None:
             raise LookupError(code)
-        times = [s.fields[2] for s in self.fetch.shipped_container(container_id)]
+        times = [s.moment for s in self.fetch.shipped_container(container_id)]
         at = min(times) if times else None
         seen: set[tuple[Any, ...]] = set()
-        lots: dict[uuid.UUID, Decimal | None] = {}
+        lots: dict[RawId, Decimal | None] = {}
         pending = [container_id]
         while pending:
             for row in self.fetch.contents_of(pending.pop()):
@@ -236,16 +237,16 @@ class NodeWalk:
                     )
         return TraceStart(lots, code, container_id)
 
-    def lot_rows(self, ids: Sequence[uuid.UUID]) -> list[queries.LotRow]:
+    def lot_rows(self, ids: Sequence[RawId]) -> list[walk.LotRow]:
         return [row for row in map(self.fetch.lot, ids) if row is not None]
 
     def genealogy(
-        self, start: Sequence[uuid.UUID], *, forward: bool
-    ) -> tuple[list[queries.EdgeRow], list[queries.LotRow]]:
+        self, start: Sequence[RawId], *, forward: bool
+    ) -> tuple[list[Edge[RawId]], list[walk.LotRow]]:
         lots = self.lot_rows(list(dict.fromkeys(start)))
         seen = {row.id for row in lots}
         pending = list(seen)
-        edges: list[queries.EdgeRow] = []
+        edges: list[Edge[RawId]] = []
         while pending:
             node = pending.pop()
             for edge in self.fetch.edges_from(node, forward=forward):
@@ -259,71 +260,70 @@ class NodeWalk:
                         lots.append(row)
         return edges, lots
 
-    def held_in_containers(self, lot_ids: Sequence[uuid.UUID]) -> list[queries.HeldRow]:
-        seen: set[tuple[Any, ...]] = set()
-        result: list[queries.HeldRow] = []
-        pending: list[tuple[uuid.UUID, queries.HeldRow]] = []
+    def held_in_containers(
+        self, lot_ids: Sequence[RawId]
+    ) -> tuple[list[walk.Stay], list[walk.ContainerRow]]:
+        stays: list[walk.Stay] = []
         for lot_id in lot_ids:
             for row in self.fetch.contents_of_lot(lot_id):
-                held = queries.HeldRow(
-                    row.container_id, lot_id, row.quantity, row.packed_at, row.unpacked_at
-                )
-                pending.append((row.id, held))
+                stays.append(
+                    walk.Stay(row.container_id, lot_id, row.quantity, row.packed_at,
+                              row.unpacked_at, len(stays))
+                )  # fmt: skip
+        seen: set[tuple[Any, ...]] = set()
+        pending = list(stays)
         while pending:
-            content_id, held = pending.pop()
-            key = (content_id, held.container_id, held.since, held.until)
-            if key in seen:
-                continue
-            seen.add(key)
-            result.append(held)
-            for outer in self.fetch.outer_of(held.container_id):
-                if held.until is not None and not outer.packed_at < held.until:
+            stay = pending.pop()
+            for outer in self.fetch.outer_of(stay.container_id):
+                if stay.until is not None and not outer.packed_at < stay.until:
                     continue
-                if outer.unpacked_at is not None and not outer.unpacked_at > held.since:
+                if outer.unpacked_at is not None and not outer.unpacked_at > stay.since:
                     continue
-                since = max(outer.packed_at, held.since)
+                since = max(outer.packed_at, stay.since)
                 until = (
-                    held.until if outer.unpacked_at is None
-                    else outer.unpacked_at if held.until is None
-                    else min(outer.unpacked_at, held.until)
+                    stay.until if outer.unpacked_at is None
+                    else outer.unpacked_at if stay.until is None
+                    else min(outer.unpacked_at, stay.until)
                 )  # fmt: skip
-                pending.append(
-                    (content_id, queries.HeldRow(outer.container_id, held.lot_id,
-                                                 held.quantity, since, until))
-                )  # fmt: skip
-        return result
+                key = (stay.origin, outer.container_id, since, until)
+                if key in seen:
+                    continue
+                seen.add(key)
+                up = walk.Stay(outer.container_id, stay.lot_id, stay.quantity, since, until,
+                               stay.origin)  # fmt: skip
+                stays.append(up)
+                pending.append(up)
+        reached = list(dict.fromkeys(stay.container_id for stay in stays))
+        return stays, self.containers(reached)
 
     def shipments_of(
-        self, lot_ids: Sequence[uuid.UUID], held: Sequence[queries.HeldRow]
-    ) -> list[queries.ShippedRow]:
+        self, lot_ids: Sequence[RawId], stays: Sequence[walk.Stay]
+    ) -> list[walk.ShipmentLine]:
         result = []
         for lot_id in lot_ids:
             for item in self.fetch.shipped_loose(lot_id):
-                result.append(_shipped_row(item, None, lot_id, item.quantity))
-        stays: dict[uuid.UUID, list[queries.HeldRow]] = {}
-        for stay in held:
-            stays.setdefault(stay.container_id, []).append(stay)
-        for container_id, theirs in stays.items():
+                result.append(walk.ShipmentLine._make((*item.fields, None, lot_id, item.quantity)))
+        by_container: dict[RawId, list[walk.Stay]] = {}
+        for stay in stays:
+            by_container.setdefault(stay.container_id, []).append(stay)
+        carried: set[tuple[RawId, int]] = set()
+        for container_id, theirs in by_container.items():
             for item in self.fetch.shipped_container(container_id):
-                shipped_at = item.fields[2]
                 for stay in theirs:
-                    if stay.since <= shipped_at and (stay.until is None or shipped_at < stay.until):
-                        result.append(_shipped_row(item, container_id, stay.lot_id, stay.quantity))
+                    if stay.since <= item.moment and (
+                        stay.until is None or item.moment < stay.until
+                    ):
+                        repeat = (item.fields[0], stay.origin) in carried
+                        carried.add((item.fields[0], stay.origin))
+                        result.append(
+                            walk.ShipmentLine._make(
+                                (*item.fields, container_id, stay.lot_id, stay.quantity, repeat)
+                            )
+                        )  # fmt: skip
         return result
 
-    def containers(self, ids: Sequence[uuid.UUID]) -> list[queries.ContainerInfo]:
+    def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]:
         return [info for info in map(self.fetch.container, ids) if info is not None]
-
-
-def _shipped_row(
-    item: Shipped, container_id: uuid.UUID | None, lot_id: uuid.UUID, quantity: Decimal | None
-) -> queries.ShippedRow:
-    return queries.ShippedRow(
-        **queries._shipment_fields(item.fields),
-        container_id=container_id,
-        lot_id=lot_id,
-        quantity=quantity,
-    )
 
 
 def _interned(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -338,120 +338,120 @@ def _grouped(pairs: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
     return grouped
 
 
+# The whole plant, read as the service's reads see it: ids and times as the driver returns them.
+_PLANT_SQL = {
+    "lots": """
+        SELECT {id:l.id}, p.part_number, p.name, p.kind, l.lot_code, l.status, l.unit,
+               l.initial_quantity, l.on_hand, s.code, s.name, l.supplier_lot_code
+        FROM lots l JOIN products p ON p.id = l.product_id
+        LEFT JOIN parties s ON s.id = l.supplier_id""",
+    "edges": """
+        SELECT {id:parent_lot_id}, {id:child_lot_id}, quantity FROM lot_edges
+        WHERE voided_by_event_id IS NULL""",
+    "contents": """
+        SELECT {id:id}, {id:container_id}, {id:lot_id}, {id:child_container_id}, quantity,
+               packed_at, unpacked_at
+        FROM container_contents""",
+    "shipped": """
+        SELECT {id:s.id}, {id:s.event_id}, s.shipped_at, s.reference_document,
+               c.code, c.name, c.contact_name, c.contact_email, c.contact_phone,
+               {id:si.container_id}, {id:si.lot_id}, si.quantity
+        FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id
+        JOIN parties c ON c.id = s.customer_id
+        WHERE s.voided_by_event_id IS NULL""",
+    "containers": "SELECT {id:id}, code, kind, status FROM containers",
+}
+
+
 class MemoryFetch:
     """The whole plant in dicts, loaded once before timing: (c), the near-limit reference."""
 
     def __init__(self, engine: Engine) -> None:
         self.calls = 0
-        with engine.connect() as connection:
+        with UnitOfWork(engine, write=False) as uow:
+            reader = walk.TraceReader(uow.session)
+            dbapi = uow.session.connection().connection.dbapi_connection
+            assert dbapi is not None
+
+            def rows(name: str) -> list[tuple[Any, ...]]:
+                cursor = dbapi.cursor()
+                cursor.execute(walk._render(_PLANT_SQL[name], reader.dialect))
+                return list(cursor.fetchall())
+
+            decimal, instant = reader.decimal, reader.instant
             lots = [
-                queries.LotRow(*_interned(row)) for row in connection.execute(queries._lot_query())
-            ]
+                walk.LotRow._make(
+                    (*_interned(row[:7]), decimal(row[7]), decimal(row[8]), *_interned(row[9:]))
+                )
+                for row in rows("lots")
+            ]  # fmt: skip
             self.lots = {row.id: row for row in lots}
             self.names = {f"{row.part_number}/{row.lot_code}": row.id for row in lots}
-            live = [
-                queries.EdgeRow(*row)
-                for row in connection.execute(
-                    select(LotEdge.parent_lot_id, LotEdge.child_lot_id, LotEdge.quantity).where(
-                        LotEdge.voided_by_event_id.is_(None)
-                    )
-                )
-            ]
-            self.children: dict[uuid.UUID, list[queries.EdgeRow]] = {}
-            self.parents: dict[uuid.UUID, list[queries.EdgeRow]] = {}
+            live = [Edge(parent, child, decimal(q)) for parent, child, q in rows("edges")]
+            self.children: dict[RawId, list[Edge[RawId]]] = {}
+            self.parents: dict[RawId, list[Edge[RawId]]] = {}
             for edge in live:
                 self.children.setdefault(edge.parent, []).append(edge)
                 self.parents.setdefault(edge.child, []).append(edge)
             contents = [
-                Content(*row)
-                for row in connection.execute(
-                    select(
-                        ContainerContent.id,
-                        ContainerContent.container_id,
-                        ContainerContent.lot_id,
-                        ContainerContent.child_container_id,
-                        ContainerContent.quantity,
-                        ContainerContent.packed_at,
-                        ContainerContent.unpacked_at,
-                    )
-                )
+                Content._make((*row[:4], decimal(row[4]), row[5], row[6]))
+                for row in rows("contents")
             ]
             self.by_lot = _grouped((c.lot_id, c) for c in contents if c.lot_id)
             self.by_child = _grouped(
                 (c.child_container_id, c) for c in contents if c.child_container_id
             )
             self.by_container = _grouped((c.container_id, c) for c in contents)
-            customer = aliased(Party)
-            items = connection.execute(
-                select(
-                    Shipment.id,
-                    Shipment.event_id,
-                    Shipment.shipped_at,
-                    Shipment.reference_document,
-                    customer.code,
-                    customer.name,
-                    customer.contact_name,
-                    customer.contact_email,
-                    customer.contact_phone,
-                    ShipmentItem.container_id,
-                    ShipmentItem.lot_id,
-                    ShipmentItem.quantity,
-                )
-                .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
-                .join(customer, customer.id == Shipment.customer_id)
-                .where(Shipment.voided_by_event_id.is_(None))
-            )
-            shipped = [Shipped(tuple(row[:9]), row[9], row[10], row[11]) for row in items]
+            shipped = [
+                Shipped((*row[:2], instant(row[2]), *row[3:9]), row[2], row[9], row[10],
+                        decimal(row[11]))
+                for row in rows("shipped")
+            ]  # fmt: skip
             self.shipped_by_container = _grouped(
                 (s.container_id, s) for s in shipped if s.container_id
             )
             self.shipped_by_lot = _grouped((s.lot_id, s) for s in shipped if s.lot_id)
-            infos = [
-                queries.ContainerInfo(*row)
-                for row in connection.execute(
-                    select(Container.id, Container.code, Container.kind, Container.status)
-                )
-            ]
+            infos = [walk.ContainerRow(*row) for row in rows("containers")]
             self.infos = {info.id: info for info in infos}
             self.codes = {info.code: info.id for info in infos}
 
-    def lot(self, lot_id: uuid.UUID) -> queries.LotRow | None:
+    def lot(self, lot_id: RawId) -> walk.LotRow | None:
         self.calls += 1
         return self.lots.get(lot_id)
 
-    def edges_from(self, lot_id: uuid.UUID, *, forward: bool) -> list[queries.EdgeRow]:
+    def edges_from(self, lot_id: RawId, *, forward: bool) -> list[Edge[RawId]]:
         self.calls += 1
         return (self.children if forward else self.parents).get(lot_id, [])
 
-    def contents_of_lot(self, lot_id: uuid.UUID) -> list[Content]:
+    def contents_of_lot(self, lot_id: RawId) -> list[Content]:
         self.calls += 1
         return self.by_lot.get(lot_id, [])
 
-    def outer_of(self, container_id: uuid.UUID) -> list[Content]:
+    def outer_of(self, container_id: RawId) -> list[Content]:
         self.calls += 1
         return self.by_child.get(container_id, [])
 
-    def contents_of(self, container_id: uuid.UUID) -> list[Content]:
+    def contents_of(self, container_id: RawId) -> list[Content]:
         self.calls += 1
         return self.by_container.get(container_id, [])
 
-    def shipped_container(self, container_id: uuid.UUID) -> list[Shipped]:
+    def shipped_container(self, container_id: RawId) -> list[Shipped]:
         self.calls += 1
         return self.shipped_by_container.get(container_id, [])
 
-    def shipped_loose(self, lot_id: uuid.UUID) -> list[Shipped]:
+    def shipped_loose(self, lot_id: RawId) -> list[Shipped]:
         self.calls += 1
         return self.shipped_by_lot.get(lot_id, [])
 
-    def container(self, container_id: uuid.UUID) -> queries.ContainerInfo | None:
+    def container(self, container_id: RawId) -> walk.ContainerRow | None:
         self.calls += 1
         return self.infos.get(container_id)
 
-    def container_by_code(self, code: str) -> uuid.UUID | None:
+    def container_by_code(self, code: str) -> RawId | None:
         self.calls += 1
         return self.codes.get(code)
 
-    def lot_by_name(self, name: str) -> uuid.UUID | None:
+    def lot_by_name(self, name: str) -> RawId | None:
         self.calls += 1
         return self.names.get(name)
 
@@ -464,15 +464,22 @@ class OrmFetch:
         self.session = session
         self.deadline = deadline
         self.calls = 0
+        self.dialect = session.get_bind().dialect.name
+
+    def _raw(self, value: uuid.UUID | None) -> RawId | None:
+        return None if value is None else walk.raw_id(self.dialect, value)
+
+    def _uuid(self, raw: RawId) -> uuid.UUID:
+        return walk.as_uuid(raw)
 
     def _tick(self) -> None:
         self.calls += 1
         if time.perf_counter() > self.deadline:
             raise OutOfTime
 
-    def lot(self, lot_id: uuid.UUID) -> queries.LotRow | None:
+    def lot(self, lot_id: RawId) -> walk.LotRow | None:
         self._tick()
-        lot = self.session.scalars(select(Lot).where(Lot.id == lot_id)).one_or_none()
+        lot = self.session.scalars(select(Lot).where(Lot.id == self._uuid(lot_id))).one_or_none()
         if lot is None:
             return None
         product = self.session.scalars(select(Product).where(Product.id == lot.product_id)).one()
@@ -481,43 +488,49 @@ class OrmFetch:
             if lot.supplier_id is not None
             else None
         )
-        return queries.LotRow(
-            lot.id, product.part_number, product.name, product.kind, lot.lot_code, lot.status,
+        return walk.LotRow(
+            lot_id, product.part_number, product.name, product.kind, lot.lot_code, lot.status,
             lot.unit, lot.initial_quantity, lot.on_hand,
             supplier.code if supplier else None, supplier.name if supplier else None,
             lot.supplier_lot_code,
         )  # fmt: skip
 
-    def edges_from(self, lot_id: uuid.UUID, *, forward: bool) -> list[queries.EdgeRow]:
+    def edges_from(self, lot_id: RawId, *, forward: bool) -> list[Edge[RawId]]:
         self._tick()
         near = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
         edges = self.session.scalars(
-            select(LotEdge).where(near == lot_id, LotEdge.voided_by_event_id.is_(None))
+            select(LotEdge).where(near == self._uuid(lot_id), LotEdge.voided_by_event_id.is_(None))
         )
-        return [queries.EdgeRow(e.parent_lot_id, e.child_lot_id, e.quantity) for e in edges]
-
-    def _contents(self, column: Any, value: uuid.UUID) -> list[Content]:
-        self._tick()
-        rows = self.session.scalars(select(ContainerContent).where(column == value))
         return [
-            Content(r.id, r.container_id, r.lot_id, r.child_container_id, r.quantity,
+            Edge(walk.raw_id(self.dialect, e.parent_lot_id),
+                 walk.raw_id(self.dialect, e.child_lot_id), e.quantity)
+            for e in edges
+        ]  # fmt: skip
+
+    def _contents(self, column: Any, value: RawId) -> list[Content]:
+        self._tick()
+        rows = self.session.scalars(select(ContainerContent).where(column == self._uuid(value)))
+        return [
+            Content(walk.raw_id(self.dialect, r.id), walk.raw_id(self.dialect, r.container_id),
+                    self._raw(r.lot_id), self._raw(r.child_container_id), r.quantity,
                     r.packed_at, r.unpacked_at)
             for r in rows
         ]  # fmt: skip
 
-    def contents_of_lot(self, lot_id: uuid.UUID) -> list[Content]:
+    def contents_of_lot(self, lot_id: RawId) -> list[Content]:
         return self._contents(ContainerContent.lot_id, lot_id)
 
-    def outer_of(self, container_id: uuid.UUID) -> list[Content]:
+    def outer_of(self, container_id: RawId) -> list[Content]:
         return self._contents(ContainerContent.child_container_id, container_id)
 
-    def contents_of(self, container_id: uuid.UUID) -> list[Content]:
+    def contents_of(self, container_id: RawId) -> list[Content]:
         return self._contents(ContainerContent.container_id, container_id)
 
-    def _shipped(self, column: Any, value: uuid.UUID) -> list[Shipped]:
+    def _shipped(self, column: Any, value: RawId) -> list[Shipped]:
         self._tick()
         result = []
-        for item in self.session.scalars(select(ShipmentItem).where(column == value)).all():
+        items = self.session.scalars(select(ShipmentItem).where(column == self._uuid(value)))
+        for item in items.all():
             shipment = self.session.scalars(
                 select(Shipment).where(Shipment.id == item.shipment_id)
             ).one()
@@ -527,42 +540,48 @@ class OrmFetch:
                 select(Party).where(Party.id == shipment.customer_id)
             ).one()
             fields = (
-                shipment.id, shipment.event_id, shipment.shipped_at, shipment.reference_document,
-                customer.code, customer.name, customer.contact_name, customer.contact_email,
-                customer.contact_phone,
+                walk.raw_id(self.dialect, shipment.id),
+                walk.raw_id(self.dialect, shipment.event_id), shipment.shipped_at,
+                shipment.reference_document, customer.code, customer.name,
+                customer.contact_name, customer.contact_email, customer.contact_phone,
             )  # fmt: skip
-            result.append(Shipped(fields, item.container_id, item.lot_id, item.quantity))
+            result.append(
+                Shipped(fields, shipment.shipped_at, self._raw(item.container_id),
+                        self._raw(item.lot_id), item.quantity)
+            )  # fmt: skip
         return result
 
-    def shipped_container(self, container_id: uuid.UUID) -> list[Shipped]:
+    def shipped_container(self, container_id: RawId) -> list[Shipped]:
         return self._shipped(ShipmentItem.container_id, container_id)
 
-    def shipped_loose(self, lot_id: uuid.UUID) -> list[Shipped]:
+    def shipped_loose(self, lot_id: RawId) -> list[Shipped]:
         return self._shipped(ShipmentItem.lot_id, lot_id)
 
-    def container(self, container_id: uuid.UUID) -> queries.ContainerInfo | None:
+    def container(self, container_id: RawId) -> walk.ContainerRow | None:
         self._tick()
         found = self.session.scalars(
-            select(Container).where(Container.id == container_id)
+            select(Container).where(Container.id == self._uuid(container_id))
         ).one_or_none()
         return (
-            queries.ContainerInfo(found.id, found.code, found.kind, found.status)
+            walk.ContainerRow(container_id, found.code, found.kind, found.status)
             if found is not None
             else None
         )
 
-    def container_by_code(self, code: str) -> uuid.UUID | None:
+    def container_by_code(self, code: str) -> RawId | None:
         self._tick()
-        return self.session.scalars(select(Container.id).where(Container.code == code)).first()
+        found = self.session.scalars(select(Container.id).where(Container.code == code)).first()
+        return self._raw(found)
 
-    def lot_by_name(self, name: str) -> uuid.UUID | None:
+    def lot_by_name(self, name: str) -> RawId | None:
         self._tick()
         part, _, lot_code = name.partition("/")
-        return self.session.scalars(
+        found = self.session.scalars(
             select(Lot.id)
             .join(Product, Product.id == Lot.product_id)
             .where(Product.part_number == part, Lot.lot_code == lot_code)
         ).first()
+        return self._raw(found)
 
 
 # --- timing ---------------------------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Trace queries: recursive CTEs over genealogy edges and container intervals, one query per kind.
+"""Queries around a trace: where a lot sat and shipped, a container's contents at a moment, lots on
+equipment, and the PostgreSQL planner settings a trace runs with.
 
-No query runs per visited node: each call walks the whole closure in the database and returns
-flat rows; the attribution of quantities happens in `traceapp.domain.attribution`.
+The trace's own reads are in `traceapp.db.trace_walk`; these serve one lot's record and resolve
+where a trace starts. No query runs per visited node.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import uuid
@@ -40,41 +40,14 @@ from sqlalchemy.orm import Session, aliased
 
 from traceapp.db.base import UuidType
 from traceapp.db.models import (
-    Container,
     ContainerContent,
     Event,
     EventItem,
     Location,
-    Lot,
-    LotEdge,
     Party,
-    Product,
     Shipment,
     ShipmentItem,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeRow:
-    parent: uuid.UUID
-    child: uuid.UUID
-    quantity: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class LotRow:
-    id: uuid.UUID
-    part_number: str
-    product_name: str
-    kind: str
-    lot_code: str
-    status: str
-    unit: str
-    initial: Decimal
-    on_hand: Decimal
-    supplier_code: str | None
-    supplier_name: str | None
-    supplier_lot_code: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +75,6 @@ class ShippedRow:
     container_id: uuid.UUID | None  # the shipped (top) container; None for a loose lot
     lot_id: uuid.UUID
     quantity: Decimal | None  # of the lot, in the lot's unit
-
-
-@dataclass(frozen=True, slots=True)
-class ContainerInfo:
-    id: uuid.UUID
-    code: str
-    kind: str
-    status: str
 
 
 def _dialect(session: Session) -> str:
@@ -195,130 +160,6 @@ def _set_local(connection: Connection, settings: dict[str, str]) -> None:
 
 # Statements are built once per dialect and direction: building one takes longer than
 # running it for a small trace, and a statement object that is reused hits the compiled cache.
-
-
-@functools.cache
-def _genealogy_query(dialect: str, forward: bool) -> Select[*tuple[Any, ...]]:
-    """The closure's lots with their products and the live edges leaving them.
-
-    The walk carries each lot's own columns, read by primary key as it reaches the lot: joined
-    after the walk instead, PostgreSQL (which guesses a recursive result at thousands of rows)
-    hashes the whole lots table to find a few dozen of them.
-    """
-    columns = (
-        Lot.id,
-        Lot.product_id,
-        Lot.lot_code,
-        Lot.status,
-        Lot.unit,
-        Lot.initial_quantity,
-        Lot.on_hand,
-        Lot.supplier_id,
-        Lot.supplier_lot_code,
-    )
-    seed = select(*columns).where(_among(dialect, Lot.id, "start"))
-    walk = seed.cte("lot_closure", recursive=True)
-    edge = aliased(LotEdge)
-    reached = aliased(Lot)
-    near, far = (
-        (edge.parent_lot_id, edge.child_lot_id)
-        if forward
-        else (edge.child_lot_id, edge.parent_lot_id)
-    )
-    walk = walk.union(
-        select(*(getattr(reached, column.key) for column in columns))
-        .select_from(walk)
-        .join(edge, near == walk.c.id)
-        .join(reached, reached.id == far)
-        .where(edge.voided_by_event_id.is_(None))
-    )
-    supplier = aliased(Party)
-    leaving = LotEdge.parent_lot_id if forward else LotEdge.child_lot_id
-    return (
-        select(
-            _raw_id(dialect, walk.c.id),
-            Product.part_number,
-            Product.name,
-            Product.kind,
-            walk.c.lot_code,
-            walk.c.status,
-            walk.c.unit,
-            walk.c.initial_quantity,
-            walk.c.on_hand,
-            supplier.code,
-            supplier.name,
-            walk.c.supplier_lot_code,
-            _raw_id(dialect, LotEdge.parent_lot_id),
-            _raw_id(dialect, LotEdge.child_lot_id),
-            LotEdge.quantity,
-        )
-        .select_from(walk)
-        .join(Product, Product.id == walk.c.product_id)
-        .outerjoin(supplier, supplier.id == walk.c.supplier_id)
-        .outerjoin(LotEdge, and_(leaving == walk.c.id, LotEdge.voided_by_event_id.is_(None)))
-    )
-
-
-def genealogy(
-    session: Session, start: Sequence[uuid.UUID], *, forward: bool, ids: IdCache | None = None
-) -> tuple[list[EdgeRow], list[LotRow]]:
-    """Every live edge inside the closure, and the lots of the closure with their products.
-
-    One statement: each lot of the closure comes with the live edges leaving it in the walk's
-    direction (NULLs when none), so the closure is computed once and the rows skip the ORM.
-    """
-    dialect = _dialect(session)
-    rows = session.connection().execute(
-        _genealogy_query(dialect, forward), {"start": _id_list(dialect, start)}
-    )
-    ids = IdCache() if ids is None else ids
-    edge_rows: list[EdgeRow] = []
-    lots: dict[Any, LotRow] = {}
-    width = _LOT_WIDTH
-    for row in rows:
-        raw = row[0]
-        if raw not in lots:
-            lots[raw] = LotRow(ids[raw], *row[1:width])
-        if row[width] is not None:
-            edge_rows.append(EdgeRow(ids[row[width]], ids[row[width + 1]], row[width + 2]))
-    return edge_rows, list(lots.values())
-
-
-_LOT_WIDTH = len(dataclasses.fields(LotRow))
-
-
-@functools.cache
-def _lot_rows_query(dialect: str) -> Select[*tuple[Any, ...]]:
-    return _lot_query().where(_among(dialect, Lot.id, "ids"))
-
-
-def lot_rows(session: Session, ids: Sequence[uuid.UUID]) -> list[LotRow]:
-    dialect = _dialect(session)
-    rows = session.connection().execute(_lot_rows_query(dialect), {"ids": _id_list(dialect, ids)})
-    return [LotRow(*row) for row in rows]
-
-
-def _lot_query(*, raw_ids: str | None = None) -> Select[*tuple[Any, ...]]:
-    """Lot columns in `LotRow` order; with `raw_ids` (a dialect), the id as `_raw_id` reads it."""
-    supplier = aliased(Party)
-    return (
-        select(
-            Lot.id if raw_ids is None else _raw_id(raw_ids, Lot.id),
-            Product.part_number,
-            Product.name,
-            Product.kind,
-            Lot.lot_code,
-            Lot.status,
-            Lot.unit,
-            Lot.initial_quantity,
-            Lot.on_hand,
-            supplier.code,
-            supplier.name,
-            Lot.supplier_lot_code,
-        )
-        .join(Product, Product.id == Lot.product_id)
-        .outerjoin(supplier, supplier.id == Lot.supplier_id)
-    )
 
 
 def _later(a: Any, b: Any) -> Any:
@@ -472,26 +313,6 @@ _SHIPMENT_FIELDS = (
 
 def _shipment_fields(row: Sequence[Any]) -> dict[str, Any]:
     return dict(zip(_SHIPMENT_FIELDS, row[: len(_SHIPMENT_FIELDS)], strict=True))
-
-
-@functools.cache
-def _containers_query(dialect: str) -> Select[*tuple[Any, ...]]:
-    return select(
-        _raw_id(dialect, Container.id), Container.code, Container.kind, Container.status
-    ).where(_among(dialect, Container.id, "ids"))
-
-
-def containers(
-    session: Session, container_ids: Sequence[uuid.UUID], *, ids: IdCache | None = None
-) -> list[ContainerInfo]:
-    if not container_ids:
-        return []
-    dialect = _dialect(session)
-    rows = session.connection().execute(
-        _containers_query(dialect), {"ids": _id_list(dialect, container_ids)}
-    )
-    ids = IdCache() if ids is None else ids
-    return [ContainerInfo(ids[raw], code, kind, status) for raw, code, kind, status in rows]
 
 
 def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) -> list[HeldRow]:

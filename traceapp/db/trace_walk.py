@@ -84,6 +84,7 @@ class ShipmentLine(NamedTuple):
     container_id: RawId | None
     lot_id: RawId
     quantity: Decimal | None
+    repeat: bool = False  # already counted on this shipment through another container
 
 
 def as_uuid(raw: RawId) -> uuid.UUID:
@@ -248,12 +249,12 @@ class TraceReader:
             raise NotImplementedError(f"no trace statements for {self.dialect}")
         self._sql = _SQL[self.dialect]
         self._dbapi = connection.connection.dbapi_connection
-        self._decimal: Callable[[Any], Decimal | None]
-        self._instant: Callable[[Any], datetime]
+        self.decimal: Callable[[Any], Decimal | None]
+        self.instant: Callable[[Any], datetime]
         if self.dialect == "sqlite":
-            self._decimal, self._instant = _sqlite_decimals(), _sqlite_instant
+            self.decimal, self.instant = _sqlite_decimals(), _sqlite_instant
         else:
-            self._decimal, self._instant = _postgres_decimal, _postgres_instant
+            self.decimal, self.instant = _postgres_decimal, _postgres_instant
 
     def raw_id(self, value: uuid.UUID) -> RawId:
         return raw_id(self.dialect, value)
@@ -277,7 +278,7 @@ class TraceReader:
             row[0]: row[1:]
             for row in self._rows("parties", {row[7] for row in rows if row[7] is not None})
         }
-        decimal = self._decimal
+        decimal = self.decimal
         lots: dict[RawId, LotRow] = {}
         for row in rows:
             lot_id = row[0]
@@ -301,7 +302,7 @@ class TraceReader:
         """The lots of the closure of `start` (forward: descendants; backward: ancestors), and
         every live edge between them."""
         rows = self._rows("closure_forward" if forward else "closure_backward", start, "start")
-        decimal = self._decimal
+        decimal = self.decimal
         edges: list[Edge[RawId]] = []
         for row in rows:
             other = row[9]
@@ -322,7 +323,7 @@ class TraceReader:
         A case packed on pallet P and later moved to Q reaches P only for the time it sat on P:
         each step up intersects the intervals, and an empty intersection stops there.
         """
-        decimal = self._decimal
+        decimal = self.decimal
         stays: list[Stay] = []
         frontier: dict[RawId, list[Stay]] = {}
         for origin, (container, lot, quantity, since, until) in enumerate(
@@ -348,18 +349,25 @@ class TraceReader:
         lines: list[ShipmentLine] = []
         instants: dict[RawId, datetime] = {}
         for row in self._rows("shipped_loose", lot_ids):
-            lines.append(self._line(row, instants, None, row[9], self._decimal(row[10])))
+            lines.append(self._line(row, instants, None, row[9], self.decimal(row[10])))
         by_container: dict[RawId, list[Stay]] = {}
         for stay in stays:
             by_container.setdefault(stay.container_id, []).append(stay)
         if not by_container:
             return lines
+        counted: set[tuple[RawId, int]] = set()
         for row in self._rows("shipped_in", by_container):
             shipped_at = row[2]
             for stay in by_container[row[9]]:
                 # The lot travels with the container only if it was inside when it left.
                 if stay.since <= shipped_at and (stay.until is None or shipped_at < stay.until):
-                    lines.append(self._line(row, instants, row[9], stay.lot_id, stay.quantity))
+                    # What one content row holds travels once, even where imported data nests
+                    # its case twice over (in a pallet, and beside it in the same truck).
+                    repeat = (row[0], stay.origin) in counted
+                    counted.add((row[0], stay.origin))
+                    lines.append(
+                        self._line(row, instants, row[9], stay.lot_id, stay.quantity, repeat)
+                    )
         return lines
 
     def _line(
@@ -369,14 +377,15 @@ class TraceReader:
         container_id: RawId | None,
         lot_id: RawId,
         quantity: Decimal | None,
+        repeat: bool = False,
     ) -> ShipmentLine:
         shipment_id = row[0]
         shipped_at = instants.get(shipment_id)
         if shipped_at is None:
-            shipped_at = instants[shipment_id] = self._instant(row[2])
+            shipped_at = instants[shipment_id] = self.instant(row[2])
         return ShipmentLine(
             shipment_id, row[1], shipped_at, row[3], row[4], row[5], row[6], row[7], row[8],
-            container_id, lot_id, quantity,
+            container_id, lot_id, quantity, repeat,
         )  # fmt: skip
 
     def containers(self, ids: Sequence[RawId]) -> list[ContainerRow]:

@@ -432,6 +432,8 @@ def _shipments(
         total = Decimal(0)
         bounded = unit is None
         for row in rows:
+            if row.repeat:
+                continue  # counted through another container on this shipment
             fraction, upper = fractions.get(row.lot_id, (None, True))
             if fraction is None or row.quantity is None:
                 bounded = True
