@@ -224,3 +224,18 @@ def test_a_graph_at_its_size_limit_says_what_to_do_instead_of_growing(
     qtbot.waitUntil(message.isVisible, timeout=WAIT_MS)
     assert message.text().startswith(f"The graph already shows {drawn} nodes.")
     assert len(view.node_labels()) == drawn
+
+
+def test_keys_zoom_pan_and_fit_the_graph(qtbot: QtBot, page: LotsPage) -> None:
+    view = _scan_and_open_graph(qtbot, page, "FLOUR/F-300", "FLOUR/F-300")
+    view.setFocus()
+    fitted = view.transform().m11()
+    qtbot.keyClick(view, Qt.Key.Key_Plus)
+    assert view.transform().m11() > fitted
+    bar = view.verticalScrollBar()
+    before = bar.value()
+    qtbot.keyClick(view, Qt.Key.Key_Down, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() > before
+    assert page.genealogy.selection.text().startswith("Lot FLOUR/F-300")  # panning kept it
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    assert view.transform().m11() == pytest.approx(fitted)

@@ -57,6 +57,12 @@ MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 MAX_DRAWN = 300  # nodes on the graph at once: redrawing more takes over 100 ms on a slow PC
 READABLE_ZOOM = 0.65  # fitting a big graph stops here and centres the selection instead
 
+_PAN: dict[int, tuple[int, int]] = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 _KIND_CAPTION = {
     NodeKind.LOT: "LOT",
     NodeKind.CONTAINER: "CONTAINER",
@@ -336,8 +342,8 @@ class MoreItem(QGraphicsItem):
 class GenealogyView(QGraphicsView):
     """The graph. Mouse: click a lot to open it, click a side strip to expand or collapse,
     wheel to zoom, drag to pan. Keys: arrows move between nodes (Right/Left expand a side with
-    nothing drawn yet), Shift+Right/Left expand or collapse that side, Enter opens the lot,
-    Backspace collapses the node, +/- zoom, F fits the graph to the view."""
+    nothing drawn yet), Shift+Right/Left expand or collapse that side, Ctrl+arrows pan, Enter
+    opens the lot, Backspace collapses the node, +/- zoom, F fits the graph to the view."""
 
     lot_activated = Signal(object)  # uuid.UUID of a lot the person clicked or pressed Enter on
     node_selected = Signal(object)  # GraphNode
@@ -632,6 +638,13 @@ class GenealogyView(QGraphicsView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and key in _PAN:
+            dx, dy = _PAN[key]  # Ctrl+arrows pan, a tenth of the view at a time
+            bar_x, bar_y = self.horizontalScrollBar(), self.verticalScrollBar()
+            bar_x.setValue(bar_x.value() + dx * max(20, self.viewport().width() // 10))
+            bar_y.setValue(bar_y.value() + dy * max(20, self.viewport().height() // 10))
+            event.accept()
+            return
         handlers: dict[int, Callable[[], None]] = {
             Qt.Key.Key_Right: lambda: self._step_key(Step.FORWARD, toggle=shifted),
             Qt.Key.Key_Left: lambda: self._step_key(Step.BACKWARD, toggle=shifted),
@@ -818,7 +831,7 @@ class GenealogyPanel(QWidget):
         self.zoom_out_button.setToolTip("Zoom out (- or mouse wheel)")
         self.help = QLabel(
             "Click a lot to open it · click a side strip to expand or collapse · keys: arrows move,"
-            " Shift+←/→ expand, Enter opens, F fits"
+            " Shift+←/→ expand, Ctrl+arrows pan, +/− zoom, Enter opens, F fits"
         )
         self.help.setObjectName("infoText")
         self.help.setWordWrap(True)
