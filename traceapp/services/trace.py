@@ -188,13 +188,7 @@ def trace_rows(
 def _collector_paused() -> Iterator[None]:
     """No garbage collection while a trace builds its rows. A large trace makes hundreds of
     thousands of objects that all stay alive until it returns: the collector's full passes over
-    them free nothing and took longer than the rest of the trace. It runs again afterwards.
-
-    Switched back on as it was, its first pass would look at every object the trace made (all
-    of them young) and free none. Unless someone keeps objects frozen for their own reasons,
-    `freeze` + `unfreeze` first files everything alive under the oldest generation, which the
-    collector visits rarely; garbage among them is still freed by reference counting.
-    """
+    them free nothing and took longer than the rest of the trace. It runs again afterwards."""
     if not gc.isenabled():
         yield  # someone else paused it (another trace in another thread): leave it to them
         return
@@ -202,9 +196,6 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
         gc.enable()
 
 
