@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from traceapp.devices.input.debounce import Debouncer
@@ -39,6 +38,7 @@ from traceapp.devices.input.worker import WorkerSource
 # Decoding is the costly part and an operator holds a label in view for far longer than this, so
 # at most ten decodes a second keep a CPU core free without missing a label.
 DECODE_INTERVAL = timedelta(milliseconds=100)
+_CAP_PROP_POS_MSEC = 0  # cv2.CAP_PROP_POS_MSEC, without loading OpenCV for it
 _MS_PER_S = 1000.0
 # Media timestamps are rounded to the container's time base; frames 100 ms apart may read 99.99.
 _MEDIA_TIME_SLACK = 0.001
@@ -69,6 +69,8 @@ CaptureFactory = Callable[[int | str], VideoCaptureLike]
 
 
 def _open_capture(device: int | str) -> VideoCaptureLike:
+    import cv2  # here, not at the top: OpenCV takes ~0.5 s to load, and most windows never open a camera
+
     capture: VideoCaptureLike = cv2.VideoCapture(device)
     return capture
 
@@ -245,7 +247,7 @@ class CameraSource(WorkerSource):
             if self._live:
                 at = self._clock.monotonic()
             else:
-                at = capture.get(cv2.CAP_PROP_POS_MSEC) / _MS_PER_S
+                at = capture.get(_CAP_PROP_POS_MSEC) / _MS_PER_S
             frame = _Frame(image, self.frames_captured, at)
             self.frames_captured += 1
             with self._preview_lock:

@@ -6,7 +6,6 @@ import os
 import queue
 from collections.abc import Iterable
 
-import cv2
 import numpy as np
 
 from traceapp.devices.input.debounce import Debouncer
@@ -53,6 +52,8 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
             f"{shown} cannot be read: {exc.strerror or exc}.",
             hint="Check that the file exists and that you may read it.",
         ) from exc
+    import cv2  # here, not at the top: OpenCV takes ~0.5 s to load, and few windows read files
+
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise ImageUnreadable(f"{shown} is not a picture OpenCV can read.", hint=_UNREADABLE_HINT)
