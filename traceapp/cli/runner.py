@@ -20,6 +20,7 @@ from traceapp.cli import (
     label_commands,
     lot_commands,
     master_commands,
+    spc_commands,
     step_commands,
     trace_commands,
     user_commands,
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_commands.register(sub, parsers)
     user_commands.register(sub, parsers)
     audit_commands.register(sub, parsers)
+    spc_commands.register(sub, parsers)
     return parser
 
 
