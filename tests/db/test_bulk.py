@@ -8,12 +8,14 @@ database holds them (SQLite: storage class and literal; PostgreSQL: the value as
 from __future__ import annotations
 
 import random
+import sqlite3
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, Table, select, text
 from sqlalchemy.orm import DeclarativeBase
@@ -22,6 +24,7 @@ from traceapp.db.bulk import (
     POSTGRES_TYPES,
     SQLITE_TYPES,
     Native,
+    NativeRow,
     NativeTypes,
     TableRows,
     bulk_insert,
@@ -299,3 +302,36 @@ def test_postgres_quantities_are_exact_decimal_text() -> None:
     for thousandths in [*THOUSANDTHS, -1, -125_000, -1_234_567]:
         assert Decimal(POSTGRES_TYPES.quantity(thousandths)) == Decimal(thousandths).scaleb(-3)
         assert SQLITE_TYPES.quantity(thousandths) == float(Decimal(thousandths).scaleb(-3))
+
+
+def _location_row(types: NativeTypes, **values: Native) -> NativeRow:
+    row: dict[str, Native] = {
+        "id": uuid.uuid4().hex,
+        "code": f"LOC-{uuid.uuid4().hex[:8]}",
+        "name": "Cold room",
+        "kind": "area",
+        "parent_id": types.null,
+        "gln": types.null,
+        "created_at": types.timestamp(TIMES[0]),
+    }
+    row.update(values)
+    return tuple(row.values())
+
+
+LOCATION_COLUMNS = ("id", "code", "name", "kind", "parent_id", "gln", "created_at")
+
+
+def test_the_null_marker_is_stored_as_null_and_refused_where_null_is(engine: Engine) -> None:
+    types = native_types(engine)
+    table = _table(Location)
+    row = _location_row(types)
+    bulk_insert(engine, [TableRows(table, LOCATION_COLUMNS, [row])])
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(Location.parent_id, Location.gln).where(Location.code == row[1])
+        ).one()
+    assert tuple(stored) == (None, None)
+    with pytest.raises((sqlite3.IntegrityError, psycopg.IntegrityError), match=r"(?i)not.null"):
+        bulk_insert(
+            engine, [TableRows(table, LOCATION_COLUMNS, [_location_row(types, name=types.null)])]
+        )
