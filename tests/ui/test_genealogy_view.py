@@ -239,3 +239,19 @@ def test_keys_zoom_pan_and_fit_the_graph(qtbot: QtBot, page: LotsPage) -> None:
     assert page.genealogy.selection.text().startswith("Lot FLOUR/F-300")  # panning kept it
     qtbot.keyClick(view, Qt.Key.Key_F)
     assert view.transform().m11() == pytest.approx(fitted)
+
+
+def test_a_label_with_a_group_separator_typed_by_the_scanner_finds_its_lot(
+    qtbot: QtBot, page: LotsPage
+) -> None:
+    # A DataMatrix with lot, then expiry: the scanner sends GS after the lot as Ctrl+].
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, flour_label("F-100"))
+    qtbot.keyClick(page.search, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(page.search, "17261231")
+    assert page.search.text() == flour_label("F-100") + "\u241d17261231"
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.detail.title.text() == "FLOUR/F-100", timeout=WAIT_MS)
+    _click_tab(qtbot, page, GRAPH_TAB)
+    view = page.genealogy.view
+    qtbot.waitUntil(lambda: "DOUGH/D-7" in _shown(view), timeout=WAIT_MS)

@@ -9,13 +9,15 @@ from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import (
     QDate,
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
+from traceapp.domain.codes import GS, normalize_separators
 from traceapp.domain.genealogy import NodeKey, NodeKind
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import Role, UseCase, allowed
@@ -49,6 +52,26 @@ SEARCH_DELAY_MS = 250  # wait for the person (or scanner) to finish typing befor
 LIST_LIMIT = 500  # rows in the table; a larger result says "showing the first 500"
 RECORD_TAB, GRAPH_TAB = 0, 1
 RESIZE_SAMPLE_ROWS = 50  # column widths from the first rows: measuring 500 rows takes 250 ms
+
+
+GS_SHOWN = "\u241d"  # ␝: what the search field shows for a GS1 group separator
+GS_SPELLINGS = ("<GS>", "^]", GS_SHOWN)
+# What keyboard-wedge scanners send for FNC1/GS (US/UK layouts, German QWERTZ); see devices.input.
+GS_CHORDS = frozenset({"Ctrl+]", "Ctrl++"})
+
+
+class _SeparatorKeys(QObject):
+    """A scanner's GS (a Ctrl chord, or the control character) would vanish in a line edit:
+    put a visible ␝ there instead, which the search reads back as GS."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit):
+            assert isinstance(event, QKeyEvent)
+            chord = QKeySequence(event.keyCombination()).toString()
+            if chord in GS_CHORDS or event.text() == GS:
+                watched.insert(GS_SHOWN)
+                return True
+        return False
 
 
 class LotsPage(QWidget):
@@ -71,6 +94,8 @@ class LotsPage(QWidget):
         self.search.setPlaceholderText("Scan or type a lot, container, part or product…")
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search lots")
+        self._separator_keys = _SeparatorKeys(self)
+        self.search.installEventFilter(self._separator_keys)
         self.product_filter = QComboBox()
         self.product_filter.setObjectName("productFilter")
         self.product_filter.addItem("All products", None)
@@ -185,7 +210,7 @@ class LotsPage(QWidget):
             made_before = _local_midnight(self.date_to.date()) + timedelta(days=1)
         status = self.status_filter.currentData()
         return LotQuery(
-            text=self.search.text().strip() or None,
+            text=normalize_separators(self.search.text(), GS_SPELLINGS).strip() or None,
             product=self.product_filter.currentData(),
             status=LotStatus(status) if status else None,
             made_after=made_after,
