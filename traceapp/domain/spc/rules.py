@@ -38,16 +38,16 @@ def parse_rules(text: str) -> tuple[Rule, ...]:
     cleaned = text.strip().lower()
     if cleaned in RULE_SETS:
         return RULE_SETS[cleaned]
+    names = {rule.value.lower(): rule for rule in Rule}
     rules: list[Rule] = []
-    for part in cleaned.split(","):
-        name = part.strip().upper()
-        try:
-            rules.append(Rule(name))
-        except ValueError:
+    for part in text.split(","):
+        rule = names.get(part.strip().lower())
+        if rule is None:
             raise InvalidInput(
                 f"{part.strip()!r} is not a run rule.",
                 hint="Use nelson, we, or a comma list of WE1-WE4 and N1-N8.",
-            ) from None
+            )
+        rules.append(rule)
     return tuple(dict.fromkeys(rules))
 
 
