@@ -25,6 +25,7 @@ from traceapp.domain.quantity import Quantity
 from traceapp.domain.steps import HandlingStep
 from traceapp.services.receiving import receive
 from traceapp.ui.context import StationContext
+from traceapp.ui.idle_lock import IDLE_SETTING
 from traceapp.ui.lots_page import LotsPage
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.scan_station import ScanStationPage
@@ -595,3 +596,42 @@ def test_a_camera_that_cannot_be_opened_is_said_in_words(
     finally:
         station.page.stop_scanners()
         station.context.background.wait()
+
+
+def test_scanning_keeps_the_station_awake_and_a_lock_keeps_the_half_done_step(
+    qtbot: QtBot, plant_engine: Engine, tmp_path: Path
+) -> None:
+    add_people(plant_engine)
+    settings = settings_file(tmp_path)
+    settings.setValue(IDLE_SETTING, 0.02)  # 1.2 s
+    context = StationContext(
+        plant_engine, station_code="RCV1", database_label="local — test", shared=False
+    )
+    page = ScanStationPage(context, settings=settings, sound=FeedbackSound(enabled=False))
+    window = MainWindow(context, [page, LotsPage(context)], settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    try:
+        sign_in(qtbot, window, "anna.op")
+        qtbot.waitUntil(lambda: page.isVisible() and page.scan.hasFocus(), timeout=WAIT_MS)
+        station = Station(page, context, plant_engine, settings)
+        form = page.forms[HandlingStep.RECEIVE]
+        qtbot.waitUntil(lambda: form.supplier.currentIndex() >= 0, timeout=WAIT_MS)
+        # A scan about every 0.5 s for 2.5 s: only scanner keys, and the 1.2 s lock never comes.
+        for number in range(5):
+            scan(qtbot, station, label(FLOUR_GTIN, f"L-10{number}", kg="2"))
+            wait_said(qtbot, station, f"Label read: FLOUR, lot L-10{number}")
+            qtbot.wait(400)
+            assert not window.sign_in_screen.isVisible()
+        # Left alone, it locks; the same person finds the scanned label still in the form.
+        qtbot.waitUntil(lambda: window.sign_in_screen.isVisible(), timeout=WAIT_MS)
+        screen = window.sign_in_screen
+        qtbot.keyClick(screen.identity, Qt.Key.Key_Return)
+        qtbot.keyClicks(screen.secret, "anna-pass-2026")
+        qtbot.keyClick(screen.secret, Qt.Key.Key_Return)
+        qtbot.waitUntil(page.isVisible, timeout=WAIT_MS)
+        assert form.supplier_lot.text() == "L-104"
+    finally:
+        context.background.wait()
