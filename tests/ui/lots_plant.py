@@ -62,7 +62,7 @@ def build_bakery(engine: Engine) -> Actor:
     for lot, product, amount, hours in (
         ("F-100", "FLOUR", "50 kg", 0),
         ("F-200", "FLOUR", "50 kg", 1),
-        ("S-1", "SUGAR", "20 kg", 2),
+        ("S-1", "SUGAR", "14 kg", 2),
         ("F-300", "FLOUR", "100 kg", 3),
     ):
         with UnitOfWork(engine) as uow:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -248,3 +248,19 @@ def test_a_corrected_receipt_shows_as_corrected_with_its_correction(
     assert steps[1][1].startswith("CORRECTION of an earlier step")
     assert "reason: scanned the wrong delivery note" in steps[1][1]
     context.background.wait()
+
+
+def test_clicking_a_column_header_sorts_numbers_as_numbers(qtbot: QtBot, page: LotsPage) -> None:
+    header = page.table.horizontalHeader()
+    on_hand = 3
+    qtbot.mouseClick(
+        header.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(header.sectionViewportPosition(on_hand) + 10, header.height() // 2),
+    )
+    model = page.table.model()
+    values = [float(str(model.index(row, on_hand).data())) for row in range(model.rowCount())]
+    assert values == sorted(values)
+    # FLOUR/F-300 has 85 kg and SUGAR/S-1 9 kg: sorted as text, "85" would come before "9".
+    assert values[-3:] == [30.0, 50.0, 85.0]
+    assert 9.0 in values
