@@ -30,6 +30,10 @@ class UseCase(enum.StrEnum):
     MANAGE_USERS = "manage_users"
     VERIFY_AUDIT = "verify_audit"
     BUILD_DEMO = "build_demo"
+    HOLD = "hold"  # stop a lot, with a reason
+    LIFT_HOLD = "lift_hold"  # signed
+    RELEASE = "release"  # signed
+    DISPOSE = "dispose"  # reject, rework, scrap; signed
 
 
 _FLOOR = frozenset(
@@ -37,14 +41,28 @@ _FLOOR = frozenset(
 )
 _LOOK = frozenset({UseCase.READ, UseCase.EXPORT, UseCase.VERIFY_AUDIT})
 
+# Dispositions: anyone on the floor who sees a problem may stop a lot (HOLD). A supervisor may
+# lift a hold set for a problem that turned out to be none (signed). Releasing, rejecting,
+# reworking and scrapping are quality decisions: the quality manager answers for them (signed).
+# An auditor decides nothing. The system holds by itself when a rule fires (failed inspection,
+# SPC signal), naming the rule; it never lifts or releases.
 PERMISSIONS: dict[Role, frozenset[UseCase]] = {
-    Role.OPERATOR: _FLOOR | {UseCase.READ},
+    Role.OPERATOR: _FLOOR | {UseCase.READ, UseCase.HOLD},
     # A correction reverses what an operator recorded: a supervisor answers for it.
-    Role.SUPERVISOR: _FLOOR | _LOOK | {UseCase.CORRECT},
-    Role.QUALITY_MANAGER: _FLOOR | _LOOK | {UseCase.CORRECT, UseCase.MANAGE_MASTER_DATA},
+    Role.SUPERVISOR: _FLOOR | _LOOK | {UseCase.CORRECT, UseCase.HOLD, UseCase.LIFT_HOLD},
+    Role.QUALITY_MANAGER: _FLOOR
+    | _LOOK
+    | {
+        UseCase.CORRECT,
+        UseCase.MANAGE_MASTER_DATA,
+        UseCase.HOLD,
+        UseCase.LIFT_HOLD,
+        UseCase.RELEASE,
+        UseCase.DISPOSE,
+    },
     Role.AUDITOR: _LOOK,
     Role.ADMIN: frozenset(UseCase),
-    Role.SYSTEM: _FLOOR | {UseCase.READ},
+    Role.SYSTEM: _FLOOR | {UseCase.READ, UseCase.HOLD},
 }
 
 _LABELS = {

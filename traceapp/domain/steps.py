@@ -15,8 +15,11 @@ class HandlingStep(enum.StrEnum):
     MOVE = "move"
     INSPECT = "inspect"
     HOLD = "hold"
+    LIFT_HOLD = "lift_hold"
     RELEASE = "release"
     REJECT = "reject"
+    REWORK = "rework"
+    SCRAP = "scrap"
     RECALL = "recall"
     CORRECT = "correct"
     IMPORTED = "imported"  # an event that came from outside (EPCIS), kept as it was
@@ -86,6 +89,15 @@ STEP_VOCABULARY: dict[HandlingStep, StepVocabulary] = {
     HandlingStep.REJECT: StepVocabulary(
         EventType.OBJECT, Action.OBSERVE, "inspecting", "non_conformant"
     ),
+    # Lifting a hold: the lot is checked and usable again.
+    HandlingStep.LIFT_HOLD: StepVocabulary(
+        EventType.OBJECT, Action.OBSERVE, "inspecting", "active"
+    ),
+    # Sent to rework: CBV's "repairing" step; not to be used until released after it.
+    HandlingStep.REWORK: StepVocabulary(
+        EventType.OBJECT, Action.OBSERVE, "repairing", "non_sellable_other"
+    ),
+    HandlingStep.SCRAP: StepVocabulary(EventType.OBJECT, Action.OBSERVE, "destroying", "destroyed"),
     HandlingStep.RECALL: StepVocabulary(EventType.OBJECT, Action.OBSERVE, "holding", "recalled"),
     HandlingStep.CORRECT: StepVocabulary(
         EventType.OBJECT, Action.OBSERVE, CORRECTING_BIZ_STEP, "active"

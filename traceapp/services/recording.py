@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from traceapp.domain.ids import new_uuid
 from traceapp.db.audit_log import lock_head
 from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
 from traceapp.db.repositories import LotRow, Repository
@@ -188,7 +189,7 @@ def new_event(
     vocabulary = vocabulary_for(step)
     instant, offset = split_instant(station_time(actor, event_time))
     event = Event(
-        id=event_id or uuid.uuid4(),
+        id=event_id or new_uuid(),
         step=step.value,
         event_type=vocabulary.event_type.value,
         action=vocabulary.action.value if vocabulary.action else None,
@@ -276,6 +277,12 @@ STEP_USE_CASE = {
     HandlingStep.SHIP: UseCase.SHIP,
     HandlingStep.MOVE: UseCase.MOVE,
     HandlingStep.CORRECT: UseCase.CORRECT,
+    HandlingStep.HOLD: UseCase.HOLD,
+    HandlingStep.LIFT_HOLD: UseCase.LIFT_HOLD,
+    HandlingStep.RELEASE: UseCase.RELEASE,
+    HandlingStep.REJECT: UseCase.DISPOSE,
+    HandlingStep.REWORK: UseCase.DISPOSE,
+    HandlingStep.SCRAP: UseCase.DISPOSE,
 }
 
 
