@@ -80,7 +80,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         help="nelson, we (Western Electric), or a comma list such as N1,N2,WE3",
     )
     p.add_argument(
-        "--lambda", dest="lam", type=float, default=0.2, metavar="λ", help="EWMA weight (0.2)"
+        "--lambda", dest="lam", type=float, default=0.2, metavar="LAMBDA", help="EWMA weight (0.2)"
     )
     p.add_argument(
         "--L", dest="width", type=float, default=3.0, metavar="L", help="EWMA limit width (3)"
