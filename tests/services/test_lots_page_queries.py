@@ -162,3 +162,13 @@ def test_searching_needs_the_read_permission(plant: Plant) -> None:
     visitor = Actor(user_id=plant.actor.user_id, username="mallory", role="visitor")
     with plant.uow() as uow, pytest.raises(PermissionDenied):
         search_lots(uow, actor=visitor, query=LotQuery(text="F"))
+
+
+def test_a_lot_code_two_products_share_lists_both_lots(plant: Plant) -> None:
+    plant.receive("X-1", "10 kg")
+    plant.receive("X-1", "10 kg", product="SUGAR")
+    plant.receive("X-10", "10 kg")
+    found = _search(plant, text="X-1")
+    assert found.scanned_lot is None
+    assert sorted(_names(found)) == ["FLOUR/X-1", "SUGAR/X-1"]
+    assert sorted(_names(_search(plant, text="X-"))) == ["FLOUR/X-1", "FLOUR/X-10", "SUGAR/X-1"]

@@ -243,10 +243,12 @@ def search_lots(uow: UnitOfWork, *, actor: Actor, query: LotQuery) -> LotSearch:
             return _scanned(uow, repo, text, query)
         if reading is not None:
             exact = _exact_lot(repo, text)
-            if exact is not None:
-                # A scan or a full name: the one lot, at once (a fragment scan of a million
-                # lots would take seconds for the same answer).
+            # A scan or a full name: the lot (or the lots sharing that code) at once; a
+            # fragment scan of a million lots would take seconds for the same answer.
+            if isinstance(exact, LotSummary):
                 return LotSearch(lots=(exact,), scanned_lot=exact)
+            if exact:
+                return LotSearch(lots=exact[: query.limit], more=len(exact) > query.limit)
             container = find_container(repo, text)
             if container is not None:
                 return _container_search(uow, repo, container, query)
@@ -263,11 +265,14 @@ def _reading(text: str) -> ScanReading | None:
         return None
 
 
-def _exact_lot(repo: Repository, text: str) -> LotSummary | None:
+def _exact_lot(repo: Repository, text: str) -> LotSummary | tuple[LotSummary, ...] | None:
+    """The lot the text names; the lots of several products that share the code; or None."""
     try:
         row = find_lot(repo, text)
     except AmbiguousCode:
-        return None  # the fragment search lists every lot with that code
+        # Every lot with that exact code, from the index: no fragment scan needed.
+        rows = repo.lots_by_code(text, None)
+        return lot_summaries(repo, [(r.lot, r.product) for r in rows[:MAX_SEARCH_LIMIT]])
     return lot_summaries(repo, [(row.lot, row.product)])[0] if row is not None else None
 
 
