@@ -74,6 +74,12 @@ def test_cpk_interval_is_bissells_approximation() -> None:
     assert wider.high > interval.high
 
 
+def test_cpk_interval_stays_finite_with_the_mean_on_a_limit() -> None:
+    z = NormalDist().inv_cdf(0.975)
+    interval = cpk_interval(0.0, 50, 0.95)
+    assert (interval.low, interval.high) == pytest.approx((-z / math.sqrt(450), z / math.sqrt(450)))
+
+
 def test_phase_one_limits_which_subgroups_count() -> None:
     shifted = PISTON_RINGS + [[v + 0.05 for v in g] for g in PISTON_RINGS]
     assert capability(shifted, lsl=73.95, usl=74.05, phase1=(1, 25)).cp == pytest.approx(

@@ -199,6 +199,8 @@ def test_ewma_and_cusum_on_subgroups_use_the_means_and_sigma_over_root_n() -> No
         (lambda: charts.xbar_r([[1.0, 2.0], [1.0, 2.0, 3.0]]), "differ in size"),
         (lambda: charts.xbar_r([[1.0, math.nan], [1.0, 2.0]]), "not a finite number"),
         (lambda: charts.xbar_r([[1.0, 1.0], [1.0, 1.0]]), "do not vary"),
+        (lambda: charts.xbar_r(PISTON_RINGS, sigma=0.0), "not a spread"),
+        (lambda: charts.individuals([1.0, 2.0, 3.0], sigma=-1.0), "not a spread"),
         (lambda: charts.xbar_r(PISTON_RINGS, phase1=(20, 30)), "does not lie within"),
         (lambda: charts.xbar_r(PISTON_RINGS, phase1=(3, 3)), "at least 2"),
         (lambda: charts.p_chart([3, 60], [50, 50]), "fraction above 1"),

@@ -98,3 +98,16 @@ def test_rule_sets_and_lists_are_parsed_and_typos_refused() -> None:
     assert parse_rules("n1, WE3,n1") == (Rule.N1, Rule.WE3)
     with pytest.raises(InvalidInput, match="'N9' is not a run rule"):
         parse_rules("N1,N9")
+
+
+def test_a_pattern_can_complete_before_its_window_is_full() -> None:
+    # The first two points beyond 2 sigma are two of (at most) three.
+    assert fired([2.5, 2.5, 0], [Rule.N5]) == [("N5", 2)]
+    assert fired([1.5, 1.5, 1.5, 1.5], [Rule.WE3]) == [("WE3", 4)]
+    assert fired([1.5, 1.5, 1.5], [Rule.WE3]) == []
+
+
+def test_a_point_on_a_zone_boundary_does_not_complete_a_k_of_m_pattern() -> None:
+    # Four of 2-5 lie beyond 1 sigma, but point 6 sits on the boundary: only 5 is flagged.
+    assert fired([0, 1.5, 1.5, 1.5, 1.5, 1.0], [Rule.N6]) == [("N6", 5)]
+    assert fired([0, 2.5, 2.5, 2.0], [Rule.WE2]) == [("WE2", 3)]

@@ -75,8 +75,9 @@ def cp_interval(cp: float, n: int, confidence: float) -> Interval:
 def cpk_interval(cpk: float, n: int, confidence: float) -> Interval:
     """Bissell (1990): Ĉpk [1 ± z_{α/2} √(1/(9nĈpk²) + 1/(2(n-1)))] (Montgomery 8.3.5)."""
     z = normal_quantile(1 - (1 - confidence) / 2)
-    half = z * math.sqrt(1 / (9 * n * cpk**2) + 1 / (2 * (n - 1))) if cpk != 0 else math.inf
-    return Interval(cpk * (1 - half), cpk * (1 + half))
+    # Ĉpk z √(1/(9nĈpk²) + ...) written so that Ĉpk = 0 (mean on a limit) stays finite.
+    half = z * math.sqrt(1 / (9 * n) + cpk**2 / (2 * (n - 1)))
+    return Interval(cpk - half, cpk + half)
 
 
 def capability(

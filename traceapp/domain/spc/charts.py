@@ -216,7 +216,7 @@ def _xbar_with_spread(
     phase1: tuple[int, int],
     standard: tuple[bool, bool],
 ) -> ChartSet:
-    _check_sigma(sigma)
+    _check_sigma(sigma, given=standard[1])
     count = len(means)
     points = tuple(range(1, count + 1))
     sigma_mean = sigma / math.sqrt(n)
@@ -241,9 +241,9 @@ def _xbar_with_spread(
     return ChartSet(kind, (xbar, spread), mean, sigma, phase1, *standard, subgroup_size=n)
 
 
-def _check_sigma(sigma: float) -> None:
-    if not math.isfinite(sigma) or sigma < 0:
-        raise InvalidInput(f"Sigma {sigma} is not a spread.", hint="Give a positive --sigma.")
+def _check_sigma(sigma: float, *, given: bool = False) -> None:
+    if not math.isfinite(sigma) or sigma < 0 or (given and sigma == 0):
+        raise InvalidInput(f"Sigma {sigma:g} is not a spread.", hint="Give a --sigma above 0.")
     if sigma == 0:
         raise InvalidInput(
             "The phase-I data do not vary (sigma is 0), so there are no limits to draw.",
@@ -276,7 +276,7 @@ def individuals(
     base = data[first - 1 : last]
     mean = float(base.mean()) if center is None else center
     process_sigma = _moving_range_sigma(base) if sigma is None else sigma
-    _check_sigma(process_sigma)
+    _check_sigma(process_sigma, given=sigma is not None)
     count = data.size
     points = tuple(range(1, count + 1))
     x = Chart(
@@ -543,7 +543,7 @@ def _plotted_values(
         ranges = (data.max(axis=1) - data.min(axis=1))[first - 1 : last]
         estimated = float(ranges.mean()) / constants.d2(n) if sigma is None else sigma
     target = float(base.mean()) if center is None else center
-    _check_sigma(estimated)
+    _check_sigma(estimated, given=sigma is not None)
     return values, n, (first, last), target, estimated
 
 

@@ -99,10 +99,11 @@ def _k_of_m_beyond(k: int, m: int, sigmas: float) -> Callable[[_Points], list[in
     def check(points: _Points) -> list[int]:
         hits = []
         for i, z in enumerate(points.z):
-            if i + 1 < m or abs(z) <= sigmas:
+            if abs(z) <= sigmas:
                 continue
             side = _side(z)
-            window = points.z[i + 1 - m : i + 1]
+            # At the start of the chart the window is shorter: two of the first two complete it.
+            window = points.z[max(0, i + 1 - m) : i + 1]
             if sum(1 for w in window if _side(w) == side and abs(w) > sigmas) >= k:
                 hits.append(i)
         return hits
