@@ -90,6 +90,18 @@ def test_xbar_s_limits_agree_with_the_book(capsys, rings: str) -> None:
     assert round(s["ucl"], 4) == 0.0196
 
 
+def test_xbar_s_with_subgroups_of_different_sizes_lists_limits_per_point(capsys, tmp_path) -> None:
+    rows = [f"{i},{v}" for i, group in enumerate(PISTON_RINGS, 1) for v in group[: 3 + i % 3]]
+    path = write_csv(tmp_path / "uneven.csv", "sample,d", rows)
+    args = ["chart", "--type", "xbar-s", "--csv", path, "--value", "d", "--subgroup", "sample"]
+    xbar, s = run_json(capsys, *args)["charts"]
+    assert len(xbar["ucl"]) == len(s["ucl"]) == 25
+    assert isinstance(s["center"], float)
+    code, _, err = run(capsys, *args[:2], "xbar-r", *args[3:])
+    assert code == 2
+    assert "differ in size" in err
+
+
 def test_the_p_chart_of_the_orange_juice_cans(capsys, juice: str) -> None:
     report = run_json(
         capsys, "chart", "--type", "p", "--csv", juice, "--value", "defective", "--size", "n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from statistics import stdev
 
 import pytest
 from hypothesis import given, settings
@@ -66,6 +67,29 @@ def test_piston_rings_xbar_s_gives_the_published_centre_and_limits() -> None:
     assert round(s.ucl[0], 4) == 0.0196
     assert xbar.ucl[0] == pytest.approx(xbar.center + constants.a3(5) * s.center, rel=1e-12)
     assert s.ucl[0] == pytest.approx(constants.b4(5) * s.center, rel=1e-12)
+
+
+def test_xbar_s_with_varying_sizes_pools_s_and_draws_limits_per_point() -> None:
+    # Montgomery 6.3.2: x-double-bar weighted by size, s-bar pooled, A3/B3/B4 of each n.
+    groups = [group[: 3 + i % 3] for i, group in enumerate(PISTON_RINGS)]
+    xbar, s = charts.xbar_s(groups).charts
+    values = [Fraction(str(v)) for g in groups for v in g]
+    grand = sum(values) / len(values)
+    pooled = math.sqrt(
+        sum((len(g) - 1) * stdev(g) ** 2 for g in groups) / (len(values) - len(groups))
+    )
+    assert xbar.center == pytest.approx(float(grand), rel=1e-12)
+    assert s.center == pytest.approx(pooled, rel=1e-12)
+    for i, group in enumerate(groups):
+        n = len(group)
+        assert xbar.ucl[i] == pytest.approx(float(grand) + constants.a3(n) * pooled, rel=1e-12)
+        assert s.ucl[i] == pytest.approx(constants.b4(n) * pooled, rel=1e-12)
+        assert s.lcl[i] == pytest.approx(constants.b3(n) * pooled, abs=1e-15)
+    assert len(set(xbar.ucl)) == 3
+    with pytest.raises(InvalidInput, match="different sizes"):
+        charts.xbar_s(groups, sigma=0.01)
+    with pytest.raises(InvalidInput, match="xbar-s"):
+        charts.xbar_r(groups)
 
 
 def test_phase_one_limits_apply_to_the_later_subgroups() -> None:
@@ -197,6 +221,7 @@ def test_ewma_and_cusum_on_subgroups_use_the_means_and_sigma_over_root_n() -> No
         (lambda: charts.xbar_r([[1.0, 2.0]]), "too few"),
         (lambda: charts.xbar_r([[1.0] * 26, [2.0] * 26]), "outside the constants' table"),
         (lambda: charts.xbar_r([[1.0, 2.0], [1.0, 2.0, 3.0]]), "differ in size"),
+        (lambda: charts.xbar_s([[1.0, 2.0], [1.0] * 26]), "outside the constants' table"),
         (lambda: charts.xbar_r([[1.0, math.nan], [1.0, 2.0]]), "not a finite number"),
         (lambda: charts.xbar_r([[1.0, 1.0], [1.0, 1.0]]), "do not vary"),
         (lambda: charts.xbar_r(PISTON_RINGS, sigma=0.0), "not a spread"),

@@ -120,7 +120,7 @@ def _equal_size(subgroups: Sequence[Sequence[float]]) -> int:
         numbers = [i + 1 for i, g in enumerate(subgroups) if len(g) != len(subgroups[0])]
         raise InvalidInput(
             f"Subgroups differ in size ({', '.join(map(str, sorted(sizes)))}), first at subgroup {numbers[0]}.",
-            hint="X-bar charts here need subgroups of one size; drop or complete the odd ones.",
+            hint="Use an X-bar and s chart (--type xbar-s) for subgroups of different sizes.",
         )
     size = sizes.pop()
     constants.check_size(size)
@@ -177,7 +177,12 @@ def xbar_s(
     center: float | None = None,
     sigma: float | None = None,
 ) -> ChartSet:
-    """X-bar and s charts (Montgomery 6.3): x̿ ± A3 s̄, s̄ with B3 s̄ and B4 s̄; σ = s̄/c4."""
+    """X-bar and s charts (Montgomery 6.3): x̿ ± A3 s̄, s̄ with B3 s̄ and B4 s̄; σ = s̄/c4.
+
+    Subgroups of different sizes follow Montgomery 6.3.2 instead: limits per point.
+    """
+    if len({len(group) for group in subgroups}) > 1:
+        return _xbar_s_varying(subgroups, phase1=phase1, center=center, sigma=sigma)
     n = _equal_size(subgroups)
     data = np.array([_finite(g, "A measurement") for g in subgroups])
     first, last = resolve_phase1(phase1, len(data))
@@ -199,6 +204,73 @@ def xbar_s(
         spread_sd=math.sqrt(1 - c4**2) * process_sigma,
         phase1=(first, last),
         standard=(center is not None, sigma is not None),
+    )
+
+
+def _xbar_s_varying(
+    subgroups: Sequence[Sequence[float]],
+    *,
+    phase1: tuple[int, int] | None,
+    center: float | None,
+    sigma: float | None,
+) -> ChartSet:
+    """Montgomery 6.3.2: x̿ = Σnᵢx̄ᵢ/Σnᵢ, s̄ = √(Σ(nᵢ-1)sᵢ²/(Σnᵢ - m)) over phase I; each point's
+    limits x̿ ± A3(nᵢ) s̄ and B3(nᵢ) s̄, B4(nᵢ) s̄ around the centre line s̄."""
+    if len(subgroups) < MIN_PHASE1:
+        raise InvalidInput(
+            f"{len(subgroups)} subgroup(s) is too few for control limits.",
+            hint=f"Give at least {MIN_PHASE1} subgroups (20 to 25 is the usual advice).",
+        )
+    if sigma is not None:
+        raise InvalidInput(
+            "A standard sigma with subgroups of different sizes gives no single s-chart centre line.",
+            hint="Leave --sigma out (s-bar is pooled from phase I), or use subgroups of one size.",
+        )
+    for group in subgroups:
+        constants.check_size(len(group))
+    arrays = [_finite(group, "A measurement") for group in subgroups]
+    first, last = resolve_phase1(phase1, len(arrays))
+    sizes = np.array([a.size for a in arrays])
+    means = np.array([a.mean() for a in arrays])
+    sds = np.array([a.std(ddof=1) for a in arrays])
+    base = slice(first - 1, last)
+    weights = sizes[base]
+    mean = float((weights * means[base]).sum() / weights.sum()) if center is None else center
+    s_bar = math.sqrt(
+        float(((weights - 1) * sds[base] ** 2).sum() / (weights.sum() - weights.size))
+    )
+    _check_sigma(s_bar)
+    c4 = np.array([constants.c4(int(n)) for n in sizes])
+    sd_mean = s_bar / (c4 * np.sqrt(sizes))
+    sd_s = s_bar * np.sqrt(1 - c4**2) / c4
+    points = tuple(range(1, len(arrays) + 1))
+    xbar = Chart(
+        name="xbar",
+        points=points,
+        statistic=tuple(float(v) for v in means),
+        center=mean,
+        lcl=tuple(float(v) for v in mean - 3 * sd_mean),
+        ucl=tuple(float(v) for v in mean + 3 * sd_mean),
+        zone_sigma=tuple(float(v) for v in sd_mean),
+    )
+    spread = Chart(
+        name="s",
+        points=points,
+        statistic=tuple(float(v) for v in sds),
+        center=s_bar,
+        lcl=tuple(_floored(float(v)) for v in s_bar - 3 * sd_s),
+        ucl=tuple(float(v) for v in s_bar + 3 * sd_s),
+        zone_sigma=tuple(float(v) for v in sd_s),
+    )
+    return ChartSet(
+        ChartType.XBAR_S,
+        (xbar, spread),
+        mean,
+        s_bar,  # the pooled standard deviation estimates sigma (Montgomery 6.3.2)
+        (first, last),
+        center is not None,
+        False,
+        subgroup_size=None,
     )
 
 
