@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from traceapp.cli import disposition_commands
 from traceapp.cli.context import Context
 from traceapp.cli.output import NONE_SHOWN, labelled, print_json, show, table
 from traceapp.cli.parsing import Parsers, Subparsers
@@ -27,7 +28,7 @@ def _limit(text: str) -> int:
 
 
 def register(sub: Subparsers, parsers: Parsers) -> None:
-    group = parsers.add(sub, "lot", None, help="show one lot or list lots")
+    group = parsers.add(sub, "lot", None, help="show, list, hold, release or dispose of lots")
     lot_sub = group.add_subparsers(dest="lot_command", metavar="COMMAND", required=True)
     p = parsers.add(
         lot_sub,
@@ -40,6 +41,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     p.add_argument("--status", choices=[s.value for s in LotStatus])
     p.add_argument("--search", metavar="TEXT", help="part of a lot code, part number or name")
     p.add_argument("--limit", type=_limit, default=DEFAULT_LIST_LIMIT, metavar="N")
+    disposition_commands.register(lot_sub, parsers)
 
 
 def show_command(ctx: Context) -> int:
