@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, UOWTransaction
 
 from traceapp.db.models import AuditEntry, AuditHead
 from traceapp.domain.audit import GENESIS_HASH, chain_hash
+from traceapp.domain.ids import new_uuid
 
 HEAD_ROW = 1
 UNAUDITED = frozenset({"audit_entries", "audit_head"})
@@ -99,7 +100,7 @@ def _append(session: Session, acting: AuditContext, changes: list[tuple[Any, ...
         seq += 1
         fields: dict[str, object] = {
             "seq": seq,
-            "id": str(uuid.uuid4()),
+            "id": str(new_uuid()),
             "recorded_at": now,
             "username": acting.username,
             "station": acting.station,

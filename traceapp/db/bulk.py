@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, Table
 
 from traceapp.db.engine import WRITE_OPTION
 from traceapp.domain.errors import InvalidInput
+from traceapp.domain.ids import uuid7_int
 
 CHUNK_ROWS = 5_000  # rows handed to the driver at once
 TRANSACTION_ROWS = 500_000  # rows per commit: few commits, yet a failure loses one group only
@@ -48,24 +49,18 @@ _UTC_SUFFIX = "+00:00"
 # --- one converter per column type ------------------------------------------------------------
 
 
-_UUID7_RANDOM = (1 << 80) - 1  # the bits below the 48-bit timestamp
-_UUID7_MARKS = (0xF << 76) | (0x3 << 62)  # version and variant fields
-_UUID7_SET = (7 << 76) | (0x2 << 62)  # version 7, RFC 4122 variant
-
-
 def uuid7_hex(millis: int, bits: int) -> str:
     """The 32 hex digits of a version-7 UUID: `millis` (Unix time in ms) first, then `bits`.
 
-    The layout of RFC 9562: 48 bits of milliseconds, the version, 12 random bits, the variant,
-    62 random bits (taken from the low 80 bits of `bits`). Ids made in time order sort in time
+    The layout of RFC 9562 (`uuid7_int`, as the app's own `new_uuid`), bits taken from the low
+    80 bits of `bits`. Ids made in time order sort in time
     order, so a bulk load of them appends to each index instead of landing on a random page of
     it: with random (version-4) ids nearly every insert of a large table reads and writes some
     page of the primary key, and of every index on a column that points at such ids.
     No UUID object is made (about 5 µs each): the hex form is what SQLAlchemy's `Uuid` stores on
     SQLite (CHAR(32)), and PostgreSQL's uuid input reads it.
     """
-    value = ((millis & 0xFFFF_FFFF_FFFF) << 80) | (bits & _UUID7_RANDOM)
-    return f"{(value & ~_UUID7_MARKS) | _UUID7_SET:032x}"
+    return f"{uuid7_int(millis, bits):032x}"
 
 
 def _sqlite_timestamp(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import CorrectionRefused, InvalidInput, NotFound
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import ErrorReason, HandlingStep, ItemRole
@@ -71,7 +72,7 @@ def correct(
         _REVERSERS[step](uow, repo, old, corrective)
         uow.session.add(
             ErrorDeclaration(
-                id=uuid.uuid4(),
+                id=new_uuid(),
                 event_id=old.id,
                 declaration_time=corrective.event_time,
                 reason=ErrorReason.DID_NOT_OCCUR.value,
@@ -184,7 +185,7 @@ def _reverse_unpack(uow: UnitOfWork, repo: Repository, old: Event, corrective: E
         _require_unshipped(uow, content)
         uow.session.add(
             ContainerContent(
-                id=uuid.uuid4(),
+                id=new_uuid(),
                 container_id=content.container_id,
                 lot_id=content.lot_id,
                 unit_id=content.unit_id,

@@ -11,7 +11,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, SYSTEM_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, NotFound
-from traceapp.domain.ids import LocationId, UserId
+from traceapp.domain.ids import LocationId, UserId, new_uuid
 from traceapp.domain.lots import ProductKind, clean_code
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import normalize_unit
@@ -81,7 +81,7 @@ def add_product(
     if company_prefix_length is not None and not 6 <= company_prefix_length <= 12:
         raise InvalidInput("A GS1 company prefix has 6 to 12 digits.")
     product = Product(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         part_number=part,
         gtin=checked_gtin,
         company_prefix_length=company_prefix_length,
@@ -119,7 +119,7 @@ def add_party(
     if repo.party_by_code(checked) is not None:
         raise AlreadyExists(f"Party {checked} already exists.")
     party = Party(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         code=checked,
         name=clean_text(name, field="party name", limit=200) or checked,
         kind=kind,
@@ -160,7 +160,7 @@ def add_location(
             raise NotFound(f"There is no location {parent!r} to put {checked} under.")
         parent_id = parent_row.id
     location = Location(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         code=checked,
         name=clean_text(name, field="location name", limit=200) or checked,
         kind=kind,
@@ -189,7 +189,7 @@ def ensure_builtin_users(uow: UnitOfWork) -> None:
         if repo.user_by_name(username) is None:
             uow.session.add(
                 User(
-                    id=uuid.uuid4(),
+                    id=new_uuid(),
                     username=username,
                     full_name=full_name,
                     role=role,

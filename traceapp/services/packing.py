@@ -12,6 +12,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import ContainerNotUsable, InvalidInput, UnknownCode
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotStatus, ensure_available, ensure_usable
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
@@ -92,7 +93,7 @@ def pack(
                 _check_nestable(repo, inner, outer, seen)
                 uow.session.add(
                     ContainerContent(
-                        id=uuid.uuid4(),
+                        id=new_uuid(),
                         container_id=target.id,
                         child_container_id=inner.id,
                         packed_at=packed_at,
@@ -112,7 +113,7 @@ def pack(
             ensure_available(name, free, amount)
             uow.session.add(
                 ContainerContent(
-                    id=uuid.uuid4(),
+                    id=new_uuid(),
                     container_id=target.id,
                     lot_id=row.lot.id,
                     quantity=amount.value,
@@ -154,7 +155,7 @@ def _open_or_create(uow: UnitOfWork, repo: Repository, code: str, kind: str) -> 
     if text.isdigit() and len(text) == 18 and not is_sscc(text):
         raise InvalidInput(f"SSCC {text} has a wrong check digit.", hint="Rescan the pallet label.")
     created = Container(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         code=text,
         sscc=text if is_sscc(text) else None,
         kind=kind,

@@ -13,6 +13,7 @@ from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import GenealogyCycle, InvalidInput, LotNotUsable
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import (
     USABLE_STATUSES,
     LotOrigin,
@@ -199,7 +200,7 @@ def _write_outputs(
             if expiry is None and product.shelf_life_days:
                 expiry = event.event_time.date() + timedelta(days=product.shelf_life_days)
             lot = Lot(
-                id=uuid.uuid4(),
+                id=new_uuid(),
                 product_id=output.product_id,
                 lot_code=output.spec.lot_code,
                 unit=output.amount.unit,
@@ -242,7 +243,7 @@ def _write_edges(
             share = used.value * made.to(first.unit).value / total if total else used.value
             uow.session.add(
                 LotEdge(
-                    id=uuid.uuid4(),
+                    id=new_uuid(),
                     parent_lot_id=row.lot.id,
                     child_lot_id=lot.id,
                     quantity=share.quantize(SCALE),

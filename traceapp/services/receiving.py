@@ -10,6 +10,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotOrigin, LotStatus, clean_code
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
@@ -73,7 +74,7 @@ def receive(
                 days=product_row.shelf_life_days
             )
         lot = Lot(
-            id=uuid.uuid4(),
+            id=new_uuid(),
             product_id=product_row.id,
             lot_code=own_code,
             unit=amount.unit,

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from traceapp.domain.ids import new_uuid
 from traceapp.db.audit_log import lock_head
 from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
 from traceapp.db.repositories import LotRow, Repository
@@ -24,6 +23,7 @@ from traceapp.domain.errors import (
     StorageUnavailable,
     UnknownCode,
 )
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotReference
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity

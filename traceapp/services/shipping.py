@@ -12,6 +12,7 @@ from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import ContainerNotUsable, InvalidInput
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotStatus, ensure_available, ensure_usable
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
@@ -100,7 +101,7 @@ def ship(
             party_id=party.id,
         )
         shipment = Shipment(
-            id=uuid.uuid4(),
+            id=new_uuid(),
             event_id=event.id,
             customer_id=party.id,
             shipped_at=event.event_time,
@@ -111,13 +112,13 @@ def ship(
         for container in containers:
             add_item(uow, event, ItemRole.OBSERVED, container=container)
             uow.session.add(
-                ShipmentItem(id=uuid.uuid4(), shipment_id=shipment.id, container_id=container.id)
+                ShipmentItem(id=new_uuid(), shipment_id=shipment.id, container_id=container.id)
             )
         for row, amount in loose:
             add_item(uow, event, ItemRole.OBSERVED, lot=row.lot, amount=amount)
             uow.session.add(
                 ShipmentItem(
-                    id=uuid.uuid4(),
+                    id=new_uuid(),
                     shipment_id=shipment.id,
                     lot_id=row.lot.id,
                     quantity=amount.value,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from traceapp.db.models import Signature, User
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import InvalidInput, KnownError
+from traceapp.domain.ids import new_uuid
 from traceapp.services.recording import now_utc
 from traceapp.services.users import LoginFailed, authenticate
 
@@ -83,7 +84,7 @@ def sign(
     user = uow.session.get_one(User, actor.user_id)
     uow.acting(actor, reason=f"signature: {meaning.value}")
     signature = Signature(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         user_id=user.id,
         printed_name=user.full_name,
         signed_at=now_utc(),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,7 +15,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, SYSTEM_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError, NotFound
-from traceapp.domain.ids import LocationId, UserId
+from traceapp.domain.ids import LocationId, UserId, new_uuid
 from traceapp.domain.permissions import Role, UseCase, require
 from traceapp.services.recording import clean_text, now_utc
 
@@ -98,7 +97,7 @@ def add_user(
         raise AlreadyExists(f"User {name} already exists.")
     _check_password(password)
     user = User(
-        id=uuid.uuid4(),
+        id=new_uuid(),
         username=name,
         full_name=clean_text(full_name, field="full name", limit=200) or name,
         role=checked_role.value,

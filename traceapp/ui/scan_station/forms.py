@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError, NotFound, UnknownCode
+from traceapp.domain.ids import new_uuid
 from traceapp.domain.quantity import Quantity, format_decimal
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep
@@ -340,7 +341,7 @@ class ReceiveForm(StepForm):
         amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
         expiry = parse_expiry(self.expiry.text())
         document = self.document.text().strip() or None
-        event_id = uuid.uuid4()  # made here, where the scan happened: a retry cannot double it
+        event_id = new_uuid()  # made here, where the scan happened: a retry cannot double it
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return receive(
@@ -437,7 +438,7 @@ class ProduceForm(StepForm):
         amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
         outputs = [OutputSpec(part, lot, amount)]
         equipment = self.equipment.currentData() or None
-        event_id = uuid.uuid4()
+        event_id = new_uuid()
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return produce(
@@ -506,7 +507,7 @@ class PackForm(StepForm):
         container = self.container.text().strip()
         kind = str(self.kind.currentData())
         items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
-        event_id = uuid.uuid4()
+        event_id = new_uuid()
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return pack(
@@ -550,7 +551,7 @@ class UnpackForm(StepForm):
     def work(self) -> Work:
         container = self.container.text().strip()
         items = self.items.codes()
-        event_id = uuid.uuid4()
+        event_id = new_uuid()
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return unpack(uow, actor=actor, container=container, items=items, event_id=event_id)
@@ -602,7 +603,7 @@ class ShipForm(StepForm):
         customer = str(self.customer.currentData())
         items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
         document = self.document.text().strip() or None
-        event_id = uuid.uuid4()
+        event_id = new_uuid()
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return ship(
@@ -654,7 +655,7 @@ class MoveForm(StepForm):
     def work(self) -> Work:
         items = self.items.codes()
         destination = str(self.destination.currentData())
-        event_id = uuid.uuid4()
+        event_id = new_uuid()
 
         def run(uow: UnitOfWork, actor: Actor) -> StepResult:
             return move(uow, actor=actor, items=items, to=destination, event_id=event_id)
@@ -669,7 +670,7 @@ class MoveForm(StepForm):
 
 def undo_work(event: uuid.UUID, reason: str) -> Work:
     """The correction of an earlier step: declared an error and reversed, never deleted."""
-    event_id = uuid.uuid4()
+    event_id = new_uuid()
 
     def run(uow: UnitOfWork, actor: Actor) -> StepResult:
         return correct(uow, actor=actor, event=event, reason=reason, event_id=event_id)
