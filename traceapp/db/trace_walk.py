@@ -260,9 +260,10 @@ class TraceReader:
         return raw_id(self.dialect, value)
 
     def _rows(self, name: str, ids: Iterable[RawId], key: str = "ids") -> list[tuple[Any, ...]]:
-        listed: Any = list(ids)
-        if self.dialect == "sqlite":
-            listed = json.dumps(listed)
+        # One text parameter either way: a JSON array for SQLite's json_each, an array literal
+        # for PostgreSQL (ids never need quoting in it; psycopg's list dumper ran a regular
+        # expression over each of 60,000 ids, a sixth of a large trace's time).
+        listed = json.dumps(list(ids)) if self.dialect == "sqlite" else "{" + ",".join(ids) + "}"
         assert self._dbapi is not None  # a live connection inside the session's transaction
         cursor = self._dbapi.cursor()
         try:
