@@ -427,3 +427,28 @@ def test_decide_names_each_decision_and_refuses_an_unsigned_one(staffed: Plant) 
             reason="x",
         )
     assert lot_status(staffed) is LotStatus.ACTIVE
+
+
+def test_a_used_up_lot_is_held_through_the_lots_made_from_it(staffed: Plant) -> None:
+    staffed.receive("F-3", qty="10 kg")
+    with staffed.uow() as uow:
+        produce(
+            uow,
+            actor=staffed.actor,
+            inputs=[InputSpec("FLOUR/F-3", Quantity.parse("10 kg"))],
+            outputs=[OutputSpec("DOUGH", "D-9", Quantity.parse("10 kg"))],
+        )
+    assert lot_status(staffed, "FLOUR/F-3") is LotStatus.CONSUMED
+    with pytest.raises(LotClosed, match="CONSUMED") as refused:
+        hold(staffed, code="FLOUR/F-3")
+    assert "Hold with descendants" in refused.value.hint
+    event_id = uuid.uuid4()
+    outcome = hold(staffed, code="FLOUR/F-3", descendants=True, event_id=event_id)
+    assert (outcome.decision.lot, outcome.decision.event_id) == ("DOUGH/D-9", event_id)
+    assert outcome.decision.reason == "mould on bags (made from FLOUR/F-3)"
+    assert outcome.descendants == ()
+    assert lot_status(staffed, "FLOUR/F-3") is LotStatus.CONSUMED
+    assert lot_status(staffed, "DOUGH/D-9") is LotStatus.ON_HOLD
+    again = hold(staffed, code="FLOUR/F-3", descendants=True, event_id=event_id)
+    assert again.replayed
+    assert again.decision == outcome.decision

@@ -237,7 +237,11 @@ def plan(
         label = status.value.replace("_", " ").upper()
         raise LotClosed(
             f"Lot {name} is {label}: no decision can be made on it any more.",
-            hint="Decide about the lots it went into or that hold what is left of it.",
+            hint=(
+                "Hold with descendants to hold the usable lots made from it."
+                if decision is Decision.HOLD and status is LotStatus.CONSUMED
+                else "Decide about the lots made from it instead."
+            ),
         )
     if history and history[-1].decision is Decision.SCRAP:
         raise LotClosed(

@@ -14,6 +14,7 @@ from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.dispositions import (
+    CLOSED,
     DECISION_STEP,
     DECISION_USE_CASE,
     DEFAULT_MEANING,
@@ -242,6 +243,16 @@ def _decide(
         uow.acting(actor, reason=why, rule=rule)
         repo = Repository(uow.session)
         row = require_lot(repo, code, lock=True)
+        if descendants and LotStatus(row.lot.status) in CLOSED:
+            # The usual recall case: the bad supplier lot is used up, what was made from it is
+            # not. The used-up lot keeps its status; each usable descendant is held.
+            events = _hold_descendants(
+                uow, repo, actor, row, why, event_time, held, skipped, first_id=event_id
+            )
+            if not events:
+                plan(lot_name(row), decision, LotStatus(row.lot.status), ())  # refuses, says why
+                raise AssertionError("unreachable: a closed lot is refused")
+            return events[0]
         event = _record_decision(uow, row, actor, decision, why, event_id, event_time)
         if signer is not None and signed_by is not None:
             _sign(uow, actor, signer, signed_by, decision, row, event, why, rule)
@@ -262,6 +273,8 @@ def _decide(
     records = {r.event_id: r for r in _decisions(uow, lot.id, lot.name)}
     extra: list[DecisionRecord] = []
     for lot_id in held:
+        if lot_id == lot.id:
+            continue  # the start lot was closed: the first descendant held is the decision
         row = Repository(uow.session).lot_row(lot_id)
         extra += _decisions(uow, LotId(lot_id), lot_name(row))[-1:]
     return DecisionOutcome(
@@ -372,8 +385,13 @@ def _hold_descendants(
     event_time: datetime | None,
     held: list[uuid.UUID],
     skipped: list[str],
-) -> None:
+    *,
+    first_id: uuid.UUID | None = None,
+) -> list[Event]:
+    """Hold every usable lot made from `row`, each with an event of its own (the first one
+    recorded takes `first_id`, when given)."""
     name = lot_name(row)
+    events: list[Event] = []
     found = trace(uow, code=name, direction=Direction.FORWARD)
     for traced in found.lots:
         if traced.depth == 0 or traced.id == row.lot.id:
@@ -383,16 +401,19 @@ def _hold_descendants(
         if status not in USABLE_STATUSES:
             skipped.append(f"{lot_name(child)} ({status.value.replace('_', ' ')})")
             continue
-        _record_decision(
-            uow,
-            child,
-            actor,
-            Decision.HOLD,
-            f"{reason} (made from {name})",
-            None,
-            event_time,
+        events.append(
+            _record_decision(
+                uow,
+                child,
+                actor,
+                Decision.HOLD,
+                f"{reason} (made from {name})",
+                None if events else first_id,
+                event_time,
+            )
         )
         held.append(child.lot.id)
+    return events
 
 
 def decisions_of(
