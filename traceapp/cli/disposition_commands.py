@@ -14,6 +14,7 @@ from traceapp.reports.lot_record import render_lot_record
 from traceapp.services.dispositions import SignedBy, decide, decisions_of, lot_record
 from traceapp.services.signatures import Meaning
 
+SKIPPED_SHOWN = 10  # a raw lot may have hundreds of shipped descendants
 _CODE_HELP = "PART/LOT, a unique lot code, or a bound code"
 _SIGNED = {
     "lift-hold": (Decision.LIFT_HOLD, "lift a hold (signed); the lot returns to its status before"),
@@ -133,8 +134,11 @@ def _report(ctx: Context, outcome: DecisionOutcome) -> int:
         print(f"  {signature.line()}")
     for child in outcome.descendants:
         print(f"  Also held: {child.lot} (event {child.event_id})")
-    for text in outcome.skipped:
+    for text in outcome.skipped[:SKIPPED_SHOWN]:
         print(f"  Not held: {text}")
+    if len(outcome.skipped) > SKIPPED_SHOWN:
+        rest = len(outcome.skipped) - SKIPPED_SHOWN
+        print(f"  ... and {rest} more not held (--json lists them all)")
     return 0
 
 

@@ -25,6 +25,7 @@ from traceapp.domain.dispositions import (
     DecisionOutcome,
     DecisionRecord,
     DecisionSignature,
+    LotClosed,
     LotRecord,
     decision_content,
     plan,
@@ -250,8 +251,12 @@ def _decide(
                 uow, repo, actor, row, why, event_time, held, skipped, first_id=event_id
             )
             if not events:
-                plan(lot_name(row), decision, LotStatus(row.lot.status), ())  # refuses, says why
-                raise AssertionError("unreachable: a closed lot is refused")
+                label = row.lot.status.replace("_", " ").upper()
+                raise LotClosed(
+                    f"Lot {lot_name(row)} is {label} and none of the {len(skipped)} lots made "
+                    "from it can be held (each is on hold, rejected, used up or shipped).",
+                    hint="Shipped lots are a recall matter: trace them to their customers.",
+                )
             return events[0]
         event = _record_decision(uow, row, actor, decision, why, event_id, event_time)
         if signer is not None and signed_by is not None:
