@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -452,3 +453,40 @@ def test_a_used_up_lot_is_held_through_the_lots_made_from_it(staffed: Plant) -> 
     again = hold(staffed, code="FLOUR/F-3", descendants=True, event_id=event_id)
     assert again.replayed
     assert again.decision == outcome.decision
+
+
+def test_two_screens_releasing_one_held_lot_at_once_release_it_once(staffed: Plant) -> None:
+    hold(staffed)
+    quality = as_user(staffed, "qm")
+    start = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def screen(number: int) -> None:
+        start.wait()
+        try:
+            with staffed.uow() as uow:
+                disp.release(
+                    uow,
+                    actor=quality,
+                    code="FLOUR/F-1",
+                    reason=f"released from screen {number}",
+                    signed_by=qm_signs(),
+                )
+            outcomes[number] = "done"
+        except DecisionRefused as refused:
+            outcomes[number] = refused.message
+
+    threads = [threading.Thread(target=screen, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcomes.values()) == [
+        "Lot FLOUR/F-1 is RELEASED and cannot be released.",
+        "done",
+    ]
+    with staffed.uow() as uow:
+        history = disp.decisions_of(uow, "FLOUR/F-1")
+        signatures = uow.session.scalar(select(func.count()).select_from(Signature))
+    assert [d.decision for d in history] == [Decision.HOLD, Decision.RELEASE]
+    assert signatures == 1  # the refused screen's signature went with its transaction
