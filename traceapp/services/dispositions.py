@@ -32,7 +32,7 @@ from traceapp.domain.dispositions import (
     status_after,
 )
 from traceapp.domain.errors import InvalidInput, UnknownCode
-from traceapp.domain.ids import EventId, LotId
+from traceapp.domain.ids import EventId, LotId, new_uuid
 from traceapp.domain.lots import USABLE_STATUSES, LotStatus
 from traceapp.domain.permissions import Role, UseCase, require
 from traceapp.domain.steps import HandlingStep, ItemRole
@@ -367,7 +367,7 @@ def _sign(
     uow.acting(signer, reason=f"signature: {meaning.value}")
     uow.session.add(
         Signature(
-            id=uuid.uuid4(),
+            id=new_uuid(),
             user_id=user.id,
             printed_name=user.full_name,
             signed_at=now_utc(),
