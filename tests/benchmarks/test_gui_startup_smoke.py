@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "gui_startup.py"
-MODULE = "gui_startup_benchmark"
+from tests.benchmarks.loading import benchmark_module
 
 
 @pytest.fixture
 def benchmark() -> Iterator[ModuleType]:
-    spec = importlib.util.spec_from_file_location(MODULE, BENCHMARK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("gui_startup.py") as module:
         yield module
-    finally:
-        del sys.modules[MODULE]
 
 
 def test_benchmark_times_the_first_window_and_the_ready_sign_in(

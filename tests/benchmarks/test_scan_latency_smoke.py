@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -13,24 +11,15 @@ from types import ModuleType
 import pytest
 from PySide6.QtWidgets import QApplication
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # as tests/ui/conftest.py does for the GUI
+from tests.benchmarks.loading import benchmark_module
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "scan_latency.py"
-MODULE = "scan_latency_benchmark"
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # as tests/ui/conftest.py does for the GUI
 
 
 @pytest.fixture
 def benchmark() -> Iterator[ModuleType]:
-    spec = importlib.util.spec_from_file_location(MODULE, BENCHMARK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("scan_latency.py") as module:
         yield module
-    finally:
-        del sys.modules[MODULE]
 
 
 def test_every_scan_is_timed_and_stored(

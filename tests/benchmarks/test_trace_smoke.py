@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "trace.py"
-MODULE = "trace_benchmark"
+from tests.benchmarks.loading import benchmark_module
 
 
 @pytest.fixture
 def benchmark() -> Iterator[ModuleType]:
-    spec = importlib.util.spec_from_file_location(MODULE, BENCHMARK)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Its dataclasses look their module up by name while the class is made.
-    sys.modules[MODULE] = module
-    try:
-        spec.loader.exec_module(module)
+    with benchmark_module("trace.py") as module:
         yield module
-    finally:
-        del sys.modules[MODULE]
 
 
 def test_benchmark_times_ours_naive_and_memory_and_they_agree(

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.quantity import Quantity
-from traceapp.services import masterdata
+from traceapp.services import masterdata, users
 from traceapp.services.packing import PackItem, pack
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.receiving import receive
@@ -119,3 +119,30 @@ def _produce(
             equipment="MIX1",
             event_time=at(hours),
         )
+
+
+# People who decide about lots: user name -> (full name, role, password).
+DECIDERS = {
+    "qm.quinn": ("Quinn Quality", "quality_manager", "quinn-pass-2026"),
+    "sam.sup": ("Sam Supervisor", "supervisor", "sam-pass-2026"),
+    "olga.op": ("Olga Operator", "operator", "olga-pass-2026"),
+}
+
+
+def add_deciders(engine: Engine, admin: Actor) -> None:
+    for username, (full_name, role, password) in DECIDERS.items():
+        with UnitOfWork(engine) as uow:
+            users.add_user(
+                uow,
+                actor=admin,
+                username=username,
+                full_name=full_name,
+                role=role,
+                password=password,
+            )
+
+
+def actor_of(engine: Engine, username: str) -> Actor:
+    """The actor a person becomes by signing in (the sign-in screen has tests of its own)."""
+    with UnitOfWork(engine) as uow:
+        return users.authenticate(uow, username=username, password=DECIDERS[username][2])

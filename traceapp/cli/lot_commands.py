@@ -87,20 +87,7 @@ def _render_detail(detail: LotDetail) -> str:
 
 
 def _event_row(event: EventSummary) -> tuple[object, ...]:
-    details = [
-        f"{item.role.value} {item.label}" + (f" {item.quantity}" if item.quantity else "")
-        for item in event.items
-    ]
-    if event.party:
-        details.append(f"party {event.party}")
-    if event.reference_document:
-        details.append(f"doc {event.reference_document}")
-    if event.equipment:
-        details.append(f"on {event.equipment}")
-    if event.reason:
-        details.append(f"reason: {event.reason}")
-    if event.corrected_by:
-        details.append(f"CORRECTED by {event.corrected_by}")
+    details = event.details()
     return (
         show(event.event_time),
         event.step,

@@ -66,6 +66,24 @@ class EventSummary:
     items: tuple[EventItemSummary, ...] = ()
     corrected_by: EventId | None = None  # set when an error declaration names this event
 
+    def details(self) -> list[str]:
+        """What took part and how, in words, for a text listing of the event (CLI, PDF)."""
+        parts = [
+            f"{item.role.value} {item.label}" + (f" {item.quantity}" if item.quantity else "")
+            for item in self.items
+        ]
+        if self.party:
+            parts.append(f"party {self.party}")
+        if self.reference_document:
+            parts.append(f"doc {self.reference_document}")
+        if self.equipment:
+            parts.append(f"on {self.equipment}")
+        if self.reason:
+            parts.append(f"reason: {self.reason}")
+        if self.corrected_by:
+            parts.append(f"CORRECTED by event {self.corrected_by}")
+        return parts
+
 
 @dataclass(frozen=True, slots=True)
 class StepResult:

@@ -227,21 +227,7 @@ def _decisions(
 
 
 def _event_details(event: EventSummary) -> str:
-    parts = [
-        f"{item.role.value} {item.label}" + (f" {item.quantity}" if item.quantity else "")
-        for item in event.items
-    ]
-    if event.party:
-        parts.append(f"party {event.party}")
-    if event.reference_document:
-        parts.append(f"doc {event.reference_document}")
-    if event.equipment:
-        parts.append(f"on {event.equipment}")
-    if event.reason:
-        parts.append(f"reason: {event.reason}")
-    if event.corrected_by:
-        parts.append(f"CORRECTED by event {event.corrected_by}")
-    return "; ".join(parts)
+    return "; ".join(event.details())
 
 
 def _events(record: LotRecord, styles: dict[str, ParagraphStyle]) -> list[Flowable]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from traceapp.domain.dispositions import DecisionRecord
 from traceapp.domain.lots import LotOrigin
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import (
@@ -31,6 +33,7 @@ from traceapp.domain.results import (
     LotDetail,
 )
 from traceapp.domain.steps import HandlingStep, ItemRole
+from traceapp.ui.decisions import DecisionsSection
 from traceapp.ui.status_colours import badge_style
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -43,8 +46,11 @@ _STEP_WORDS = {
     HandlingStep.MOVE: "Moved",
     HandlingStep.INSPECT: "Inspected",
     HandlingStep.HOLD: "Put on hold",
+    HandlingStep.LIFT_HOLD: "Hold lifted",
     HandlingStep.RELEASE: "Released",
     HandlingStep.REJECT: "Rejected",
+    HandlingStep.REWORK: "Sent to rework",
+    HandlingStep.SCRAP: "Scrapped",
     HandlingStep.RECALL: "Recalled",
     HandlingStep.CORRECT: "Correction",
     HandlingStep.IMPORTED: "Imported",
@@ -170,7 +176,8 @@ class LotDetailPanel(QScrollArea):
 
     lot_requested = Signal(object)  # uuid.UUID of a parent or child the person clicked
 
-    def __init__(self) -> None:
+    def __init__(self, actions: QWidget | None = None) -> None:
+        """`actions`: the buttons that act on the lot shown (decisions, print), under its title."""
         super().__init__()
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -228,6 +235,7 @@ class LotDetailPanel(QScrollArea):
         self.history_caption.setStyleSheet("font-weight: bold;")
         self.events = _table("lotEvents", EVENT_COLUMNS)
         self.events.setWordWrap(True)
+        self.decisions = DecisionsSection()
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -235,7 +243,10 @@ class LotDetailPanel(QScrollArea):
         layout.addLayout(header)
         layout.addWidget(self.product)
         layout.addWidget(self.message)
+        if actions is not None:
+            layout.addWidget(actions)
         layout.addWidget(self.facts)
+        layout.addWidget(self.decisions)
         layout.addWidget(self.links)
         layout.addWidget(self.stays_caption)
         layout.addWidget(self.stays)
@@ -251,11 +262,12 @@ class LotDetailPanel(QScrollArea):
         for widget in (self.facts, self.links, self.history_caption, self.events, self.product):
             widget.setVisible(shown)
         if not shown:
+            self.decisions.hide()
             self.stays_caption.hide()
             self.stays.hide()
             self.status.hide()
 
-    def show_detail(self, detail: LotDetail) -> None:
+    def show_detail(self, detail: LotDetail, decisions: Sequence[DecisionRecord] = ()) -> None:
         self.detail = detail
         lot = detail.lot
         self.message.hide()
@@ -284,6 +296,7 @@ class LotDetailPanel(QScrollArea):
         )
         self.parents.setVisible(bool(detail.parents))
         self.children_list.setVisible(bool(detail.children))
+        self.decisions.set_decisions(decisions)
         self._fill_stays(detail.container_stays)
         self._fill_events(detail)
 

@@ -36,13 +36,16 @@ from PySide6.QtWidgets import (
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.codes import GS, normalize_separators
+from traceapp.domain.dispositions import DecisionOutcome
 from traceapp.domain.genealogy import NodeKey, NodeKind
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import Role, UseCase, allowed
 from traceapp.domain.results import LotDetail, LotQuery, LotSearch
 from traceapp.services import catalog
 from traceapp.services import lots as lot_queries
+from traceapp.services.dispositions import decisions_of
 from traceapp.ui.context import StationContext
+from traceapp.ui.decisions import DecisionActions, LotState
 from traceapp.ui.genealogy_view import GenealogyPanel, lot_key
 from traceapp.ui.lot_detail import LotDetailPanel, plain_label
 from traceapp.ui.lot_table import SORT_ROLE, LotTableModel
@@ -137,7 +140,8 @@ class LotsPage(QWidget):
         self.count = plain_label("", "lotCount")
         self.container_info = plain_label("", "containerInfo")
         self.container_info.hide()
-        self.detail = LotDetailPanel()
+        self.decision_actions = DecisionActions(context, self)
+        self.detail = LotDetailPanel(self.decision_actions)
         self.genealogy = GenealogyPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("lotTabs")
@@ -188,6 +192,7 @@ class LotsPage(QWidget):
         self.date_to.dateChanged.connect(self._on_dates_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
         self.detail.lot_requested.connect(self.open_lot_id)
+        self.decision_actions.decided.connect(self._on_decided)
         self.genealogy.lot_activated.connect(self._on_graph_lot)
         find = QShortcut(QKeySequence("Ctrl+F"), self)
         find.activated.connect(self._focus_search)
@@ -321,14 +326,14 @@ class LotsPage(QWidget):
         self._detail_generation += 1
         generation = self._detail_generation
 
-        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
-            return lot_queries.lot_detail(uow, code, actor=actor)
+        def work(uow: UnitOfWork, actor: Actor) -> LotState:
+            return _with_decisions(uow, actor, lot_queries.lot_detail(uow, code, actor=actor))
 
-        def done(detail: LotDetail) -> None:
+        def done(state: LotState) -> None:
             if generation == self._detail_generation:
-                self.detail.show_detail(detail)
-                self.genealogy.show_key(lot_key(detail.lot.id))
-                self._select_row(detail.lot.id)
+                self._show_state(state)
+                self.genealogy.show_key(lot_key(state.detail.lot.id))
+                self._select_row(state.detail.lot.id)
 
         self._context.run(work, done, self._on_detail_failed(generation))
 
@@ -342,14 +347,24 @@ class LotsPage(QWidget):
         self._detail_generation += 1
         generation = self._detail_generation
 
-        def work(uow: UnitOfWork, actor: Actor) -> LotDetail:
-            return lot_queries.lot_detail_by_id(uow, lot_id, actor=actor)
+        def work(uow: UnitOfWork, actor: Actor) -> LotState:
+            detail = lot_queries.lot_detail_by_id(uow, lot_id, actor=actor)
+            return _with_decisions(uow, actor, detail)
 
-        def done(detail: LotDetail) -> None:
+        def done(state: LotState) -> None:
             if generation == self._detail_generation:
-                self.detail.show_detail(detail)
+                self._show_state(state)
 
         self._context.run(work, done, self._on_detail_failed(generation))
+
+    def _show_state(self, state: LotState) -> None:
+        self.detail.show_detail(state.detail, state.decisions)
+        self.decision_actions.set_lot(state)
+
+    def _on_decided(self, outcome: DecisionOutcome) -> None:
+        """A decision was recorded: the record (badge, decisions, history) and the list again."""
+        self._open_detail(outcome.decision.lot_id)
+        self.refresh()
 
     def _on_detail_failed(self, generation: int) -> Callable[[BaseException, str], None]:
         def fail(error: BaseException, details: str) -> None:
@@ -386,6 +401,7 @@ class LotsPage(QWidget):
             self._selecting = False
 
     def _show_error(self, text: str) -> None:
+        self.decision_actions.set_lot(None)
         self.detail.show_message(text)
         self._show_tab(RECORD_TAB)
 
@@ -417,6 +433,7 @@ class LotsPage(QWidget):
         self.model.set_lots(())
         self.count.setText("")
         self.container_info.hide()
+        self.decision_actions.set_lot(None)
         self.detail.clear()
         self.genealogy.clear()
         self._loaded_once = False
@@ -432,6 +449,11 @@ class LotsPage(QWidget):
             self._loaded_once = True
             self._load_products()
             self.refresh()
+
+
+def _with_decisions(uow: UnitOfWork, actor: Actor, detail: LotDetail) -> LotState:
+    """The lot and its decisions, read in one unit of work (the buttons follow both)."""
+    return LotState(detail, decisions_of(uow, detail.lot.name, actor=actor))
 
 
 def _local_midnight(day: QDate) -> datetime:

@@ -1,0 +1,271 @@
+"""Deciding about a lot in the window, like a person: open it, press the button (or its key),
+type the reason and the password, pick the meaning, Enter; read the badge and the decisions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from tests.ui.lots_plant import actor_of, add_deciders, build_bakery
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.dispositions import Decision
+from traceapp.services.dispositions import hold
+from traceapp.ui.context import StationContext
+from traceapp.ui.decisions import DecisionDialog
+from traceapp.ui.lots_page import LotsPage
+
+WAIT_MS = 10_000
+TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+HELD = "FLOUR/F-200"
+
+
+@pytest.fixture
+def plant(sqlite_engine: Engine) -> Engine:
+    admin = build_bakery(sqlite_engine)
+    add_deciders(sqlite_engine, admin)
+    with UnitOfWork(sqlite_engine) as uow:
+        hold(uow, actor=admin, code=HELD, reason="mould on two bags")
+    return sqlite_engine
+
+
+@pytest.fixture
+def open_page(qtbot: QtBot, plant: Engine) -> Iterator[Callable[[str], LotsPage]]:
+    """The lots page with `username` signed in."""
+    contexts: list[StationContext] = []
+
+    def make(username: str) -> LotsPage:
+        context = StationContext(
+            plant, station_code=None, database_label="local — test", shared=False
+        )
+        context.sign_in(actor_of(plant, username))
+        contexts.append(context)
+        page = LotsPage(context)
+        qtbot.addWidget(page)
+        page.resize(1366, 800)
+        page.show()
+        qtbot.waitExposed(page)
+        page.activateWindow()  # window shortcuts reach the active window only, as on a desk
+        qtbot.waitUntil(page.isActiveWindow, timeout=WAIT_MS)
+        qtbot.waitUntil(lambda: page.count.text() == "21 lots shown", timeout=WAIT_MS)
+        return page
+
+    yield make
+    for context in contexts:
+        context.background.wait()
+
+
+def _open(qtbot: QtBot, page: LotsPage, code: str) -> None:
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, code)
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            page.detail.title.text() == code
+            and page.decision_actions.state is not None
+            and page.decision_actions.state.name == code
+        ),
+        timeout=WAIT_MS,
+    )
+
+
+def _press(qtbot: QtBot, page: LotsPage, key: Qt.Key, shift: bool = False) -> None:
+    """A shortcut, pressed while the window is the active one (as at a desk)."""
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT_MS)
+    modifiers = Qt.KeyboardModifier.ControlModifier
+    if shift:
+        modifiers |= Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(page.search, key, modifiers)
+
+
+def _button(page: LotsPage, decision: Decision) -> QWidget:
+    return page.decision_actions.buttons[decision]
+
+
+def _dialog(qtbot: QtBot, page: LotsPage) -> DecisionDialog:
+    qtbot.waitUntil(
+        lambda: (
+            page.decision_actions.dialog is not None
+            and page.decision_actions.dialog.isVisible()
+            and page.decision_actions.dialog.reason.hasFocus()  # the window is active
+        ),
+        timeout=WAIT_MS,
+    )
+    dialog = page.decision_actions.dialog
+    assert dialog is not None
+    return dialog
+
+
+def _sign(qtbot: QtBot, dialog: DecisionDialog, reason: str, password: str, meaning: str) -> None:
+    assert dialog.reason.hasFocus()
+    qtbot.keyClicks(dialog.reason, reason)
+    assert dialog.signer is not None and dialog.password is not None
+    assert dialog.meaning is not None
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    assert dialog.signer.hasFocus()
+    qtbot.keyClick(dialog.signer, Qt.Key.Key_Tab)
+    assert dialog.password.hasFocus()
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Tab)
+    assert dialog.meaning.hasFocus()
+    qtbot.keyClicks(dialog.meaning, meaning)
+    assert dialog.meaning.currentText() == meaning
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+
+
+def test_a_quality_manager_releases_a_held_lot_with_a_signature(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage]
+) -> None:
+    page = open_page("qm.quinn")
+    _open(qtbot, page, HELD)
+    detail = page.detail
+    assert detail.status.text() == "ON HOLD"
+    assert detail.decisions.isVisible()
+    [held] = detail.decisions.lines()
+    assert "Put on hold   ACTIVE → ON HOLD" in held[0]
+    assert held[1] == "By admin. Reason: mould on two bags"
+    # The domain's rules: a held lot can be lifted or released, not held again.
+    assert not _button(page, Decision.HOLD).isEnabled()
+    assert _button(page, Decision.LIFT_HOLD).isEnabled()
+    release = _button(page, Decision.RELEASE)
+    assert release.isVisible() and release.isEnabled()
+    assert "Ctrl+Shift+R" in release.text()  # type: ignore[attr-defined]
+
+    qtbot.mouseClick(release, Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, page)
+    assert dialog.signer is not None and dialog.signer.text() == "qm.quinn"
+    assert dialog.password is not None
+    assert dialog.password.echoMode() is dialog.password.EchoMode.Password
+    _sign(qtbot, dialog, "re-tested: moisture 12 %", "quinn-pass-2026", "reviewed")
+
+    qtbot.waitUntil(lambda: detail.status.text() == "RELEASED", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(detail.decisions.lines()) == 2, timeout=WAIT_MS)
+    assert page.decision_actions.dialog is None  # closed
+    assert page.decision_actions.result.text() == f"Released: {HELD} is now RELEASED."
+    heading, by, signature = detail.decisions.lines()[1]
+    assert "Released   ON HOLD → RELEASED" in heading
+    assert by == "By qm.quinn. Reason: re-tested: moisture 12 %"
+    assert signature.startswith("Signed by Quinn Quality (qm.quinn) — reviewed — ")
+    assert signature.endswith(" — ✓ valid")
+    shown = TIME.search(signature)
+    assert shown is not None and shown.group(0)[:10] == datetime.now().strftime("%Y-%m-%d")
+    steps = [detail.events.item(r, 1).text() for r in range(detail.events.rowCount())]
+    assert steps[-2:] == ["Put on hold", "Released"]
+    assert not _button(page, Decision.RELEASE).isEnabled()  # released already
+    assert _button(page, Decision.HOLD).isEnabled()
+
+
+def test_a_wrong_password_keeps_the_dialog_open_with_the_reason(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage]
+) -> None:
+    page = open_page("qm.quinn")
+    _open(qtbot, page, HELD)
+    _press(qtbot, page, Qt.Key.Key_R, shift=True)
+    dialog = _dialog(qtbot, page)
+    assert "I release lot FLOUR/F-200" in dialog.statement.text()
+    _sign(qtbot, dialog, "re-tested", "not-my-password", "released")
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT_MS)
+    assert dialog.isVisible()
+    assert "user name or password is wrong" in dialog.message.text()
+    assert dialog.reason.text() == "re-tested"
+    assert dialog.password is not None and dialog.password.text() == ""
+    assert dialog.password.hasFocus()
+    assert dialog.statement.text().startswith("I release lot FLOUR/F-200: re-tested")
+    assert page.detail.status.text() == "ON HOLD"
+    # Esc cancels: nothing recorded.
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: page.decision_actions.dialog is None, timeout=WAIT_MS)
+    assert len(page.detail.decisions.lines()) == 1
+
+
+def test_an_operator_may_hold_but_not_release(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage]
+) -> None:
+    page = open_page("olga.op")
+    _open(qtbot, page, "FLOUR/F-100")
+    assert not page.detail.decisions.isVisible()  # no decisions: no empty section
+    hold_button = _button(page, Decision.HOLD)
+    assert hold_button.isVisible() and hold_button.isEnabled()
+    for decision in (Decision.LIFT_HOLD, Decision.RELEASE, Decision.REJECT, Decision.SCRAP):
+        assert not _button(page, decision).isVisible()
+    assert not page.decision_actions.print_button.isVisible()  # an operator exports nothing
+    _press(qtbot, page, Qt.Key.Key_R, shift=True)
+    qtbot.wait(100)
+    assert page.decision_actions.dialog is None  # the key does not open what the role may not do
+
+    _press(qtbot, page, Qt.Key.Key_H)
+    dialog = _dialog(qtbot, page)
+    assert dialog.signer is None  # a hold needs a reason, not a signature
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT_MS)
+    assert dialog.message.text().startswith("A hold needs a reason.")
+    qtbot.keyClicks(dialog.reason, "bag torn")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.detail.status.text() == "ON HOLD", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(page.detail.decisions.lines()) == 1, timeout=WAIT_MS)
+    assert page.detail.decisions.lines()[0][1] == "By olga.op. Reason: bag torn"
+    assert not _button(page, Decision.HOLD).isEnabled()
+
+
+def test_hold_every_descendant_of_a_lot(qtbot: QtBot, open_page: Callable[[str], LotsPage]) -> None:
+    page = open_page("sam.sup")
+    _open(qtbot, page, "FLOUR/F-300")
+    qtbot.mouseClick(_button(page, Decision.HOLD), Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, page)
+    qtbot.keyClicks(dialog.reason, "metal found in sieve")
+    assert dialog.descendants is not None
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+    assert dialog.descendants.hasFocus()
+    qtbot.keyClick(dialog.descendants, Qt.Key.Key_Space)
+    assert dialog.descendants.isChecked()
+    assert "and every usable lot made from it" in dialog.statement.text()
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.detail.status.text() == "ON HOLD", timeout=WAIT_MS)
+    assert page.decision_actions.result.text() == (
+        "Put on hold: FLOUR/F-300 is now ON HOLD; 15 lots made from it held too."
+    )
+    _open_child = "DOUGH/M-07"
+    page.search.clear()
+    _open(qtbot, page, _open_child)
+    assert page.detail.status.text() == "ON HOLD"
+    [held] = page.detail.decisions.lines()
+    assert held[1] == "By sam.sup. Reason: metal found in sieve (made from FLOUR/F-300)"
+
+
+def test_print_writes_a_pdf_with_the_signature(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage], tmp_path: Path
+) -> None:
+    page = open_page("qm.quinn")
+    _open(qtbot, page, HELD)
+    _press(qtbot, page, Qt.Key.Key_R, shift=True)
+    _sign(qtbot, _dialog(qtbot, page), "re-tested: moisture 12 %", "quinn-pass-2026", "approved")
+    qtbot.waitUntil(lambda: page.detail.status.text() == "RELEASED", timeout=WAIT_MS)
+    target = tmp_path / "f200"
+    asked: list[str] = []
+
+    def choose(suggested: str) -> str:
+        asked.append(suggested)
+        return str(target)
+
+    page.decision_actions.choose_pdf_path = choose
+    _press(qtbot, page, Qt.Key.Key_P)
+    actions = page.decision_actions
+    qtbot.waitUntil(lambda: actions.open_pdf.isVisible(), timeout=WAIT_MS)
+    assert asked and asked[0].endswith("lot-record-FLOUR_F-200.pdf")
+    written = tmp_path / "f200.pdf"
+    assert actions.result.text().startswith(f"Lot record written to {written} (")
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(written), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Quinn Quality" in text
+    assert "Approved" in text or "approved" in text
+    assert "re-tested: moisture 12 %" in text
