@@ -79,8 +79,7 @@ def _open(qtbot: QtBot, page: LotsPage, code: str) -> None:
 
 def _press(qtbot: QtBot, page: LotsPage, key: Qt.Key, shift: bool = False) -> None:
     """A shortcut, pressed while the window is the active one (as at a desk)."""
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT_MS)
+    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT_MS)  # a closed dialog hands it back
     modifiers = Qt.KeyboardModifier.ControlModifier
     if shift:
         modifiers |= Qt.KeyboardModifier.ShiftModifier
@@ -108,7 +107,8 @@ def _dialog(qtbot: QtBot, page: LotsPage) -> DecisionDialog:
 def _sign(qtbot: QtBot, dialog: DecisionDialog, reason: str, password: str, meaning: str) -> None:
     assert dialog.reason.hasFocus()
     qtbot.keyClicks(dialog.reason, reason)
-    assert dialog.signer is not None and dialog.password is not None
+    assert dialog.signer is not None
+    assert dialog.password is not None
     assert dialog.meaning is not None
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
     assert dialog.signer.hasFocus()
@@ -137,12 +137,14 @@ def test_a_quality_manager_releases_a_held_lot_with_a_signature(
     assert not _button(page, Decision.HOLD).isEnabled()
     assert _button(page, Decision.LIFT_HOLD).isEnabled()
     release = _button(page, Decision.RELEASE)
-    assert release.isVisible() and release.isEnabled()
+    assert release.isVisible()
+    assert release.isEnabled()
     assert "Ctrl+Shift+R" in release.text()  # type: ignore[attr-defined]
 
     qtbot.mouseClick(release, Qt.MouseButton.LeftButton)
     dialog = _dialog(qtbot, page)
-    assert dialog.signer is not None and dialog.signer.text() == "qm.quinn"
+    assert dialog.signer is not None
+    assert dialog.signer.text() == "qm.quinn"
     assert dialog.password is not None
     assert dialog.password.echoMode() is dialog.password.EchoMode.Password
     _sign(qtbot, dialog, "re-tested: moisture 12 %", "quinn-pass-2026", "reviewed")
@@ -157,7 +159,8 @@ def test_a_quality_manager_releases_a_held_lot_with_a_signature(
     assert signature.startswith("Signed by Quinn Quality (qm.quinn) — reviewed — ")
     assert signature.endswith(" — ✓ valid")
     shown = TIME.search(signature)
-    assert shown is not None and shown.group(0)[:10] == datetime.now().strftime("%Y-%m-%d")
+    assert shown is not None
+    assert shown.group(0)[:10] == datetime.now().strftime("%Y-%m-%d")
     steps = [detail.events.item(r, 1).text() for r in range(detail.events.rowCount())]
     assert steps[-2:] == ["Put on hold", "Released"]
     assert not _button(page, Decision.RELEASE).isEnabled()  # released already
@@ -177,7 +180,8 @@ def test_a_wrong_password_keeps_the_dialog_open_with_the_reason(
     assert dialog.isVisible()
     assert "user name or password is wrong" in dialog.message.text()
     assert dialog.reason.text() == "re-tested"
-    assert dialog.password is not None and dialog.password.text() == ""
+    assert dialog.password is not None
+    assert dialog.password.text() == ""
     assert dialog.password.hasFocus()
     assert dialog.statement.text().startswith("I release lot FLOUR/F-200: re-tested")
     assert page.detail.status.text() == "ON HOLD"
@@ -194,7 +198,8 @@ def test_an_operator_may_hold_but_not_release(
     _open(qtbot, page, "FLOUR/F-100")
     assert not page.detail.decisions.isVisible()  # no decisions: no empty section
     hold_button = _button(page, Decision.HOLD)
-    assert hold_button.isVisible() and hold_button.isEnabled()
+    assert hold_button.isVisible()
+    assert hold_button.isEnabled()
     for decision in (Decision.LIFT_HOLD, Decision.RELEASE, Decision.REJECT, Decision.SCRAP):
         assert not _button(page, decision).isVisible()
     assert not page.decision_actions.print_button.isVisible()  # an operator exports nothing
@@ -260,7 +265,8 @@ def test_print_writes_a_pdf_with_the_signature(
     _press(qtbot, page, Qt.Key.Key_P)
     actions = page.decision_actions
     qtbot.waitUntil(lambda: actions.open_pdf.isVisible(), timeout=WAIT_MS)
-    assert asked and asked[0].endswith("lot-record-FLOUR_F-200.pdf")
+    assert asked
+    assert asked[0].endswith("lot-record-FLOUR_F-200.pdf")
     written = tmp_path / "f200.pdf"
     assert actions.result.text().startswith(f"Lot record written to {written} (")
     text = subprocess.run(

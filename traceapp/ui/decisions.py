@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -92,6 +92,7 @@ _STATEMENT_VERBS: dict[Decision, str] = {
     Decision.SCRAP: "I scrap lot {lot}",
 }
 BUTTONS_PER_ROW = 4
+CONFIRM_SLACK_PX = 8  # a style sheet's min-width is the text's box, without padding
 
 
 def status_words(status: LotStatus) -> str:
@@ -270,6 +271,7 @@ class DecisionDialog(QDialog):
         self.reason.setAccessibleName("Reason")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("&Reason:", self.reason)
         self.descendants: QCheckBox | None = None
         self.signer: QLineEdit | None = None
@@ -310,6 +312,14 @@ class DecisionDialog(QDialog):
         self.confirm = QPushButton(self._confirm_words())
         self.confirm.setObjectName("confirmDecision")
         self.confirm.setDefault(True)
+        # The default button is drawn bold (theme): wide enough for its longest words in bold.
+        bold = QFont(self.confirm.font())
+        bold.setBold(True)
+        widest = max(
+            QFontMetrics(bold).horizontalAdvance(t) for t in (self._confirm_words(), "Recording…")
+        )
+        # The theme's style sheet sets min-width (which wins over setMinimumWidth): set ours there.
+        self.confirm.setStyleSheet(f"min-width: {widest + CONFIRM_SLACK_PX}px;")
         self.cancel = QPushButton("Cancel")
         self.cancel.setObjectName("cancelDecision")
         self.cancel.setAutoDefault(False)
@@ -463,7 +473,8 @@ class DecisionActions(QWidget):
         self.buttons: dict[Decision, QPushButton] = {}
         for decision in Decision:
             key = DECISION_KEYS[decision]
-            button = QPushButton(f"{BUTTON_WORDS[decision]}\n{key}")
+            # Parented now: a parentless button shown later would open as a window of its own.
+            button = QPushButton(f"{BUTTON_WORDS[decision]}\n{key}", self)
             button.setObjectName(f"decide_{decision.value}")
             button.setToolTip(f"{BUTTON_WORDS[decision]} this lot ({key})")
             button.setAutoDefault(False)
@@ -471,7 +482,7 @@ class DecisionActions(QWidget):
             self.buttons[decision] = button
             shortcut = QShortcut(QKeySequence(key), shortcut_parent)
             shortcut.activated.connect(lambda d=decision: self._on_key(d))
-        self.print_button = QPushButton(f"Print lot record\n{PRINT_KEY}")
+        self.print_button = QPushButton(f"Print lot record\n{PRINT_KEY}", self)
         self.print_button.setObjectName("printLotRecord")
         self.print_button.setAutoDefault(False)
         self.print_button.clicked.connect(self.print_record)
@@ -555,11 +566,16 @@ class DecisionActions(QWidget):
         dialog = DecisionDialog(self._context, decision, self.state, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.decided.connect(self._on_decided)
+        dialog.finished.connect(self._on_dialog_finished)
         dialog.destroyed.connect(lambda _obj=None: self._forget_dialog(dialog))
         self.dialog = dialog
         dialog.open()
         dialog.activateWindow()  # the keyboard goes to the reason at once
         dialog.reason.setFocus()
+
+    def _on_dialog_finished(self, _result: int) -> None:
+        # The keyboard goes back to the window at once: its shortcuts work again.
+        self.window().activateWindow()
 
     def _forget_dialog(self, dialog: DecisionDialog) -> None:
         if self.dialog is dialog:
