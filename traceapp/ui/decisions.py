@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -53,7 +52,6 @@ from traceapp.ui.messages import error_text
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 PRINT_KEY = "Ctrl+P"
-STATUS_MESSAGE_MS = 15_000  # the window's status line keeps the result this long
 SKIPPED_SHOWN = 5  # descendants not held, named in the result line; the rest are counted
 
 # The keys avoid the window's (Ctrl+L, Ctrl+Shift+O, Ctrl+Q, Ctrl+Shift+T, Ctrl+., F-keys) and
@@ -92,6 +90,7 @@ _STATEMENT_VERBS: dict[Decision, str] = {
     Decision.SCRAP: "I scrap lot {lot}",
 }
 BUTTONS_PER_ROW = 4
+DIALOG_WIDTH_PX = 680  # a reason of a sentence fits the field
 CONFIRM_SLACK_PX = 8  # a style sheet's min-width is the text's box, without padding
 
 
@@ -263,7 +262,7 @@ class DecisionDialog(QDialog):
         self.setObjectName("decisionDialog")
         self.setWindowTitle(f"{BUTTON_WORDS[decision]} — {self.lot}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(DIALOG_WIDTH_PX)
         title = _plain(f"{BUTTON_WORDS[decision]} lot {self.lot}", "screenTitle")
         self.reason = QLineEdit()
         self.reason.setObjectName("decisionReason")
@@ -545,11 +544,10 @@ class DecisionActions(QWidget):
         self.result.setStyleSheet("" if error else "font-weight: bold;")
         self.result.style().unpolish(self.result)
         self.result.style().polish(self.result)
+        # Under the buttons, not in the window's status bar: there the station's own fields
+        # (user, station, database, scanner) leave too little room and a long lot code is cut.
         self.result.setText(text)
         self.result.show()
-        window = self.window()
-        if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(text.splitlines()[0], STATUS_MESSAGE_MS)
 
     # --- deciding ---------------------------------------------------------------------------
 

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
 from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
@@ -27,6 +34,7 @@ from traceapp.services.database import open_database
 from traceapp.services.demo import DemoSummary, build_demo_plant
 from traceapp.ui.application import application, standard_pages
 from traceapp.ui.context import StationContext
+from traceapp.ui.decisions import DecisionActions
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.theme import Theme
 
@@ -35,6 +43,7 @@ DEMO_DAYS = 5
 STATION = "LYON-PACK-ST1"  # a packing station of the demo plant
 WAREHOUSE = "LYON-WH-ST1"
 USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floor page
+QUALITY, QUALITY_PASSWORD = "claire.qm", "demo-claire-2026"  # she releases, with her signature
 WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
 
 
@@ -131,6 +140,50 @@ def _prepare_page(
     return False
 
 
+def _signed_release(app: QApplication, shooter: Shooter, window: MainWindow) -> None:
+    """The quality manager unlocks the station, holds an active lot (Ctrl+H) and releases it
+    with her signature (Ctrl+Shift+R): the signing dialog, then the record with its decisions."""
+    screen = window.sign_in_screen
+    type_into(screen.identity, QUALITY)
+    type_into(screen.secret, QUALITY_PASSWORD)
+    wait_for(app, lambda: window.screens.currentWidget() is window.workspace)
+    page = window.page("Lots & genealogy")
+    window.show_page(page)
+    search = getattr(page, "search", None)
+    actions = getattr(page, "decision_actions", None)
+    if not isinstance(search, QLineEdit) or not isinstance(actions, DecisionActions):
+        return
+    lot = _active_lot(window.context.engine)
+    search.clear()
+    type_into(search, lot)
+    wait_for(app, lambda: actions.state is not None and actions.state.name == lot)
+    control = Qt.KeyboardModifier.ControlModifier
+    QTest.keyClick(search, Qt.Key.Key_H, control)
+    wait_for(app, lambda: actions.dialog is not None and actions.dialog.isVisible())
+    dialog = actions.dialog
+    if dialog is None:
+        raise TimeoutError("the hold dialog did not open")
+    type_into(dialog.reason, "label smudged: lot code checked against the batch sheet")
+    wait_for(app, lambda: actions.dialog is None and page_status(page) == "ON HOLD")
+    QTest.keyClick(search, Qt.Key.Key_R, control | Qt.KeyboardModifier.ShiftModifier)
+    wait_for(app, lambda: actions.dialog is not None and actions.dialog.isVisible())
+    dialog = actions.dialog
+    if dialog is None or dialog.password is None:
+        raise TimeoutError("the release dialog did not open")
+    QTest.keyClicks(dialog.reason, "label reprinted; batch sheet and lot code match")
+    QTest.keyClicks(dialog.password, QUALITY_PASSWORD)
+    shooter.save(dialog, "lot-release-dialog")
+    QTest.keyClick(dialog.password, Qt.Key.Key_Return)
+    wait_for(app, lambda: actions.dialog is None and page_status(page) == "RELEASED")
+    shooter.save(window, "lot-signed-release")
+
+
+def page_status(page: QWidget) -> str:
+    """The status badge of the lot the lots page shows."""
+    badge = page.findChild(QLabel, "lotStatus")
+    return badge.text() if badge is not None else ""
+
+
 def _window(context: StationContext, settings: QSettings) -> MainWindow:
     window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
     window.resize(*WINDOW_SIZE)
@@ -187,6 +240,7 @@ def render(out: Path) -> list[Path]:
         window.lock()
         wait_for(app, lambda: window.screens.currentWidget() is window.sign_in_screen)
         shooter.save(window, "locked")
+        _signed_release(app, shooter, window)
         window.close()
         settle(app)
         engine.dispose()
