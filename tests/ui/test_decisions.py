@@ -275,3 +275,55 @@ def test_print_writes_a_pdf_with_the_signature(
     assert "Quinn Quality" in text
     assert "Approved" in text or "approved" in text
     assert "re-tested: moisture 12 %" in text
+
+
+def test_a_used_up_lot_can_only_hold_what_was_made_from_it_and_a_refusal_stays_in_the_dialog(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage]
+) -> None:
+    page = open_page("sam.sup")
+    _open(qtbot, page, "DOUGH/D-7")
+    assert page.detail.status.text() == "CONSUMED"
+    assert not _button(page, Decision.LIFT_HOLD).isEnabled()
+    hold_button = _button(page, Decision.HOLD)
+    assert hold_button.isEnabled()  # for its descendants
+    qtbot.mouseClick(hold_button, Qt.MouseButton.LeftButton)
+    dialog = _dialog(qtbot, page)
+    assert dialog.descendants is not None
+    assert dialog.descendants.isChecked()
+    assert not dialog.descendants.isEnabled()
+    qtbot.keyClicks(dialog.reason, "dough too warm")
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.message.isVisible(), timeout=WAIT_MS)
+    # Its only descendant, the cookies, was shipped: the service refuses, with what to do.
+    assert dialog.isVisible()
+    assert "none of the 1 lots made from it can be held" in dialog.message.text()
+    assert "recall matter" in dialog.message.text()
+    assert dialog.reason.text() == "dough too warm"
+    assert dialog.confirm.isEnabled()
+    assert not dialog.descendants.isEnabled()  # stays locked after the answer
+    qtbot.mouseClick(dialog.cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.decision_actions.dialog is None, timeout=WAIT_MS)
+    assert not page.detail.decisions.isVisible()
+
+
+def test_a_supervisor_lifts_a_hold_with_a_signature_and_may_not_release(
+    qtbot: QtBot, open_page: Callable[[str], LotsPage]
+) -> None:
+    page = open_page("sam.sup")
+    _open(qtbot, page, HELD)
+    assert not _button(page, Decision.RELEASE).isVisible()
+    assert not _button(page, Decision.SCRAP).isVisible()
+    assert page.decision_actions.print_button.isVisible()  # a supervisor may export
+    _press(qtbot, page, Qt.Key.Key_H, shift=True)
+    dialog = _dialog(qtbot, page)
+    assert dialog.meaning is not None
+    assert dialog.meaning.currentText() == "approved"  # the domain's meaning for a lift
+    assert dialog.statement.text().startswith("I lift the hold on lot FLOUR/F-200: …")
+    _sign(qtbot, dialog, "bags were dusty, not mouldy", "sam-pass-2026", "approved")
+    qtbot.waitUntil(lambda: page.detail.status.text() == "ACTIVE", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(page.detail.decisions.lines()) == 2, timeout=WAIT_MS)
+    heading, _by, signature = page.detail.decisions.lines()[1]
+    assert "Hold lifted   ON HOLD → ACTIVE" in heading
+    assert signature.startswith("Signed by Sam Supervisor (sam.sup) — approved — ")
+    steps = [page.detail.events.item(r, 1).text() for r in range(page.detail.events.rowCount())]
+    assert steps[-1] == "Hold lifted"

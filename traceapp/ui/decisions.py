@@ -425,6 +425,14 @@ class DecisionDialog(QDialog):
         self._set_busy(True)
         self._context.run(work, self._on_done, self._on_error, write=True)
 
+    def reject(self) -> None:
+        """Esc, Cancel, or the station locking: while the decision is being recorded the dialog
+        only hides; it closes when the answer comes (a recorded decision still shows)."""
+        if self._busy:
+            self.hide()
+            return
+        super().reject()
+
     def _on_done(self, outcome: DecisionOutcome) -> None:
         self._set_busy(False)
         self.decided.emit(outcome)
@@ -432,6 +440,9 @@ class DecisionDialog(QDialog):
 
     def _on_error(self, error: BaseException, details: str) -> None:
         self._set_busy(False)
+        if not self.isVisible():
+            super().reject()  # closed while it ran: nothing to show it in
+            return
         if self.password is not None:
             self.password.clear()  # a refused signature is typed again, never kept
         focus: QWidget = self.password if self.password is not None else self.reason
@@ -562,24 +573,23 @@ class DecisionActions(QWidget):
         if self.state is None or (self.dialog is not None and self.dialog.isVisible()):
             return
         dialog = DecisionDialog(self._context, decision, self.state, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.decided.connect(self._on_decided)
-        dialog.finished.connect(self._on_dialog_finished)
-        dialog.destroyed.connect(lambda _obj=None: self._forget_dialog(dialog))
+        dialog.finished.connect(lambda _result: self._on_dialog_finished(dialog))
         self.dialog = dialog
         dialog.open()
         dialog.activateWindow()  # the keyboard goes to the reason at once
         dialog.reason.setFocus()
 
-    def _on_dialog_finished(self, _result: int) -> None:
+    def _on_dialog_finished(self, dialog: DecisionDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()  # closed only once no answer is pending for it
         # The keyboard goes back to the window at once: its shortcuts work again.
         self.window().activateWindow()
 
-    def _forget_dialog(self, dialog: DecisionDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
     def _on_decided(self, outcome: DecisionOutcome) -> None:
+        if self._context.actor is None:
+            return  # signed out or locked meanwhile: the next person starts from a clean page
         self.show_result(outcome_text(outcome))
         self.decided.emit(outcome)
 
