@@ -449,3 +449,18 @@ def _load_table(
     if connection.in_transaction():
         connection.commit()
     return count
+
+
+def insert_rows(connection: Connection, spec: TableRows, *, chunk_rows: int = CHUNK_ROWS) -> int:
+    """Write one table's rows in the connection's current transaction, without committing.
+
+    For callers that write other tables in the same transaction (the sensor batch writer: raw
+    readings with their aggregates). Returns the number of rows written.
+    """
+    writer = _Writer(connection, spec)
+    count = 0
+    for chunk in chunks(spec.rows, chunk_rows):
+        writer.write(chunk)
+        count += len(chunk)
+    writer.finish()
+    return count

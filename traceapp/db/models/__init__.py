@@ -5,6 +5,7 @@ from traceapp.db.models.events import ErrorDeclaration, Event, EventItem
 from traceapp.db.models.genealogy import ContainerContent, LotEdge, Shipment, ShipmentItem
 from traceapp.db.models.inventory import CodeBinding, Container, Lot, SerialUnit
 from traceapp.db.models.master import Location, Party, PlantMeta, Product, User
+from traceapp.db.models.sensors import SensorChannel
 
 __all__ = [
     "AuditEntry",
@@ -21,6 +22,7 @@ __all__ = [
     "Party",
     "PlantMeta",
     "Product",
+    "SensorChannel",
     "SerialUnit",
     "Shipment",
     "ShipmentItem",
