@@ -3,6 +3,13 @@
 from traceapp.db.models.audit import AuditEntry, AuditHead, Signature
 from traceapp.db.models.events import ErrorDeclaration, Event, EventItem
 from traceapp.db.models.genealogy import ContainerContent, LotEdge, Shipment, ShipmentItem
+from traceapp.db.models.inspections import (
+    Inspection,
+    InspectionCharacteristic,
+    InspectionMeasurement,
+    InspectionPlan,
+    Nonconformance,
+)
 from traceapp.db.models.inventory import CodeBinding, Container, Lot, SerialUnit
 from traceapp.db.models.master import Location, Party, PlantMeta, Product, User
 from traceapp.db.models.sensors import SensorChannel
@@ -16,9 +23,14 @@ __all__ = [
     "ErrorDeclaration",
     "Event",
     "EventItem",
+    "Inspection",
+    "InspectionCharacteristic",
+    "InspectionMeasurement",
+    "InspectionPlan",
     "Location",
     "Lot",
     "LotEdge",
+    "Nonconformance",
     "Party",
     "PlantMeta",
     "Product",
