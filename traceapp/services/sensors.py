@@ -1,0 +1,332 @@
+"""Sensor use cases: channels, export of readings, and the recorder that feeds a source into storage.
+
+The recorder runs the source's threads and one writer thread; the caller's thread only starts,
+watches and stops it, so a window (or the headless `traceapp monitor`) never waits on ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import Engine, func, select
+
+from traceapp.db import sensors as store
+from traceapp.db.models.master import Location
+from traceapp.db.models.sensors import SensorChannel, sensor_gaps
+from traceapp.db.uow import UnitOfWork
+from traceapp.devices.input.events import SourceState
+from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
+from traceapp.devices.sensors.simulator import Simulator
+from traceapp.domain.actor import Actor
+from traceapp.domain.errors import AlreadyExists, InvalidInput
+from traceapp.domain.permissions import UseCase, require
+from traceapp.domain.sensors import (
+    MICROS,
+    Aggregate,
+    Channel,
+    Limits,
+    Reading,
+    check_name,
+)
+from traceapp.services.recording import now_utc
+
+_log = logging.getLogger(__name__)
+
+BATCH_SECONDS = 0.25  # readings wait at most this long in memory before they are written
+PURGE_EVERY_S = 60.0  # retention runs once a minute, not once a batch
+MAX_BUFFER = 2_000_000  # readings held while the database is slow; beyond, the oldest are dropped
+
+
+# --- channels and export ------------------------------------------------------------------------
+
+
+def add_channel(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    site: str,
+    equipment: str,
+    name: str,
+    quantity: str,
+    unit: str,
+    limits: Limits = Limits(),  # noqa: B008  (frozen)
+    expected_period_us: int = store.DEFAULT_PERIOD_US,
+) -> Channel:
+    """Register a channel (administrators and supervisors: master data); audited."""
+    require(actor.role, UseCase.MANAGE_MASTER_DATA, username=actor.username)
+    uow.acting(actor)
+    site, equipment, name = (
+        check_name("site", site),
+        check_name("equipment", equipment),
+        check_name("channel", name),
+    )
+    if expected_period_us <= 0:
+        raise InvalidInput("The expected period must be positive.", hint="e.g. --period 5")
+    session = uow.session
+    exists = session.execute(
+        select(SensorChannel.id).where(
+            SensorChannel.site == site,
+            SensorChannel.equipment == equipment,
+            SensorChannel.name == name,
+        )
+    ).first()
+    if exists is not None:
+        raise AlreadyExists(f"Channel {site}/{equipment}/{name} already exists.")
+    location_id = session.execute(
+        select(Location.id).where(Location.code == equipment)
+    ).scalar_one_or_none()
+    row = SensorChannel(
+        site=site,
+        equipment=equipment,
+        name=name,
+        quantity=quantity.strip() or name,
+        unit=unit.strip(),
+        lsl=limits.lsl,
+        usl=limits.usl,
+        lcl=limits.lcl,
+        ucl=limits.ucl,
+        expected_period_us=expected_period_us,
+        location_id=location_id,
+        created_at=now_utc(),
+    )
+    session.add(row)
+    uow.commit()
+    return store.find_channel(session.connection(), row.id)
+
+
+def list_channels(uow: UnitOfWork, *, actor: Actor) -> list[Channel]:
+    require(actor.role, UseCase.READ, username=actor.username)
+    return store.list_channels(uow.session.connection())
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingExport:
+    channel: Channel
+    readings: tuple[tuple[int, float], ...] = ()
+    aggregates: tuple[Aggregate, ...] = ()
+
+
+def export_readings(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    channel: str,
+    start_us: int,
+    end_us: int,
+    aggregate: str | None = None,
+) -> ReadingExport:
+    """Raw readings (or per-second / per-minute aggregates) of EQUIPMENT/CHANNEL in [start, end)."""
+    require(actor.role, UseCase.EXPORT, username=actor.username)
+    equipment, _, name = channel.partition("/")
+    if not equipment or not name:
+        raise InvalidInput(f"{channel!r} is not EQUIPMENT/CHANNEL.", hint="e.g. oven3/temp")
+    if end_us <= start_us:
+        raise InvalidInput("The end of the window is not after its start.", hint="Swap them.")
+    connection = uow.session.connection()
+    found = store.channel_by_key(connection, equipment, name)
+    if aggregate is None:
+        rows = store.readings_between(connection, found.id, start_us, end_us)
+        return ReadingExport(found, readings=tuple(rows))
+    buckets = store.aggregates_between(connection, found.id, start_us, end_us, width=aggregate)
+    return ReadingExport(found, aggregates=tuple(buckets))
+
+
+# --- the recorder ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecorderStatus:
+    """What the recorder has done since the last status (rate) and in all (totals)."""
+
+    state: SourceState
+    readings_per_s: float
+    written: int
+    channels: int
+    open_gaps: int
+    gaps_recorded: int
+    bad_messages: int
+    dropped: int
+
+
+class _Source:
+    """A started source: MQTT, or the simulator in a thread of its own."""
+
+    def __init__(
+        self, url: str, sink: Callable[[Sequence[Reading]], None], on_state: Callable[..., None]
+    ) -> None:
+        self.mqtt: MqttSource | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        scheme = urlsplit(url).scheme
+        if scheme == "mqtt":
+            self.mqtt = MqttSource(MqttAddress.parse(url), sink, on_state=on_state)
+        elif scheme == "simulator":
+            options = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+            try:
+                simulator = Simulator(
+                    channels=int(options.pop("channels", "16")),
+                    rate=float(options.pop("rate", "10")),
+                    seed=int(options.pop("seed", "0")),
+                    site=options.pop("site", "sim"),
+                )
+            except ValueError as exc:
+                raise InvalidInput(
+                    f"Bad simulator options in {url!r}: {exc}.", hint=_HINT
+                ) from None
+            if options:
+                raise InvalidInput(f"Unknown simulator option(s) {', '.join(options)}.", hint=_HINT)
+            self._thread = threading.Thread(
+                target=simulator.run, args=(sink, self._stop), name="sensor-simulator", daemon=True
+            )
+            self._on_state = on_state
+        else:
+            raise InvalidInput(f"{url!r} is not a sensor source.", hint=_HINT)
+
+    @property
+    def bad(self) -> int:
+        return self.mqtt.bad if self.mqtt is not None else 0
+
+    def start(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.start()
+        elif self._thread is not None:
+            self._thread.start()
+            self._on_state(SourceState.CONNECTED)
+
+    def stop(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.stop()
+        elif self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+            self._on_state(SourceState.STOPPED)
+
+
+_HINT = "Use mqtt://HOST:PORT/plant/# or simulator://?channels=16&rate=100&seed=0."
+
+
+@dataclass
+class Recorder:
+    """Reads a source and writes what it gives, batch by batch, in a writer thread.
+
+    `on_event` gets one line per connection change and per gap (from the recorder's threads).
+    """
+
+    engine: Engine
+    source_url: str
+    retention_us: int | None = None
+    default_period_us: int = store.DEFAULT_PERIOD_US
+    batch_seconds: float = BATCH_SECONDS
+    on_event: Callable[[str], None] | None = None
+    _buffer: list[Reading] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _state: SourceState = SourceState.STARTING
+    _written: int = 0
+    _since: int = 0
+    _since_at: float = field(default_factory=time.monotonic)
+    _gaps: int = 0
+    _dropped: int = 0
+    _failure: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self._writer = store.SensorWriter(
+            self.engine, default_period_us=self.default_period_us, retention_us=self.retention_us
+        )
+        self._source = _Source(self.source_url, self._take, self._state_changed)
+        self._thread = threading.Thread(target=self._write_loop, name="sensor-writer", daemon=True)
+
+    def _event(self, line: str) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(line)
+            except Exception:
+                _log.exception("event callback failed")
+
+    def _take(self, readings: Sequence[Reading]) -> None:
+        with self._lock:
+            self._buffer.extend(readings)
+            excess = len(self._buffer) - MAX_BUFFER
+            if excess > 0:
+                del self._buffer[:excess]
+                self._dropped += excess
+
+    def _state_changed(self, state: SourceState) -> None:
+        self._state = state
+        self._event(f"source {state.value}")
+
+    def start(self) -> None:
+        self._thread.start()
+        self._source.start()
+
+    def stop(self) -> None:
+        """Stop the source, write what it gave, and end the writer thread."""
+        self._source.stop()
+        self._stop.set()
+        self._thread.join()
+        if self._failure is not None:
+            raise self._failure
+
+    @property
+    def failed(self) -> BaseException | None:
+        return self._failure
+
+    def _write_loop(self) -> None:
+        last_purge = time.monotonic()
+        try:
+            while not self._stop.wait(self.batch_seconds):
+                self._flush()
+                for gap in self._writer.check_silence(time.time_ns() // 1000):
+                    self._gaps += 1
+                    channel = next(c for c in self._writer.channels if c.id == gap.channel_id)
+                    self._event(f"gap: {channel.key} silent since {_iso(gap.start_us)}")
+                if time.monotonic() - last_purge >= PURGE_EVERY_S:
+                    last_purge = time.monotonic()
+                    self._writer.purge(time.time_ns() // 1000)
+            self._flush()
+        except BaseException as exc:  # handed over: stop() re-raises it
+            _log.exception("sensor writer failed")
+            self._failure = exc
+            self._event(f"writer failed: {exc}")
+
+    def _flush(self) -> None:
+        with self._lock:
+            batch, self._buffer = self._buffer, []
+        if not batch:
+            return
+        result = self._writer.write(batch)
+        self._written += result.written
+        self._since += result.written
+        self._gaps += result.gaps_opened
+        if result.gaps_closed:
+            self._event(f"{result.gaps_closed} gap(s) closed: readings again")
+
+    def status(self) -> RecorderStatus:
+        """Totals, and the rate since the previous call."""
+        now = time.monotonic()
+        rate = self._since / max(now - self._since_at, 1e-9)
+        self._since, self._since_at = 0, now
+        with self.engine.connect() as connection:
+            open_gaps = connection.execute(
+                select(func.count()).select_from(sensor_gaps).where(sensor_gaps.c.end_us.is_(None))
+            ).scalar_one()
+        return RecorderStatus(
+            state=self._state,
+            readings_per_s=rate,
+            written=self._written,
+            channels=len(self._writer.channels),
+            open_gaps=int(open_gaps),
+            gaps_recorded=self._gaps,
+            bad_messages=self._source.bad,
+            dropped=self._dropped,
+        )
+
+
+def _iso(micros: int) -> str:
+    seconds, rest = divmod(micros, MICROS)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1000:03d}Z"
