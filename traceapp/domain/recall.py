@@ -1,0 +1,151 @@
+"""A recall drill's result: what was suspect, what it reached, and the hash a signature binds."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from traceapp.domain.quantity import Quantity
+from traceapp.domain.trace import TraceResult
+
+RECORD_TYPE = "recall"  # the record type a recall's signature names
+
+
+class SuspectKind(enum.StrEnum):
+    LOT = "lot"
+    SUPPLIER_LOT = "supplier_lot"
+    EQUIPMENT = "equipment"
+
+
+class CteKind(enum.StrEnum):
+    """The FSMA 204 critical tracking events a factory records."""
+
+    RECEIVING = "receiving"
+    TRANSFORMATION = "transformation"
+    SHIPPING = "shipping"
+
+
+@dataclass(frozen=True, slots=True)
+class Suspect:
+    """What the recall started from, as the person named it."""
+
+    kind: SuspectKind
+    code: str
+    since: datetime | None = None  # equipment window
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StockOnSite:
+    """An affected lot that still has stock here, and where it is."""
+
+    lot: str  # PART/LOT
+    product_name: str
+    status: str
+    location: str | None
+    on_hand: Quantity
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalTrackingEvent:
+    """One row of the FSMA 204 sortable spreadsheet: a CTE of one traceability lot, with its key
+    data elements. Transformation rows are one per input lot (`input_*`) of an output lot."""
+
+    cte: CteKind
+    event_id: str
+    occurred_at: datetime  # with the station's offset
+    tlc: str  # traceability lot code as PART/LOT
+    gtin: str | None
+    batch: str  # the lot code alone
+    product_description: str
+    quantity: Decimal | None
+    unit: str | None
+    location: str | None  # where received / transformed / shipped from
+    location_gln: str | None
+    counterparty: str | None  # immediate previous source (receiving) or subsequent recipient
+    counterparty_gln: str | None
+    tlc_source_reference: str | None  # who assigned the TLC: the supplier, or this site
+    reference_document: str | None
+    input_tlc: str | None = None
+    input_product: str | None = None
+    input_quantity: Decimal | None = None
+    input_unit: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecallTotals:
+    lots: int  # affected lots (the forward trace, the suspect lots included)
+    shipped: Quantity | None  # of the suspect material, on the shipments it reached
+    shipped_upper_bound: bool  # some share could not be computed: `shipped` is a ceiling
+    customers: int
+    shipments: int
+    lots_on_site: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecallResult:
+    recall_id: str
+    reason: str
+    suspects: tuple[Suspect, ...]
+    run_by: str
+    run_at: datetime
+    drill_ms: float
+    forward: TraceResult
+    backward: TraceResult
+    on_site: tuple[StockOnSite, ...]
+    totals: RecallTotals
+    events: tuple[CriticalTrackingEvent, ...]
+
+    def as_plain(self) -> dict[str, object]:
+        """The result as JSON types: decimals as strings, times ISO 8601 with their offset."""
+        plain = _plain(self)
+        assert isinstance(plain, dict)
+        return plain
+
+    def canonical_json(self) -> str:
+        """Sorted keys, no whitespace: the same result always gives the same text."""
+        return json.dumps(
+            self.as_plain(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+
+    def sha256(self) -> str:
+        """The hash of `canonical_json()`: what a sign-off and the printed report bind."""
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def new_recall_id(moment: datetime) -> str:
+    """RC-2026-11-30-7F3A: the day it ran and four random hex digits, made where it runs."""
+    return f"RC-{moment:%Y-%m-%d}-{secrets.token_hex(2).upper()}"
+
+
+def _plain(value: object) -> object:
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.1f}"  # durations in ms: a tenth is all a person reads
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"time without an offset in a recall result: {value!r}")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Quantity):
+        return {"unit": value.unit, "value": str(value.value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    raise TypeError(f"no JSON form for {type(value).__name__}")
