@@ -167,7 +167,8 @@ def test_canonical_json_is_stable_and_its_hash_is_what_is_signed(plant: Plant) -
     with plant.uow() as uow:
         summary = sign_off(uow, result=result, signer="qm", password=PASSWORD)
     assert summary.record_hash == result.sha256()
-    assert summary.meaning is Meaning.RECALL_SIGN_OFF
+    assert summary.meaning is Meaning.APPROVED
+    assert summary.record_type == "recall"
     with plant.uow() as uow:
         stored = signatures_of(uow, record_type="recall", record_id=result.recall_id)
     assert [s.record_hash for s in stored] == [result.sha256()]

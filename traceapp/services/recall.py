@@ -419,8 +419,10 @@ def sign_off(
     require(person.role, UseCase.EXPORT, username=person.username)
     uow.restart()
     user = uow.session.get_one(User, person.user_id)
-    meaning = Meaning.RECALL_SIGN_OFF
-    uow.acting(person, reason=f"signature: {meaning.value} {result.recall_id}")
+    # The lot decision dialogs offer every Meaning, so a recall gets no word of its own there:
+    # "approved" on record type "recall" is the sign-off, and the audit entry says so.
+    meaning = Meaning.APPROVED
+    uow.acting(person, reason=f"signature: recall sign-off {result.recall_id}")
     signature = Signature(
         id=new_uuid(),
         user_id=user.id,

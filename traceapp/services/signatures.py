@@ -27,7 +27,6 @@ class Meaning(enum.StrEnum):
     REJECTED = "rejected"
     AUTHORED = "authored"
     VERIFIED = "verified"
-    RECALL_SIGN_OFF = "recall sign-off"  # a recall report, bound to its result's SHA-256
 
 
 class SignatureRefused(KnownError):
