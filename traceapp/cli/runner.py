@@ -20,6 +20,7 @@ from traceapp.cli import (
     label_commands,
     lot_commands,
     master_commands,
+    sensor_commands,
     spc_commands,
     step_commands,
     trace_commands,
@@ -97,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_commands.register(sub, parsers)
     audit_commands.register(sub, parsers)
     spc_commands.register(sub, parsers)
+    sensor_commands.register(sub, parsers)
     return parser
 
 

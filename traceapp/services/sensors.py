@@ -37,6 +37,7 @@ from traceapp.services.recording import now_utc
 
 _log = logging.getLogger(__name__)
 
+DEFAULT_PERIOD_US = store.DEFAULT_PERIOD_US  # new channels: longer silence is a gap
 BATCH_SECONDS = 0.25  # readings wait at most this long in memory before they are written
 PURGE_EVERY_S = 60.0  # retention runs once a minute, not once a batch
 MAX_BUFFER = 2_000_000  # readings held while the database is slow; beyond, the oldest are dropped
@@ -107,6 +108,7 @@ def list_channels(uow: UnitOfWork, *, actor: Actor) -> list[Channel]:
 @dataclass(frozen=True, slots=True)
 class ReadingExport:
     channel: Channel
+    aggregate: str | None = None  # None: raw readings; "second" or "minute": aggregates
     readings: tuple[tuple[int, float], ...] = ()
     aggregates: tuple[Aggregate, ...] = ()
 
@@ -133,7 +135,7 @@ def export_readings(
         rows = store.readings_between(connection, found.id, start_us, end_us)
         return ReadingExport(found, readings=tuple(rows))
     buckets = store.aggregates_between(connection, found.id, start_us, end_us, width=aggregate)
-    return ReadingExport(found, aggregates=tuple(buckets))
+    return ReadingExport(found, aggregate, aggregates=tuple(buckets))
 
 
 # --- the recorder ---------------------------------------------------------------------------------
@@ -330,3 +332,8 @@ class Recorder:
 def _iso(micros: int) -> str:
     seconds, rest = divmod(micros, MICROS)
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1000:03d}Z"
+
+
+def may_record(actor: Actor) -> None:
+    """Recording creates the channels it hears about, which is master data: the same permission."""
+    require(actor.role, UseCase.MANAGE_MASTER_DATA, username=actor.username)

@@ -1,0 +1,266 @@
+"""`traceapp monitor` (the headless sensor recorder) and `traceapp sensors channel|export`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from types import FrameType
+from typing import TextIO
+
+from traceapp.cli.context import Context
+from traceapp.cli.output import print_json, table
+from traceapp.cli.parsing import Parsers, Subparsers
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.errors import InvalidInput
+from traceapp.domain.sensors import MICROS, Limits, from_micros, parse_time
+from traceapp.services import sensors
+
+_MONITOR_EPILOG = """\
+Sources:
+  mqtt://HOST[:PORT]/TOPIC      topics plant/<site>/<equipment>/<channel>, JSON payloads
+                                {"value": 21.5, "unit": "degC", "time": "2026-11-30T12:00:00.123Z"}
+  simulator://?channels=16&rate=100&seed=0
+A channel heard for the first time is created (unit from the payload, expected period --period).
+A channel silent for longer than its expected period gets a gap, closed by its next reading.
+One status line per --every seconds (default 60); connection changes and gaps as they happen.
+Ctrl+C stops after writing what was received.
+
+examples:
+  traceapp monitor --source 'mqtt://127.0.0.1:1883/plant/#' --record
+  traceapp monitor --source 'simulator://?channels=16&rate=100' --record --seconds 60
+"""
+
+
+def register(sub: Subparsers, parsers: Parsers) -> None:
+    monitor = parsers.add(
+        sub,
+        "monitor",
+        monitor_command,
+        help="record equipment sensor readings from MQTT or the simulator (headless)",
+        epilog=_MONITOR_EPILOG,
+    )
+    monitor.add_argument("--source", required=True, metavar="URL", help="where readings come from")
+    monitor.add_argument(
+        "--record", action="store_true", help="write the readings to the database (required)"
+    )
+    monitor.add_argument("--seconds", type=float, metavar="N", help="stop after N seconds")
+    monitor.add_argument(
+        "--every", type=float, default=60.0, metavar="S", help="seconds between status lines"
+    )
+    monitor.add_argument(
+        "--period",
+        type=float,
+        default=sensors.DEFAULT_PERIOD_US / MICROS,
+        metavar="S",
+        help="expected period of new channels in seconds (longer silence is a gap; default 5)",
+    )
+    monitor.add_argument(
+        "--retention-days",
+        type=float,
+        metavar="D",
+        help="delete raw readings older than D days (aggregates stay); default: keep all",
+    )
+
+    group = parsers.add(sub, "sensors", None, help="sensor channels and exports of their readings")
+    sensors_sub = group.add_subparsers(dest="sensors_command", metavar="COMMAND", required=True)
+    channel = parsers.add(sensors_sub, "channel", None, help="add or list sensor channels")
+    channel_sub = channel.add_subparsers(dest="channel_command", metavar="COMMAND", required=True)
+    add = parsers.add(channel_sub, "add", channel_add_command, help="add a channel (master data)")
+    add.add_argument("key", metavar="EQUIPMENT/CHANNEL", help="e.g. oven3/temp")
+    add.add_argument("--site", required=True, help="the site level of its MQTT topic")
+    add.add_argument("--unit", required=True, help="e.g. degC")
+    add.add_argument("--quantity", default="", help="what it measures (default: the channel name)")
+    for limit in ("lsl", "usl", "lcl", "ucl"):
+        add.add_argument(f"--{limit}", type=float, help=f"{limit.upper()} limit")
+    add.add_argument(
+        "--period", type=float, default=5.0, metavar="S", help="expected period in seconds"
+    )
+    parsers.add(channel_sub, "list", channel_list_command, help="list sensor channels")
+
+    export = parsers.add(
+        sensors_sub,
+        "export",
+        export_command,
+        help="export one channel's readings (or aggregates) of a time window as CSV",
+        epilog="example:\n  traceapp sensors export --channel oven3/temp "
+        "--from 2026-11-30T12:00Z --to 2026-11-30T13:00Z --csv readings.csv",
+    )
+    export.add_argument("--channel", required=True, metavar="EQUIPMENT/CHANNEL")
+    export.add_argument("--from", dest="start", required=True, metavar="ISO", help="from (incl.)")
+    export.add_argument("--to", dest="end", required=True, metavar="ISO", help="to (excl.)")
+    export.add_argument(
+        "--csv", nargs="?", const="-", metavar="FILE", help="write CSV (to FILE, or stdout)"
+    )
+    export.add_argument("--aggregate", choices=("second", "minute"), help="aggregates, not raw")
+
+
+def _iso(micros: int) -> str:
+    return from_micros(micros).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@contextmanager
+def _term_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager stopping us) ends the recorder like Ctrl+C: after a flush."""
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def monitor_command(ctx: Context) -> int:
+    args = ctx.args
+    if not args.record:
+        raise InvalidInput(
+            "The command line records only.",
+            hint="Add --record; the live charts are on the Live monitor page of the window.",
+        )
+    if args.period <= 0 or args.every <= 0:
+        raise InvalidInput("--period and --every must be positive.", hint="e.g. --period 5")
+    retention = None
+    if args.retention_days is not None:
+        if args.retention_days <= 0:
+            raise InvalidInput("--retention-days must be positive.", hint="e.g. 30")
+        retention = round(args.retention_days * 86_400 * MICROS)
+
+    def event(line: str) -> None:
+        if ctx.json:
+            print(json.dumps({"event": line}), flush=True)
+        else:
+            print(f"{time.strftime('%H:%M:%S')}  {line}", flush=True)
+
+    with ctx.database() as engine:
+        sensors.may_record(ctx.login(engine))
+        recorder = sensors.Recorder(
+            engine,
+            args.source,
+            retention_us=retention,
+            default_period_us=round(args.period * MICROS),
+            on_event=event,
+        )
+        started = time.monotonic()
+        recorder.start()
+        try:
+            with _term_as_interrupt():
+                next_status = started + args.every
+                while recorder.failed is None:
+                    now = time.monotonic()
+                    if args.seconds is not None and now - started >= args.seconds:
+                        break
+                    if now >= next_status:
+                        _print_status(ctx, recorder.status())
+                        next_status += args.every
+                    time.sleep(0.1)
+        except KeyboardInterrupt:
+            event("stopping: writing what was received")
+        finally:
+            recorder.stop()
+        status = recorder.status()
+    _print_status(ctx, status, final=True)
+    return 0
+
+
+def _print_status(ctx: Context, status: sensors.RecorderStatus, *, final: bool = False) -> None:
+    if ctx.json:
+        print(json.dumps({"status": asdict(status), "final": final}, default=str), flush=True)
+        return
+    rate = "" if final else f"{status.readings_per_s:,.0f} readings/s  "
+    print(
+        f"{time.strftime('%H:%M:%S')}  {'done: ' if final else ''}{rate}"
+        f"{status.written:,} written  {status.channels} channels  "
+        f"{status.open_gaps} open gaps ({status.gaps_recorded} recorded)  "
+        f"source {status.state.value}  {status.bad_messages} bad messages"
+        + (f"  {status.dropped} dropped" if status.dropped else ""),
+        flush=True,
+    )
+
+
+def channel_add_command(ctx: Context) -> int:
+    args = ctx.args
+    equipment, _, name = args.key.partition("/")
+    limits = Limits(args.lsl, args.usl, args.lcl, args.ucl)
+    if args.period <= 0:
+        raise InvalidInput("--period must be positive.", hint="e.g. --period 5")
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            channel = sensors.add_channel(
+                uow,
+                actor=actor,
+                site=args.site,
+                equipment=equipment,
+                name=name,
+                quantity=args.quantity,
+                unit=args.unit,
+                limits=limits,
+                expected_period_us=round(args.period * MICROS),
+            )
+    if ctx.json:
+        print_json(channel)
+    else:
+        print(f"added channel {channel.site}/{channel.key} ({channel.unit})")
+    return 0
+
+
+def channel_list_command(ctx: Context) -> int:
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine, write=False) as uow:
+            found = sensors.list_channels(uow, actor=actor)
+    if ctx.json:
+        print_json(found)
+        return 0
+    rows = [
+        (c.site, c.key, c.quantity, c.unit, c.limits.lsl, c.limits.usl, c.limits.lcl,
+         c.limits.ucl, c.expected_period_us / MICROS)
+        for c in found
+    ]  # fmt: skip
+    headers = ("site", "channel", "quantity", "unit", "LSL", "USL", "LCL", "UCL", "period s")
+    print(table(headers, rows))
+    return 0
+
+
+def export_command(ctx: Context) -> int:
+    args = ctx.args
+    start, end = parse_time(args.start), parse_time(args.end)
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine, write=False) as uow:
+            result = sensors.export_readings(
+                uow, actor=actor, channel=args.channel, start_us=start, end_us=end,
+                aggregate=args.aggregate,
+            )  # fmt: skip
+    if args.csv is None and ctx.json:
+        print_json(result)
+        return 0
+    if args.csv in (None, "-"):
+        _write_csv(sys.stdout, result)
+    else:
+        with open(args.csv, "w", newline="", encoding="utf-8") as out:
+            _write_csv(out, result)
+        count = len(result.aggregates) if args.aggregate else len(result.readings)
+        print(f"wrote {count} rows to {args.csv}", file=sys.stderr)
+    return 0
+
+
+def _write_csv(out: TextIO, result: sensors.ReadingExport) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    unit = result.channel.unit
+    if result.aggregate is not None:
+        writer.writerow(["start", "minimum", "mean", "maximum", "count", "unit"])
+        for a in result.aggregates:
+            writer.writerow([_iso(a.start_us), a.minimum, a.mean, a.maximum, a.count, unit])
+    else:
+        writer.writerow(["time", "value", "unit"])
+        for time_us, value in result.readings:
+            writer.writerow([_iso(time_us), value, unit])
