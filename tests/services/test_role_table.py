@@ -18,9 +18,10 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import SYSTEM_USERNAME, Actor
 from traceapp.domain.dispositions import Decision
 from traceapp.domain.errors import PermissionDenied
+from traceapp.domain.inspections import Characteristic, CharacteristicKind
 from traceapp.domain.permissions import PERMISSIONS, Role, UseCase
 from traceapp.domain.quantity import Quantity
-from traceapp.services import audit, dispositions, masterdata, users
+from traceapp.services import audit, dispositions, inspections, masterdata, users
 from traceapp.services.corrections import correct
 from traceapp.services.demo.users import set_up_demo_users
 from traceapp.services.dispositions import SignedBy
@@ -150,6 +151,28 @@ def _build_demo(uow: UnitOfWork, actor: Actor, walk: Walk, _: Any) -> Any:
     return set_up_demo_users(walk.plant.engine, actor)
 
 
+LOOK = Characteristic(
+    "look", CharacteristicKind.ATTRIBUTE, answers=("ok", "mould"), passing=("ok",)
+)
+
+
+def _planned_lot(walk: Walk) -> tuple[str, str]:
+    """A received lot and a plan of its own step to inspect it by."""
+    step = walk.name("step").lower()
+    with walk.plant.uow() as uow:
+        inspections.add_plan(
+            uow, actor=walk.plant.actor, product="FLOUR", step=step, characteristics=[LOOK]
+        )
+    return walk.received(), step
+
+
+def _inspect(uow: UnitOfWork, actor: Actor, walk: Walk, planned: tuple[str, str]) -> Any:
+    lot, step = planned
+    return inspections.record_inspection(
+        uow, actor=actor, code=lot, values={"look": ["ok"]}, step=step
+    )
+
+
 CELLS: dict[UseCase, tuple[Prepare, Run]] = {
     UseCase.RECEIVE: (lambda w: None, _receive),
     UseCase.PRODUCE: (Walk.received, _produce),
@@ -203,6 +226,13 @@ CELLS: dict[UseCase, tuple[Prepare, Run]] = {
     UseCase.LIFT_HOLD: (Walk.held, _signed(Decision.LIFT_HOLD)),
     UseCase.RELEASE: (Walk.held, _signed(Decision.RELEASE)),
     UseCase.DISPOSE: (Walk.held, _signed(Decision.SCRAP)),
+    UseCase.MANAGE_PLANS: (
+        lambda w: None,
+        lambda uow, a, w, _: inspections.add_plan(
+            uow, actor=a, product="FLOUR", step=w.name("plan").lower(), characteristics=[LOOK]
+        ),
+    ),
+    UseCase.INSPECT: (_planned_lot, _inspect),
 }
 
 

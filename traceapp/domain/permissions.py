@@ -34,6 +34,8 @@ class UseCase(enum.StrEnum):
     LIFT_HOLD = "lift_hold"  # signed
     RELEASE = "release"  # signed
     DISPOSE = "dispose"  # reject, rework, scrap; signed
+    MANAGE_PLANS = "manage_plans"  # inspection plans and their versions
+    INSPECT = "inspect"  # record an inspection of a lot against its plan
 
 
 _FLOOR = frozenset(
@@ -46,10 +48,15 @@ _LOOK = frozenset({UseCase.READ, UseCase.EXPORT, UseCase.VERIFY_AUDIT})
 # reworking and scrapping are quality decisions: the quality manager answers for them (signed).
 # An auditor decides nothing. The system holds by itself when a rule fires (failed inspection,
 # SPC signal), naming the rule; it never lifts or releases.
+# Inspections: operators are the inspectors at their stations, and anyone above them on the floor
+# may inspect too (the auditor only reads what was found; the system measures nothing). An
+# inspection plan sets the limits every lot is judged by: the quality manager answers for it.
 PERMISSIONS: dict[Role, frozenset[UseCase]] = {
-    Role.OPERATOR: _FLOOR | {UseCase.READ, UseCase.HOLD},
+    Role.OPERATOR: _FLOOR | {UseCase.READ, UseCase.HOLD, UseCase.INSPECT},
     # A correction reverses what an operator recorded: a supervisor answers for it.
-    Role.SUPERVISOR: _FLOOR | _LOOK | {UseCase.CORRECT, UseCase.HOLD, UseCase.LIFT_HOLD},
+    Role.SUPERVISOR: _FLOOR
+    | _LOOK
+    | {UseCase.CORRECT, UseCase.HOLD, UseCase.LIFT_HOLD, UseCase.INSPECT},
     Role.QUALITY_MANAGER: _FLOOR
     | _LOOK
     | {
@@ -59,6 +66,8 @@ PERMISSIONS: dict[Role, frozenset[UseCase]] = {
         UseCase.LIFT_HOLD,
         UseCase.RELEASE,
         UseCase.DISPOSE,
+        UseCase.INSPECT,
+        UseCase.MANAGE_PLANS,
     },
     Role.AUDITOR: _LOOK,
     Role.ADMIN: frozenset(UseCase),
