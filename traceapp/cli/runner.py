@@ -20,6 +20,7 @@ from traceapp.cli import (
     label_commands,
     lot_commands,
     master_commands,
+    recall_commands,
     sensor_commands,
     spc_commands,
     step_commands,
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     lot_commands.register(sub, parsers)
     code_commands.register(sub, parsers)
     trace_commands.register(sub, parsers)
+    recall_commands.register(sub, parsers)
     label_commands.register(sub, parsers)
     demo_commands.register(sub, parsers)
     user_commands.register(sub, parsers)

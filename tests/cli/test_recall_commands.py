@@ -1,0 +1,136 @@
+"""`traceapp recall`: a drill from the command line, its JSON, spreadsheets, sign-off and holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
+from tests.services.test_recall import build_recall_plant
+from traceapp.cli import main
+from traceapp.domain.lots import LotStatus
+from traceapp.reports.fsma204 import SHEET
+from traceapp.services import users
+from traceapp.services.lots import lot_detail
+from traceapp.services.signatures import signatures_of
+
+QM_PASSWORD = "qm-recall-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACEAPP_DB", raising=False)
+    monkeypatch.setenv("TRACEAPP_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("TRACEAPP_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def url(plant: Plant) -> str:  # noqa: F811
+    build_recall_plant(plant)
+    return plant.engine.url.render_as_string(hide_password=False)
+
+
+def call(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_is_the_canonical_result_with_counts_customers_and_drill_time(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = call(capsys, "--db", url, "--json", "recall", "--supplier-lot", "SL-9")
+    assert code == 0, err
+    text = out.strip()
+    data: dict[str, Any] = json.loads(text)
+    assert text == json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert data["totals"]["lots"] == 4
+    assert data["totals"]["customers"] == 2
+    assert {c["code"] for c in data["forward"]["customers"]} == {"SHOP1", "SHOP2"}
+    assert float(data["drill_ms"]) > 0
+    assert f"sha256: {hashlib.sha256(text.encode()).hexdigest()}" in err
+
+
+def test_a_drill_writes_the_spreadsheets_signs_and_holds(
+    url: str,
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with plant.uow() as uow:
+        users.add_user(
+            uow, actor=plant.actor, username="qm", full_name="Quinn Manager",
+            role="quality_manager", password=QM_PASSWORD,
+        )  # fmt: skip
+    monkeypatch.setenv("TRACEAPP_SIGN_PASSWORD", QM_PASSWORD)
+    xlsx, csv_path = tmp_path / "r.xlsx", tmp_path / "r.csv"
+    code, out, err = call(
+        capsys, "--db", url, "recall", "--lot", "FLOUR/F-1", "--reason", "mill alert",
+        "--xlsx", str(xlsx), "--csv", str(csv_path), "--sign-as", "qm", "--hold",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Customers to contact" in out
+    assert "Shop 1" in out
+    assert "Shop 2" in out
+    assert "Stock still on site" in out
+    assert "Held 2 lots" in out
+    assert "Approved by Quinn Manager (qm)" in out
+    recall_id = next(line.split()[-1] for line in out.splitlines() if line.startswith("Recall"))
+    digest = next(line.split()[-1] for line in out.splitlines() if line.startswith("SHA-256"))
+    rows = list(load_workbook(xlsx)[SHEET].iter_rows(values_only=True))
+    assert len(rows) == 1 + 7
+    assert len(csv_path.read_text(encoding="utf-8-sig").splitlines()) == 1 + 7
+    with plant.uow() as uow:
+        stored = signatures_of(uow, record_type="recall", record_id=recall_id)
+        assert lot_detail(uow, "COOKIE/C-2").lot.status is LotStatus.ON_HOLD
+        assert lot_detail(uow, "COOKIE/C-1").lot.status is not LotStatus.ON_HOLD  # shipped
+    assert [s.record_hash for s in stored] == [digest]
+
+
+def test_pdf_is_refused_as_not_available_yet(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = call(
+        capsys, "--db", url, "recall", "--supplier-lot", "SL-9", "--pdf", str(tmp_path / "r.pdf")
+    )
+    assert code == 2
+    assert "not available yet" in err
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_bad_starts_get_their_exit_codes(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert call(capsys, "--db", url, "recall")[0] == 2
+    assert call(capsys, "--db", url, "recall", "--supplier-lot", "NOPE")[0] == 3
+    assert call(capsys, "--db", url, "recall", "--lot", "FLOUR/NOPE")[0] == 3
+    code, _, err = call(capsys, "--db", url, "recall", "--equipment", "MIX1")
+    assert code == 2
+    assert "time window" in err
+
+
+def test_an_operator_may_not_export_the_spreadsheet(
+    url: str,
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with plant.uow() as uow:
+        users.add_user(
+            uow, actor=plant.actor, username="op", full_name="Olga Operator",
+            role="operator", password=QM_PASSWORD,
+        )  # fmt: skip
+    monkeypatch.setenv("TRACEAPP_USER", "op")
+    monkeypatch.setenv("TRACEAPP_PASSWORD", QM_PASSWORD)
+    target = tmp_path / "r.xlsx"
+    code, _, err = call(
+        capsys, "--db", url, "recall", "--supplier-lot", "SL-9", "--xlsx", str(target)
+    )
+    assert code == 2
+    assert "may not export" in err
+    assert not target.exists()

@@ -1,0 +1,190 @@
+"""`traceapp recall`: a recall drill from suspect lots, a supplier lot or equipment, with FSMA 204 export."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from traceapp.cli.context import Context
+from traceapp.cli.output import NONE_SHOWN, labelled, show, table
+from traceapp.cli.parsing import Parsers, Subparsers, add_sign_as
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.errors import InvalidInput
+from traceapp.domain.quantity import Quantity
+from traceapp.domain.recall import RecallResult
+from traceapp.domain.timeutil import parse_time
+from traceapp.reports.fsma204 import write_csv, write_xlsx
+from traceapp.services.recall import HoldReport, hold_affected, may_export, run_recall, sign_off
+from traceapp.services.signatures import SignatureSummary
+
+DEFAULT_REASON = "recall drill"
+_EPILOG = """\
+examples:
+  traceapp recall --supplier-lot SL-2417 --xlsx recall.xlsx --json
+  traceapp recall --lot FLOUR/F-1 --lot SUGAR/S-3 --reason 'metal in sieve' --csv recall.csv
+  traceapp recall --equipment MIX1 --from 2026-03-02T06:00+01:00 --to 2026-03-02T14:00+01:00
+  traceapp recall --supplier-lot SL-2417 --sign-as qm --hold
+
+The drill traces the suspect lots forward (every lot made from them, the shipments and the
+customers to call, with how much of the suspect material each received) and backward (where they
+came from), and lists the affected stock still on site. --xlsx/--csv write the FSMA 204 sortable
+spreadsheet: one row per receiving, transformation and shipping event of the affected lots.
+--json prints the recall result as canonical JSON (sorted keys, no whitespace): its SHA-256 is
+what --sign-as signs. --hold puts every affected lot still on site and usable on hold, with the
+recall id as the reason. Writing a spreadsheet needs the export permission (not operators)."""
+
+
+def register(sub: Subparsers, parsers: Parsers) -> None:
+    p = parsers.add(
+        sub,
+        "recall",
+        recall_command,
+        help="run a recall drill: affected lots, customers, stock on site, FSMA 204 spreadsheet",
+        epilog=_EPILOG,
+    )
+    p.add_argument(
+        "--lot", action="append", default=[], metavar="CODE", help="a suspect lot (repeatable)"
+    )
+    p.add_argument("--supplier-lot", metavar="CODE", help="a supplier's lot code")
+    p.add_argument("--equipment", metavar="CODE", help="lots that ran on this equipment")
+    p.add_argument("--from", dest="since", metavar="ISO", help="start of the equipment window")
+    p.add_argument("--to", dest="until", metavar="ISO", help="end of the equipment window")
+    p.add_argument("--reason", default=DEFAULT_REASON, help="why (default: %(default)s)")
+    p.add_argument("--xlsx", metavar="FILE", help="write the FSMA 204 spreadsheet (XLSX)")
+    p.add_argument("--csv", metavar="FILE", help="write the FSMA 204 spreadsheet (CSV)")
+    p.add_argument("--pdf", metavar="FILE", help="the recall report PDF (not available yet)")
+    p.add_argument("--hold", action="store_true", help="hold every affected lot still on site")
+    add_sign_as(p)
+
+
+def recall_command(ctx: Context) -> int:
+    args = ctx.args
+    if args.pdf:
+        raise InvalidInput(
+            "The recall PDF is not available yet; nothing was run.",
+            hint="Leave out --pdf; use --xlsx or --csv for the FSMA 204 spreadsheet, --json for "
+            "the result and its SHA-256.",
+        )
+    since = parse_time(args.since) if args.since else None
+    until = parse_time(args.until) if args.until else None
+    if args.equipment is None and (since is not None or until is not None):
+        raise InvalidInput("--from/--to go with --equipment.", hint="Add --equipment CODE.")
+    files: list[tuple[Path, Callable[[RecallResult, Path], None]]] = []
+    if args.xlsx:
+        files.append((Path(args.xlsx), write_xlsx))
+    if args.csv:
+        files.append((Path(args.csv), write_csv))
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        if files:
+            may_export(actor)  # refused before the drill runs
+        signing = args.sign_as is not None
+        # Asked before any unit of work opens: no prompt waits inside a transaction.
+        signer = ctx.signer() if signing else None
+        with UnitOfWork(engine, write=False) as uow:
+            result = run_recall(
+                uow,
+                actor=actor,
+                reason=args.reason,
+                lots=args.lot,
+                supplier_lot=args.supplier_lot,
+                equipment=args.equipment,
+                since=since,
+                until=until,
+            )
+        for path, write in files:
+            try:
+                write(result, path)
+            except OSError as exc:
+                raise InvalidInput(
+                    f"Cannot write {path}: {exc.strerror or exc}.",
+                    hint="Pick a folder that exists and that you may write to.",
+                ) from exc
+        signature: SignatureSummary | None = None
+        if signer is not None:
+            with UnitOfWork(engine) as uow:
+                signature = sign_off(uow, result=result, signer=signer[0], password=signer[1])
+        held: HoldReport | None = None
+        if args.hold:
+            with UnitOfWork(engine) as uow:
+                held = hold_affected(uow, actor=actor, result=result)
+    if ctx.json:
+        # Exactly the canonical JSON: its SHA-256 is the hash the signature and report bind.
+        print(result.canonical_json())
+        notes = [f"sha256: {result.sha256()}"]
+        notes += [f"wrote {path}" for path, _ in files]
+        if signature is not None:
+            notes.append(signature.line())
+        if held is not None:
+            notes.append(f"held {len(held.held)} lots, skipped {len(held.skipped)}")
+        print("\n".join(notes), file=sys.stderr)
+    else:
+        print(render(result, [path for path, _ in files], signature, held))
+    return 0
+
+
+def _quantity(quantity: Quantity | None, upper_bound: bool) -> str:
+    if quantity is None:
+        return NONE_SHOWN
+    return f"<= {quantity}" if upper_bound else str(quantity)
+
+
+def render(
+    result: RecallResult,
+    files: list[Path],
+    signature: SignatureSummary | None,
+    held: HoldReport | None,
+) -> str:
+    """A person's view: the recall, the counts and drill time, who to call, what is still here."""
+    totals = result.totals
+    summary: list[tuple[str, object]] = [
+        ("Recall", result.recall_id),
+        ("Reason", result.reason),
+        ("Suspect", "; ".join(f"{s.kind.value} {s.code}" for s in result.suspects)),
+        ("Suspect lots", ", ".join(result.forward.start) or "none"),
+        (
+            "Affected",
+            f"{totals.lots} lots, {totals.shipments} shipments, {totals.customers} customers, "
+            f"{totals.lots_on_site} lots still on site",
+        ),
+        ("Shipped", _quantity(totals.shipped, totals.shipped_upper_bound)),
+        ("FSMA 204 events", len(result.events)),
+        ("Drill time", f"{result.drill_ms:.1f} ms"),
+        ("SHA-256", result.sha256()),
+    ]
+    lines = [labelled(summary)]
+    customers = result.forward.customers
+    rows: list[tuple[object, ...]]
+    if customers:
+        rows = [
+            (
+                c.code,
+                c.name,
+                ", ".join(p for p in (c.contact_name, c.contact_email, c.contact_phone) if p)
+                or NONE_SHOWN,
+                _quantity(c.quantity, c.upper_bound),
+                c.shipments,
+                show(c.last_shipped),
+            )
+            for c in customers
+        ]
+        headers = ["CUSTOMER", "NAME", "CONTACT", "QUANTITY", "SHIPMENTS", "LAST SHIPPED"]
+        lines += ["", "Customers to contact", table(headers, rows, indent="  ")]
+    else:
+        lines += ["", "No affected material reached a customer."]
+    if result.on_site:
+        rows = [(s.lot, s.product_name, s.status, s.location, s.on_hand) for s in result.on_site]
+        headers = ["LOT", "PRODUCT", "STATUS", "LOCATION", "ON HAND"]
+        lines += ["", "Stock still on site", table(headers, rows, indent="  ")]
+    else:
+        lines += ["", "No affected stock is left on site."]
+    if held is not None:
+        lines += ["", f"Held {len(held.held)} lots: {', '.join(held.held) or 'none'}"]
+        if held.skipped:
+            lines.append(f"Not held (already stopped): {', '.join(held.skipped)}")
+    for path in files:
+        lines.append(f"Wrote {path}")
+    if signature is not None:
+        lines.append(f"Signed: {signature.line()}")
+    return "\n".join(lines)
