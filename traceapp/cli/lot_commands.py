@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from traceapp.cli import disposition_commands
+from traceapp.cli import disposition_commands, inspection_commands
 from traceapp.cli.context import Context
 from traceapp.cli.output import NONE_SHOWN, labelled, print_json, show, table
 from traceapp.cli.parsing import Parsers, Subparsers
@@ -42,6 +42,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     p.add_argument("--search", metavar="TEXT", help="part of a lot code, part number or name")
     p.add_argument("--limit", type=_limit, default=DEFAULT_LIST_LIMIT, metavar="N")
     disposition_commands.register(lot_sub, parsers)
+    inspection_commands.register_lot(lot_sub, parsers)
 
 
 def show_command(ctx: Context) -> int:

@@ -17,6 +17,7 @@ from traceapp.cli import (
     code_commands,
     db_commands,
     demo_commands,
+    inspection_commands,
     label_commands,
     lot_commands,
     master_commands,
@@ -34,7 +35,8 @@ from traceapp.domain.errors import KnownError, NotFound, StorageError, StorageUn
 from traceapp.services.users import AccountLocked, LoginFailed
 
 EXIT_OK = 0
-EXIT_BROKEN = 1  # `audit verify`: the trail was tampered with (`code decode`: nothing found)
+EXIT_BROKEN = 1  # `audit verify`: the trail was tampered with (`code decode`: nothing found;
+# `inspect`: recorded, and the lot failed)
 EXIT_REFUSED = 2  # bad input or a refused action; argparse uses 2 for usage errors too
 EXIT_NOT_FOUND = 3
 EXIT_STORAGE = 4
@@ -45,7 +47,8 @@ EXIT_INTERRUPTED = 130
 EPILOG = f"""\
 exit codes:
   {EXIT_OK}    done
-  {EXIT_BROKEN}    audit verify: the audit trail was changed behind the app's back
+  {EXIT_BROKEN}    audit verify: the audit trail was changed behind the app's back; inspect: recorded,
+       and the lot FAILED (nonconformance opened, lot on hold)
   {EXIT_REFUSED}    bad input or refused (wrong quantity, mass balance, lot not usable, usage error,
        your role may not do it)
   {EXIT_NOT_FOUND}    not found (unknown product, party, location, lot code or event)
@@ -100,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_commands.register(sub, parsers)
     audit_commands.register(sub, parsers)
     spc_commands.register(sub, parsers)
+    inspection_commands.register(sub, parsers)
     sensor_commands.register(sub, parsers)
     return parser
 
