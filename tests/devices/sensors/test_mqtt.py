@@ -119,8 +119,7 @@ def test_readings_published_to_the_broker_arrive_and_bad_ones_are_counted(
         (site, "oven3", "temp", 180.5),
         (site, "oven3", "temp", 181.0),
     ]
-    assert got.states[0] == SourceState.CONNECTED
-    assert got.states[-1] == SourceState.STOPPED
+    assert got.states == [SourceState.CONNECTED, SourceState.STOPPED]
 
 
 @pytest.mark.mqtt

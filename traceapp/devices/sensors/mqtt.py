@@ -118,6 +118,7 @@ class MqttSource:
         self._on_state = on_state
         self._keepalive = keepalive_s
         self._lock = threading.Lock()
+        self._stopping = False
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         self._client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         self._client.on_connect = self._connected
@@ -131,6 +132,7 @@ class MqttSource:
         self._client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True  # the disconnect below is ours: not a lost connection
         self._client.disconnect()
         self._client.loop_stop()
         self._set_state(SourceState.STOPPED)
@@ -156,7 +158,7 @@ class MqttSource:
         self._set_state(SourceState.CONNECTED)
 
     def _disconnected(self, _c: mqtt.Client, _u: Any, _f: Any, _reason: Any, _p: Any) -> None:
-        if self.state != SourceState.STOPPED:
+        if not self._stopping:
             self._set_state(SourceState.RECONNECTING)
 
     def _message(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
