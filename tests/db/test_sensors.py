@@ -105,6 +105,22 @@ def test_excursions_are_stored_and_grow_across_batches(engine: Engine) -> None:
         assert excursions_between(connection, cid, T0 + 3, T0 + 10) == []
 
 
+def test_an_excursion_open_when_the_recorder_stopped_is_carried_on_by_the_next(
+    engine: Engine,
+) -> None:
+    with engine.begin() as connection:
+        add_channel(connection, site="plant1", equipment="oven3", name="temp", quantity="t",
+                    unit="degC", limits=Limits(usl=200))  # fmt: skip
+    SensorWriter(engine).write([oven(T0, 180.0), oven(T0 + 1, 205.0)])
+    SensorWriter(engine).write([oven(T0 + 2, 230.0), oven(T0 + 3, 180.0)])
+    with engine.connect() as connection:
+        cid = channel_by_key(connection, "oven3", "temp").id
+        found = excursions_between(connection, cid, T0, T0 + SECOND_US)
+    assert [(e.start_us, e.end_us, e.worst, e.count, e.open) for e in found] == [
+        (T0 + 1, T0 + 2, 230.0, 2, False)
+    ]
+
+
 def test_unknown_channels_are_dropped_and_counted_without_auto_create(engine: Engine) -> None:
     writer = SensorWriter(engine, auto_create=False)
     assert writer.write([oven(T0, 1.0)]).written == 0

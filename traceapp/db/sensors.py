@@ -328,12 +328,20 @@ class SensorWriter:
             ).first()
             is not None
         )
-        state = _State(
-            channel,
-            None if last is None else int(last),
-            gap_open,
-            ExcursionTracker(channel.id, channel.limits),
-        )
+        tracker = ExcursionTracker(channel.id, channel.limits)
+        e = sensor_excursions.c
+        for kind, start, end, worst, count in connection.execute(
+            select(e.kind, e.start_us, e.end_us, e.worst, e.count).where(
+                e.channel_id == channel.id, e.is_open == 1
+            )
+        ):
+            tracker.resume(
+                Excursion(
+                    channel.id, ExcursionKind(kind), int(start), int(end), float(worst), int(count),
+                    open=True,
+                )
+            )  # fmt: skip
+        state = _State(channel, None if last is None else int(last), gap_open, tracker)
         self._states[key] = state
         self._by_id[channel.id] = state
         return state

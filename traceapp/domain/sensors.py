@@ -188,6 +188,12 @@ class ExcursionTracker:
     limits: Limits
     _runs: dict[ExcursionKind, Excursion | None] | None = None
 
+    def resume(self, run: Excursion) -> None:
+        """Carry on an excursion still open when the previous writer stopped."""
+        if self._runs is None:
+            self._runs = {ExcursionKind.SPEC: None, ExcursionKind.CONTROL: None}
+        self._runs[run.kind] = run
+
     def feed(self, readings: Iterable[tuple[int, float]]) -> list[Excursion]:
         if self._runs is None:
             self._runs = {ExcursionKind.SPEC: None, ExcursionKind.CONTROL: None}
