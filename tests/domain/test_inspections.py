@@ -154,6 +154,14 @@ def test_every_sample_is_checked() -> None:
             "passing answer",
         ),
         ({"kind": CharacteristicKind.COUNT}, "most defects"),
+        (
+            {"kind": CharacteristicKind.VARIABLE, "usl": Decimal("12.105"), "decimals": 2},
+            "USL 12.105 has more decimals than the 2",
+        ),
+        (
+            {"kind": CharacteristicKind.ATTRIBUTE, "answers": ("ok", "x" * 81), "passing": ("ok",)},
+            "1 to 80 characters",
+        ),
     ],
 )
 def test_a_characteristic_that_cannot_be_checked_is_refused(

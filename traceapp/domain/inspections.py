@@ -17,6 +17,8 @@ from traceapp.domain.ids import LotId
 MAX_NAME = 40  # a characteristic's name, as typed on the command line and shown in a grid
 MAX_DECIMALS = 6  # the database keeps six decimals
 MAX_SAMPLE_SIZE = 100
+MAX_ANSWER = 80  # an attribute answer or defect code
+MAX_UNIT = 16
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 PASSED = "passed"
@@ -110,6 +112,17 @@ class Characteristic:
             raise InvalidInput(f"Variable {self.name} needs an LSL, a USL or both.")
         if not 0 <= self.decimals <= MAX_DECIMALS:
             raise InvalidInput(f"{self.name}: decimals must be 0 to {MAX_DECIMALS}.")
+        if len(self.unit) > MAX_UNIT:
+            raise InvalidInput(f"{self.name}: the unit is longer than {MAX_UNIT} characters.")
+        for label, limit in (("nominal", self.nominal), ("LSL", self.lsl), ("USL", self.usl)):
+            # Readings are rounded to the decimals before the comparison: a finer limit would
+            # judge them by a digit nobody reads.
+            if limit is not None and round_reading(limit, self.decimals) != limit:
+                raise InvalidInput(
+                    f"{self.name}: the {label} {limit} has more decimals than the "
+                    f"{self.decimals} the readings are rounded to.",
+                    hint="Raise the decimals or round the limit.",
+                )
         if self.lsl is not None and self.usl is not None and self.lsl >= self.usl:
             raise InvalidInput(f"{self.name}: the LSL {self.lsl} must be below the USL {self.usl}.")
         if self.nominal is not None and (
@@ -119,6 +132,8 @@ class Characteristic:
             raise InvalidInput(f"{self.name}: the nominal {self.nominal} is outside its limits.")
 
     def _check_attribute(self) -> None:
+        if any(len(a.strip()) > MAX_ANSWER or not a.strip() for a in self.answers):
+            raise InvalidInput(f"{self.name}: each answer is 1 to {MAX_ANSWER} characters.")
         keys = [_canonical(a) for a in self.answers]
         if len(keys) < 2 or len(set(keys)) != len(keys):
             raise InvalidInput(
