@@ -14,12 +14,13 @@ from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
 from tests.services.test_recall import build_recall_plant
 from traceapp.cli import main
 from traceapp.domain.lots import LotStatus
-from traceapp.reports.fsma204 import SHEET
+from traceapp.reports.fsma204 import COLUMNS, SHEET
 from traceapp.services import users
 from traceapp.services.lots import lot_detail
 from traceapp.services.signatures import signatures_of
 
 QM_PASSWORD = "qm-recall-pass-1"
+_TLC_SOURCE = [c.title for c in COLUMNS].index("TLC source or TLC source reference")
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +135,24 @@ def test_an_operator_may_not_export_the_spreadsheet(
     assert code == 2
     assert "may not export" in err
     assert not target.exists()
+
+
+def test_the_headless_demo_ends_with_a_recall_drill_and_its_spreadsheet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, err = call(
+        capsys, "--json", "demo", "--headless", "--out", str(out_dir), "--lots", "300"
+    )
+    assert code == 0, err
+    drill = json.loads(out)["recall"]
+    [sheet] = list(out_dir.glob("recall-RC-*.xlsx"))
+    assert drill["xlsx"] == str(sheet)
+    assert drill["lots"] >= 1
+    rows = list(load_workbook(sheet)[SHEET].iter_rows(values_only=True))
+    assert len(rows) > 1
+    assert {row[0] for row in rows[1:]} >= {"receiving", "transformation"}
+    supplier_lots = {
+        row[_TLC_SOURCE] for row in rows[1:] if row[0] == "receiving" and row[_TLC_SOURCE]
+    }
+    assert any(str(s).endswith(f"lot {drill['supplier_lot']}") for s in supplier_lots)

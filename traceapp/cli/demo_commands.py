@@ -12,18 +12,26 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from sqlalchemy import Engine
+
 from traceapp.cli.context import Context
 from traceapp.cli.output import labelled, print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
 from traceapp.db.engine import masked
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError
 from traceapp.services.database import database_info
+from traceapp.services.masterdata import actor_for
+from traceapp.services.recall import run_recall, supplier_lot_of
 from traceapp.services.users import admin_needs_password
 
 DEMO_FILE = "plant.db"
 BUILDER_MODULE = "traceapp.services.demo.builder"
 GUI_MODULE = "traceapp.app"
+# The demo ends with a recall drill of this landmark's supplier lot (about 100 lots reached at
+# full size), its FSMA 204 spreadsheet written beside plant.db.
+DEMO_RECALL_LANDMARK = "forward_100"
 # Tables whose rows mean "someone's plant is in here": only an empty database is built into.
 _DATA_TABLES = ("products", "parties", "lots", "events")
 
@@ -139,6 +147,39 @@ def _demo_target(ctx: Context) -> tuple[str, Path | None]:
     return f"sqlite:///{target}", target
 
 
+def _demo_recall(
+    engine: Engine, figures: dict[str, Any], target: Path | None, actor: Actor | None
+) -> dict[str, Any] | None:
+    """A recall drill of a demo supplier lot, its spreadsheet beside plant.db (--out only)."""
+    landmarks = figures.get("landmarks")
+    lot = landmarks.get(DEMO_RECALL_LANDMARK) if isinstance(landmarks, dict) else None
+    if target is None or not lot:
+        return None
+    from traceapp.reports.fsma204 import write_xlsx  # openpyxl takes 0.2 s to import
+
+    with UnitOfWork(engine, write=False) as uow:
+        supplier_lot = supplier_lot_of(uow, lot)
+        if supplier_lot is None:
+            return None
+        result = run_recall(
+            uow,
+            actor=actor or actor_for(uow),
+            reason="demo recall drill",
+            supplier_lot=supplier_lot,
+        )
+    path = target.parent / f"recall-{result.recall_id}.xlsx"
+    write_xlsx(result, path)
+    return {
+        "recall_id": result.recall_id,
+        "supplier_lot": supplier_lot,
+        "lots": result.totals.lots,
+        "customers": result.totals.customers,
+        "drill_ms": result.drill_ms,
+        "sha256": result.sha256(),
+        "xlsx": str(path),
+    }
+
+
 def demo_command(ctx: Context) -> int:
     args = ctx.args
     url, target = _demo_target(ctx)
@@ -165,11 +206,13 @@ def demo_command(ctx: Context) -> int:
         started = time.perf_counter()
         summary = builder.build_demo_plant(engine, **options)
         elapsed = time.perf_counter() - started
-    figures: dict[str, Any] = dict(summary.to_json_dict())
+        figures: dict[str, Any] = dict(summary.to_json_dict())
+        drill = _demo_recall(engine, figures, target, options.get("actor"))
     if ctx.json:
-        print_json(
-            {"database": masked(url), "elapsed_seconds": round(elapsed, 3), "summary": figures}
-        )
+        report = {"database": masked(url), "elapsed_seconds": round(elapsed, 3), "summary": figures}
+        if drill is not None:
+            report["recall"] = drill
+        print_json(report)
     else:
         print(f"Demo plant built in {target or masked(url)}")
         pairs: list[tuple[str, object]] = [
@@ -187,6 +230,12 @@ def demo_command(ctx: Context) -> int:
                     ["USER", "ROLE", "PASSWORD"], [list(person) for person in people], indent="  "
                 )
             )
+        if drill is not None:
+            print(
+                f"Recall drill {drill['recall_id']} of supplier lot {drill['supplier_lot']}: "
+                f"{drill['lots']} lots, {drill['customers']} customers, {drill['drill_ms']:.0f} ms"
+            )
+            print(f"  FSMA 204 spreadsheet: {drill['xlsx']}")
     if args.headless or ctx.json:
         return 0
     if not _has_display():

@@ -14,7 +14,6 @@ from traceapp.domain.errors import InvalidInput
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import RecallResult
 from traceapp.domain.timeutil import parse_time
-from traceapp.reports.fsma204 import write_csv, write_xlsx
 from traceapp.services.recall import HoldReport, hold_affected, may_export, run_recall, sign_off
 from traceapp.services.signatures import SignatureSummary
 
@@ -70,6 +69,9 @@ def recall_command(ctx: Context) -> int:
     until = parse_time(args.until) if args.until else None
     if args.equipment is None and (since is not None or until is not None):
         raise InvalidInput("--from/--to go with --equipment.", hint="Add --equipment CODE.")
+    # Imported here: openpyxl takes 0.2 s to import, which every other command would pay.
+    from traceapp.reports.fsma204 import write_csv, write_xlsx
+
     files: list[tuple[Path, Callable[[RecallResult, Path], None]]] = []
     if args.xlsx:
         files.append((Path(args.xlsx), write_xlsx))

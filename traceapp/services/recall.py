@@ -74,6 +74,12 @@ class _LotInfo:
     made_at: str | None  # the station that assigned the lot code, when made here
 
 
+def supplier_lot_of(uow: UnitOfWork, code: str) -> str | None:
+    """The supplier's lot code of a received lot (None for a lot made here, or no such lot)."""
+    row = find_lot(Repository(uow.session), code)
+    return row.lot.supplier_lot_code if row is not None else None
+
+
 def may_export(actor: Actor) -> None:
     """Refuse an actor who may not export reports (the FSMA 204 spreadsheet)."""
     require(actor.role, UseCase.EXPORT, username=actor.username)
