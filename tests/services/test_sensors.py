@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.devices.sensors.mqtt_helpers import Publisher, TcpProxy, require_broker, unique_site
+from tests.devices.sensors.opcua_helpers import ServerThread
 from traceapp.db import sensors as store
 from traceapp.db.models import AuditEntry
 from traceapp.db.models.sensors import sensor_readings
@@ -173,3 +174,25 @@ def test_the_recorder_records_mqtt_readings_and_the_gap_of_an_outage(sqlite_engi
         (gap,) = store.gaps_between(connection, channel.id, 0, 2**62)
     assert (gap.start_us, gap.end_us) == (first[0], second[0])
     assert channel.unit == "degC"
+
+
+def test_the_recorder_writes_what_an_opc_ua_server_publishes(sqlite_engine: Engine) -> None:
+    server = ServerThread()
+    node = server.temp.nodeid.to_string()
+    recorder = sensors.Recorder(
+        sqlite_engine,
+        f"opc.tcp://127.0.0.1:{server.port}/?node={node}@plant1/oven3/temp:degC",
+        batch_seconds=0.1,
+    )
+    recorder.start()
+    try:
+        wait_for(lambda: _count(sqlite_engine) == 1)  # the value when subscribing
+        server.write(server.temp, 185.0)
+        wait_for(lambda: _count(sqlite_engine) == 2)
+    finally:
+        recorder.stop()
+        server.close()
+    with sqlite_engine.connect() as connection:
+        channel = store.channel_by_key(connection, "oven3", "temp")
+        values = [v for _, v in store.readings_between(connection, channel.id, 0, 2**62)]
+    assert (channel.site, channel.unit, values) == ("plant1", "degC", [20.0, 185.0])

@@ -25,6 +25,8 @@ _MONITOR_EPILOG = """\
 Sources:
   mqtt://HOST[:PORT]/TOPIC      topics plant/<site>/<equipment>/<channel>, JSON payloads
                                 {"value": 21.5, "unit": "degC", "time": "2026-11-30T12:00:00.123Z"}
+  opc.tcp://HOST:PORT[/PATH]?node=NODEID@SITE/EQUIPMENT/CHANNEL[:UNIT][&node=…]
+                                OPC UA: subscribes to each node, e.g. node=ns=2;i=2@plant1/oven3/temp:degC
   simulator://?channels=16&rate=100&seed=0
 A channel heard for the first time is created (unit from the payload, expected period --period).
 A channel silent for longer than its expected period gets a gap, closed by its next reading.
@@ -42,7 +44,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         sub,
         "monitor",
         monitor_command,
-        help="record equipment sensor readings from MQTT or the simulator (headless)",
+        help="record equipment sensor readings from MQTT, OPC UA or the simulator (headless)",
         epilog=_MONITOR_EPILOG,
     )
     monitor.add_argument("--source", required=True, metavar="URL", help="where readings come from")

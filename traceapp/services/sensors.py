@@ -21,6 +21,7 @@ from traceapp.db.models.sensors import SensorChannel, sensor_gaps
 from traceapp.db.uow import UnitOfWork
 from traceapp.devices.input.events import SourceState
 from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
+from traceapp.devices.sensors.opcua import OpcUaAddress, OpcUaSource
 from traceapp.devices.sensors.simulator import Simulator
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput
@@ -156,17 +157,20 @@ class RecorderStatus:
 
 
 class _Source:
-    """A started source: MQTT, or the simulator in a thread of its own."""
+    """A started source: MQTT, OPC UA, or the simulator in a thread of its own."""
 
     def __init__(
         self, url: str, sink: Callable[[Sequence[Reading]], None], on_state: Callable[..., None]
     ) -> None:
         self.mqtt: MqttSource | None = None
+        self.opcua: OpcUaSource | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         scheme = urlsplit(url).scheme
         if scheme == "mqtt":
             self.mqtt = MqttSource(MqttAddress.parse(url), sink, on_state=on_state)
+        elif scheme == "opc.tcp":
+            self.opcua = OpcUaSource(OpcUaAddress.parse(url), sink, on_state=on_state)
         elif scheme == "simulator":
             options = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
             try:
@@ -191,11 +195,15 @@ class _Source:
 
     @property
     def bad(self) -> int:
-        return self.mqtt.bad if self.mqtt is not None else 0
+        if self.mqtt is not None:
+            return self.mqtt.bad
+        return self.opcua.bad if self.opcua is not None else 0
 
     def start(self) -> None:
         if self.mqtt is not None:
             self.mqtt.start()
+        elif self.opcua is not None:
+            self.opcua.start()
         elif self._thread is not None:
             self._thread.start()
             self._on_state(SourceState.CONNECTED)
@@ -203,13 +211,18 @@ class _Source:
     def stop(self) -> None:
         if self.mqtt is not None:
             self.mqtt.stop()
+        elif self.opcua is not None:
+            self.opcua.stop()
         elif self._thread is not None:
             self._stop.set()
             self._thread.join()
             self._on_state(SourceState.STOPPED)
 
 
-_HINT = "Use mqtt://HOST:PORT/plant/# or simulator://?channels=16&rate=100&seed=0."
+_HINT = (
+    "Use mqtt://HOST:PORT/plant/#, opc.tcp://HOST:PORT?node=NODEID@SITE/EQUIPMENT/CHANNEL[:UNIT]"
+    " or simulator://?channels=16&rate=100&seed=0."
+)
 
 
 @dataclass

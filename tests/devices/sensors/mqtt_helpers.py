@@ -47,9 +47,10 @@ class Publisher:
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to the broker; `cut()` drops every link and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to the broker (or `target`); `cut()` drops every link and refuses new ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, target: tuple[str, int] = BROKER) -> None:
+        self.target = target
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.open = threading.Event()
@@ -70,7 +71,7 @@ class TcpProxy:
                 client.close()  # the broker is "down": the connection is refused at once
                 continue
             try:
-                upstream = socket.create_connection(BROKER, timeout=5)
+                upstream = socket.create_connection(self.target, timeout=5)
             except OSError:
                 client.close()
                 continue
