@@ -109,16 +109,16 @@ def run_recall(
     with queries.index_walks(uow.session):
         forward = trace_rows(reader, start, Direction.FORWARD, started=started)
         backward = trace_rows(reader, start, Direction.BACKWARD)
-    affected = [lot.id for lot in forward.lots]
-    info = _lot_info(uow, affected)
+    # The drill reads where the stock left is; the spreadsheet's details of every lot come after.
+    here = _lot_info(uow, [lot.id for lot in forward.lots if lot.on_hand.value > 0])
     on_site = tuple(
         StockOnSite(i.name, i.product_name, i.status, i.location, Quantity(i.on_hand, i.unit))
-        for i in sorted(info.values(), key=lambda i: i.name)
+        for i in sorted(here.values(), key=lambda i: i.name)
         if i.on_hand > 0
     )
     totals = _totals(forward, len(on_site))
     drill_ms = (time.perf_counter() - started) * 1000
-    events = critical_tracking_events(uow, reader, info)
+    events = critical_tracking_events(uow, reader, _lot_info(uow, [lot.id for lot in forward.lots]))
     run_at = now_utc()
     return RecallResult(
         recall_id=new_recall_id(run_at),
