@@ -137,7 +137,13 @@ def test_a_non_finite_value_rolls_back_the_whole_batch(engine: Engine) -> None:
         writer.write([oven(T0, 1.0), oven(T0 + 1, float("nan"))])
     with engine.connect() as connection:
         count = connection.execute(select(func.count()).select_from(sensor_readings)).scalar()
-    assert count == 0
+        assert count == 0
+        assert list_channels(connection) == []  # the channel it created is rolled back too
+    # The writer goes on: the channel is made again, not taken from a stale memory of it.
+    assert writer.write([oven(T0, 1.0), oven(T0 + 1, 2.0)]).written == 2
+    with engine.connect() as connection:
+        cid = channel_by_key(connection, "oven3", "temp").id
+        assert len(aggregates_between(connection, cid, T0, T0 + SECOND_US, width="second")) == 1
 
 
 def test_retention_deletes_old_raw_readings_and_keeps_aggregates(engine: Engine) -> None:

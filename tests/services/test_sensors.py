@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from tests.devices.sensors.mqtt_helpers import Publisher, TcpProxy, require_broker, unique_site
 from tests.devices.sensors.opcua_helpers import ServerThread
@@ -196,3 +197,43 @@ def test_the_recorder_writes_what_an_opc_ua_server_publishes(sqlite_engine: Engi
         channel = store.channel_by_key(connection, "oven3", "temp")
         values = [v for _, v in store.readings_between(connection, channel.id, 0, 2**62)]
     assert (channel.site, channel.unit, values) == ("plant1", "degC", [20.0, 185.0])
+
+
+def test_readings_are_kept_while_the_database_fails_and_written_when_it_is_back(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    recorder = sensors.Recorder(
+        sqlite_engine, "simulator://?channels=2&rate=100", batch_seconds=0.05,
+        on_event=events.append,
+    )  # fmt: skip
+    real_write = recorder._writer.write
+    failures = {"left": 5}
+
+    def flaky(batch: list[Reading]) -> store.BatchResult:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("server closed the connection"))
+        return real_write(batch)
+
+    monkeypatch.setattr(recorder._writer, "write", flaky)
+    received: list[Reading] = []
+    original_take = recorder._take
+
+    def counting(readings: list[Reading], *, front: bool = False) -> None:
+        if not front:
+            received.extend(readings)
+        original_take(readings, front=front)
+
+    monkeypatch.setattr(recorder, "_take", counting)
+    recorder._source = sensors._Source(recorder.source_url, counting, recorder._state_changed)
+    recorder.start()
+    wait_for(lambda: "database available again" in events)
+    time.sleep(0.3)
+    recorder.stop()
+    assert failures["left"] == 0
+    assert [e for e in events if e.startswith("database")] == [
+        "database unavailable, keeping readings: server closed the connection",
+        "database available again",
+    ]
+    assert recorder.status().written == _count(sqlite_engine) == len(received) > 0

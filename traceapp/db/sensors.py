@@ -286,6 +286,11 @@ class SensorWriter:
     def channels(self) -> list[Channel]:
         return [state.channel for state in self._by_id.values()]
 
+    @property
+    def open_gaps(self) -> int:
+        """Channels known to this writer that are silent now (their gap is still open)."""
+        return sum(1 for state in self._by_id.values() if state.gap_open)
+
     def _state(self, connection: Connection, reading: Reading) -> _State | None:
         key = (reading.site, reading.equipment, reading.channel)
         state = self._states.get(key)
@@ -349,7 +354,24 @@ class SensorWriter:
     # writing
 
     def write(self, readings: Sequence[Reading]) -> BatchResult:
-        """Write one batch in one transaction; readings may come in any order."""
+        """Write one batch in one transaction; readings may come in any order.
+
+        If the batch fails, nothing of it is stored, and what this writer remembers (channels it
+        created, last times, open gaps and excursions) is read again from the database next time:
+        the same batch can be retried.
+        """
+        try:
+            return self._write_batch(readings)
+        except BaseException:
+            self.forget()
+            raise
+
+    def forget(self) -> None:
+        """Drop what the writer remembers of channels; it is read from the database again."""
+        self._states.clear()
+        self._by_id.clear()
+
+    def _write_batch(self, readings: Sequence[Reading]) -> BatchResult:
         by_channel: dict[int, list[tuple[int, float]]] = defaultdict(list)
         with _write(self.engine) as connection, connection.begin():
             for reading in readings:

@@ -13,18 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 
 from traceapp.db import sensors as store
 from traceapp.db.models.master import Location
-from traceapp.db.models.sensors import SensorChannel, sensor_gaps
+from traceapp.db.models.sensors import SensorChannel
 from traceapp.db.uow import UnitOfWork
 from traceapp.devices.input.events import SourceState
 from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
 from traceapp.devices.sensors.opcua import OpcUaAddress, OpcUaSource
 from traceapp.devices.sensors.simulator import Simulator
 from traceapp.domain.actor import Actor
-from traceapp.domain.errors import AlreadyExists, InvalidInput
+from traceapp.domain.errors import AlreadyExists, InvalidInput, StorageUnavailable
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.sensors import (
     MICROS,
@@ -41,6 +42,7 @@ _log = logging.getLogger(__name__)
 DEFAULT_PERIOD_US = store.DEFAULT_PERIOD_US  # new channels: longer silence is a gap
 BATCH_SECONDS = 0.25  # readings wait at most this long in memory before they are written
 PURGE_EVERY_S = 60.0  # retention runs once a minute, not once a batch
+FINAL_ATTEMPTS = 20  # at stop, tries to write what is left before giving up
 MAX_BUFFER = 2_000_000  # readings held while the database is slow; beyond, the oldest are dropped
 
 
@@ -248,6 +250,7 @@ class Recorder:
     _gaps: int = 0
     _dropped: int = 0
     _failure: BaseException | None = None
+    _database_down: bool = False
 
     def __post_init__(self) -> None:
         self._writer = store.SensorWriter(
@@ -263,9 +266,12 @@ class Recorder:
             except Exception:
                 _log.exception("event callback failed")
 
-    def _take(self, readings: Sequence[Reading]) -> None:
+    def _take(self, readings: Sequence[Reading], *, front: bool = False) -> None:
         with self._lock:
-            self._buffer.extend(readings)
+            if front:
+                self._buffer[:0] = readings
+            else:
+                self._buffer.extend(readings)
             excess = len(self._buffer) - MAX_BUFFER
             if excess > 0:
                 del self._buffer[:excess]
@@ -295,7 +301,8 @@ class Recorder:
         last_purge = time.monotonic()
         try:
             while not self._stop.wait(self.batch_seconds):
-                self._flush()
+                if not self._flush():
+                    continue
                 for gap in self._writer.check_silence(time.time_ns() // 1000):
                     self._gaps += 1
                     channel = next(c for c in self._writer.channels if c.id == gap.channel_id)
@@ -303,39 +310,59 @@ class Recorder:
                 if time.monotonic() - last_purge >= PURGE_EVERY_S:
                     last_purge = time.monotonic()
                     self._writer.purge(time.time_ns() // 1000)
-            self._flush()
+            for _ in range(FINAL_ATTEMPTS):
+                if self._flush():
+                    break
+                time.sleep(self.batch_seconds)
+            else:
+                raise StorageUnavailable(
+                    f"{len(self._buffer)} readings could not be written: the database is "
+                    "unavailable.",
+                    hint="Check the database server; the readings of this stop are lost.",
+                )
         except BaseException as exc:  # handed over: stop() re-raises it
             _log.exception("sensor writer failed")
             self._failure = exc
             self._event(f"writer failed: {exc}")
 
-    def _flush(self) -> None:
+    def _flush(self) -> bool:
+        """Write what was received; False when the database failed (the readings are kept)."""
         with self._lock:
             batch, self._buffer = self._buffer, []
         if not batch:
-            return
-        result = self._writer.write(batch)
+            return True
+        try:
+            result = self._writer.write(batch)
+        except OperationalError as exc:
+            # The database is away (server restart, network, a lock held too long): keep the
+            # readings, in order, and try again next time; the source goes on meanwhile.
+            self._take(batch, front=True)
+            if not self._database_down:
+                self._database_down = True
+                self._event(f"database unavailable, keeping readings: {exc.orig}")
+            return False
+        if self._database_down:
+            self._database_down = False
+            self._event("database available again")
         self._written += result.written
         self._since += result.written
         self._gaps += result.gaps_opened
         if result.gaps_closed:
             self._event(f"{result.gaps_closed} gap(s) closed: readings again")
+        return True
 
     def status(self) -> RecorderStatus:
         """Totals, and the rate since the previous call."""
         now = time.monotonic()
         rate = self._since / max(now - self._since_at, 1e-9)
         self._since, self._since_at = 0, now
-        with self.engine.connect() as connection:
-            open_gaps = connection.execute(
-                select(func.count()).select_from(sensor_gaps).where(sensor_gaps.c.end_us.is_(None))
-            ).scalar_one()
+        open_gaps = self._writer.open_gaps  # no database access: it may be the one away
         return RecorderStatus(
             state=self._state,
             readings_per_s=rate,
             written=self._written,
             channels=len(self._writer.channels),
-            open_gaps=int(open_gaps),
+            open_gaps=open_gaps,
             gaps_recorded=self._gaps,
             bad_messages=self._source.bad,
             dropped=self._dropped,
