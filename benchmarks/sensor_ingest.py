@@ -20,7 +20,8 @@ upserts, gap and excursion checks, one commit per batch):
 Queries run `--repeat` times on a warm database; the first (cold-ish) and the median are kept.
 
 SQLite: a fresh file opened as the app opens it (WAL, synchronous FULL). PostgreSQL: a fresh
-database `traceapp_bench_sensors` on $TRACEAPP_BENCH_PG_URL's server, dropped at the end.
+database `traceapp_bench_sensors` (or --pg-database) on $TRACEAPP_BENCH_PG_URL's server,
+dropped at the end.
 """
 
 from __future__ import annotations
@@ -150,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--pg-database", default=BENCH_DATABASE, help="made afresh on the server and dropped after"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
@@ -203,18 +207,20 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             engine.dispose()
     if "postgres" in backends:
         with psycopg.connect(_pg_admin(pg_url), autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{args.pg_database}"')
         try:
             url = (
-                make_url(pg_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+                make_url(pg_url)
+                .set(database=args.pg_database)
+                .render_as_string(hide_password=False)
             )
             engine, _ = open_database(url)
             report["postgres"] = _run(engine, args, data)
             engine.dispose()
         finally:
             with psycopg.connect(_pg_admin(pg_url), autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE IF EXISTS "{args.pg_database}" WITH (FORCE)')
     if "sqlite" in report:
         rate = report["sqlite"]["ingest"]["readings_per_s"]
         report["target_met_sqlite"] = rate >= TARGET_READINGS_PER_S

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,8 @@ def test_ingest_and_queries_are_measured_on_sqlite_and_postgres(
 ) -> None:
     out = tmp_path / "sensor_ingest.json"
     args = ["--channels", "2", "--rate", "100", "--seconds", "2", "--hour-rate", "0.1",
-            "--day-period", "600", "--repeat", "2", "--workdir", str(tmp_path), "--out", str(out)]  # fmt: skip
+            "--day-period", "600", "--repeat", "2", "--workdir", str(tmp_path), "--out", str(out),
+            "--pg-database", f"traceapp_bench_sensors_{os.getpid()}"]  # fmt: skip
     with benchmark_module("sensor_ingest.py") as benchmark:
         report = benchmark.main(args)
     assert json.loads(out.read_text(encoding="utf-8")) == report
