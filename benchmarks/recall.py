@@ -74,10 +74,10 @@ def time_landmark(engine: Engine, name: str, lot: str, repeat: int, folder: Path
         runs["drill_ms"].append(result.drill_ms)
         runs["events_ms"].append(total_ms - result.drill_ms)
         started = time.perf_counter()
-        result.sha256()
+        digest = result.sha256()
         runs["json_ms"].append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
-        write_xlsx(result, folder / f"{name}.xlsx")
+        write_xlsx(result, folder / f"{name}.xlsx", sha256=digest)
         runs["xlsx_ms"].append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         write_csv(result, folder / f"{name}.csv")
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "site (forward and backward traces included)",
             "events_ms": "the rest of run_recall: the FSMA 204 events of the affected lots",
             "json_ms": "canonical JSON of the result and its SHA-256",
-            "xlsx_ms": "write_xlsx alone",
+            "xlsx_ms": "write_xlsx alone (given the hash for its summary sheet)",
             "csv_ms": "write_csv alone",
             "spreadsheet_ms": "events_ms + xlsx_ms: what the XLSX target is judged on",
         },

@@ -168,14 +168,15 @@ def _demo_recall(
             supplier_lot=supplier_lot,
         )
     path = target.parent / f"recall-{result.recall_id}.xlsx"
-    write_xlsx(result, path)
+    digest = result.sha256()
+    write_xlsx(result, path, sha256=digest)
     return {
         "recall_id": result.recall_id,
         "supplier_lot": supplier_lot,
         "lots": result.totals.lots,
         "customers": result.totals.customers,
         "drill_ms": result.drill_ms,
-        "sha256": result.sha256(),
+        "sha256": digest,
         "xlsx": str(path),
     }
 

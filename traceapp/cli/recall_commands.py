@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from traceapp.cli.context import Context
@@ -72,11 +71,11 @@ def recall_command(ctx: Context) -> int:
     # Imported here: openpyxl takes 0.2 s to import, which every other command would pay.
     from traceapp.reports.fsma204 import write_csv, write_xlsx
 
-    files: list[tuple[Path, Callable[[RecallResult, Path], None]]] = []
+    files: list[tuple[Path, str]] = []
     if args.xlsx:
-        files.append((Path(args.xlsx), write_xlsx))
+        files.append((Path(args.xlsx), "xlsx"))
     if args.csv:
-        files.append((Path(args.csv), write_csv))
+        files.append((Path(args.csv), "csv"))
     with ctx.database() as engine:
         actor = ctx.login(engine)
         if files:
@@ -95,9 +94,13 @@ def recall_command(ctx: Context) -> int:
                 since=since,
                 until=until,
             )
-        for path, write in files:
+        digest = result.sha256()
+        for path, kind in files:
             try:
-                write(result, path)
+                if kind == "xlsx":
+                    write_xlsx(result, path, sha256=digest)
+                else:
+                    write_csv(result, path)
             except OSError as exc:
                 raise InvalidInput(
                     f"Cannot write {path}: {exc.strerror or exc}.",
@@ -114,7 +117,7 @@ def recall_command(ctx: Context) -> int:
     if ctx.json:
         # Exactly the canonical JSON: its SHA-256 is the hash the signature and report bind.
         print(result.canonical_json())
-        notes = [f"sha256: {result.sha256()}"]
+        notes = [f"sha256: {digest}"]
         notes += [f"wrote {path}" for path, _ in files]
         if signature is not None:
             notes.append(signature.line())
@@ -122,7 +125,7 @@ def recall_command(ctx: Context) -> int:
             notes.append(f"held {len(held.held)} lots, skipped {len(held.skipped)}")
         print("\n".join(notes), file=sys.stderr)
     else:
-        print(render(result, [path for path, _ in files], signature, held))
+        print(render(result, digest, [path for path, _ in files], signature, held))
     return 0
 
 
@@ -134,6 +137,7 @@ def _quantity(quantity: Quantity | None, upper_bound: bool) -> str:
 
 def render(
     result: RecallResult,
+    digest: str,
     files: list[Path],
     signature: SignatureSummary | None,
     held: HoldReport | None,
@@ -153,7 +157,7 @@ def render(
         ("Shipped", _quantity(totals.shipped, totals.shipped_upper_bound)),
         ("FSMA 204 events", len(result.events)),
         ("Drill time", f"{result.drill_ms:.1f} ms"),
-        ("SHA-256", result.sha256()),
+        ("SHA-256", digest),
     ]
     lines = [labelled(summary)]
     customers = result.forward.customers

@@ -126,12 +126,26 @@ def new_recall_id(moment: datetime) -> str:
 
 
 def _plain(value: object) -> object:
-    if value is None or isinstance(value, bool | int | str):
+    # Dispatch on the exact type first: a large recall has ~1,000,000 values to convert.
+    kind = type(value)
+    if kind is str or value is None or kind is int or kind is bool:
         return value
+    if kind is Decimal:
+        return str(value)
+    fields = _FIELDS.get(kind)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
+    if kind is tuple or kind is list:
+        return [_plain(item) for item in value]  # type: ignore[attr-defined]
+    return _plain_other(value)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _plain_other(value: object) -> object:
     if isinstance(value, enum.Enum):
         return value.value
-    if isinstance(value, Decimal):
-        return str(value)
     if isinstance(value, float):
         return f"{value:.1f}"  # durations in ms: a tenth is all a person reads
     if isinstance(value, datetime):
@@ -144,8 +158,7 @@ def _plain(value: object) -> object:
         return str(value)
     if isinstance(value, Quantity):
         return {"unit": value.unit, "value": str(value.value)}
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return _plain(value)
     raise TypeError(f"no JSON form for {type(value).__name__}")

@@ -68,8 +68,9 @@ def rows(events: Sequence[CriticalTrackingEvent]) -> Iterator[list[Value]]:
         yield [get(event) for get in getters]
 
 
-def write_xlsx(result: RecallResult, path: Path) -> None:
-    """The events sheet (typed cells, filters on, header frozen) and a sheet naming the recall."""
+def write_xlsx(result: RecallResult, path: Path, *, sha256: str | None = None) -> None:
+    """The events sheet (typed cells, filters on, header frozen) and a sheet naming the recall
+    with its SHA-256 (`sha256`: the caller's, when it has it; a large result takes a second)."""
     book = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = book.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
@@ -98,7 +99,7 @@ def write_xlsx(result: RecallResult, path: Path) -> None:
     summary: WriteOnlyWorksheet = book.create_sheet(SUMMARY_SHEET)
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 70
-    for key, value in _summary(result):
+    for key, value in _summary(result, sha256 or result.sha256()):
         summary.append([WriteOnlyCell(summary, value=key), value])
     book.save(path)
 
@@ -120,7 +121,7 @@ def _text(value: Value) -> str:
     return str(value)
 
 
-def _summary(result: RecallResult) -> list[tuple[str, object]]:
+def _summary(result: RecallResult, sha256: str) -> list[tuple[str, object]]:
     totals = result.totals
     shipped = (
         f"{totals.shipped.value.normalize():f} {totals.shipped.unit}" if totals.shipped else ""
@@ -140,5 +141,5 @@ def _summary(result: RecallResult) -> list[tuple[str, object]]:
         ),
         ("Lots still on site", totals.lots_on_site),
         ("Critical tracking events", len(result.events)),
-        ("SHA-256 of the recall result", result.sha256()),
+        ("SHA-256 of the recall result", sha256),
     ]
