@@ -101,6 +101,40 @@ def test_export_writes_raw_readings_or_aggregates_as_csv(
     assert "ISO 8601" in err
 
 
+def test_gaps_and_excursions_of_a_channel_are_listed(
+    db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        capsys, "--db", db, "sensors", "channel", "add", "oven3/temp", "--site", "plant1",
+        "--unit", "degC", "--usl", "200", "--period", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    engine, _ = open_database(db)
+    writer = SensorWriter(engine, auto_create=False)
+    writer.write([Reading("plant1", "oven3", "temp", T0, 180.0)])
+    writer.write([Reading("plant1", "oven3", "temp", T0 + 10 * SECOND_US, 210.0),
+                  Reading("plant1", "oven3", "temp", T0 + 11 * SECOND_US, 190.0)])  # fmt: skip
+    writer.check_silence(T0 + 20 * SECOND_US)
+    engine.dispose()
+    code, out, err = run(
+        capsys, "--db", db, "sensors", "gaps", "--channel", "oven3/temp", "--from",
+        "2026-11-30T12:00Z", "--to", "2026-11-30T13:00Z",
+    )  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "gaps of oven3/temp (expected a reading every 2 s):"
+    assert lines[2].split() == [
+        "2026-11-30T12:00:00.000000Z",
+        "2026-11-30T12:00:10.000000Z",
+        "10.0",
+    ]
+    assert lines[3].split() == ["2026-11-30T12:00:11.000000Z", "still", "silent", "-"]
+    assert lines[4] == "excursions:"
+    assert lines[6].split() == [
+        "spec", "2026-11-30T12:00:10.000000Z", "2026-11-30T12:00:10.000000Z", "210.0", "1", "no",
+    ]  # fmt: skip
+
+
 class Lines:
     """A process's stdout, read line by line in a thread so the test can wait for a line."""
 

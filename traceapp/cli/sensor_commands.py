@@ -85,6 +85,16 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     )
     parsers.add(channel_sub, "list", channel_list_command, help="list sensor channels")
 
+    gaps = parsers.add(
+        sensors_sub,
+        "gaps",
+        gaps_command,
+        help="list one channel's gaps (silences) and excursions (runs outside its limits)",
+    )
+    gaps.add_argument("--channel", required=True, metavar="EQUIPMENT/CHANNEL")
+    gaps.add_argument("--from", dest="start", metavar="ISO", help="from (default: the beginning)")
+    gaps.add_argument("--to", dest="end", metavar="ISO", help="to (default: now)")
+
     export = parsers.add(
         sensors_sub,
         "export",
@@ -266,3 +276,37 @@ def _write_csv(out: TextIO, result: sensors.ReadingExport) -> None:
         writer.writerow(["time", "value", "unit"])
         for time_us, value in result.readings:
             writer.writerow([_iso(time_us), value, unit])
+
+
+def gaps_command(ctx: Context) -> int:
+    args = ctx.args
+    start = parse_time(args.start) if args.start else 0
+    end = parse_time(args.end) if args.end else time.time_ns() // 1000
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine, write=False) as uow:
+            found = sensors.gaps_and_excursions(
+                uow, actor=actor, channel=args.channel, start_us=start, end_us=end
+            )
+    if ctx.json:
+        print_json(found)
+        return 0
+    print(f"gaps of {found.channel.key} (expected a reading every "
+          f"{found.channel.expected_period_us / MICROS:g} s):")  # fmt: skip
+    rows = [
+        (_iso(g.start_us), "still silent" if g.end_us is None else _iso(g.end_us),
+         "" if g.end_us is None else f"{(g.end_us - g.start_us) / MICROS:.1f}")
+        for g in found.gaps
+    ]  # fmt: skip
+    print(
+        table(("last reading", "next reading", "silent s"), rows, indent="  ") if rows else "  none"
+    )
+    print("excursions:")
+    found_runs = [
+        (e.kind.value, _iso(e.start_us), _iso(e.end_us), e.worst, e.count,
+         "yes" if e.open else "no")
+        for e in found.excursions
+    ]  # fmt: skip
+    headers = ("limits", "first outside", "last outside", "worst", "readings", "ongoing")
+    print(table(headers, found_runs, indent="  ") if found_runs else "  none")
+    return 0

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import OperationalError
 
 from traceapp.db import sensors as store
@@ -31,6 +31,8 @@ from traceapp.domain.sensors import (
     MICROS,
     Aggregate,
     Channel,
+    Excursion,
+    Gap,
     Limits,
     Reading,
     check_name,
@@ -127,18 +129,43 @@ def export_readings(
 ) -> ReadingExport:
     """Raw readings (or per-second / per-minute aggregates) of EQUIPMENT/CHANNEL in [start, end)."""
     require(actor.role, UseCase.EXPORT, username=actor.username)
-    equipment, _, name = channel.partition("/")
-    if not equipment or not name:
-        raise InvalidInput(f"{channel!r} is not EQUIPMENT/CHANNEL.", hint="e.g. oven3/temp")
     if end_us <= start_us:
         raise InvalidInput("The end of the window is not after its start.", hint="Swap them.")
     connection = uow.session.connection()
-    found = store.channel_by_key(connection, equipment, name)
+    found = _channel_named(connection, channel)
     if aggregate is None:
         rows = store.readings_between(connection, found.id, start_us, end_us)
         return ReadingExport(found, readings=tuple(rows))
     buckets = store.aggregates_between(connection, found.id, start_us, end_us, width=aggregate)
     return ReadingExport(found, aggregate, aggregates=tuple(buckets))
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelGaps:
+    channel: Channel
+    gaps: tuple[Gap, ...]
+    excursions: tuple[Excursion, ...]
+
+
+def gaps_and_excursions(
+    uow: UnitOfWork, *, actor: Actor, channel: str, start_us: int, end_us: int
+) -> ChannelGaps:
+    """The gaps (silences) and excursions (runs outside limits) of EQUIPMENT/CHANNEL in a window."""
+    require(actor.role, UseCase.READ, username=actor.username)
+    connection = uow.session.connection()
+    found = _channel_named(connection, channel)
+    return ChannelGaps(
+        found,
+        tuple(store.gaps_between(connection, found.id, start_us, end_us)),
+        tuple(store.excursions_between(connection, found.id, start_us, end_us)),
+    )
+
+
+def _channel_named(connection: Connection, key: str) -> Channel:
+    equipment, _, name = key.partition("/")
+    if not equipment or not name:
+        raise InvalidInput(f"{key!r} is not EQUIPMENT/CHANNEL.", hint="e.g. oven3/temp")
+    return store.channel_by_key(connection, equipment, name)
 
 
 # --- the recorder ---------------------------------------------------------------------------------
