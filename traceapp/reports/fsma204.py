@@ -53,7 +53,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("Source / recipient GLN", 15, lambda e: e.counterparty_gln),
     # Excel has no time zones: the local date and time as typed cells, the offset beside them.
     Column("Date", 12, lambda e: e.occurred_at.date(), "yyyy-mm-dd"),
-    Column("Local time", 10, lambda e: e.occurred_at.time().replace(tzinfo=None), "hh:mm:ss"),
+    Column(
+        "Local time",
+        10,
+        lambda e: e.occurred_at.time().replace(tzinfo=None, microsecond=0),
+        "hh:mm:ss",
+    ),
     Column("UTC offset", 8, _offset),
     Column("TLC source or TLC source reference", 28, lambda e: e.tlc_source_reference),
     Column("Reference document number", 20, lambda e: e.reference_document),
@@ -118,6 +123,8 @@ def _text(value: Value) -> str:
         return ""
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"  # 17.84, not the column's 17.840000
     return str(value)
 
 
