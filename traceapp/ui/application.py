@@ -49,12 +49,16 @@ def station_for(cli_station: str | None, settings: QSettings) -> str | None:
 def standard_pages(settings: QSettings) -> list[PageFactory]:
     """The pages of the workstation, in navigation order (each appears when its issue lands)."""
     from traceapp.ui.lots_page import LotsPage
+    from traceapp.ui.quality_page import QualityPage
     from traceapp.ui.scan_station import ScanStationPage
 
     def scan_station(context: StationContext) -> QWidget:
         return ScanStationPage(context, settings=settings)
 
-    return [scan_station, LotsPage]
+    def quality(context: StationContext) -> QWidget:
+        return QualityPage(context, settings=settings)
+
+    return [scan_station, LotsPage, quality]
 
 
 def build_window(
