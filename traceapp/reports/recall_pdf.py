@@ -1,0 +1,575 @@
+"""The recall report as an A4 PDF: cover, genealogy of the affected set, affected lots, shipments
+by customer, stock on site and the signature block (21 CFR 11.50).
+
+Every page carries the recall id, "page n of N", the SHA-256 of the result's canonical JSON (what
+`traceapp recall --json` prints and what the signature binds), a QR code of the recall id, and
+NOT SIGNED when nobody signed. Black and white: nothing is told by colour alone.
+
+Tables are cut into chunks of `CHUNK_ROWS` rows: one reportlab table of 10,000 rows lays out in
+seconds, chunks in a fraction of that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import Flowable
+
+from traceapp.domain.dispositions import DecisionSignature
+from traceapp.domain.quantity import Quantity
+from traceapp.domain.recall import RecallResult
+from traceapp.domain.trace import TracedLot, TracedShipment
+from traceapp.reports.labels.fonts import font_name
+from traceapp.reports.lot_record import FRAME_PADDING, GREY, HEAD_FILL, MARGIN, RULE, WIDTH, when
+
+CHUNK_ROWS = 66  # rows per table: small tables lay out in linear time
+DIAGRAM_LOTS = 30  # above this, the diagram shows one box per product and depth level
+DIAGRAM_COLUMNS = 5  # depth levels drawn; deeper lots join the last (six columns fit A4)
+DIAGRAM_ROWS = 12  # boxes per column; the rest are summed in one box
+HEADER_HEIGHT = 20 * mm
+FOOTER_HEIGHT = 10 * mm
+NOT_SIGNED = "NOT SIGNED"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    regular, bold = font_name(False), font_name(True)
+    pdfmetrics.registerFontFamily(
+        regular, normal=regular, bold=bold, italic=regular, boldItalic=bold
+    )
+    base = ParagraphStyle("base", fontName=regular, fontSize=8.5, leading=10.5)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=16, leading=20),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=9, textColor=GREY),
+        "h2": ParagraphStyle(
+            "h2",
+            parent=base,
+            fontName=bold,
+            fontSize=11.5,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=3,
+        ),
+        "h3": ParagraphStyle("h3", parent=base, fontName=bold, fontSize=9.5, spaceBefore=6),
+        "cell": base,
+        "head": ParagraphStyle("head", parent=base, fontName=bold),
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
+        "stamp": ParagraphStyle("stamp", parent=base, fontName=bold, fontSize=14, leading=18),
+    }
+
+
+def _text(value: object) -> str:
+    return escape(str(value)) if value is not None and value != "" else "-"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
+    if quantity is None:
+        return "-"
+    return f"<= {quantity}" if upper_bound else str(quantity)
+
+
+def render_recall_pdf(
+    result: RecallResult,
+    signature: DecisionSignature | None,
+    out: Path | IO[bytes],
+    *,
+    sha256: str | None = None,
+) -> None:
+    """Write the recall report of `result` to `out`, signed by `signature` or marked NOT SIGNED.
+    `sha256`: the result's hash when the caller has it already (it is computed otherwise)."""
+    digest = sha256 if sha256 is not None else result.sha256()
+    styles = _styles()
+    target: Any = str(out) if isinstance(out, Path) else out
+    document = SimpleDocTemplate(
+        target,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT,
+        title=f"Recall report {result.recall_id}",
+        author="TraceApp",
+        subject=f"SHA-256 {digest}",
+        invariant=True,
+    )
+    story = _cover(result, signature, styles)
+    story += _genealogy(result, styles)
+    story += _lots(result, styles)
+    story += _shipments(result, styles)
+    story += _on_site(result, styles)
+    story += _signature_block(signature, digest, styles)
+    page = _PageDecoration(result.recall_id, digest, signed=signature is not None)
+    document.build(story, canvasmaker=page.canvas_class())
+
+
+class _PageDecoration:
+    """Header and footer of every page, drawn once the page count is known."""
+
+    def __init__(self, recall_id: str, digest: str, *, signed: bool) -> None:
+        self.recall_id = recall_id
+        self.digest = digest
+        self.signed = signed
+
+    def canvas_class(self) -> type[Canvas]:
+        decoration = self
+
+        class _DeferredCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
+            # Pages are kept until the end so that each can say "page n of N".
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self._kept: list[dict[str, Any]] = []
+
+            def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+                self._kept.append(dict(self.__dict__))
+                self._startPage()
+
+            def save(self) -> None:
+                total = len(self._kept)
+                for number, state in enumerate(self._kept, start=1):
+                    self.__dict__.update(state)
+                    decoration.draw(self, number, total)
+                    Canvas.showPage(self)
+                Canvas.save(self)
+
+        return _DeferredCanvas
+
+    def draw(self, canvas: Canvas, number: int, total: int) -> None:
+        width, height = A4
+        left, right = MARGIN + FRAME_PADDING, width - MARGIN - FRAME_PADDING
+        top = height - MARGIN
+        regular, bold = font_name(False), font_name(True)
+        if number == 1:
+            self._define_qr(canvas)
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.setStrokeColor(colors.black)
+        qr_size = HEADER_HEIGHT - 2 * mm
+        canvas.doForm("recall_qr")
+        canvas.setFont(bold, 12)
+        canvas.drawString(left, top - 5 * mm, f"Recall report {self.recall_id}")
+        canvas.setFont(regular, 8)
+        canvas.drawString(left, top - 10 * mm, f"Page {number} of {total}")
+        if not self.signed:
+            canvas.setFont(bold, 13)
+            text_x = right - qr_size - 4 * mm
+            canvas.drawRightString(text_x, top - 6 * mm, NOT_SIGNED)
+            text_width = pdfmetrics.stringWidth(NOT_SIGNED, bold, 13)
+            canvas.setLineWidth(1.2)
+            canvas.rect(text_x - text_width - 2 * mm, top - 8 * mm, text_width + 4 * mm, 6.5 * mm)
+        canvas.setLineWidth(0.5)
+        canvas.line(left, top - HEADER_HEIGHT + 1 * mm, right, top - HEADER_HEIGHT + 1 * mm)
+        bottom = MARGIN
+        canvas.line(left, bottom + FOOTER_HEIGHT - 2 * mm, right, bottom + FOOTER_HEIGHT - 2 * mm)
+        canvas.setFont(regular, 7)
+        canvas.drawString(left, bottom + 3 * mm, f"SHA-256 {self.digest}")
+        canvas.drawRightString(
+            right, bottom + 3 * mm, f"{self.recall_id} - page {number} of {total}"
+        )
+        if not self.signed:
+            canvas.setFont(bold, 7)
+            canvas.drawString(left, bottom - 0.5 * mm, NOT_SIGNED)
+        canvas.restoreState()
+
+    def _define_qr(self, canvas: Canvas) -> None:
+        # Drawn once as a form and placed on every page: a QR code per page would cost layout time.
+        width, height = A4
+        size = HEADER_HEIGHT - 2 * mm
+        widget = QrCodeWidget(self.recall_id, barLevel="M")
+        x0, y0, x1, y1 = widget.getBounds()
+        drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+        drawing.add(widget)
+        canvas.beginForm("recall_qr")
+        renderPDF.draw(
+            drawing,
+            canvas,
+            width - MARGIN - FRAME_PADDING - size,
+            height - MARGIN - size + 1 * mm,
+        )
+        canvas.endForm()
+
+
+def _grid(
+    rows: list[list[object]], widths: Sequence[float], *, header: bool = True, size: float = 7.5
+) -> Table:
+    table = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0)
+    commands: list[tuple[object, ...]] = [
+        ("FONT", (0, 0), (-1, -1), font_name(False), size, size + 2),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if header:
+        commands += [
+            ("FONT", (0, 0), (-1, 0), font_name(True), size, size + 2),
+            ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _chunked(
+    head: list[object], rows: Sequence[list[object]], widths: Sequence[float]
+) -> list[Flowable]:
+    """A long table as tables of CHUNK_ROWS rows, each with the header row."""
+    if not rows:
+        return []
+    return [
+        _grid([head, *rows[i : i + CHUNK_ROWS]], widths) for i in range(0, len(rows), CHUNK_ROWS)
+    ]
+
+
+def _clip(text: str, width: float, size: float = 7.5) -> str:
+    """Text cut with an ellipsis to fit a cell that does not wrap (tables of plain strings are
+    several times faster than tables of paragraphs)."""
+    name = font_name(False)
+    room = width - 6
+    if pdfmetrics.stringWidth(text, name, size) <= room:
+        return text
+    while text and pdfmetrics.stringWidth(text + "...", name, size) > room:
+        text = text[:-1]
+    return text + "..."
+
+
+def _summary_table(pairs: Iterable[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
+    rows: list[list[object]] = [
+        [Paragraph(_text(k), styles["head"]), Paragraph(v, styles["cell"])] for k, v in pairs
+    ]
+    return _grid(rows, [45 * mm, WIDTH - 45 * mm], header=False, size=8.5)
+
+
+def _cover(
+    result: RecallResult, signature: DecisionSignature | None, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    totals = result.totals
+    forward = result.forward
+    suspects = "<br/>".join(
+        _text(
+            f"{s.kind.value.replace('_', ' ')} {s.code}"
+            + (f" from {when(s.since)} to {when(s.until)}" if s.since and s.until else "")
+        )
+        for s in result.suspects
+    )
+    shipped_lots = {name for shipment in forward.shipments for name in shipment.lots}
+    on_hand: dict[str, Quantity] = {}
+    for stock in result.on_site:
+        unit = stock.on_hand.unit
+        on_hand[unit] = on_hand[unit] + stock.on_hand if unit in on_hand else stock.on_hand
+    pairs = [
+        ("Recall", f"<b>{_text(result.recall_id)}</b>"),
+        ("Reason", _text(result.reason)),
+        ("Suspect", suspects),
+        ("Suspect lots", _text(", ".join(forward.start))),
+        ("Run by", _text(result.run_by)),
+        ("Run at", _text(when(result.run_at))),
+        ("Drill took", _text(f"{result.drill_ms / 1000:.2f} s ({result.drill_ms:.1f} ms)")),
+    ]
+    figures = [
+        ("Affected lots", _text(f"{totals.lots}")),
+        (
+            "Quantity shipped",
+            _text(_amount(totals.shipped, totals.shipped_upper_bound))
+            + (
+                " (a ceiling: some shares could not be computed)"
+                if totals.shipped_upper_bound
+                else ""
+            )
+            + " of the suspect material",
+        ),
+        ("Customers", _text(totals.customers)),
+        ("Shipments", _text(totals.shipments)),
+        (
+            "Shipped",
+            _text(
+                f"{len(shipped_lots)} lots on {totals.shipments} shipments to "
+                f"{totals.customers} customers"
+            ),
+        ),
+        (
+            "Stock on site",
+            _text(
+                f"{totals.lots_on_site} lots still here"
+                + (f", on hand {', '.join(str(q) for q in on_hand.values())}" if on_hand else "")
+            ),
+        ),
+        (
+            "Backward trace",
+            _text(
+                f"{_count(len(result.backward.lots), 'lot')}, "
+                f"{_count(len(result.backward.suppliers), 'supplier')}"
+            ),
+        ),
+        ("FSMA 204 events", _text(len(result.events))),
+        (
+            "Signature",
+            _text(signature.line()) if signature is not None else f"<b>{NOT_SIGNED}</b>",
+        ),
+    ]
+    return [
+        Paragraph(_text(f"Recall report {result.recall_id}"), styles["title"]),
+        Paragraph(_text(result.reason), styles["subtitle"]),
+        Spacer(1, 4 * mm),
+        _summary_table(pairs, styles),
+        Paragraph("Totals", styles["h2"]),
+        _summary_table(figures, styles),
+        Paragraph(
+            "The SHA-256 in the footer of every page is the hash of the recall result's canonical "
+            "JSON (traceapp recall --json); the signature binds that hash.",
+            styles["small"],
+        ),
+    ]
+
+
+def _genealogy(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    lots = result.forward.lots
+    summarised = len(lots) > DIAGRAM_LOTS
+    note = (
+        f"{len(lots)} affected lots, shown as one box per product and depth level (the number "
+        "of lots in each)."
+        if summarised
+        else f"{len(lots)} affected lots, one box each."
+    )
+    return [
+        PageBreak(),
+        Paragraph("Genealogy of the affected set", styles["h2"]),
+        Paragraph(
+            _text(
+                note + " Depth 0 is the suspect lots; each column to the right is made from the "
+                "one before. The last column is what reached customers."
+            ),
+            styles["small"],
+        ),
+        Spacer(1, 3 * mm),
+        _diagram(result, summarised),
+    ]
+
+
+def _diagram(result: RecallResult, summarised: bool) -> Drawing:
+    forward = result.forward
+    by_depth: dict[int, list[TracedLot]] = defaultdict(list)
+    for lot in forward.lots:
+        by_depth[min(lot.depth, DIAGRAM_COLUMNS - 1)].append(lot)
+    depths = sorted(by_depth)
+    columns: list[tuple[str, list[tuple[str, str]]]] = []
+    for depth in depths:
+        group = by_depth[depth]
+        deepest = depth == DIAGRAM_COLUMNS - 1 and any(g.depth > depth for g in group)
+        title = "Suspect" if depth == 0 else f"Depth {depth}" + ("+" if deepest else "")
+        boxes: list[tuple[str, str]]
+        if summarised:
+            counts = Counter(lot.product_name for lot in group)
+            boxes = [(name, f"{n} lot{'s' if n != 1 else ''}") for name, n in counts.most_common()]
+        else:
+            boxes = [(lot.name, lot.product_name) for lot in sorted(group, key=lambda g: g.name)]
+        if len(boxes) > DIAGRAM_ROWS:
+            rest = boxes[DIAGRAM_ROWS - 1 :]
+            if summarised:
+                hidden = sum(int(b[1].split()[0]) for b in rest)
+                boxes = [*boxes[: DIAGRAM_ROWS - 1], (f"+{len(rest)} products", f"{hidden} lots")]
+            else:
+                boxes = [*boxes[: DIAGRAM_ROWS - 1], (f"+{len(rest)} lots", "not drawn")]
+        columns.append((title, boxes))
+    customers = forward.customers
+    if customers:
+        names = [(c.code, _clip(c.name, 60 * mm)) for c in customers[: DIAGRAM_ROWS - 1]]
+        if len(customers) > DIAGRAM_ROWS - 1:
+            names.append((f"+{len(customers) - DIAGRAM_ROWS + 1} customers", "not drawn"))
+        columns.append(("Customers", names))
+    count = max(len(columns), 1)
+    gap = 8 * mm
+    column_width = (WIDTH - gap * (count - 1)) / count
+    box_height, box_gap = 11 * mm, 2.5 * mm
+    rows = max((len(b) for _, b in columns), default=1)
+    height = 10 * mm + rows * (box_height + box_gap)
+    drawing = Drawing(WIDTH, height)
+    regular, bold = font_name(False), font_name(True)
+    for index, (title, boxes) in enumerate(columns):
+        x = index * (column_width + gap)
+        drawing.add(
+            String(x, height - 5 * mm, _clip(title, column_width, 8), fontName=bold, fontSize=8)
+        )
+        is_customers = bool(customers) and index == len(columns) - 1
+        for row, (first, second) in enumerate(boxes):
+            y = height - 10 * mm - (row + 1) * (box_height + box_gap) + box_gap
+            drawing.add(
+                Rect(
+                    x, y, column_width, box_height,
+                    fillColor=colors.white, strokeColor=colors.black,
+                    strokeWidth=1.6 if index == 0 else 0.7,
+                    strokeDashArray=[3, 2] if is_customers else None,
+                )
+            )  # fmt: skip
+            drawing.add(
+                String(x + 2, y + box_height - 4 * mm, _clip(first, column_width, 7.5),
+                       fontName=bold, fontSize=7.5)
+            )  # fmt: skip
+            if second:
+                drawing.add(
+                    String(x + 2, y + 1.8 * mm, _clip(second, column_width, 7),
+                           fontName=regular, fontSize=7)
+                )  # fmt: skip
+        if index < len(columns) - 1:
+            mid = height - 10 * mm - (box_height + box_gap) + box_gap + box_height / 2
+            start, end = x + column_width + 1, x + column_width + gap - 1
+            drawing.add(Line(start, mid, end - 3, mid, strokeColor=colors.black, strokeWidth=1))
+            drawing.add(
+                Polygon(
+                    [end, mid, end - 4, mid + 2.5, end - 4, mid - 2.5],
+                    fillColor=colors.black, strokeColor=colors.black,
+                )
+            )  # fmt: skip
+    return drawing
+
+
+def _lots(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    widths = [w * mm for w in (44, 44, 12, 20, 26, 0)]
+    widths[-1] = WIDTH - sum(widths)
+    head: list[object] = ["Lot", "Product", "Depth", "Status", "On hand", "Suspect material"]
+    rows: list[list[object]] = [
+        [
+            _clip(lot.name, widths[0]),
+            _clip(lot.product_name, widths[1]),
+            str(lot.depth),
+            lot.status.value.replace("_", " "),
+            str(lot.on_hand),
+            _amount(lot.quantity, lot.upper_bound),
+        ]
+        for lot in sorted(result.forward.lots, key=lambda lot: (lot.depth, lot.name))
+    ]
+    return [
+        PageBreak(),
+        Paragraph(f"Affected lots ({len(rows)})", styles["h2"]),
+        Paragraph(
+            "Every lot made from the suspect lots, the suspect lots included (depth 0). "
+            "Suspect material: how much of it each lot holds; '&lt;=' marks a ceiling.",
+            styles["small"],
+        ),
+        Spacer(1, 2 * mm),
+        *_chunked(head, rows, widths),
+    ]
+
+
+def _contact(*parts: str | None) -> str:
+    return ", ".join(p for p in parts if p) or "no contact on file"
+
+
+def _shipments(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    forward = result.forward
+    story: list[Flowable] = [
+        PageBreak(),
+        Paragraph(f"Shipments by customer ({len(forward.customers)} customers)", styles["h2"]),
+    ]
+    if not forward.customers:
+        story.append(Paragraph("No affected material reached a customer.", styles["cell"]))
+        return story
+    by_customer: dict[str, list[TracedShipment]] = defaultdict(list)
+    for shipment in forward.shipments:
+        by_customer[shipment.customer].append(shipment)
+    widths = [w * mm for w in (47, 30, 0, 24)]
+    widths[2] = WIDTH - sum(widths)
+    head: list[object] = ["Shipped at", "Reference doc.", "Lots (containers)", "Suspect qty"]
+    for customer in forward.customers:
+        heading = Paragraph(f"{_text(customer.code)} - {_text(customer.name)}", styles["h3"])
+        details = Paragraph(
+            f"Contact: {_text(_contact(customer.contact_name, customer.contact_email, customer.contact_phone))}"
+            f"<br/>{customer.shipments} shipments, {_text(_amount(customer.quantity, customer.upper_bound))} "
+            f"of the suspect material in {len(customer.lots)} lots",
+            styles["cell"],
+        )
+        rows: list[list[object]] = []
+        for shipment in sorted(by_customer.get(customer.code, []), key=lambda s: s.shipped_at):
+            lots = ", ".join(shipment.lots)
+            if shipment.containers:
+                lots += f" ({', '.join(shipment.containers)})"
+            rows.append(
+                [
+                    when(shipment.shipped_at),
+                    _clip(shipment.reference_document or "-", widths[1]),
+                    Paragraph(_text(lots), styles["small"]),
+                    _amount(shipment.quantity, shipment.upper_bound),
+                ]
+            )
+        tables = _chunked(head, rows, widths)
+        story.append(CondPageBreak(30 * mm))
+        story.append(KeepTogether([heading, details, Spacer(1, 1.5 * mm), *tables[:1]]))
+        story += tables[1:]
+    return story
+
+
+def _on_site(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    story: list[Flowable] = [
+        CondPageBreak(40 * mm),
+        Paragraph(f"Affected stock still on site ({len(result.on_site)} lots)", styles["h2"]),
+    ]
+    if not result.on_site:
+        story.append(Paragraph("No affected stock is left on site.", styles["cell"]))
+        return story
+    widths = [w * mm for w in (46, 46, 24, 0, 28)]
+    widths[3] = WIDTH - sum(widths)
+    head: list[object] = ["Lot", "Product", "Status", "Location", "On hand"]
+    rows: list[list[object]] = [
+        [
+            _clip(s.lot, widths[0]),
+            _clip(s.product_name, widths[1]),
+            s.status.replace("_", " "),
+            _clip(s.location or "-", widths[3]),
+            str(s.on_hand),
+        ]
+        for s in result.on_site
+    ]
+    return story + _chunked(head, rows, widths)
+
+
+def _signature_block(
+    signature: DecisionSignature | None, digest: str, styles: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    title = Paragraph("Electronic signature (21 CFR 11.50)", styles["h2"])
+    if signature is None:
+        body: list[Flowable] = [
+            Paragraph(NOT_SIGNED, styles["stamp"]),
+            Paragraph(
+                "Nobody has signed this recall result. Sign it with "
+                "traceapp recall ... --sign-as USER.",
+                styles["cell"],
+            ),
+        ]
+    else:
+        pairs = [
+            ("Signed by", _text(f"{signature.printed_name} ({signature.username})")),
+            ("Date and time", _text(when(signature.signed_at))),
+            ("Meaning", f"<b>{_text(signature.meaning.capitalize())}</b>"),
+            ("Binds SHA-256", _text(digest)),
+        ]
+        if not signature.valid:
+            pairs.append(("State", "<b>THE SIGNATURE DOES NOT MATCH THIS RESULT: NOT VALID</b>"))
+        body = [_summary_table(pairs, styles)]
+    return [CondPageBreak(50 * mm), KeepTogether([title, *body])]
