@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from tests.reports.test_recall_pdf import pdf_pages
 from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
 from tests.services.test_recall import build_recall_plant
 from traceapp.cli import main
@@ -94,15 +95,82 @@ def test_a_drill_writes_the_spreadsheets_signs_and_holds(
     assert [s.record_hash for s in stored] == [digest]
 
 
-def test_pdf_is_refused_as_not_available_yet(
+def test_pdf_unsigned_is_marked_not_signed_on_every_page(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    target = tmp_path / "r.pdf"
+    code, out, err = call(
+        capsys, "--db", url, "--json", "recall", "--supplier-lot", "SL-9", "--pdf", str(target)
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    digest = hashlib.sha256(out.strip().encode()).hexdigest()
+    assert f"wrote {target}" in err
+    pages = pdf_pages(target)
+    assert len(pages) >= 4
+    for number, page in enumerate(pages, start=1):
+        assert data["recall_id"] in page
+        assert f"page {number} of {len(pages)}" in page
+        assert digest in page
+        assert "NOT SIGNED" in page
+    text = "\n".join(pages)
+    for lot in ("FLOUR/F-1", "DOUGH/D-1", "COOKIE/C-1", "COOKIE/C-2"):
+        assert lot in text
+    assert "Shop 1" in text
+    assert "Shop 2" in text
+
+
+def test_pdf_signed_with_sign_as_shows_the_signature_bound_to_the_hash(
+    url: str,
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with plant.uow() as uow:
+        users.add_user(
+            uow, actor=plant.actor, username="qm", full_name="Quinn Manager",
+            role="quality_manager", password=QM_PASSWORD,
+        )  # fmt: skip
+    monkeypatch.setenv("TRACEAPP_SIGN_PASSWORD", QM_PASSWORD)
+    target = tmp_path / "r.pdf"
+    code, out, err = call(
+        capsys, "--db", url, "recall", "--lot", "FLOUR/F-1", "--sign-as", "qm",
+        "--pdf", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    assert f"Wrote {target}" in out
+    digest = next(line.split()[-1] for line in out.splitlines() if line.startswith("SHA-256"))
+    pages = pdf_pages(target)
+    for page in pages:
+        assert digest in page
+        assert "NOT SIGNED" not in page
+    assert "Quinn Manager (qm)" in pages[-1]
+    assert "Approved" in pages[-1]
+    assert "21 CFR 11.50" in pages[-1]
+
+
+def test_an_operator_may_not_print_the_recall_pdf(
+    url: str,
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with plant.uow() as uow:
+        users.add_user(
+            uow, actor=plant.actor, username="op", full_name="Olga Operator",
+            role="operator", password=QM_PASSWORD,
+        )  # fmt: skip
+    monkeypatch.setenv("TRACEAPP_USER", "op")
+    monkeypatch.setenv("TRACEAPP_PASSWORD", QM_PASSWORD)
+    target = tmp_path / "r.pdf"
     code, _, err = call(
-        capsys, "--db", url, "recall", "--supplier-lot", "SL-9", "--pdf", str(tmp_path / "r.pdf")
+        capsys, "--db", url, "recall", "--supplier-lot", "SL-9", "--pdf", str(target)
     )
     assert code == 2
-    assert "not available yet" in err
-    assert not (tmp_path / "r.pdf").exists()
+    assert "may not export" in err
+    assert not target.exists()
 
 
 def test_bad_starts_get_their_exit_codes(url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -148,6 +216,11 @@ def test_the_headless_demo_ends_with_a_recall_drill_and_its_spreadsheet(
     drill = json.loads(out)["recall"]
     [sheet] = list(out_dir.glob("recall-RC-*.xlsx"))
     assert drill["xlsx"] == str(sheet)
+    [report] = list(out_dir.glob("recall-RC-*.pdf"))
+    assert drill["pdf"] == str(report)
+    pages = pdf_pages(report)
+    assert all(drill["recall_id"] in p and drill["sha256"] in p for p in pages)
+    assert all("NOT SIGNED" in p for p in pages)
     assert drill["lots"] >= 1
     rows = list(load_workbook(sheet)[SHEET].iter_rows(values_only=True))
     assert len(rows) > 1

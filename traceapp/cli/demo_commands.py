@@ -150,12 +150,14 @@ def _demo_target(ctx: Context) -> tuple[str, Path | None]:
 def _demo_recall(
     engine: Engine, figures: dict[str, Any], target: Path | None, actor: Actor | None
 ) -> dict[str, Any] | None:
-    """A recall drill of a demo supplier lot, its spreadsheet beside plant.db (--out only)."""
+    """A recall drill of a demo supplier lot, its spreadsheet and unsigned report PDF beside
+    plant.db (--out only)."""
     landmarks = figures.get("landmarks")
     lot = landmarks.get(DEMO_RECALL_LANDMARK) if isinstance(landmarks, dict) else None
     if target is None or not lot:
         return None
     from traceapp.reports.fsma204 import write_xlsx  # openpyxl takes 0.2 s to import
+    from traceapp.reports.recall_pdf import render_recall_pdf
 
     with UnitOfWork(engine, write=False) as uow:
         supplier_lot = supplier_lot_of(uow, lot)
@@ -170,6 +172,8 @@ def _demo_recall(
     path = target.parent / f"recall-{result.recall_id}.xlsx"
     digest = result.sha256()
     write_xlsx(result, path, sha256=digest)
+    pdf = target.parent / f"recall-{result.recall_id}.pdf"
+    render_recall_pdf(result, None, pdf, sha256=digest)
     return {
         "recall_id": result.recall_id,
         "supplier_lot": supplier_lot,
@@ -178,6 +182,7 @@ def _demo_recall(
         "drill_ms": result.drill_ms,
         "sha256": digest,
         "xlsx": str(path),
+        "pdf": str(pdf),
     }
 
 
@@ -237,6 +242,7 @@ def demo_command(ctx: Context) -> int:
                 f"{drill['lots']} lots, {drill['customers']} customers, {drill['drill_ms']:.0f} ms"
             )
             print(f"  FSMA 204 spreadsheet: {drill['xlsx']}")
+            print(f"  Recall report (not signed): {drill['pdf']}")
     if args.headless or ctx.json:
         return 0
     if not _has_display():

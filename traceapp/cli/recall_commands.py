@@ -9,6 +9,7 @@ from traceapp.cli.context import Context
 from traceapp.cli.output import NONE_SHOWN, labelled, show, table
 from traceapp.cli.parsing import Parsers, Subparsers, add_sign_as
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.dispositions import DecisionSignature
 from traceapp.domain.errors import InvalidInput
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import RecallResult
@@ -22,15 +23,17 @@ examples:
   traceapp recall --supplier-lot SL-2417 --xlsx recall.xlsx --json
   traceapp recall --lot FLOUR/F-1 --lot SUGAR/S-3 --reason 'metal in sieve' --csv recall.csv
   traceapp recall --equipment MIX1 --from 2026-03-02T06:00+01:00 --to 2026-03-02T14:00+01:00
-  traceapp recall --supplier-lot SL-2417 --sign-as qm --hold
+  traceapp recall --supplier-lot SL-2417 --sign-as qm --hold --pdf recall.pdf
 
 The drill traces the suspect lots forward (every lot made from them, the shipments and the
 customers to call, with how much of the suspect material each received) and backward (where they
 came from), and lists the affected stock still on site. --xlsx/--csv write the FSMA 204 sortable
 spreadsheet: one row per receiving, transformation and shipping event of the affected lots.
 --json prints the recall result as canonical JSON (sorted keys, no whitespace): its SHA-256 is
-what --sign-as signs. --hold puts every affected lot still on site and usable on hold, with the
-recall id as the reason. Writing a spreadsheet needs the export permission (not operators)."""
+what --sign-as signs. --pdf writes the recall report: cover, genealogy, affected lots, shipments
+by customer, stock on site, and the signature (or NOT SIGNED), with the recall id, the SHA-256
+and a QR code of the recall id on every page. --hold puts every affected lot still on site and usable on hold, with the
+recall id as the reason. Writing a spreadsheet or the PDF needs the export permission (not operators)."""
 
 
 def register(sub: Subparsers, parsers: Parsers) -> None:
@@ -51,19 +54,15 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     p.add_argument("--reason", default=DEFAULT_REASON, help="why (default: %(default)s)")
     p.add_argument("--xlsx", metavar="FILE", help="write the FSMA 204 spreadsheet (XLSX)")
     p.add_argument("--csv", metavar="FILE", help="write the FSMA 204 spreadsheet (CSV)")
-    p.add_argument("--pdf", metavar="FILE", help="the recall report PDF (not available yet)")
+    p.add_argument(
+        "--pdf", metavar="FILE", help="write the recall report PDF (signed with --sign-as)"
+    )
     p.add_argument("--hold", action="store_true", help="hold every affected lot still on site")
     add_sign_as(p)
 
 
 def recall_command(ctx: Context) -> int:
     args = ctx.args
-    if args.pdf:
-        raise InvalidInput(
-            "The recall PDF is not available yet; nothing was run.",
-            hint="Leave out --pdf; use --xlsx or --csv for the FSMA 204 spreadsheet, --json for "
-            "the result and its SHA-256.",
-        )
     since = parse_time(args.since) if args.since else None
     until = parse_time(args.until) if args.until else None
     if args.equipment is None and (since is not None or until is not None):
@@ -78,7 +77,7 @@ def recall_command(ctx: Context) -> int:
         files.append((Path(args.csv), "csv"))
     with ctx.database() as engine:
         actor = ctx.login(engine)
-        if files:
+        if files or args.pdf:
             may_export(actor)  # refused before the drill runs
         signing = args.sign_as is not None
         # Asked before any unit of work opens: no prompt waits inside a transaction.
@@ -110,6 +109,10 @@ def recall_command(ctx: Context) -> int:
         if signer is not None:
             with UnitOfWork(engine) as uow:
                 signature = sign_off(uow, result=result, signer=signer[0], password=signer[1])
+        if args.pdf:
+            pdf = Path(args.pdf)
+            _write_pdf(result, signature, pdf, digest)
+            files.append((pdf, "pdf"))
         held: HoldReport | None = None
         if args.hold:
             with UnitOfWork(engine) as uow:
@@ -127,6 +130,32 @@ def recall_command(ctx: Context) -> int:
     else:
         print(render(result, digest, [path for path, _ in files], signature, held))
     return 0
+
+
+def _write_pdf(
+    result: RecallResult, signature: SignatureSummary | None, path: Path, digest: str
+) -> None:
+    """The recall report, signed when the signature binds this result's hash."""
+    from traceapp.reports.recall_pdf import render_recall_pdf  # reportlab: only when asked
+
+    signed = (
+        None
+        if signature is None
+        else DecisionSignature(
+            printed_name=signature.printed_name,
+            username=signature.username,
+            signed_at=signature.signed_at,
+            meaning=signature.meaning.value,
+            valid=signature.record_hash == digest,
+        )
+    )
+    try:
+        render_recall_pdf(result, signed, path, sha256=digest)
+    except OSError as exc:
+        raise InvalidInput(
+            f"Cannot write {path}: {exc.strerror or exc}.",
+            hint="Pick a folder that exists and that you may write to.",
+        ) from exc
 
 
 def _quantity(quantity: Quantity | None, upper_bound: bool) -> str:
