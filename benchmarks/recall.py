@@ -3,7 +3,7 @@
 For each forward landmark lot of the demo plant (forward_100, forward_1000, forward_10000) and
 each backend, each part on its own: the drill (run_recall's `drill_ms`: from the request until the
 affected set, the customers and the stock on site are ready), the FSMA 204 events (the rest of
-run_recall), the canonical JSON and its SHA-256, the XLSX and the CSV. The plants are the ones
+run_recall), the canonical JSON and its SHA-256, the XLSX, the CSV and the recall report PDF. The plants are the ones
 benchmarks/trace.py keeps (see DEVELOPERS.md); this script opens them read-only and never builds
 or migrates them.
 """
@@ -36,6 +36,7 @@ from traceapp.domain.actor import Actor
 from traceapp.domain.ids import UserId
 from traceapp.domain.permissions import Role
 from traceapp.reports.fsma204 import write_csv, write_xlsx
+from traceapp.reports.recall_pdf import render_recall_pdf
 from traceapp.services.demo.summary import LANDMARKS_META_KEY
 from traceapp.services.recall import run_recall
 
@@ -44,6 +45,7 @@ DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/traceapp_bench_tr
 LANDMARKS = ("forward_100", "forward_1000", "forward_10000")
 TARGET_DRILL_MS = 1000.0  # issue 9, for 10,000 affected lots
 TARGET_XLSX_MS = 5000.0
+TARGET_PDF_MS = 3000.0
 # Nobody logs in: the drill only reads, as an auditor would.
 BENCH_ACTOR = Actor(UserId(uuid.UUID(int=0)), "recall-benchmark", Role.AUDITOR.value)
 
@@ -63,7 +65,7 @@ def _median(values: Sequence[float]) -> float:
 
 def time_landmark(engine: Engine, name: str, lot: str, repeat: int, folder: Path) -> dict[str, Any]:
     runs: dict[str, list[float]] = {
-        k: [] for k in ("drill_ms", "events_ms", "json_ms", "xlsx_ms", "csv_ms")
+        k: [] for k in ("drill_ms", "events_ms", "json_ms", "xlsx_ms", "csv_ms", "pdf_ms")
     }
     counts: dict[str, int] = {}
     for _ in range(repeat):
@@ -82,6 +84,9 @@ def time_landmark(engine: Engine, name: str, lot: str, repeat: int, folder: Path
         started = time.perf_counter()
         write_csv(result, folder / f"{name}.csv")
         runs["csv_ms"].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        render_recall_pdf(result, None, folder / f"{name}.pdf", sha256=digest)
+        runs["pdf_ms"].append((time.perf_counter() - started) * 1000)
         counts = {
             "lots": result.totals.lots,
             "customers": result.totals.customers,
@@ -100,6 +105,7 @@ def time_landmark(engine: Engine, name: str, lot: str, repeat: int, folder: Path
             [e + x for e, x in zip(runs["events_ms"], runs["xlsx_ms"], strict=True)]
         ),
         "xlsx_bytes": (folder / f"{name}.xlsx").stat().st_size,
+        "pdf_bytes": (folder / f"{name}.pdf").stat().st_size,
         "runs": {k: [round(x, 1) for x in v] for k, v in runs.items()},
     }
 
@@ -132,6 +138,7 @@ def _targets(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 met[f"{result['backend']}/{item['name']}"] = {
                     "drill_under_1_s": item["median_drill_ms"] < TARGET_DRILL_MS,
                     "spreadsheet_under_5_s": item["median_spreadsheet_ms"] < TARGET_XLSX_MS,
+                    "pdf_under_3_s": item["median_pdf_ms"] < TARGET_PDF_MS,
                 }
     return met
 
@@ -156,12 +163,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "json_ms": "canonical JSON of the result and its SHA-256",
             "xlsx_ms": "write_xlsx alone (given the hash for its summary sheet)",
             "csv_ms": "write_csv alone",
+            "pdf_ms": "render_recall_pdf alone (unsigned, given the hash)",
             "spreadsheet_ms": "events_ms + xlsx_ms: what the XLSX target is judged on",
         },
         "results": results,
         "targets": {
             "drill_ms_under": TARGET_DRILL_MS,
             "spreadsheet_ms_under": TARGET_XLSX_MS,
+            "pdf_ms_under": TARGET_PDF_MS,
             "met": _targets(results),
         },
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

@@ -20,7 +20,7 @@ def benchmark() -> Iterator[ModuleType]:
         yield module
 
 
-def test_benchmark_times_drill_events_and_spreadsheets_per_landmark(
+def test_benchmark_times_drill_events_spreadsheets_and_pdf_per_landmark(
     benchmark: ModuleType, tmp_path: Path
 ) -> None:
     path = tmp_path / "plant.db"
@@ -46,8 +46,9 @@ def test_benchmark_times_drill_events_and_spreadsheets_per_landmark(
     for item in result["recalls"]:
         assert item["counts"]["lots"] >= 1
         assert item["counts"]["fsma_events"] >= 1
-        for part in ("drill", "events", "json", "xlsx", "csv"):
+        for part in ("drill", "events", "json", "xlsx", "csv", "pdf"):
             assert item[f"median_{part}_ms"] > 0
         assert item["xlsx_bytes"] > 0
+        assert item["pdf_bytes"] > 0
     # Read-only: the plant file is as it was.
     assert (path.stat().st_mtime_ns, path.stat().st_size) == before
