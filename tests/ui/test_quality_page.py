@@ -228,6 +228,11 @@ def test_a_failing_inspection_holds_the_lot_and_it_cannot_be_shipped(
     history = station.page.history
     assert history.rowCount() == 1
     assert history.item(0, 3).text() == "FAILED"
+    assert station.page.fields[2].text() == "3"  # what was recorded stays in sight
+    assert mark(station, "specks") == "fails: specks: 3 found, at most 2 allowed"
+    press(qtbot, station, Qt.Key.Key_F12)  # pressed twice: recorded once
+    assert panel(station) == ("error", "This inspection is already recorded.")
+    assert inspections_stored(station.engine) == 1
     sam = floor_actor(station.engine, "sam")
     with pytest.raises(KnownError, match="ON HOLD"), UnitOfWork(station.engine) as uow:
         ship(

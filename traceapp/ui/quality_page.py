@@ -154,6 +154,7 @@ class QualityPage(QWidget):
         self._lot: LotSummary | None = None
         self._plan: PlanVersion | None = None
         self._busy = False
+        self._recorded = False  # the values shown were recorded: F12 does not record them twice
         self.fields: list[ValueField] = []
 
         font = self.font()
@@ -182,7 +183,7 @@ class QualityPage(QWidget):
         self.lot_line.setWordWrap(True)
         self.form_box = QGroupBox("Plan")
         self.form_grid = QGridLayout(self.form_box)
-        self.form_grid.setColumnStretch(3, 1)
+        self.form_grid.setColumnStretch(2, 1)
 
         self.feedback = FeedbackPanel()
         self.feedback.show_idle("Ready", "Scan a lot to inspect.")
@@ -303,6 +304,7 @@ class QualityPage(QWidget):
     def _on_loaded(self, loaded: _Loaded) -> None:
         self._lot = loaded.lot
         self._plan = loaded.plan
+        self._recorded = False
         self.step.clear()
         self.step.addItems(list(loaded.steps))
         self._show_lot(loaded.lot.status.value)
@@ -354,9 +356,10 @@ class QualityPage(QWidget):
                 self.form_grid.addWidget(QLabel(name), row, 0)
                 self.form_grid.addWidget(field, row, 1)
                 self.form_grid.addWidget(spec, row, 2)
-                self.form_grid.addWidget(field.mark, row, 3)
+                # The check reads under its field, as wide as the field and the limits together.
+                self.form_grid.addWidget(field.mark, row + 1, 1, 1, 2)
                 self.fields.append(field)
-                row += 1
+                row += 2
 
     def _next_field(self, field: ValueField) -> None:
         index = self.fields.index(field)
@@ -388,6 +391,12 @@ class QualityPage(QWidget):
         if lot is None or plan is None:
             self.feedback.show_error("Nothing to record.", "Scan a lot that has a plan first.")
             return
+        if self._recorded:
+            self.feedback.show_error(
+                "This inspection is already recorded.",
+                "Scan the next lot, or scan this one again to inspect it again.",
+            )
+            return
         for field in self.fields:
             field.check()
         values = self._values()
@@ -414,9 +423,10 @@ class QualityPage(QWidget):
         inspection = outcome.inspection
         self._show_lot(outcome.lot_status)
         self._show_history(recorded.history)
+        # The values stay in sight, read-only, until the next scan: what was recorded, and why.
+        self._recorded = True
         for field in self.fields:
-            field.clear()
-            field.mark.clear()
+            field.setReadOnly(True)
         reasons = "; ".join(c.reason for c in inspection.failed)
         if inspection.result == PASSED:
             self.feedback.show_ok("PASSED", f"{inspection.lot} by {inspection.plan}")
@@ -473,4 +483,6 @@ class QualityPage(QWidget):
                 "; ".join(c.reason for c in record.failed),
             )
             for column, text in enumerate(cells):
-                self.history.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.history.setItem(row, column, item)

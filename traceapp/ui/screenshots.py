@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
@@ -23,15 +24,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTableWidget,
     QTabWidget,
     QWidget,
 )
 from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.inspections import Characteristic, CharacteristicKind
 from traceapp.services import lots as lot_queries
+from traceapp.services import masterdata
 from traceapp.services.database import open_database
 from traceapp.services.demo import DemoSummary, build_demo_plant
+from traceapp.services.inspections import add_plan
 from traceapp.ui.application import application, standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions
@@ -137,7 +142,59 @@ def _prepare_page(
             shooter.save(window, "lots-genealogy-graph")
             QTest.keyClick(search, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
             return True
+    if page.objectName() == "qualityPage":
+        _quality_failed(app, shooter, window, page)
+        return True
     return False
+
+
+def _quality_failed(app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget) -> None:
+    """The quality page: a plan is added for an active lot's product, the lot scanned, the values
+    sent as a gauge would (fast keys), F12: FAILED, the lot held, the reasons in red."""
+    scan = getattr(page, "scan", None)
+    fields = getattr(page, "fields", None)
+    if not isinstance(scan, QLineEdit) or fields is None:
+        return
+    engine = window.context.engine
+    lot = _active_lot(engine)
+    with UnitOfWork(engine) as uow:
+        add_plan(
+            uow,
+            actor=masterdata.actor_for(uow),
+            product=lot.split("/", 1)[0],
+            step="final",
+            characteristics=[
+                Characteristic(
+                    "net_weight",
+                    CharacteristicKind.VARIABLE,
+                    nominal=Decimal("500.0"),
+                    lsl=Decimal("495.0"),
+                    usl=Decimal("510.0"),
+                    unit="g",
+                    decimals=1,
+                ),
+                Characteristic(
+                    "seal",
+                    CharacteristicKind.ATTRIBUTE,
+                    answers=("ok", "leak", "crease"),
+                    passing=("ok",),
+                ),
+                Characteristic("blemishes", CharacteristicKind.COUNT, max_count=2),
+            ],
+        )
+    type_into(scan, lot)
+    wait_for(app, lambda: len(getattr(page, "fields", ())) == 3)
+    for value in ("493.84", "crease", "1"):
+        settle(app, 0.3)  # the page tells a gauge's burst from typing by its timing
+        focus = window.focusWidget()
+        if isinstance(focus, QLineEdit):
+            type_into(focus, value)
+    settle(app, 0.3)
+    focus = window.focusWidget()
+    QTest.keyClick(focus if focus is not None else page, Qt.Key.Key_F12)
+    history = page.findChild(QTableWidget, "qualityHistory")
+    wait_for(app, lambda: history is not None and history.rowCount() > 0)
+    shooter.save(window, "quality-failed")
 
 
 def _signed_release(app: QApplication, shooter: Shooter, window: MainWindow) -> None:
