@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from traceapp.services.shipping import ship
 from traceapp.ui.application import standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
-from traceapp.ui.quality_page import QualityPage
+from traceapp.ui.quality_page import SERIAL_PORT_SETTING, QualityPage
 
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
 from .shell_support import add_people, settings_file, sign_in
@@ -294,3 +295,73 @@ def test_a_gauge_reading_sent_as_a_burst_fills_the_field_and_answers_complete(
     press(qtbot, station, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: mark(station, "look") != "", timeout=WAIT_MS)
     assert mark(station, "look") == "fails: look: wet (only ok passes)"
+
+
+def test_a_serial_gauge_named_in_the_settings_fills_the_focused_field(
+    qtbot: QtBot, plant_engine: Engine, tmp_path: Path
+) -> None:
+    master, slave = os.openpty()
+    port = os.ttyname(slave)
+    context = StationContext(
+        plant_engine, station_code="RCV1", database_label="local — test", shared=False
+    )
+    context.sign_in(floor_actor(plant_engine, "olga"))
+    settings = QSettings(os.path.join(tmp_path, "settings.ini"), QSettings.Format.IniFormat)
+    settings.setValue(SERIAL_PORT_SETTING, port)
+    page = QualityPage(context, settings=settings)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    station = Station(page, plant_engine)
+    try:
+        qtbot.waitUntil(
+            lambda: context.scanner_state == (f"gauge {port}: connected", True), timeout=WAIT_MS
+        )
+        qtbot.waitUntil(lambda: page.scan.hasFocus(), timeout=WAIT_MS)
+        scan_the_lot(qtbot, station)
+        os.write(master, b"12.96\r\n")  # the gauge's reading, as it sends it
+        qtbot.waitUntil(lambda: mark(station, "moisture") != "", timeout=WAIT_MS)
+        assert page.fields[0].text() == "12.96"
+        assert mark(station, "moisture") == "passes: moisture: 13.0 % ok"
+        assert focused(station) is page.fields[1]
+    finally:
+        page.stop_gauges()
+        context.background.wait()
+        for fd in (master, slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def test_the_step_is_picked_from_the_plans_of_the_lots_product_and_remembered(
+    qtbot: QtBot, station: Station
+) -> None:
+    with UnitOfWork(station.engine) as uow:
+        add_plan(
+            uow,
+            actor=masterdata.actor_for(uow),
+            product="FLOUR",
+            step="final",
+            characteristics=[
+                Characteristic("specks", CharacteristicKind.COUNT, max_count=0),
+            ],
+        )
+    scan(qtbot, station, label(FLOUR_GTIN, LOT))
+    page = station.page
+    qtbot.waitUntil(lambda: page.form_box.title() == "FLOUR @ final v1", timeout=WAIT_MS)
+    assert [page.step.itemText(i) for i in range(page.step.count())] == ["final", "receive"]
+    assert len(page.fields) == 1
+    press(qtbot, station, Qt.Key.Key_Backtab)  # from the first value back to the step
+    assert focused(station) is page.step
+    press(qtbot, station, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: page.form_box.title() == "FLOUR @ receive v1", timeout=WAIT_MS)
+    assert len(page.fields) == 3
+    assert focused(station) is page.fields[0]
+    # The next lot scanned opens at the step chosen last.
+    scan(qtbot, station, label(FLOUR_GTIN, LOT))
+    qtbot.waitUntil(lambda: page.feedback.shown_lines()[0].startswith("Looking"), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: page.feedback.state == "idle" and len(page.fields) == 3, timeout=WAIT_MS
+    )
+    qtbot.wait(200)
+    assert page.form_box.title() == "FLOUR @ receive v1"

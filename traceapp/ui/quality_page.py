@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QIntValidator, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.devices.input.events import ScanEvent
+from traceapp.devices.input.serial_source import SerialSettings
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import InvalidInput, KnownError
 from traceapp.domain.inspections import (
@@ -45,9 +46,12 @@ from traceapp.services.inspections import record_inspection as record_service
 from traceapp.services.station import resolve_scan
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station.feedback import FeedbackPanel
-from traceapp.ui.scanner_input import WedgeInput
+from traceapp.ui.scanner_input import SerialScanner, WedgeInput
 
 STEP_SETTING = "quality/step"
+SERIAL_PORT_SETTING = "quality/serial_port"  # a gauge on a serial port (or USB-serial), if any
+SERIAL_BAUD_SETTING = "quality/serial_baud"
+SCANNER_FINE = frozenset({"starting", "connected"})
 RECORD_KEYS = ("F12", "Ctrl+Return", "Ctrl+Enter")
 FIELD_MIN_HEIGHT = 40  # a gloved finger
 SCAN_POINT_SIZE = 16
@@ -235,6 +239,8 @@ class QualityPage(QWidget):
         self.wedge.scanned.connect(self._on_scanned)
         self.wedge.set_command_keys({QKeySequence(k).toString(): self.record for k in RECORD_KEYS})
         context.signed_out.connect(self._on_signed_out)
+        self._gauges: list[SerialScanner] = []
+        self._start_configured_gauge()
 
     # The Page protocol.
     def visible_to(self, role: Role) -> bool:
@@ -245,6 +251,31 @@ class QualityPage(QWidget):
         focus = self.focusWidget()
         if focus is None or not self.isAncestorOf(focus):
             self.scan.setFocus()
+
+    def _start_configured_gauge(self) -> None:
+        """The serial gauge named in the settings (quality/serial_port, e.g. /dev/ttyUSB0): each
+        line it sends is a reading for the field that has focus (or a lot label, as a scan)."""
+        port = self._settings.value(SERIAL_PORT_SETTING)
+        if not port:
+            return
+        baud = int(str(self._settings.value(SERIAL_BAUD_SETTING, 9600)))
+        gauge = SerialScanner(SerialSettings(str(port), baudrate=baud), self)
+        self._gauges.append(gauge)
+        gauge.scanned.connect(self._on_scanned)
+        gauge.failed.connect(lambda error: self._on_failed(error, ""))
+        gauge.state_changed.connect(
+            lambda state: self.context.set_scanner_state(
+                f"gauge {gauge.port}: {state}", state in SCANNER_FINE
+            )
+        )
+        gauge.start()
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop_gauges)
+
+    def stop_gauges(self) -> None:
+        for gauge in self._gauges:
+            gauge.stop()
 
     # Scans.
     def _on_scan_field_enter(self) -> None:
@@ -360,6 +391,11 @@ class QualityPage(QWidget):
                 self.form_grid.addWidget(field.mark, row + 1, 1, 1, 2)
                 self.fields.append(field)
                 row += 2
+        for index in range(self.form_grid.count()):
+            item = self.form_grid.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.show()  # now, not on the next turn of the event loop: focus can go there
 
     def _next_field(self, field: ValueField) -> None:
         index = self.fields.index(field)
