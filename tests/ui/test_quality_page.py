@@ -20,6 +20,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import KnownError
 from traceapp.domain.inspections import Characteristic, CharacteristicKind
 from traceapp.domain.quantity import Quantity
+from traceapp.domain.steps import HandlingStep
 from traceapp.services import masterdata
 from traceapp.services.inspections import add_plan
 from traceapp.services.packing import PackItem
@@ -29,6 +30,8 @@ from traceapp.ui.application import standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.quality_page import SERIAL_PORT_SETTING, QualityPage
+from traceapp.ui.scan_station import ScanStationPage
+from traceapp.ui.scan_station.page import SOUND_SETTING
 
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
 from .shell_support import add_people, settings_file, sign_in
@@ -125,9 +128,14 @@ def type_slowly(qtbot: QtBot, station: Station, text: str) -> None:
         qtbot.keyClicks(focused(station), character, delay=HUMAN_KEY_GAP_MS)
 
 
-def press(qtbot: QtBot, station: Station, key: Qt.Key) -> None:
+def press(
+    qtbot: QtBot,
+    station: Station,
+    key: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+) -> None:
     qtbot.wait(HUMAN_KEY_GAP_MS)  # a person's reaction: never within a scanner's burst
-    qtbot.keyClick(focused(station), key)
+    qtbot.keyClick(focused(station), key, modifier)
 
 
 def panel(station: Station) -> tuple[str, str]:
@@ -365,3 +373,48 @@ def test_the_step_is_picked_from_the_plans_of_the_lots_product_and_remembered(
     )
     qtbot.wait(200)
     assert page.form_box.title() == "FLOUR @ receive v1"
+
+
+def test_in_the_window_a_failed_inspection_then_shipping_the_lot_is_refused_in_red(
+    qtbot: QtBot, plant_engine: Engine, tmp_path: Path
+) -> None:
+    add_people(plant_engine)
+    settings = settings_file(tmp_path)
+    settings.setValue(SOUND_SETTING, "off")
+    context = StationContext(
+        plant_engine, station_code="RCV1", database_label="local — test", shared=False
+    )
+    window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    try:
+        sign_in(qtbot, window, "anna.op")
+        page = window.page("Quality")
+        assert isinstance(page, QualityPage)
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F4)
+        qtbot.waitUntil(lambda: page.isVisible() and page.scan.hasFocus(), timeout=WAIT_MS)
+        station = Station(page, plant_engine)
+        scan_the_lot(qtbot, station)
+        _enter(qtbot, station, "16.0", "ok", "0")
+        qtbot.waitUntil(lambda: panel(station)[0] == "error", timeout=WAIT_MS)
+        assert panel(station)[1].startswith("FAILED — lot held")
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F2)
+        scan_station = window.page("Scan station")
+        assert isinstance(scan_station, ScanStationPage)
+        qtbot.waitUntil(lambda: scan_station.scan.hasFocus(), timeout=WAIT_MS)
+        shipping = Station(scan_station, plant_engine)  # type: ignore[arg-type]
+        press(qtbot, shipping, Qt.Key.Key_5, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(
+            lambda: scan_station.step_buttons[HandlingStep.SHIP].isChecked(), timeout=WAIT_MS
+        )
+        scan(qtbot, shipping, label(FLOUR_GTIN, LOT))
+        qtbot.wait(300)
+        press(qtbot, shipping, Qt.Key.Key_F12)
+        qtbot.waitUntil(lambda: scan_station.feedback.state == "error", timeout=WAIT_MS)
+        said = " ".join(scan_station.feedback.shown_lines())
+        assert f"FLOUR/{LOT} is ON HOLD" in said
+        assert lot_status(plant_engine) == "on_hold"
+    finally:
+        context.background.wait()
