@@ -6,7 +6,7 @@ import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
-from PySide6.QtGui import QIntValidator, QKeySequence, QShowEvent
+from PySide6.QtGui import QIntValidator, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -47,6 +47,7 @@ from traceapp.services.station import resolve_scan
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station.feedback import FeedbackPanel
 from traceapp.ui.scanner_input import SerialScanner, WedgeInput
+from traceapp.ui.theme import COLOURS, Theme
 
 STEP_SETTING = "quality/step"
 SERIAL_PORT_SETTING = "quality/serial_port"  # a gauge on a serial port (or USB-serial), if any
@@ -57,6 +58,8 @@ FIELD_MIN_HEIGHT = 40  # a gloved finger
 SCAN_POINT_SIZE = 16
 MAX_COUNT_TYPED = 1_000_000
 RECENT = 10  # inspections shown under the form
+DARK_BELOW = 128  # a window lightness (0-255) below this is the dark theme
+PASS_ON_DARK = "#7bd88f"  # the theme's green is a background; as text on dark it needs light
 TICK, CROSS = "\u2714", "\u2718"
 HISTORY_COLUMNS = ("When", "Plan", "Inspector", "Result", "Why")
 
@@ -138,7 +141,11 @@ class ValueField(QLineEdit):
         return result.passed
 
     def _show(self, passed: bool, reason: str) -> None:
-        colour = "#1b7f3b" if passed else "#c62828"  # the feedback panel's green and red
+        # The theme's colours, light or dark by the window behind the mark (the tick or cross
+        # and the words say it too, for anyone who does not see the colour).
+        dark = self.mark.palette().color(QPalette.ColorRole.Window).lightness() < DARK_BELOW
+        colours = COLOURS[Theme.DARK if dark else Theme.LIGHT]
+        colour = (PASS_ON_DARK if dark else colours.ok_bg) if passed else colours.error
         sign = TICK if passed else CROSS
         self.mark.setText(
             f'<span style="color: {colour}; font-weight: bold;">{sign}</span> {html.escape(reason)}'
