@@ -3,6 +3,7 @@ SHA-256 and NOT SIGNED when unsigned; its lots and customers match the database.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import time
@@ -258,6 +259,24 @@ def test_lots_and_customers_match_the_database(plant: Plant, tmp_path: Path) -> 
     for name in customers:
         assert name in shipments_page
     assert "Reference doc." in shipments_page
+
+
+def test_a_shipment_of_many_lots_and_many_suspect_lots_split_across_pages(tmp_path: Path) -> None:
+    base = synthetic_result(900, customers=1)
+    names = tuple(lot.name for lot in base.forward.lots)
+    big = dataclasses.replace(base.forward.shipments[0], lots=names)
+    forward = dataclasses.replace(
+        base.forward, start=names[:300], shipments=(big, *base.forward.shipments[1:])
+    )
+    result = dataclasses.replace(base, forward=forward)
+    out = tmp_path / "r.pdf"
+    render_recall_pdf(result, None, out)
+    pages = pdf_pages(out)
+    assert_every_page_marked(pages, result, signed=False)
+    assert "and 280 more (depth 0 in the affected lots)" in " ".join(pages[0].split())
+    shipment_pages = "\n".join(p for p in pages if "Shipped at" in p)
+    for name in names:  # every lot of the big shipment is listed under it
+        assert name in shipment_pages
 
 
 @pytest.mark.slow

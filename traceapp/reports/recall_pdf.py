@@ -88,6 +88,12 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _first(items: Sequence[str], n: int, where: str) -> str:
+    """At most `n` items, and how many more there are (a table cell must fit on a page)."""
+    shown = ", ".join(items[:n]) or "-"
+    return shown if len(items) <= n else f"{shown} and {len(items) - n} more ({where})"
+
+
 def _amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
     if quantity is None:
         return "-"
@@ -260,6 +266,24 @@ def _clip(text: str, width: float, size: float = 7.5) -> str:
     return text + "..."
 
 
+def _wrap(items: Sequence[str], width: float, *, size: float = 7.5) -> list[str]:
+    """Items joined by commas into lines that fit a cell `width` wide (plain strings)."""
+    name = font_name(False)
+    room = width - 6
+    lines: list[str] = []
+    line = ""
+    for item in items:
+        candidate = f"{line}, {item}" if line else item
+        if line and pdfmetrics.stringWidth(candidate, name, size) > room:
+            lines.append(line + ",")
+            line = _clip(item, width, size)
+        else:
+            line = _clip(candidate, width, size)
+    if line:
+        lines.append(line)
+    return lines
+
+
 def _summary_table(pairs: Iterable[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
     rows: list[list[object]] = [
         [Paragraph(_text(k), styles["head"]), Paragraph(v, styles["cell"])] for k, v in pairs
@@ -288,7 +312,7 @@ def _cover(
         ("Recall", f"<b>{_text(result.recall_id)}</b>"),
         ("Reason", _text(result.reason)),
         ("Suspect", suspects),
-        ("Suspect lots", _text(", ".join(forward.start))),
+        ("Suspect lots", _text(_first(forward.start, 20, "depth 0 in the affected lots"))),
         ("Run by", _text(result.run_by)),
         ("Run at", _text(when(result.run_at))),
         ("Drill took", _text(f"{result.drill_ms / 1000:.2f} s ({result.drill_ms:.1f} ms)")),
@@ -486,7 +510,9 @@ def _shipments(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[
     forward = result.forward
     story: list[Flowable] = [
         PageBreak(),
-        Paragraph(f"Shipments by customer ({len(forward.customers)} customers)", styles["h2"]),
+        Paragraph(
+            f"Shipments by customer ({_count(len(forward.customers), 'customer')})", styles["h2"]
+        ),
     ]
     if not forward.customers:
         story.append(Paragraph("No affected material reached a customer.", styles["cell"]))
@@ -507,21 +533,22 @@ def _shipments(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[
         )
         rows: list[list[object]] = []
         for shipment in sorted(by_customer.get(customer.code, []), key=lambda s: s.shipped_at):
-            lots = ", ".join(shipment.lots)
-            if shipment.containers:
-                lots += f" ({', '.join(shipment.containers)})"
+            # One row per line of lots: a shipment of hundreds of lots splits across pages.
+            containers = [f"in {c}" if i == 0 else c for i, c in enumerate(shipment.containers)]
+            lines = _wrap([*shipment.lots, *containers], widths[2])
             rows.append(
                 [
                     when(shipment.shipped_at),
                     _clip(shipment.reference_document or "-", widths[1]),
-                    Paragraph(_text(lots), styles["small"]),
+                    lines[0] if lines else "-",
                     _amount(shipment.quantity, shipment.upper_bound),
                 ]
             )
+            rows += [["", "", line, ""] for line in lines[1:]]
         tables = _chunked(head, rows, widths)
-        story.append(CondPageBreak(30 * mm))
-        story.append(KeepTogether([heading, details, Spacer(1, 1.5 * mm), *tables[:1]]))
-        story += tables[1:]
+        # The heading stays with the start of its table; a table splits across pages by rows.
+        story += [CondPageBreak(40 * mm), KeepTogether([heading, details]), Spacer(1, 1.5 * mm)]
+        story += tables
     return story
 
 
