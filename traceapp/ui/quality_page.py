@@ -464,12 +464,14 @@ class QualityPage(QWidget):
         self.record_button.setEnabled(True)
         outcome = recorded.outcome
         inspection = outcome.inspection
-        self._show_lot(outcome.lot_status)
-        self._show_history(recorded.history)
-        # The values stay in sight, read-only, until the next scan: what was recorded, and why.
-        self._recorded = True
-        for field in self.fields:
-            field.setReadOnly(True)
+        if self._lot is not None and self._lot.name == inspection.lot:
+            # (A lot scanned while this one was saved has its own form now: leave it be.)
+            self._show_lot(outcome.lot_status)
+            self._show_history(recorded.history)
+            # The values stay in sight, read-only, until the next scan: what was recorded, why.
+            self._recorded = True
+            for field in self.fields:
+                field.setReadOnly(True)
         reasons = "; ".join(c.reason for c in inspection.failed)
         if inspection.result == PASSED:
             self.feedback.show_ok("PASSED", f"{inspection.lot} by {inspection.plan}")
