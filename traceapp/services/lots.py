@@ -21,6 +21,7 @@ from traceapp.db.models import (
     Product,
 )
 from traceapp.db.repositories import LotRow, Repository
+from traceapp.db.trace_walk import Stay, TraceReader, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.codes.errors import CodeError
@@ -80,8 +81,10 @@ def _detail(uow: UnitOfWork, repo: Repository, row: LotRow) -> LotDetail:
     lot = row.lot
     summary = lot_summaries(repo, [(lot, row.product)])[0]
     rows = repo.events_of_lot(lot.id, limit=EVENT_LIMIT + 1)
-    held = trace_queries.held_in_containers(uow.session, [lot.id])
-    around = _container_events(uow, held, {row.id for row in rows})
+    # The same walk and shipment rule as the trace, so the record and a recall agree.
+    reader = TraceReader(uow.session)
+    held, _containers = reader.held_in_containers([reader.raw_id(lot.id)])
+    around = _container_events(uow, reader, held, {row.id for row in rows})
     events = event_summaries(repo, rows[:EVENT_LIMIT])
     origin = next((event for event in events if event.id == lot.created_event_id), None)
     if origin is None and lot.created_event_id is not None:
@@ -95,7 +98,7 @@ def _detail(uow: UnitOfWork, repo: Repository, row: LotRow) -> LotDetail:
         children=tuple(_links(children, parent=False)),
         containers=tuple(repo.open_containers_of_lot(lot.id)),
         consumed=quantity(sum((_amount(e.quantity) for e, _ in children), Decimal(0)), lot.unit),
-        shipped=quantity(_shipped(uow, lot.id, held), lot.unit),
+        shipped=quantity(_shipped(reader, lot.id, held), lot.unit),
         origin_event=origin,
         container_stays=_stays(uow, lot.id, lot.unit),
         events_truncated=len(rows) > EVENT_LIMIT,
@@ -108,13 +111,14 @@ def _amount(value: Decimal | None) -> Decimal:
 
 
 def _container_events(
-    uow: UnitOfWork, held: list[trace_queries.HeldRow], own: set[uuid.UUID]
+    uow: UnitOfWork, reader: TraceReader, held: list[Stay], own: set[uuid.UUID]
 ) -> list[Event]:
     """Events of containers the lot sat in (directly or nested) while it was inside: the pallet
     it was on being packed onto a truck or shipped. The lot's own events are left out."""
-    stays: dict[uuid.UUID, list[trace_queries.HeldRow]] = {}
+    stays: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = {}
     for stay in held:
-        stays.setdefault(stay.container_id, []).append(stay)
+        until = reader.instant(stay.until) if stay.until is not None else None
+        stays.setdefault(as_uuid(stay.container_id), []).append((reader.instant(stay.since), until))
     if not stays:
         return []
     rows = uow.session.execute(
@@ -128,20 +132,22 @@ def _container_events(
     for event, container_id in rows:
         if event.id in own or container_id is None:
             continue
-        if any(_inside(event.event_time, stay) for stay in stays[container_id]):
+        # The packing that put the lot in is its own event; later container events count
+        # while it is inside.
+        moment = _aware(event.event_time)
+        if any(
+            since < moment and (until is None or moment < until)
+            for since, until in stays[container_id]
+        ):
             found.setdefault(event.id, event)
     return list(found.values())
 
 
-def _inside(moment: datetime, stay: trace_queries.HeldRow) -> bool:
-    # The packing that put the lot in is its own event; later container events count while inside.
-    return _aware(stay.since) < moment and (stay.until is None or moment < _aware(stay.until))
-
-
-def _shipped(uow: UnitOfWork, lot_id: uuid.UUID, held: list[trace_queries.HeldRow]) -> Decimal:
-    """Loose shipments of the lot plus what sat in containers when they were shipped."""
-    rows = trace_queries.shipments_of(uow.session, [lot_id], held)
-    return sum((_amount(row.quantity) for row in rows), Decimal(0))
+def _shipped(reader: TraceReader, lot_id: uuid.UUID, held: list[Stay]) -> Decimal:
+    """Loose shipments of the lot plus what sat in containers when they were shipped (each
+    content row once per shipment, as the trace counts it)."""
+    lines = reader.shipments_of([reader.raw_id(lot_id)], held)
+    return sum((_amount(line.quantity) for line in lines if not line.repeat), Decimal(0))
 
 
 def _stays(uow: UnitOfWork, lot_id: uuid.UUID, unit: str) -> tuple[ContainerStay, ...]:
