@@ -1,6 +1,16 @@
 """All tables, imported together so the metadata (and Alembic) sees every one."""
 
 from traceapp.db.models.audit import AuditEntry, AuditHead, Signature
+from traceapp.db.models.conditions import ConditionFlag, ShipmentLogger
+from traceapp.db.models.epcis import (
+    EpcisBizTransaction,
+    EpcisCorrectiveEvent,
+    EpcisEventDetail,
+    EpcisSensorElement,
+    EpcisSensorReport,
+    EpcisSourceDestination,
+    ExternalObject,
+)
 from traceapp.db.models.events import ErrorDeclaration, Event, EventItem
 from traceapp.db.models.genealogy import ContainerContent, LotEdge, Shipment, ShipmentItem
 from traceapp.db.models.inspections import (
@@ -19,10 +29,18 @@ __all__ = [
     "AuditHead",
     "CodeBinding",
     "Container",
+    "ConditionFlag",
     "ContainerContent",
+    "EpcisBizTransaction",
+    "EpcisCorrectiveEvent",
+    "EpcisEventDetail",
+    "EpcisSensorElement",
+    "EpcisSensorReport",
+    "EpcisSourceDestination",
     "ErrorDeclaration",
     "Event",
     "EventItem",
+    "ExternalObject",
     "Inspection",
     "InspectionCharacteristic",
     "InspectionMeasurement",
@@ -37,6 +55,7 @@ __all__ = [
     "SensorChannel",
     "SerialUnit",
     "Shipment",
+    "ShipmentLogger",
     "ShipmentItem",
     "Signature",
     "User",
