@@ -48,6 +48,7 @@ def station_for(cli_station: str | None, settings: QSettings) -> str | None:
 
 def standard_pages(settings: QSettings) -> list[PageFactory]:
     """The pages of the workstation, in navigation order (each appears when its issue lands)."""
+    from traceapp.ui.live_monitor import LiveMonitorPage
     from traceapp.ui.lots_page import LotsPage
     from traceapp.ui.quality_page import QualityPage
     from traceapp.ui.scan_station import ScanStationPage
@@ -58,7 +59,10 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
     def quality(context: StationContext) -> QWidget:
         return QualityPage(context, settings=settings)
 
-    return [scan_station, LotsPage, quality]
+    def live_monitor(context: StationContext) -> QWidget:
+        return LiveMonitorPage(context, settings=settings)
+
+    return [scan_station, LotsPage, quality, live_monitor]
 
 
 def build_window(

@@ -1,0 +1,323 @@
+"""Stacked live plots, one per channel: ring-buffered curve, history from aggregates, limits, gap bands.
+
+The pyqtgraph practices (shared/STYLE.md) are on by default: curves made once, preallocated numpy
+ring buffers, one `setData` per curve per frame and only when it has new data, peak
+downsampling, clip to view, no finite check, no antialiasing. `fast=False` turns them all off
+(curves made again every frame from copies, every point drawn, antialiased): the benchmark runs
+both so the difference is a measured figure, not a belief.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPen
+
+from traceapp.domain.sensors import MICROS, Channel, Gap
+from traceapp.ui.live_monitor.ring import FloatArray, Ring
+
+WINDOW_S = 600.0  # the live window: 10 minutes
+MIN_SPAN_S = 5.0
+MAX_SPAN_S = 7 * 86_400.0
+ZOOM_STEP = 1.5  # one key press or button click zooms by this factor
+SCROLL_FRACTION = 0.25  # Left/Right move the view by a quarter of its span
+Y_PADDING = 0.08  # room above and below the data and limits
+LIVE_PEN = "#1f77d0"
+HISTORY_PEN = "#6b7a90"
+SPEC_PEN = "#c0392b"
+CONTROL_PEN = "#d08a00"
+GAP_BRUSH = (140, 140, 140, 70)
+
+
+@dataclass
+class ChannelPlot:
+    """The plot of one channel and what is drawn in it."""
+
+    channel: Channel
+    plot: pg.PlotItem
+    ring: Ring
+    curve: pg.PlotDataItem | None
+    history: pg.PlotDataItem
+    dirty: bool = False
+    bands: list[pg.LinearRegionItem] = field(default_factory=list)
+    open_gap_from: float | None = None  # silent since (s), while the channel is still silent
+    y_range: tuple[float, float] | None = None
+
+
+def _pen(colour: str, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen: QPen = pg.mkPen(QColor(colour), width=width)
+    pen.setStyle(style)
+    pen.setCosmetic(True)
+    return pen
+
+
+class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
+    """One plot per channel, stacked, sharing the time axis. Keys: Space pause, Left/Right
+    scroll, +/- zoom, End back to live (the page adds the same with Ctrl for anywhere)."""
+
+    pause_toggled = Signal()
+    scroll_requested = Signal(float)  # fraction of the span: negative is back in time
+    zoom_requested = Signal(float)  # factor: above 1 shows more time
+    live_requested = Signal()
+    view_changed = Signal(float, float)  # the person panned or wheeled: start, end (s)
+
+    def __init__(self, *, fast: bool = True, capacity: int = 60_000) -> None:
+        super().__init__()
+        self.setObjectName("liveCharts")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.fast = fast
+        self.capacity = capacity
+        self.plots: dict[int, ChannelPlot] = {}
+        self.span = WINDOW_S
+        self.view = (0.0, WINDOW_S)
+        self._setting_range = False
+
+    # --- channels -------------------------------------------------------------------------
+
+    def set_channels(self, channels: Sequence[Channel]) -> None:
+        """Make the plots of `channels` (their curves are made here, once)."""
+        self.clear()
+        self.plots = {}
+        first: pg.PlotItem | None = None
+        for row, channel in enumerate(channels):
+            axis = pg.DateAxisItem(orientation="bottom")
+            plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis})
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("left", channel.unit)
+            plot.setTitle(f"{channel.key}", size="9pt")
+            plot.getViewBox().setMouseEnabled(x=True, y=False)
+            if row < len(channels) - 1:
+                axis.setStyle(showValues=False)
+                axis.setHeight(4)
+            if first is None:
+                first = plot
+                plot.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
+            else:
+                plot.setXLink(first)
+            history = plot.plot(
+                pen=_pen(HISTORY_PEN, 1.0),
+                antialias=False,
+                connect="finite",
+                skipFiniteCheck=False,
+            )
+            history.setDownsampling(auto=True, method="peak")
+            history.setClipToView(True)
+            curve: pg.PlotDataItem | None = None
+            if self.fast:
+                curve = plot.plot(
+                    pen=_pen(LIVE_PEN, 1.0), antialias=False, connect="finite", skipFiniteCheck=True
+                )
+                curve.setDownsampling(auto=True, method="peak")
+                curve.setClipToView(True)
+            for value, colour, style in (
+                (channel.limits.lsl, SPEC_PEN, Qt.PenStyle.DashLine),
+                (channel.limits.usl, SPEC_PEN, Qt.PenStyle.DashLine),
+                (channel.limits.lcl, CONTROL_PEN, Qt.PenStyle.DotLine),
+                (channel.limits.ucl, CONTROL_PEN, Qt.PenStyle.DotLine),
+            ):
+                if value is not None:
+                    line = pg.InfiniteLine(pos=value, angle=0, pen=_pen(colour, 1.0, style))
+                    line.setObjectName(f"limit_{channel.key}")
+                    plot.addItem(line, ignoreBounds=True)
+            self.plots[channel.id] = ChannelPlot(channel, plot, Ring(self.capacity), curve, history)
+        self._apply_view()
+
+    # --- data -----------------------------------------------------------------------------
+
+    def add(self, channel_id: int, times: FloatArray, values: FloatArray) -> None:
+        """New readings of a channel (time order); a silence longer than the channel's period
+        gets a NaN, so no line is drawn across it."""
+        entry = self.plots.get(channel_id)
+        if entry is None or times.shape[0] == 0:
+            return
+        period = entry.channel.expected_period_us / MICROS
+        last = entry.ring.last_time
+        if last is not None:
+            keep = times > last  # a reading seen twice (polls overlap) is drawn once
+            times, values = times[keep], values[keep]
+            if times.shape[0] == 0:
+                return
+            if times[0] - last > period:
+                entry.ring.append(last + period / 2, math.nan)
+        steps = np.flatnonzero(np.diff(times) > period)
+        if steps.shape[0]:
+            times = np.insert(times, steps + 1, times[steps] + period / 2)
+            values = np.insert(values, steps + 1, math.nan)
+        entry.ring.extend(times, values)
+        entry.dirty = True
+
+    def set_history(
+        self, channel_id: int, times: FloatArray, values: FloatArray
+    ) -> None:  # fmt: skip
+        entry = self.plots.get(channel_id)
+        if entry is not None:
+            entry.history.setData(times, values)
+            entry.y_range = None
+
+    def set_gaps(self, gaps: Sequence[Gap], now_s: float) -> None:
+        """Shade every gap (silences the recorder recorded); an open one reaches to now."""
+        by_channel: dict[int, list[Gap]] = {}
+        for gap in gaps:
+            by_channel.setdefault(gap.channel_id, []).append(gap)
+        for channel_id, entry in self.plots.items():
+            mine = by_channel.get(channel_id, [])
+            while len(entry.bands) < len(mine):
+                band = pg.LinearRegionItem(
+                    movable=False, brush=pg.mkBrush(*GAP_BRUSH), pen=pg.mkPen(None)
+                )
+                band.setZValue(-10)
+                entry.plot.addItem(band, ignoreBounds=True)
+                entry.bands.append(band)
+            entry.open_gap_from = None
+            for band, gap in zip(entry.bands, mine, strict=False):
+                start = gap.start_us / MICROS
+                end = now_s if gap.end_us is None else gap.end_us / MICROS
+                if gap.end_us is None:
+                    entry.open_gap_from = start
+                band.setRegion((start, end))
+                band.setVisible(True)
+            for band in entry.bands[len(mine) :]:
+                band.setVisible(False)
+
+    def gap_regions(self, channel_id: int) -> list[tuple[float, float]]:
+        entry = self.plots[channel_id]
+        return [tuple(b.getRegion()) for b in entry.bands if b.isVisible()]
+
+    def curve_data(self, channel_id: int) -> tuple[FloatArray, FloatArray]:
+        """What the live curve of the channel was last given (times, values)."""
+        entry = self.plots[channel_id]
+        if entry.curve is None:
+            return entry.ring.times, entry.ring.values
+        x, y = entry.curve.getOriginalDataset()
+        if x is None:
+            empty = np.empty(0)
+            return empty, empty
+        return np.asarray(x), np.asarray(y)
+
+    def history_data(self, channel_id: int) -> tuple[FloatArray, FloatArray]:
+        x, y = self.plots[channel_id].history.getOriginalDataset()
+        if x is None:
+            empty = np.empty(0)
+            return empty, empty
+        return np.asarray(x), np.asarray(y)
+
+    # --- frames ---------------------------------------------------------------------------
+
+    def render_frame(self, now_s: float | None) -> None:
+        """One frame: one setData per curve with new data; the view follows `now_s` (None: stays)."""
+        for entry in self.plots.values():
+            if entry.open_gap_from is not None and now_s is not None and entry.bands:
+                for band in entry.bands:
+                    low, _ = band.getRegion()
+                    if band.isVisible() and low == entry.open_gap_from:
+                        band.setRegion((low, now_s))
+            if not entry.dirty:
+                continue
+            entry.dirty = False
+            if self.fast:
+                assert entry.curve is not None
+                entry.curve.setData(entry.ring.times, entry.ring.values)
+            else:
+                # Without the practices: a new curve item every frame, from copies, all points.
+                if entry.curve is not None:
+                    entry.plot.removeItem(entry.curve)
+                entry.curve = entry.plot.plot(
+                    entry.ring.times.copy(),
+                    entry.ring.values.copy(),
+                    pen=_pen(LIVE_PEN, 1.0),
+                    antialias=True,
+                    connect="finite",
+                )
+        if now_s is not None:
+            self.view = (now_s - self.span, now_s)
+        self._apply_view()
+
+    def _apply_view(self) -> None:
+        if not self.plots:
+            return
+        start, end = self.view
+        first = next(iter(self.plots.values()))
+        self._setting_range = True
+        try:
+            first.plot.setXRange(start, end, padding=0)
+        finally:
+            self._setting_range = False
+        for entry in self.plots.values():
+            self._fit_y(entry, start, end)
+
+    def _fit_y(self, entry: ChannelPlot, start: float, end: float) -> None:
+        # The y range is set by hand: the limits always in sight, plus the data in view.
+        # (pyqtgraph's auto-range would scan every point of every curve each frame.)
+        lows: list[float] = []
+        highs: list[float] = []
+        limits = entry.channel.limits
+        for value in (limits.lsl, limits.usl, limits.lcl, limits.ucl):
+            if value is not None:
+                lows.append(value)
+                highs.append(value)
+        for times, values in (
+            (entry.ring.times, entry.ring.values),
+            self.history_data(entry.channel.id),
+        ):
+            if times.shape[0] == 0:
+                continue
+            a, b = np.searchsorted(times, (start, end))
+            shown = values[a:b]
+            shown = shown[np.isfinite(shown)]
+            if shown.shape[0]:
+                lows.append(float(shown.min()))
+                highs.append(float(shown.max()))
+        if not lows:
+            return
+        low, high = min(lows), max(highs)
+        pad = max((high - low) * Y_PADDING, abs(high) * 1e-3, 1e-6)
+        wanted = (low - pad, high + pad)
+        if entry.y_range is not None:
+            old_low, old_high = entry.y_range
+            # Keep the range unless the data left it or shrank a lot: a steady axis is readable.
+            inside = old_low <= wanted[0] and wanted[1] <= old_high
+            if inside and (wanted[1] - wanted[0]) > 0.5 * (old_high - old_low):
+                return
+        entry.y_range = wanted
+        entry.plot.setYRange(*wanted, padding=0)
+
+    def set_view(self, start: float, end: float) -> None:
+        self.span = min(max(end - start, MIN_SPAN_S), MAX_SPAN_S)
+        self.view = (end - self.span, end)
+        self._apply_view()
+
+    def _on_x_range_changed(self, _box: object, x_range: tuple[float, float]) -> None:
+        if self._setting_range:
+            return
+        start, end = float(x_range[0]), float(x_range[1])
+        self.span = min(max(end - start, MIN_SPAN_S), MAX_SPAN_S)
+        self.view = (start, end)
+        self.view_changed.emit(start, end)
+
+    # --- keys -----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space:
+            self.pause_toggled.emit()
+        elif key == Qt.Key.Key_Left:
+            self.scroll_requested.emit(-SCROLL_FRACTION)
+        elif key == Qt.Key.Key_Right:
+            self.scroll_requested.emit(SCROLL_FRACTION)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_requested.emit(1 / ZOOM_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_requested.emit(ZOOM_STEP)
+        elif key == Qt.Key.Key_End:
+            self.live_requested.emit()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
