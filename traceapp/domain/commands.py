@@ -20,6 +20,29 @@ COMMAND_VERSION = 1  # bumped when the stored shape changes; older rows stay rea
 JsonValue = None | bool | int | str | list["JsonValue"] | dict[str, "JsonValue"]
 
 
+def actor_data(actor: Actor) -> dict[str, JsonValue]:
+    """The acting user as JSON, to travel with a command (or be kept for an offline restart)."""
+    return {
+        "user_id": str(actor.user_id),
+        "username": actor.username,
+        "role": actor.role,
+        "station_id": str(actor.station_id) if actor.station_id else None,
+        "station_code": actor.station_code,
+        "utc_offset_minutes": actor.utc_offset_minutes,
+    }
+
+
+def actor_from_data(who: Mapping[str, Any]) -> Actor:
+    return Actor(
+        user_id=UserId(uuid.UUID(who["user_id"])),
+        username=str(who["username"]),
+        role=str(who["role"]),
+        station_id=LocationId(uuid.UUID(who["station_id"])) if who["station_id"] else None,
+        station_code=who["station_code"],
+        utc_offset_minutes=who["utc_offset_minutes"],
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StepCommand:
     """One confirmed step as the station asked for it.
@@ -42,7 +65,6 @@ class StepCommand:
             raise InvalidInput("A step's event time needs its UTC offset.")
 
     def to_json(self) -> str:
-        actor = self.actor
         return json.dumps(
             {
                 "v": self.version,
@@ -51,14 +73,7 @@ class StepCommand:
                 "arguments": dict(self.arguments),
                 "event_time": self.event_time.isoformat(),
                 "station": self.station,
-                "actor": {
-                    "user_id": str(actor.user_id),
-                    "username": actor.username,
-                    "role": actor.role,
-                    "station_id": str(actor.station_id) if actor.station_id else None,
-                    "station_code": actor.station_code,
-                    "utc_offset_minutes": actor.utc_offset_minutes,
-                },
+                "actor": actor_data(self.actor),
             },
             ensure_ascii=False,
             sort_keys=True,
@@ -69,15 +84,7 @@ class StepCommand:
     def from_json(cls, text: str) -> StepCommand:
         try:
             data: dict[str, Any] = json.loads(text)
-            who: dict[str, Any] = data["actor"]
-            actor = Actor(
-                user_id=UserId(uuid.UUID(who["user_id"])),
-                username=str(who["username"]),
-                role=str(who["role"]),
-                station_id=LocationId(uuid.UUID(who["station_id"])) if who["station_id"] else None,
-                station_code=who["station_code"],
-                utc_offset_minutes=who["utc_offset_minutes"],
-            )
+            actor = actor_from_data(data["actor"])
             return cls(
                 id=uuid.UUID(data["id"]),
                 step=HandlingStep(data["step"]),

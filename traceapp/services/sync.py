@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -61,6 +62,7 @@ class Delivery:
     result: StepResult | None = None
     error: KnownError | None = None
     backlog: int = 0  # commands waiting to be sent, this one included when pending
+    stored_seconds: float = 0.0  # from submit until the command was durable in the outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,8 @@ class SyncStatus:
 
 @dataclass
 class _Waiter:
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)  # stop waiting
+    answered: threading.Event = field(default_factory=threading.Event)  # `delivery` is set
     claimed: bool = False
     delivery: Delivery | None = None
 
@@ -143,6 +146,7 @@ class Forwarder:
     def submit(self, command: StepCommand, *, wait: float = ACK_WAIT_SECONDS) -> Delivery:
         """Store `command` durably (the station may acknowledge it once this returns), then wait
         up to `wait` seconds for the server's answer. Runs in a worker thread, never the GUI's."""
+        began = time.perf_counter()
         waiter = _Waiter()
         with self._waiters_lock:
             self._waiters[command.id] = waiter
@@ -152,6 +156,7 @@ class Forwarder:
             with self._waiters_lock:
                 self._waiters.pop(command.id, None)
             raise
+        stored = time.perf_counter() - began
         self._publish()
         if self._thread is not None and wait > 0 and self._online is not False:
             self._wake.set()
@@ -159,11 +164,14 @@ class Forwarder:
         with self._waiters_lock:
             if not waiter.claimed:
                 self._waiters.pop(command.id, None)
-                return Delivery(command, OutboxState.PENDING, backlog=self.outbox.counts().pending)
+                backlog = self.outbox.counts().pending
+                return Delivery(
+                    command, OutboxState.PENDING, backlog=backlog, stored_seconds=stored
+                )
         # The forwarder has the answer in hand and is writing it down: a moment at most.
-        waiter.done.wait()
+        waiter.answered.wait()
         assert waiter.delivery is not None
-        return waiter.delivery
+        return replace(waiter.delivery, stored_seconds=stored)
 
     # Draining.
     def drain(self) -> int:
@@ -233,6 +241,7 @@ class Forwarder:
         finally:
             if waiter is not None:
                 waiter.delivery = Delivery(item.command, state, result, error)
+                waiter.answered.set()
                 waiter.done.set()
         self._publish()
 
@@ -251,6 +260,11 @@ class Forwarder:
         came_back = online and self._online is not True
         self._online = online
         self._last_error = None if online else (error or "unreachable").strip().splitlines()[0]
+        if not online:
+            # Nobody waits for a server that is not there: their steps are stored, say so now.
+            with self._waiters_lock:
+                for waiter in self._waiters.values():
+                    waiter.done.set()
         self._publish()
         if came_back and self._on_online is not None:
             try:
