@@ -1,0 +1,338 @@
+"""Where lots resided and which sensor channels watched them there: produce steps on equipment,
+shipments with a logger bound to them, and the flags a review has written.
+
+Every query takes a batch of lot ids (chunked IN lists) or a time range, never one query per lot.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy.orm import Session
+
+from traceapp.db.models import (
+    ErrorDeclaration,
+    Event,
+    EventItem,
+    Location,
+    Lot,
+    Product,
+    SensorChannel,
+    Shipment,
+    ShipmentItem,
+)
+from traceapp.db.models.conditions import ConditionFlag, ShipmentLogger
+from traceapp.db.models.sensors import sensor_excursions
+from traceapp.db.sensors import _channel
+from traceapp.db.trace import contents_at
+from traceapp.domain.conditions import Residence, ResidenceKind
+from traceapp.domain.sensors import Channel, Excursion, ExcursionKind, from_micros, to_micros
+from traceapp.domain.steps import HandlingStep, ItemRole
+
+CHUNK = 5000  # ids per IN list: well under SQLite's bound-parameter limit
+
+
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _window(
+    began: datetime | None, ended: datetime | None, at: datetime
+) -> tuple[datetime, datetime]:
+    # A step recorded without start and end stands for the instant it was recorded at.
+    since = _aware(began) if began is not None else _aware(at)
+    until = _aware(ended) if ended is not None else _aware(at)
+    return (since, until) if since <= until else (until, since)
+
+
+def _live() -> object:
+    return ~select(ErrorDeclaration.id).where(ErrorDeclaration.event_id == Event.id).exists()
+
+
+def produce_residences(session: Session, lot_ids: Sequence[uuid.UUID]) -> list[Residence]:
+    """Each lot made on equipment: the produce step's equipment, start and end (not corrected)."""
+    found: list[Residence] = []
+    for chunk in _chunks(lot_ids):
+        rows = session.execute(
+            select(
+                EventItem.lot_id,
+                Event.id,
+                Location.code,
+                Event.started_at,
+                Event.ended_at,
+                Event.event_time,
+            )
+            .join(Event, Event.id == EventItem.event_id)
+            .join(Location, Location.id == Event.equipment_id)
+            .where(
+                EventItem.lot_id.in_(chunk),
+                EventItem.role == ItemRole.OUTPUT.value,
+                Event.step == HandlingStep.PRODUCE.value,
+                _live(),  # type: ignore[arg-type]
+            )
+        )
+        for lot_id, event_id, code, began, ended, at in rows:
+            assert lot_id is not None  # selected by it
+            since, until = _window(began, ended, at)
+            found.append(Residence(lot_id, ResidenceKind.EQUIPMENT, code, since, until, event_id))
+    return found
+
+
+def produce_residences_since(session: Session, since: datetime) -> list[Residence]:
+    """Residences of lots made on equipment that has channels, by steps recorded at or after `since`."""
+    rows = session.execute(
+        select(
+            EventItem.lot_id,
+            Event.id,
+            Location.code,
+            Event.started_at,
+            Event.ended_at,
+            Event.event_time,
+        )
+        .join(Event, Event.id == EventItem.event_id)
+        .join(Location, Location.id == Event.equipment_id)
+        .where(
+            Event.event_time >= since,
+            Event.step == HandlingStep.PRODUCE.value,
+            EventItem.role == ItemRole.OUTPUT.value,
+            EventItem.lot_id.is_not(None),
+            or_(
+                select(SensorChannel.id).where(SensorChannel.location_id == Location.id).exists(),
+                select(SensorChannel.id).where(SensorChannel.equipment == Location.code).exists(),
+            ),
+            _live(),  # type: ignore[arg-type]
+        )
+    )
+    found: list[Residence] = []
+    for lot_id, event_id, code, began, ended, at in rows:
+        assert lot_id is not None  # filtered above
+        window_since, window_until = _window(began, ended, at)
+        found.append(
+            Residence(lot_id, ResidenceKind.EQUIPMENT, code, window_since, window_until, event_id)
+        )
+    return found
+
+
+def channels_at(connection: Connection, equipment: Iterable[str]) -> dict[str, list[Channel]]:
+    """The channels of each equipment code (by its location, or by the code in the channel key)."""
+    codes = sorted(set(equipment))
+    if not codes:
+        return {}
+    located = select(Location.id).where(Location.code.in_(codes))
+    rows = connection.execute(
+        select(SensorChannel.__table__, Location.code.label("located_code"))
+        .outerjoin(Location, Location.id == SensorChannel.location_id)
+        .where(or_(SensorChannel.location_id.in_(located), SensorChannel.equipment.in_(codes)))
+        .order_by(SensorChannel.equipment, SensorChannel.name)
+    )
+    found: dict[str, list[Channel]] = {}
+    for row in rows:
+        code = row.located_code if row.located_code in codes else row.equipment
+        found.setdefault(code, []).append(_channel(row))
+    return found
+
+
+# --- cold chain: loggers bound to shipments ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoggerBinding:
+    shipment_id: uuid.UUID
+    reference: str  # the shipment's reference document, or its customer and time
+    event_id: uuid.UUID
+    shipped_at: datetime
+    channel: Channel
+    start_us: int
+    end_us: int
+
+
+def bind_logger(
+    session: Session,
+    *,
+    shipment_id: uuid.UUID,
+    channel_id: int,
+    start_us: int,
+    end_us: int,
+    user_id: uuid.UUID,
+    at: datetime,
+) -> None:
+    """Bind a logger channel to a shipment for a window (once: the same binding again is a no-op)."""
+    exists = session.execute(
+        select(ShipmentLogger.id).where(
+            ShipmentLogger.shipment_id == shipment_id,
+            ShipmentLogger.channel_id == channel_id,
+            ShipmentLogger.start_us == start_us,
+        )
+    ).first()
+    if exists is None:
+        session.execute(
+            insert(ShipmentLogger).values(
+                shipment_id=shipment_id,
+                channel_id=channel_id,
+                start_us=start_us,
+                end_us=end_us,
+                bound_by=user_id,
+                bound_at=at,
+            )
+        )
+
+
+def logger_bindings(session: Session, *, ending_after_us: int | None = None) -> list[LoggerBinding]:
+    """Every logger bound to a shipment (that had not ended before `ending_after_us`)."""
+    query = (
+        select(
+            ShipmentLogger.shipment_id,
+            Shipment.reference_document,
+            Shipment.event_id,
+            Shipment.shipped_at,
+            ShipmentLogger.start_us,
+            ShipmentLogger.end_us,
+            SensorChannel.__table__,
+        )
+        .join(Shipment, Shipment.id == ShipmentLogger.shipment_id)
+        .join(SensorChannel, SensorChannel.id == ShipmentLogger.channel_id)
+        .where(Shipment.voided_by_event_id.is_(None))
+        .order_by(Shipment.shipped_at, SensorChannel.name)
+    )
+    if ending_after_us is not None:
+        query = query.where(ShipmentLogger.end_us >= ending_after_us)
+    found = []
+    for row in session.execute(query):
+        reference = row.reference_document or f"shipped {_aware(row.shipped_at):%Y-%m-%d %H:%M}Z"
+        found.append(
+            LoggerBinding(
+                row.shipment_id,
+                reference,
+                row.event_id,
+                _aware(row.shipped_at),
+                _channel(row),
+                row.start_us,
+                row.end_us,
+            )
+        )
+    return found
+
+
+def shipment_lots(session: Session, shipment_id: uuid.UUID, shipped_at: datetime) -> set[uuid.UUID]:
+    """The lots on a shipment: those shipped loose, and those inside its containers when shipped."""
+    lots: set[uuid.UUID] = set()
+    for lot_id, container_id in session.execute(
+        select(ShipmentItem.lot_id, ShipmentItem.container_id).where(
+            ShipmentItem.shipment_id == shipment_id
+        )
+    ):
+        if lot_id is not None:
+            lots.add(lot_id)
+        elif container_id is not None:
+            lots.update(row.lot_id for row in contents_at(session, container_id, shipped_at))
+    return lots
+
+
+def shipment_by_reference(session: Session, reference: str) -> tuple[uuid.UUID, datetime] | None:
+    """The (not voided) shipment with this reference document, newest first."""
+    row = session.execute(
+        select(Shipment.id, Shipment.shipped_at)
+        .where(Shipment.reference_document == reference, Shipment.voided_by_event_id.is_(None))
+        .order_by(Shipment.shipped_at.desc())
+    ).first()
+    return None if row is None else (row[0], _aware(row[1]))
+
+
+def transit_residences(
+    session: Session, lot_ids: Sequence[uuid.UUID], bindings: Sequence[LoggerBinding]
+) -> list[tuple[Residence, LoggerBinding]]:
+    """The transit residences of these lots: a shipment they were on, with its logger's window."""
+    wanted = set(lot_ids)
+    found: list[tuple[Residence, LoggerBinding]] = []
+    lots_of: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for binding in bindings:
+        if binding.shipment_id not in lots_of:
+            lots_of[binding.shipment_id] = shipment_lots(
+                session, binding.shipment_id, binding.shipped_at
+            )
+        for lot_id in sorted(lots_of[binding.shipment_id] & wanted):
+            found.append(
+                (
+                    Residence(
+                        lot_id,
+                        ResidenceKind.TRANSIT,
+                        f"shipment {binding.reference}",
+                        from_micros(binding.start_us),
+                        from_micros(binding.end_us),
+                        binding.event_id,
+                    ),
+                    binding,
+                )
+            )
+    return found
+
+
+# --- flags -------------------------------------------------------------------------------------
+
+
+def flagged_pairs(
+    session: Session, pairs: Iterable[tuple[uuid.UUID, int]]
+) -> set[tuple[uuid.UUID, int]]:
+    """Which (lot, excursion) pairs already have a flag."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    excursions = sorted({excursion for _, excursion in wanted})
+    found: set[tuple[uuid.UUID, int]] = set()
+    for start in range(0, len(excursions), CHUNK):
+        rows = session.execute(
+            select(ConditionFlag.lot_id, ConditionFlag.excursion_id).where(
+                ConditionFlag.excursion_id.in_(excursions[start : start + CHUNK])
+            )
+        )
+        found.update((lot, ex) for lot, ex in rows if (lot, ex) in wanted)
+    return found
+
+
+def add_flag(
+    session: Session, *, lot_id: uuid.UUID, excursion_id: int, held: bool, at: datetime
+) -> None:
+    session.add(ConditionFlag(lot_id=lot_id, excursion_id=excursion_id, flagged_at=at, held=held))
+
+
+def lot_names(session: Session, lot_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """PART/LOT and status of each lot."""
+    ids = sorted(set(lot_ids))
+    found: dict[uuid.UUID, tuple[str, str]] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Lot.id, Product.part_number, Lot.lot_code, Lot.status)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.id.in_(chunk))
+        )
+        found.update({lot_id: (f"{part}/{code}", status) for lot_id, part, code, status in rows})
+    return found
+
+
+def micros(moment: datetime) -> int:
+    return to_micros(_aware(moment))
+
+
+def excursions_with_ids(
+    connection: Connection, channel_id: int, start_us: int, end_us: int
+) -> list[tuple[int, Excursion]]:
+    """(row id, excursion) of one channel overlapping [start, end], in order of start."""
+    t = sensor_excursions.c
+    rows = connection.execute(
+        select(t.id, t.kind, t.start_us, t.end_us, t.worst, t.count, t.is_open)
+        .where(t.channel_id == channel_id, t.start_us <= end_us, t.end_us >= start_us)
+        .order_by(t.start_us, t.kind)
+    )
+    return [
+        (int(i), Excursion(channel_id, ExcursionKind(k), int(s), int(e), float(w), int(n), bool(o)))
+        for i, k, s, e, w, n, o in rows
+    ]
