@@ -204,3 +204,33 @@ def test_a_recall_without_events_still_writes_a_header(
     write_xlsx(result, tmp_path / "empty.xlsx")
     sheet = load_workbook(tmp_path / "empty.xlsx")[SHEET]
     assert sheet.max_row == 1
+
+
+def test_text_is_escaped_and_numbers_keep_their_formats(
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    result = _recall(plant)
+    first = replace(
+        result.events[0],
+        product_description=" Fish & <chips> ",
+        reference_document="DN\x1d-7",  # a GS from a scan: no XLSX may hold it
+        quantity=Decimal("1234.500000"),
+    )
+    result = replace(result, events=(first, *result.events[1:]))
+    path = tmp_path / "recall.xlsx"
+    write_xlsx(result, path)
+    sheet = load_workbook(path)[SHEET]
+    row = 2
+    assert sheet.cell(row, _column("Product description") + 1).value == " Fish & <chips> "
+    assert sheet.cell(row, _column("Reference document number") + 1).value == "DN-7"
+    quantity = sheet.cell(row, _column("Quantity") + 1)
+    assert quantity.value == 1234.5
+    assert quantity.number_format == "#,##0.######"
+    clock = sheet.cell(row, _column("Local time") + 1)
+    assert clock.number_format == "hh:mm:ss"
+    assert clock.value == first.occurred_at.time().replace(tzinfo=None, microsecond=0)
+    day = sheet.cell(row, _column("Date") + 1).value
+    assert isinstance(day, datetime)
+    assert day.date() == first.occurred_at.date()
+    assert sheet.cell(row, _column("Event ID") + 1).value == first.event_id

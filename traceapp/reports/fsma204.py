@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -20,6 +23,13 @@ from traceapp.domain.recall import CriticalTrackingEvent, RecallResult
 SHEET = "FSMA 204 events"
 SUMMARY_SHEET = "Recall"
 Value = str | Decimal | date | time | None
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of Excel's 1900 date system (as corrected)
+SECONDS_PER_DAY = 86400
+CHUNK_PARTS = 50_000  # strings joined before each write to the zip stream (~1 MB)
+# Deflate level 1: for 41,344 events 5.2 MB in 1.1 s CPU, level 6 (zipfile's default) 3.9 MB in 1.5 s.
+COMPRESS_LEVEL = 1
+_PRESERVE = ' xml:space="preserve"'
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +85,13 @@ def rows(events: Sequence[CriticalTrackingEvent]) -> Iterator[list[Value]]:
 
 def write_xlsx(result: RecallResult, path: Path, *, sha256: str | None = None) -> None:
     """The events sheet (typed cells, filters on, header frozen) and a sheet naming the recall
-    with its SHA-256 (`sha256`: the caller's, when it has it; a large result takes a second)."""
+    with its SHA-256 (`sha256`: the caller's, when it has it; a large result takes a second).
+
+    openpyxl makes the workbook: styles, the header, frozen pane, filter, widths, the summary
+    sheet. The event rows are written as sheet XML by `_sheet_rows`: openpyxl spends ~10 us on
+    every cell (a Cell object, type checks, coordinates, one XML element at a time), which for
+    the 10,000-lot recall's ~700,000 cells was 7.4 s of the 5 s the whole spreadsheet may take.
+    """
     book = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = book.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
@@ -92,21 +108,95 @@ def write_xlsx(result: RecallResult, path: Path, *, sha256: str | None = None) -
         cell.alignment = wrap
         header.append(cell)
     sheet.append(header)
-    formats = [(i, c.number_format) for i, c in enumerate(COLUMNS) if c.number_format]
-    for values in rows(result.events):
-        line: list[object] = list(values)
-        for index, number_format in formats:
-            if values[index] is not None:
-                cell = WriteOnlyCell(sheet, value=values[index])
-                cell.number_format = number_format
-                line[index] = cell
-        sheet.append(line)
+    styles: list[int | None] = []
+    for column in COLUMNS:
+        if column.number_format is None:
+            styles.append(None)
+            continue
+        # Registering the format with the workbook gives the style index the rows refer to.
+        probe = WriteOnlyCell(sheet)
+        probe.number_format = column.number_format
+        styles.append(probe.style_id)
     summary: WriteOnlyWorksheet = book.create_sheet(SUMMARY_SHEET)
     summary.column_dimensions["A"].width = 24
     summary.column_dimensions["B"].width = 70
     for key, value in _summary(result, sha256 or result.sha256()):
         summary.append([WriteOnlyCell(summary, value=key), value])
-    book.save(path)
+    made = io.BytesIO()
+    book.save(made)
+    _with_rows(made, sheet.path.lstrip("/"), path, _sheet_rows(result.events, styles))
+
+
+def _with_rows(made: io.BytesIO, sheet_path: str, path: Path, body: Iterator[str]) -> None:
+    """Copy the workbook openpyxl made to `path`, the event rows added after the header row."""
+    with (
+        zipfile.ZipFile(made) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != sheet_path:
+                target.writestr(info, data)
+                continue
+            head, end, tail = data.partition(b"</sheetData>")
+            if not end:
+                raise AssertionError(f"openpyxl wrote {sheet_path} without its header row")
+            with target.open(sheet_path, "w") as out:
+                out.write(head)
+                for chunk in body:
+                    out.write(chunk.encode())
+                out.write(end + tail)
+
+
+def _sheet_rows(
+    events: Sequence[CriticalTrackingEvent], styles: Sequence[int | None]
+) -> Iterator[str]:
+    """The rows as SpreadsheetML, from row 2, in chunks: strings inline, numbers, dates (Excel
+    day numbers) and times (fractions of a day) as numbers in the column's number format."""
+    letters = [get_column_letter(index) for index in range(1, len(COLUMNS) + 1)]
+    styled = [f' s="{style}"' if style is not None else "" for style in styles]
+    getters = [column.value for column in COLUMNS]
+    cells = list(zip(letters, styled, getters, strict=True))
+    chunk: list[str] = []
+    for number, event in enumerate(events, start=2):
+        chunk.append(f'<row r="{number}">')
+        for letter, style, get in cells:
+            value = get(event)
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is str:
+                text = _xml_text(value)  # type: ignore[arg-type]
+                space = _PRESERVE if text != text.strip() else ""
+                chunk.append(
+                    f'<c r="{letter}{number}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+                )
+                continue
+            if kind is date:
+                number_text = str(value.toordinal() - EXCEL_EPOCH)  # type: ignore[union-attr]
+            elif kind is time:
+                moment: time = value  # type: ignore[assignment]
+                seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+                number_text = repr((seconds + moment.microsecond / 1e6) / SECONDS_PER_DAY)
+            elif kind is Decimal:
+                number_text = f"{value:f}"
+            else:
+                raise TypeError(f"no spreadsheet cell for {kind.__name__} in {letter}{number}")
+            chunk.append(f'<c r="{letter}{number}"{style}><v>{number_text}</v></c>')
+        chunk.append("</row>")
+        if len(chunk) >= CHUNK_PARTS:
+            yield "".join(chunk)
+            chunk = []
+    if chunk:
+        yield "".join(chunk)
+
+
+def _xml_text(text: str) -> str:
+    """Text as XML character data. Control characters cannot be in an XLSX file at all
+    (openpyxl refuses them); a code that carried one is shown without it."""
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def write_csv(result: RecallResult, path: Path) -> None:
