@@ -17,6 +17,7 @@ from traceapp.cli import (
     code_commands,
     db_commands,
     demo_commands,
+    epcis_commands,
     inspection_commands,
     label_commands,
     lot_commands,
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     spc_commands.register(sub, parsers)
     inspection_commands.register(sub, parsers)
     sensor_commands.register(sub, parsers)
+    epcis_commands.register(sub, parsers)
     return parser
 
 
