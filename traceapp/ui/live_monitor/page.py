@@ -463,13 +463,15 @@ class LiveMonitorPage(QWidget):
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < DARK_BELOW
         state, colour = "", ""
         if channel_id in self._silent_since:
-            text = f"{channel.key}\nsilent since {_local(self._silent_since[channel_id])}"
+            last = "" if latest is None else f"{_value_text(latest[1], channel.unit)}, "
+            since = _local(self._silent_since[channel_id])
+            text = f"{channel.key}\n{last}silent since {since}"
             state, colour = "silent", SILENT_TEXT[dark]
         elif latest is None:
             text = f"{channel.key}\n\u2014"
         else:
             value = latest[1]
-            text = f"{channel.key}\n{value:.{_decimals(value)}f} {channel.unit}"
+            text = f"{channel.key}\n{_value_text(value, channel.unit)}"
             limits = channel.limits
             if outside(value, limits.lsl, limits.usl):
                 state, colour = ExcursionKind.SPEC.value, SPEC_TEXT[dark]
@@ -677,11 +679,15 @@ class LiveMonitorPage(QWidget):
         self.message.setText(_error_text(error))
 
 
+def _value_text(value: float, unit: str) -> str:
+    return f"{value:.{_decimals(value)}f} {unit}".strip()
+
+
 def _decimals(value: float) -> int:
     size = abs(value)
-    if not math.isfinite(size) or size >= 1000:
+    if not math.isfinite(size) or size >= 10_000:
         return 0
-    if size >= 100:
+    if size >= 1000:
         return 1
     return 2 if size >= 1 else 3
 
