@@ -37,7 +37,7 @@ from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
 from traceapp.ui.messages import error_text
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
 from traceapp.ui.status_bar import StationStatusBar, role_label
-from traceapp.ui.theme import Theme, apply_theme
+from traceapp.ui.theme import THEME_PROPERTY, Restyler, Theme, apply_theme
 
 GEOMETRY_KEY = "main_window/geometry"
 STATE_KEY = "main_window/state"
@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         context.locked.connect(self._on_locked)
 
         self.theme = Theme.LIGHT
+        self.restyler = Restyler(self)
         saved_theme = str(self._settings.value(THEME_KEY, Theme.LIGHT.value))
         self.set_theme(Theme(saved_theme) if saved_theme in tuple(Theme) else Theme.LIGHT)
 
@@ -340,6 +341,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
+            # The palette is new at once; the widgets re-polish a slice per event-loop turn.
+            self.setProperty(THEME_PROPERTY, theme.value)
+            self.restyler.restyle()
         other = "Dark" if theme is Theme.LIGHT else "Light"
         self.theme_button.setText(f"{other} theme\n{THEME_TOGGLE_KEY}")
         self._settings.setValue(THEME_KEY, theme.value)

@@ -1,22 +1,42 @@
-"""Light and dark themes: high contrast, large touch targets, one palette and one stylesheet.
+"""Light and dark themes: high contrast, large touch targets; a switch is a palette change.
 
-Pages do not pick colours: they use palette roles, or give a widget an object name this
-stylesheet styles (`QLabel#feedbackOk` / `#feedbackRefused` for the scan station's big green and
-red answers, `#errorText`, `#screenTitle`, ...). Sizes are in points or device-independent
-pixels, which Qt 6 scales on high-DPI screens (150 %, 200 %) by itself.
+The stylesheet (resources/themes/traceapp.qss) takes its colours from palette() roles and is set
+on the application once; the colours of each theme are in resources/themes/light.toml and
+dark.toml. Switching the theme sets the new palette and then re-polishes the widgets a few at a
+time across event-loop turns, visible ones first (`Restyler`): Qt resolves palette() when it
+polishes a widget, and setting a new application stylesheet instead re-polishes every widget
+once per ancestor (about a second for the full window), far past the 100 ms the GUI thread may
+be busy. Colours with a meaning that no palette role carries (green done, red refused, amber
+warning) come from resources/themes/signals.qss, written per theme and selected by the `theme`
+property of the main window.
+
+Pages do not pick colours: they use palette roles, or give a widget an object name the stylesheet
+styles (`QLabel#feedbackOk` / `#feedbackRefused` for the scan station's big green and red
+answers, `#errorText`, `#screenTitle`, ...). Sizes are in points or device-independent pixels,
+which Qt 6 scales on high-DPI screens (150 %, 200 %) by itself.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import time
+import tomllib
+from collections import deque
+from dataclasses import dataclass, fields
+from functools import cache
 from importlib.resources import files
+from string import Template
 
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 BASE_POINT_SIZE = 12  # read at arm's length on a shop-floor screen
 TOUCH_TARGET_PX = 44  # the smallest thing a gloved finger hits reliably (WCAG 2.5.5)
+THEME_PROPERTY = "theme"  # on the main window; signals.qss selects the dark colours by it
+# Work per event-loop turn while re-polishing after a switch: well under the 100 ms the GUI
+# thread may be busy, so keys and scans between two slices are handled at once.
+RESTYLE_SLICE_S = 0.030
 
 
 class Theme(enum.StrEnum):
@@ -48,48 +68,26 @@ class Colours:
     warning_text: str
 
 
-# Text on its background is at least 7:1 (WCAG AAA) for body text in both themes; the feedback
-# colours carry meaning (green = recorded, red = refused) and keep white text at 5:1 or more.
-COLOURS = {
-    Theme.LIGHT: Colours(
-        window="#eef0f3",
-        base="#ffffff",
-        alternate="#f3f5f8",
-        text="#111418",
-        muted="#3d4450",
-        button="#ffffff",
-        border="#5b6370",
-        accent="#0b4fb3",
-        accent_text="#ffffff",
-        focus="#e07a00",
-        error="#a1120b",
-        ok_bg="#146c2e",
-        ok_text="#ffffff",
-        refused_bg="#b0170f",
-        refused_text="#ffffff",
-        warning_bg="#ffd23f",
-        warning_text="#111418",
-    ),
-    Theme.DARK: Colours(
-        window="#17191c",
-        base="#202328",
-        alternate="#272b31",
-        text="#f2f4f7",
-        muted="#c3c9d2",
-        button="#2b3038",
-        border="#8a93a0",
-        accent="#5b9cff",
-        accent_text="#0b0d10",
-        focus="#ffb74d",
-        error="#ff8a80",
-        ok_bg="#1f8a3d",
-        ok_text="#ffffff",
-        refused_bg="#c62828",
-        refused_text="#ffffff",
-        warning_bg="#ffd23f",
-        warning_text="#111418",
-    ),
-}
+def _theme_file(name: str) -> str:
+    return files("traceapp.resources").joinpath(f"themes/{name}").read_text(encoding="utf-8")
+
+
+def _icon_url(name: str) -> str:
+    """A shipped icon's path for `url(...)` (resources install as plain files, never zipped)."""
+    return str(files("traceapp.resources").joinpath(f"icons/{name}")).replace("\\", "/")
+
+
+def _load_theme(theme: Theme) -> tuple[Colours, str]:
+    data = tomllib.loads(_theme_file(f"{theme.value}.toml"))
+    table = data["colours"]
+    wanted = [f.name for f in fields(Colours)]
+    missing = sorted(set(wanted) - set(table))
+    if missing:
+        raise ValueError(f"themes/{theme.value}.toml lacks the colours {', '.join(missing)}")
+    return Colours(**{name: str(table[name]) for name in wanted}), str(data["ink"])
+
+
+COLOURS = {theme: _load_theme(theme)[0] for theme in Theme}
 
 
 def palette(theme: Theme) -> QPalette:
@@ -105,11 +103,14 @@ def palette(theme: Theme) -> QPalette:
         QPalette.ColorRole.Button: c.button,
         QPalette.ColorRole.ButtonText: c.text,
         QPalette.ColorRole.BrightText: c.error,
+        QPalette.ColorRole.Mid: c.border,
         QPalette.ColorRole.Highlight: c.accent,
+        QPalette.ColorRole.Accent: c.accent,
         QPalette.ColorRole.HighlightedText: c.accent_text,
         QPalette.ColorRole.ToolTipBase: c.base,
         QPalette.ColorRole.ToolTipText: c.text,
         QPalette.ColorRole.Link: c.accent,
+        QPalette.ColorRole.LinkVisited: c.focus,  # traceapp.qss draws the focus ring with it
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))
@@ -122,108 +123,95 @@ def palette(theme: Theme) -> QPalette:
     return pal
 
 
-def _icon(name: str) -> str:
-    """A shipped icon's path for `url(...)` (resources install as plain files, never zipped)."""
-    return str(files("traceapp.resources").joinpath(f"icons/{name}")).replace("\\", "/")
-
-
-def stylesheet(theme: Theme) -> str:
-    c = COLOURS[theme]
-    t = TOUCH_TARGET_PX
-    # Styled boxes lose the platform's arrows: draw ours, in the theme's text colour.
-    ink = "dark" if theme is Theme.LIGHT else "light"
-    down, up = _icon(f"arrow-down-{ink}.svg"), _icon(f"arrow-up-{ink}.svg")
-    return f"""
-QWidget {{ color: {c.text}; }}
-QPushButton, QToolButton {{
-    min-height: {t}px; min-width: {t}px; padding: 2px 12px;
-    background: {c.button}; border: 2px solid {c.border}; border-radius: 6px;
-}}
-QPushButton:hover, QToolButton:hover {{ border-color: {c.accent}; }}
-QPushButton:focus, QToolButton:focus {{ border: 3px solid {c.focus}; }}
-QPushButton:pressed, QToolButton:pressed {{ background: {c.alternate}; }}
-QPushButton:disabled {{ color: {c.muted}; border-style: dashed; }}
-QPushButton:default, QPushButton#primary {{
-    background: {c.accent}; color: {c.accent_text}; font-weight: bold; border-color: {c.accent};
-}}
-QPushButton:default:focus, QPushButton#primary:focus {{ border: 3px solid {c.focus}; }}
-QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlainTextEdit, QTextEdit {{
-    min-height: {t - 4}px; padding: 0px 8px;
-    background: {c.base}; border: 2px solid {c.border}; border-radius: 6px;
-    selection-background-color: {c.accent}; selection-color: {c.accent_text};
-}}
-QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDoubleSpinBox:focus, QDateEdit:focus,
-QDateTimeEdit:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 3px solid {c.focus}; }}
-QComboBox::drop-down, QDateEdit::drop-down, QDateTimeEdit::drop-down {{
-    width: 32px; border: 0px; subcontrol-origin: padding; subcontrol-position: center right;
-}}
-QComboBox::down-arrow, QAbstractSpinBox::down-arrow {{ image: url({down}); width: 16px; height: 16px; }}
-QAbstractSpinBox::up-arrow {{ image: url({up}); width: 16px; height: 16px; }}
-QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 28px; border: 0px; }}
-QComboBox QAbstractItemView {{ background: {c.base}; selection-background-color: {c.accent}; }}
-QTableView, QTreeView, QListView, QListWidget, QTableWidget {{
-    background: {c.base}; alternate-background-color: {c.alternate};
-    border: 1px solid {c.border}; gridline-color: {c.border};
-    selection-background-color: {c.accent}; selection-color: {c.accent_text};
-}}
-QTableView:focus, QTreeView:focus, QListView:focus {{ border: 2px solid {c.focus}; }}
-QHeaderView::section {{
-    background: {c.alternate}; padding: 6px; border: 0px; border-bottom: 2px solid {c.border};
-    font-weight: bold;
-}}
-QTabBar::tab {{ min-height: {t}px; padding: 0px 18px; }}
-QTabBar::tab:selected {{ background: {c.accent}; color: {c.accent_text}; }}
-QCheckBox, QRadioButton {{ min-height: {t}px; spacing: 10px; }}
-QCheckBox::indicator, QRadioButton::indicator {{ width: 24px; height: 24px; }}
-QScrollBar:vertical {{ width: 18px; }}
-QScrollBar:horizontal {{ height: 18px; }}
-QToolTip {{ background: {c.base}; color: {c.text}; border: 1px solid {c.border}; }}
-
-QWidget#navigation {{ background: {c.alternate}; border-right: 2px solid {c.border}; }}
-QPushButton#navEntry {{
-    min-height: 64px; text-align: left; padding: 4px 14px; font-size: 14pt;
-    border: 2px solid transparent; background: transparent;
-}}
-QPushButton#navEntry:hover {{ border-color: {c.border}; }}
-QPushButton#navEntry:focus {{ border: 3px solid {c.focus}; }}
-QPushButton#navEntry:checked {{ background: {c.accent}; color: {c.accent_text}; }}
-QLabel#navUser {{ font-weight: bold; padding: 4px 6px; }}
-
-QLabel#screenTitle {{ font-size: 24pt; font-weight: bold; }}
-QLabel#screenSubtitle {{ color: {c.muted}; }}
-QLabel#errorText {{ color: {c.error}; font-weight: bold; font-size: 13pt; }}
-QLabel#infoText {{ color: {c.muted}; }}
-QFrame#authCard {{ background: {c.base}; border: 2px solid {c.border}; border-radius: 10px; }}
-
-QLabel#feedbackOk, QLabel#feedbackRefused, QLabel#feedbackIdle, QLabel#feedbackWarning {{
-    font-size: 26pt; font-weight: bold; padding: 18px; border-radius: 10px;
-}}
-QLabel#feedbackOk {{ background: {c.ok_bg}; color: {c.ok_text}; }}
-QLabel#feedbackRefused {{ background: {c.refused_bg}; color: {c.refused_text}; }}
-QLabel#feedbackWarning {{ background: {c.warning_bg}; color: {c.warning_text}; }}
-QLabel#feedbackIdle {{ background: {c.alternate}; color: {c.text}; border: 2px solid {c.border}; }}
-
-QStatusBar {{ background: {c.alternate}; border-top: 2px solid {c.border}; }}
-QStatusBar QLabel {{ padding: 2px 10px; }}
-QStatusBar::item {{ border: 0px; }}
-QLabel#scannerOk {{ color: {c.text}; }}
-QLabel#scannerProblem {{ background: {c.refused_bg}; color: {c.refused_text}; font-weight: bold; }}
-QLabel#databaseOffline {{ background: {c.warning_bg}; color: {c.warning_text}; font-weight: bold; }}
-QProgressBar {{
-    min-height: 24px; border: 2px solid {c.border}; border-radius: 6px; text-align: center;
-    background: {c.base};
-}}
-QProgressBar::chunk {{ background: {c.accent}; }}
-"""
+@cache
+def stylesheet() -> str:
+    """The application stylesheet: the same text for both themes (see the module docstring)."""
+    base = Template(_theme_file("traceapp.qss")).substitute(
+        touch=TOUCH_TARGET_PX, field=TOUCH_TARGET_PX - 4
+    )
+    signals = Template(_theme_file("signals.qss"))
+    blocks = [base]
+    for theme in Theme:
+        colours, ink = _load_theme(theme)
+        scope = "" if theme is Theme.LIGHT else f'*[{THEME_PROPERTY}="{theme.value}"] '
+        blocks.append(
+            signals.substitute(
+                scope=scope,
+                arrow_down=_icon_url(f"arrow-down-{ink}.svg"),
+                arrow_up=_icon_url(f"arrow-up-{ink}.svg"),
+                **{f.name: getattr(colours, f.name) for f in fields(Colours)},
+            )
+        )
+    return "\n".join(blocks)
 
 
 def apply_theme(app: QApplication, theme: Theme) -> None:
-    """Fusion style (the same on every platform), the theme's palette, the stylesheet."""
-    fusion = QStyleFactory.create("Fusion")
-    if fusion is not None and app.style().name().lower() != "fusion":
-        app.setStyle(fusion)
-    app.setPalette(palette(theme))
-    app.setStyleSheet(stylesheet(theme))
+    """Fusion style (the same on every platform), the stylesheet once, the theme's palette.
+
+    Widgets already polished keep their old colours until re-polished: a running window
+    switches with `Restyler` instead."""
+    sheet = stylesheet()
+    if app.styleSheet() != sheet:
+        # Only before the stylesheet: the style of an app with one is the stylesheet's own (not
+        # named "fusion"), and setting a style again re-polishes every widget.
+        fusion = QStyleFactory.create("Fusion")
+        if fusion is not None and app.style().name().lower() != "fusion":
+            app.setStyle(fusion)
+        app.setPalette(palette(theme))
+        app.setStyleSheet(sheet)
+    else:
+        app.setPalette(palette(theme))
+
+
+class Restyler(QObject):
+    """Re-polishes the application's widgets after a palette change, a slice per event-loop
+    turn (RESTYLE_SLICE_S of work each), the visible ones first; `finished` when all are done.
+    A switch while one is running starts over with the widgets of the moment."""
+
+    finished = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._queue: deque[QWidget] = deque()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._slice)
+        self.slices_ms: list[float] = []  # the work of each slice of the last switch, measured
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._queue)
+
+    def restyle(self) -> None:
+        polished = [
+            w
+            for w in QApplication.allWidgets()
+            if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
+        ]
+        # Visible first: the person sees the new colours at once, the hidden pages follow.
+        polished.sort(key=lambda w: not w.isVisible())
+        self._queue = deque(polished)
+        self.slices_ms = []
+        self._slice()
+
+    def _slice(self) -> None:
+        began = time.perf_counter()
+        queue = self._queue
+        while queue and time.perf_counter() - began < RESTYLE_SLICE_S:
+            widget = queue.popleft()
+            try:
+                style = widget.style()
+                style.unpolish(widget)
+                style.polish(widget)
+                widget.update()
+            except RuntimeError:  # deleted since the switch began: nothing to repaint
+                continue
+        self.slices_ms.append((time.perf_counter() - began) * 1000)
+        if queue:
+            self._timer.start()
+        else:
+            self.finished.emit()
 
 
 def apply_base_font(app: QApplication) -> None:
