@@ -343,10 +343,14 @@ class _Builder:
                 for element, reports in self.rows.sensors[event.id]
             )
         equipment = self.rows.locations.get(event.equipment_id) if event.equipment_id else None
-        if equipment is None or event.started_at is None:
+        if equipment is None:
             return ()
-        end = event.ended_at or event.event_time
-        stats = rows_db.channel_stats(self.uow.session, equipment, event.started_at, end)
+        # As the lot's residence on the equipment: a step without start or end stands for the
+        # instant it was recorded at.
+        start, end = sorted(
+            (event.started_at or event.event_time, event.ended_at or event.event_time)
+        )
+        stats = rows_db.channel_stats(self.uow.session, equipment, start, end)
         if not stats:
             return ()
         reports = tuple(
@@ -368,7 +372,7 @@ class _Builder:
         return (
             SensorElement(
                 reports=reports,
-                start_time=event.started_at,
+                start_time=start,
                 end_time=end,
                 device_id=self.settings.plant_uri("equipment", equipment.code),
             ),
