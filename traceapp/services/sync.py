@@ -157,7 +157,7 @@ class Forwarder:
                 self._waiters.pop(command.id, None)
             raise
         stored = time.perf_counter() - began
-        self._publish()
+        self.publish()
         if self._thread is not None and wait > 0 and self._online is not False:
             self._wake.set()
             waiter.done.wait(wait)
@@ -243,7 +243,7 @@ class Forwarder:
                 waiter.delivery = Delivery(item.command, state, result, error)
                 waiter.answered.set()
                 waiter.done.set()
-        self._publish()
+        self.publish()
 
     def _probe(self) -> bool:
         """Is the server there? (Only asked when there is nothing to send.)"""
@@ -265,14 +265,14 @@ class Forwarder:
             with self._waiters_lock:
                 for waiter in self._waiters.values():
                     waiter.done.set()
-        self._publish()
+        self.publish()
         if came_back and self._on_online is not None:
             try:
                 self._on_online()
             except Exception:  # a failed cache refresh must not stop delivery
                 log.exception("outbox: refresh after reconnecting failed")
 
-    def _publish(self) -> None:
+    def publish(self) -> None:
         if self._on_status is None:
             return
         try:

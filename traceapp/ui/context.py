@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -10,9 +11,14 @@ from sqlalchemy import Engine
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
+from traceapp.domain.commands import OutboxState
 from traceapp.domain.errors import KnownError
 from traceapp.domain.permissions import Role
+from traceapp.domain.results import StepResult
+from traceapp.services.sync_cache import StationCache
+from traceapp.services.sync_commands import StepRequest
 from traceapp.ui.background import Background, Progress
+from traceapp.ui.station_sync import StationSync
 
 T = TypeVar("T")
 
@@ -21,6 +27,10 @@ class NotSignedIn(KnownError):
     """Work was asked for while nobody is signed in (the station is locked)."""
 
     code = "not_signed_in"
+
+
+def _log_only(error: BaseException, details: str) -> None:
+    logging.getLogger(__name__).warning("station cache not refreshed: %s", error)
 
 
 class StationContext(QObject):
@@ -43,6 +53,7 @@ class StationContext(QObject):
         database_label: str,
         shared: bool,
         background: Background | None = None,
+        sync: StationSync | None = None,
     ) -> None:
         super().__init__()
         self.engine = engine
@@ -50,6 +61,9 @@ class StationContext(QObject):
         self.database_label = database_label
         self.shared = shared
         self.background = background if background is not None else Background(self)
+        # Shared mode: steps go through the station's outbox (store and forward), scans resolve
+        # from the cache while the server is out of reach. None: straight to the database.
+        self.sync = sync
         self._actor: Actor | None = None
         self._locked_for: str | None = None
         self.scanner_state: tuple[str, bool] = ("keyboard", True)  # a wedge scanner types like one
@@ -70,6 +84,9 @@ class StationContext(QObject):
             self.signed_out.emit()
         self._locked_for = None
         self._actor = actor
+        sync = self.sync
+        if sync is not None:  # the offline cache is read in the name of whoever signed in
+            self.background.run(lambda: sync.set_actor(actor), lambda _: None, _log_only)
         self.signed_in.emit(actor)
 
     def sign_out(self) -> None:
@@ -112,6 +129,54 @@ class StationContext(QObject):
                 return work(uow, actor)
 
         self.background.run(job, on_done, on_error)
+
+    def submit(
+        self,
+        work: Callable[[UnitOfWork, Actor], StepResult],
+        on_done: Callable[[StepResult], None],
+        on_error: Callable[[BaseException, str], None],
+        *,
+        on_stored: Callable[[int], None] | None = None,
+    ) -> None:
+        """Record a confirmed step. Local mode: like `run(write=True)`. Shared mode: the step goes
+        into the outbox (durable) and on to the server; `on_done` gets the server's result,
+        `on_error` its refusal, and `on_stored(backlog)` says it is kept at the station because
+        the server did not answer in time (it is sent, exactly once, when it does)."""
+        actor = self._actor
+        sync = self.sync
+        if sync is None or on_stored is None or not isinstance(work, StepRequest):
+            self.run(work, on_done, on_error, write=True)
+            return
+        if actor is None:
+            on_error(NotSignedIn("Nobody is signed in.", hint="Sign in first."), "")
+            return
+        command = work.command(actor)  # the event time is now, at the station
+
+        def answered(delivery: Any) -> None:
+            if delivery.state == OutboxState.DELIVERED:
+                on_done(delivery.result)
+            elif delivery.state == OutboxState.REFUSED:
+                on_error(delivery.error, "")
+            else:
+                on_stored(delivery.backlog)
+
+        self.background.run(lambda: sync.submit(command), answered, on_error)
+
+    def run_read(
+        self,
+        work: Callable[[UnitOfWork, Actor], T],
+        offline: Callable[[StationCache, Actor], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException, str], None],
+    ) -> None:
+        """Like `run`; in shared mode, when the server is out of reach, `offline` answers from
+        the station's cache instead."""
+        actor = self._actor
+        sync = self.sync
+        if sync is None or actor is None:
+            self.run(work, on_done, on_error)
+            return
+        self.background.run(lambda: sync.read(actor, work, offline), on_done, on_error)
 
     def run_with_progress(
         self,

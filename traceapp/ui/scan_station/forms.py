@@ -24,17 +24,21 @@ from PySide6.QtWidgets import (
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError, NotFound, UnknownCode
-from traceapp.domain.ids import new_uuid
 from traceapp.domain.quantity import Quantity, format_decimal
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep
-from traceapp.services.corrections import correct
-from traceapp.services.moving import move
-from traceapp.services.packing import CONTAINER_KINDS, PackItem, pack, unpack
-from traceapp.services.production import InputSpec, OutputSpec, produce
-from traceapp.services.receiving import receive
-from traceapp.services.shipping import ship
+from traceapp.services.packing import CONTAINER_KINDS, PackItem
+from traceapp.services.production import InputSpec, OutputSpec
 from traceapp.services.station import ScanInfo, ScanTarget, StationChoices
+from traceapp.services.sync_commands import (
+    correct_request,
+    move_request,
+    pack_request,
+    produce_request,
+    receive_request,
+    ship_request,
+    unpack_request,
+)
 
 Work = Callable[[UnitOfWork, Actor], StepResult]
 FIELD_MIN_HEIGHT = 40  # touch-friendly
@@ -341,22 +345,16 @@ class ReceiveForm(StepForm):
         amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
         expiry = parse_expiry(self.expiry.text())
         document = self.document.text().strip() or None
-        event_id = new_uuid()  # made here, where the scan happened: a retry cannot double it
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return receive(
-                uow,
-                actor=actor,
-                supplier=supplier,
-                supplier_lot_code=lot,
-                product=part,
-                quantity=amount,
-                expiry=expiry,
-                reference_document=document,
-                event_id=event_id,
-            )
-
-        return run
+        # A request carries its event UUID, made here where the scan happened: a retry (or the
+        # outbox sending it again) cannot record it twice.
+        return receive_request(
+            supplier=supplier,
+            supplier_lot_code=lot,
+            product=part,
+            quantity=amount,
+            expiry=expiry,
+            reference_document=document,
+        )
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         lot = result.lots[0]
@@ -438,19 +436,7 @@ class ProduceForm(StepForm):
         amount = parse_quantity(self.quantity.text(), self._units.get(part), what=f"{part}/{lot}")
         outputs = [OutputSpec(part, lot, amount)]
         equipment = self.equipment.currentData() or None
-        event_id = new_uuid()
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return produce(
-                uow,
-                actor=actor,
-                inputs=inputs,
-                outputs=outputs,
-                equipment=equipment,
-                event_id=event_id,
-            )
-
-        return run
+        return produce_request(inputs=inputs, outputs=outputs, equipment=equipment)
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         made = [i for i in result.event.items if i.role.value == "output"]
@@ -507,14 +493,7 @@ class PackForm(StepForm):
         container = self.container.text().strip()
         kind = str(self.kind.currentData())
         items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
-        event_id = new_uuid()
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return pack(
-                uow, actor=actor, container=container, items=items, kind=kind, event_id=event_id
-            )
-
-        return run
+        return pack_request(container=container, items=items, kind=kind)
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         children = [i for i in result.event.items if i.role.value == "child"]
@@ -551,12 +530,7 @@ class UnpackForm(StepForm):
     def work(self) -> Work:
         container = self.container.text().strip()
         items = self.items.codes()
-        event_id = new_uuid()
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return unpack(uow, actor=actor, container=container, items=items, event_id=event_id)
-
-        return run
+        return unpack_request(container=container, items=items)
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         children = [i.label for i in result.event.items if i.role.value == "child"]
@@ -603,19 +577,7 @@ class ShipForm(StepForm):
         customer = str(self.customer.currentData())
         items = [PackItem(entry.code, entry.quantity()) for entry in self.items.entries()]
         document = self.document.text().strip() or None
-        event_id = new_uuid()
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return ship(
-                uow,
-                actor=actor,
-                customer=customer,
-                items=items,
-                reference_document=document,
-                event_id=event_id,
-            )
-
-        return run
+        return ship_request(customer=customer, items=items, reference_document=document)
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         names = ", ".join(i.label for i in result.event.items)
@@ -655,12 +617,7 @@ class MoveForm(StepForm):
     def work(self) -> Work:
         items = self.items.codes()
         destination = str(self.destination.currentData())
-        event_id = new_uuid()
-
-        def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-            return move(uow, actor=actor, items=items, to=destination, event_id=event_id)
-
-        return run
+        return move_request(items=items, to=destination)
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         names = ", ".join(i.label for i in result.event.items)
@@ -670,12 +627,7 @@ class MoveForm(StepForm):
 
 def undo_work(event: uuid.UUID, reason: str) -> Work:
     """The correction of an earlier step: declared an error and reversed, never deleted."""
-    event_id = new_uuid()
-
-    def run(uow: UnitOfWork, actor: Actor) -> StepResult:
-        return correct(uow, actor=actor, event=event, reason=reason, event_id=event_id)
-
-    return run
+    return correct_request(event=event, reason=reason)
 
 
 FORMS: tuple[type[StepForm], ...] = (

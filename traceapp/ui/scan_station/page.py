@@ -37,6 +37,7 @@ from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep
 from traceapp.services.recording import STEP_USE_CASE
 from traceapp.services.station import ScanInfo, StationChoices, resolve_scan, station_choices
+from traceapp.services.sync_cache import resolve_offline
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station.camera_view import CameraView
 from traceapp.ui.scan_station.feedback import FeedbackPanel, FeedbackSound
@@ -347,8 +348,11 @@ class ScanStationPage(QWidget):
         self._signed_in_as = actor.username
         for step, button in self.step_buttons.items():
             button.setEnabled(allowed(actor.role, STEP_USE_CASE[step]))
-        self.context.run(
-            lambda uow, who: station_choices(uow, actor=who), self._on_choices, self._on_failed
+        self.context.run_read(
+            lambda uow, who: station_choices(uow, actor=who),
+            lambda cache, _who: cache.choices,  # offline: the lists as last seen
+            self._on_choices,
+            self._on_failed,
         )
 
     def _on_signed_out(self) -> None:
@@ -396,8 +400,9 @@ class ScanStationPage(QWidget):
             return
         code = self._scans.popleft()
         self._resolving = True
-        self.context.run(
+        self.context.run_read(
             lambda uow, who: resolve_scan(uow, actor=who, code=code),
+            lambda cache, _who: resolve_offline(cache, code),
             self._on_resolved,
             self._on_scan_failed,
         )
@@ -467,11 +472,11 @@ class ScanStationPage(QWidget):
         self._recording = True
         self._show_missing()
         self.feedback.show_idle("Saving…", "")
-        self.context.run(
+        self.context.submit(
             work,
             lambda result: self._on_recorded(form, result),
             self._on_record_failed,
-            write=True,
+            on_stored=lambda backlog: self._on_stored(form, work, backlog),
         )
 
     def _on_recorded(self, form: StepForm, result: StepResult) -> None:
@@ -481,6 +486,23 @@ class ScanStationPage(QWidget):
             detail = "Already recorded; nothing new saved. " + detail
         self._last = _Recorded(result.event.id, title, result.event.user)
         self.feedback.show_ok(title, detail)
+        self.sound.done()
+        form.clear()
+        self._show_missing()
+        self.scan.setFocus()
+        self._next_scan()
+
+    def _on_stored(self, form: StepForm, work: object, backlog: int) -> None:
+        """Shared mode, server out of reach: the step is durable in this station's outbox and
+        goes to the server, in order and once, when it is back."""
+        self._recording = False
+        title = f"{form.verb} — kept at this station"
+        event = getattr(work, "id", None)
+        actor = self.context.actor
+        if isinstance(event, uuid.UUID) and actor is not None:
+            self._last = _Recorded(event, title, actor.username)
+        waiting = f"{backlog} step{'s' if backlog != 1 else ''}"
+        self.feedback.show_ok(title, f"The server is out of reach: {waiting} wait to be sent.")
         self.sound.done()
         form.clear()
         self._show_missing()
@@ -546,11 +568,11 @@ class ScanStationPage(QWidget):
             return
         self._recording = True
         self.feedback.show_idle("Saving the correction…", "")
-        self.context.run(
+        self.context.submit(
             undo_work(target.event, reason),
             lambda _result: self._on_undone(target, reason),
             self._on_undo_failed,
-            write=True,
+            on_stored=lambda _backlog: self._on_undone(target, reason),
         )
 
     def _on_undone(self, target: _Recorded, reason: str) -> None:
