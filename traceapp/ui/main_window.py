@@ -33,6 +33,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.services import catalog, users
 from traceapp.ui.context import StationContext
+from traceapp.ui.icons import NAV_ICON_SIZE, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
 from traceapp.ui.messages import error_text
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
@@ -119,6 +120,8 @@ class MainWindow(QMainWindow):
             button = QPushButton(f"{label}\n{key}".strip())
             button.setObjectName("navEntry")
             button.setCheckable(True)
+            decorate(button, nav_icon_name(page, _page_title(page)))
+            button.setIconSize(NAV_ICON_SIZE)
             button.setToolTip(f"{_page_title(page)} ({key})" if key else _page_title(page))
             button.clicked.connect(lambda _checked=False, p=page: self.show_page(p))
             self._nav_group.addButton(button)
@@ -134,7 +137,12 @@ class MainWindow(QMainWindow):
         self.theme_button = QPushButton()
         self.theme_button.setObjectName("themeButton")
         self.theme_button.clicked.connect(self.toggle_theme)
-        for button in (self.lock_button, self.sign_out_button, self.theme_button):
+        for button, icon in (
+            (self.lock_button, "lock"),
+            (self.sign_out_button, "sign-out"),
+            (self.theme_button, "theme"),
+        ):
+            decorate(button, icon)
             nav.addWidget(button)
 
         self.workspace = QWidget()
