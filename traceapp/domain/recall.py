@@ -90,6 +90,37 @@ class RecallTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartPoint:
+    """One column of a printed chart: the lowest and highest reading in it."""
+
+    time_us: int
+    low: Decimal
+    high: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RecallExcursion:
+    """A sensor excursion outside the specification while an affected lot was made (on its
+    equipment) or in transit (a logger on its shipment), with the chart of that residence."""
+
+    lot: str  # PART/LOT
+    place: str  # equipment code, or "in transit: shipment REF"
+    residence_since: datetime
+    residence_until: datetime
+    channel: str  # EQUIPMENT/CHANNEL
+    unit: str
+    start: datetime
+    end: datetime
+    still_open: bool
+    worst: Decimal
+    limit: Decimal | None
+    lsl: Decimal | None
+    usl: Decimal | None
+    description: str
+    chart: tuple[ChartPoint, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RecallResult:
     recall_id: str
     reason: str
@@ -102,6 +133,9 @@ class RecallResult:
     on_site: tuple[StockOnSite, ...]
     totals: RecallTotals
     events: tuple[CriticalTrackingEvent, ...]
+    # Sensor excursions during the affected lots' production and transit (issue 8): the hash
+    # binds them, so the printed charts are the ones signed.
+    excursions: tuple[RecallExcursion, ...] = ()
 
     def as_plain(self) -> dict[str, object]:
         """The result as JSON types: decimals as strings, times ISO 8601 with their offset."""

@@ -1,5 +1,6 @@
 """The recall report as an A4 PDF: cover, genealogy of the affected set, affected lots, shipments
-by customer, stock on site and the signature block (21 CFR 11.50).
+by customer, stock on site, sensor excursions during production and transit (with small charts)
+and the signature block (21 CFR 11.50).
 
 Every page carries the recall id, "page n of N", the SHA-256 of the result's canonical JSON (what
 `traceapp recall --json` prints and what the signature binds), a QR code of the recall id, and
@@ -40,8 +41,9 @@ from reportlab.platypus.flowables import Flowable
 
 from traceapp.domain.dispositions import DecisionSignature
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.recall import RecallResult
+from traceapp.domain.recall import RecallExcursion, RecallResult
 from traceapp.domain.trace import TracedLot, TracedShipment
+from traceapp.reports.condition_charts import condition_chart
 from traceapp.reports.labels.fonts import font_name
 from traceapp.reports.lot_record import FRAME_PADDING, GREY, HEAD_FILL, MARGIN, RULE, WIDTH, when
 
@@ -52,6 +54,7 @@ DIAGRAM_ROWS = 12  # boxes per column; the rest are summed in one box
 HEADER_HEIGHT = 20 * mm
 FOOTER_HEIGHT = 10 * mm
 NOT_SIGNED = "NOT SIGNED"
+MAX_CHARTS = 40  # charts drawn; the rest of the excursions are listed (all are in the JSON)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -129,6 +132,7 @@ def render_recall_pdf(
     story += _lots(result, styles)
     story += _shipments(result, styles)
     story += _on_site(result, styles)
+    story += _excursions(result, styles)
     story += _signature_block(signature, digest, styles)
     page = _PageDecoration(result.recall_id, digest, signed=signature is not None)
     document.build(story, canvasmaker=page.canvas_class())
@@ -574,6 +578,70 @@ def _on_site(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Fl
         for s in result.on_site
     ]
     return story + _chunked(head, rows, widths)
+
+
+def _excursions(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    story: list[Flowable] = [
+        CondPageBreak(60 * mm),
+        Paragraph(
+            f"Sensor excursions during production and transit ({len(result.excursions)})",
+            styles["h2"],
+        ),
+    ]
+    if not result.excursions:
+        story.append(
+            Paragraph(
+                "No reading outside the specification was recorded while an affected lot was "
+                "made on monitored equipment or travelled with a bound logger.",
+                styles["cell"],
+            )
+        )
+        return story
+    story.append(
+        Paragraph(
+            "Readings outside the specification while the lots were made (on the equipment of "
+            "their production step) or in transit (a logger bound to their shipment). One chart "
+            "per channel and residence: the band is the lowest and highest reading of each "
+            "column, dashed lines the limits, grey the time the lots were there, the black bar "
+            "the excursion.",
+            styles["small"],
+        )
+    )
+    groups: dict[tuple[object, ...], list[RecallExcursion]] = defaultdict(list)
+    for row in result.excursions:
+        key = (row.place, row.residence_since, row.residence_until, row.channel, row.start)
+        groups[key].append(row)
+    for index, rows in enumerate(groups.values()):
+        first = rows[0]
+        lots = [row.lot for row in rows]
+        words = (
+            f"<b>{_text(first.channel)}</b> at {_text(first.place)}: {_text(first.description)}"
+            f"<br/>Lots: {_text(_first(lots, 12, 'affected lots table'))}"
+        )
+        block: list[Flowable] = [Paragraph(words, styles["cell"])]
+        if index < MAX_CHARTS:
+            block.append(
+                condition_chart(
+                    first.chart,
+                    width=WIDTH,
+                    unit=first.unit,
+                    residence=(first.residence_since, first.residence_until),
+                    excursion=(first.start, first.end),
+                    lsl=first.lsl,
+                    usl=first.usl,
+                )
+            )
+        block.append(Spacer(1, 2 * mm))
+        story.append(KeepTogether(block))
+    if len(groups) > MAX_CHARTS:
+        story.append(
+            Paragraph(
+                f"Charts are drawn for the first {MAX_CHARTS} excursions; every one is in the "
+                "recall's JSON, which the SHA-256 binds.",
+                styles["small"],
+            )
+        )
+    return story
 
 
 def _signature_block(

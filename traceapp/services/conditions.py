@@ -38,12 +38,15 @@ from traceapp.domain.conditions import (
     Residence,
     Resolution,
     SeriesPoint,
+    decimal,
+    envelope,
     resolution_for,
 )
 from traceapp.domain.dispositions import ALLOWED_FROM, Decision
 from traceapp.domain.errors import InvalidInput, NotFound
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import UseCase, require
+from traceapp.domain.recall import ChartPoint, RecallExcursion
 from traceapp.domain.sensors import (
     MICROS,
     Channel,
@@ -116,7 +119,21 @@ def conditions_of_lots(
             excursions[residence.lot_id].append(_condition(channel, residence, row_id, excursion))
         if windows:
             for residence in residences:
-                series[residence.lot_id].append(_window(connection, channel, residence))
+                # The chart spans the residence and the whole of each excursion overlapping it
+                ends = [
+                    (e.start_us, e.end_us)
+                    for e in excursions[residence.lot_id]
+                    if e.channel.id == channel_id and e.residence == residence
+                ]
+                span = residence
+                if ends:
+                    span = dataclasses.replace(
+                        residence,
+                        since=min(residence.since, from_micros(min(s for s, _ in ends))),
+                        until=max(residence.until, from_micros(max(e for _, e in ends))),
+                    )
+                window = _window(connection, channel, span)
+                series[residence.lot_id].append(dataclasses.replace(window, residence=residence))
     names = places.lot_names(session, {r.lot_id for r, _ in watched})
     by_lot: dict[uuid.UUID, list[Residence]] = defaultdict(list)
     for residence, _ in watched:
@@ -418,3 +435,59 @@ def _parse_logger_csv(text: str) -> tuple[list[str], list[tuple[int, list[float 
 
 def store_time(text: str) -> int:
     return parse_time(text.strip().replace("Z", "+00:00"))
+
+
+# --- the recall report: excursions of the affected lots, with their charts ---------------------
+
+
+def recall_excursions(
+    session: Session, lot_ids: Sequence[uuid.UUID]
+) -> tuple[RecallExcursion, ...]:
+    """Spec excursions while the lots were made or in transit, each with a printable chart of
+    its residence window (min/max columns, so a short peak is never averaged away)."""
+    found = conditions_of_lots(session, lot_ids, windows=False, spec_only=True)
+    if not found:
+        return ()
+    connection = session.connection()
+    charts: dict[tuple[Residence, int], tuple[ChartPoint, ...]] = {}
+    rows: list[RecallExcursion] = []
+    for lot in sorted(found.values(), key=lambda c: c.lot):
+        for e in lot.excursions:
+            key = (dataclasses.replace(e.residence, lot_id=_NO_LOT), e.channel.id)
+            if key not in charts:  # lots made together share a residence: one read
+                # The chart spans the residence and the whole excursion, with context around
+                span = dataclasses.replace(
+                    e.residence,
+                    since=min(e.residence.since, from_micros(e.start_us)),
+                    until=max(e.residence.until, from_micros(e.end_us)),
+                )
+                window = _window(connection, e.channel, span)
+                charts[key] = tuple(
+                    ChartPoint(p.time_us, decimal(p.low), decimal(p.high))
+                    for p in envelope(window.points)
+                )
+            limit = e.limit
+            limits = e.channel.limits
+            rows.append(
+                RecallExcursion(
+                    lot=lot.lot,
+                    place=e.residence.label,
+                    residence_since=e.residence.since,
+                    residence_until=e.residence.until,
+                    channel=e.channel.key,
+                    unit=e.channel.unit,
+                    start=from_micros(e.start_us),
+                    end=from_micros(e.end_us),
+                    still_open=e.open,
+                    worst=decimal(e.worst),
+                    limit=None if limit is None else decimal(limit),
+                    lsl=None if limits.lsl is None else decimal(limits.lsl),
+                    usl=None if limits.usl is None else decimal(limits.usl),
+                    description=e.describe(),
+                    chart=charts[key],
+                )
+            )
+    return tuple(rows)
+
+
+_NO_LOT = uuid.UUID(int=0)

@@ -50,7 +50,7 @@ from traceapp.domain.recall import (
 from traceapp.domain.steps import HandlingStep, ItemRole
 from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.domain.trace import Direction, TraceResult
-from traceapp.services import dispositions
+from traceapp.services import conditions, dispositions
 from traceapp.services.recording import find_lot, now_utc
 from traceapp.services.signatures import Meaning, SignatureRefused, SignatureSummary
 from traceapp.services.trace import TraceStart, trace_rows
@@ -119,6 +119,7 @@ def run_recall(
     totals = _totals(forward, len(on_site))
     drill_ms = (time.perf_counter() - started) * 1000
     events = critical_tracking_events(uow, reader, _lot_info(uow, [lot.id for lot in forward.lots]))
+    excursions = conditions.recall_excursions(uow.session, [lot.id for lot in forward.lots])
     run_at = now_utc()
     return RecallResult(
         recall_id=new_recall_id(run_at),
@@ -132,6 +133,7 @@ def run_recall(
         on_site=on_site,
         totals=totals,
         events=events,
+        excursions=excursions,
     )
 
 
