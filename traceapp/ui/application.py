@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
-from traceapp.ui.resources import app_icon
+from traceapp.ui.resources import app_icon, configured_language, install_translator
 from traceapp.ui.theme import apply_base_font
 
 SETTINGS_ORGANISATION = "TraceApp"
@@ -30,6 +30,8 @@ def application() -> QApplication:
     app.setOrganizationName(SETTINGS_ORGANISATION)
     app.setWindowIcon(app_icon())
     apply_base_font(app)
+    # German where settings.toml says [ui] language = "de" or the system speaks it.
+    install_translator(configured_language())
     return app
 
 
@@ -51,6 +53,7 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
     from traceapp.ui.live_monitor import LiveMonitorPage
     from traceapp.ui.lots_page import LotsPage
     from traceapp.ui.quality_page import QualityPage
+    from traceapp.ui.recall_page import RecallPage
     from traceapp.ui.scan_station import ScanStationPage
 
     def scan_station(context: StationContext) -> QWidget:
@@ -62,7 +65,7 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
     def live_monitor(context: StationContext) -> QWidget:
         return LiveMonitorPage(context, settings=settings)
 
-    return [scan_station, LotsPage, quality, live_monitor]
+    return [scan_station, LotsPage, quality, live_monitor, RecallPage]
 
 
 def build_window(

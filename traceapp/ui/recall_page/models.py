@@ -1,0 +1,217 @@
+"""Qt table models of a recall's affected lots, customers, shipments and stock on site.
+
+Tens of thousands of rows: text is made when a cell is painted, and sorting is the model's own
+(one Python sort on keys made per row), not a QSortFilterProxyModel asking data() per compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from traceapp.domain.quantity import Quantity, format_decimal
+from traceapp.domain.recall import StockOnSite
+from traceapp.domain.trace import AffectedParty, TracedLot, TracedShipment
+
+R = TypeVar("R")
+_Index = QModelIndex | QPersistentModelIndex
+SortKey = str | Decimal | float | int
+LOTS_SHOWN = 6  # lots named in a customer's or a shipment's cell; the rest are counted
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+NO_VALUE = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[R]):
+    title: str
+    text: Callable[[R], str]
+    key: Callable[[R], SortKey] | None = None  # default: the text, case-folded
+    numeric: bool = False  # right-aligned
+    tip: Callable[[R], str] | None = None
+
+
+def amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
+    """`12.5 kg`, `≤ 12.5 kg` when the share could not be computed, — when unknown."""
+    if quantity is None:
+        return NO_VALUE
+    text = f"{format_decimal(quantity.value)} {quantity.unit}"
+    return f"≤ {text}" if upper_bound else text
+
+
+def _amount_key(quantity: Quantity | None) -> Decimal:
+    return quantity.value if quantity is not None else Decimal(-1)
+
+
+def local(moment: datetime | None) -> str:
+    return moment.astimezone().strftime(TIME_FORMAT) if moment is not None else NO_VALUE
+
+
+def _time_key(moment: datetime | None) -> float:
+    return moment.timestamp() if moment is not None else 0.0
+
+
+def some_lots(lots: Sequence[str]) -> str:
+    shown = ", ".join(lots[:LOTS_SHOWN])
+    rest = len(lots) - LOTS_SHOWN
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+class RecordTableModel(QAbstractTableModel, Generic[R]):
+    """Rows of frozen dataclasses, one column per `Column`; sortable by any column."""
+
+    def __init__(self, columns: Sequence[Column[R]]) -> None:
+        super().__init__()
+        self.columns = tuple(columns)
+        self._rows: list[R] = []
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> R:
+        return self._rows[row]
+
+    def rows(self) -> list[R]:
+        return list(self._rows)
+
+    def replace_row(self, row: int, value: R) -> None:
+        self._rows[row] = value
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        column = self.columns[index.column()]
+        record = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.text(record)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and column.tip is not None:
+            return column.tip(record)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.columns):
+            return  # -1: the order the drill gave
+        spec = self.columns[column]
+        key = spec.key
+        text = spec.text
+        self.layoutAboutToBeChanged.emit()
+        if key is not None:
+            self._rows.sort(key=key, reverse=order == Qt.SortOrder.DescendingOrder)
+        else:
+            self._rows.sort(
+                key=lambda r: text(r).casefold(), reverse=order == Qt.SortOrder.DescendingOrder
+            )
+        self.layoutChanged.emit()
+
+
+def lot_columns() -> list[Column[TracedLot]]:
+    return [
+        Column("Lot", lambda lot: lot.name, tip=lambda lot: f"{lot.name} — {lot.product_name}"),
+        Column("Product", lambda lot: lot.product_name),
+        Column("Kind", lambda lot: lot.product_kind),
+        Column("Depth", lambda lot: str(lot.depth), key=lambda lot: lot.depth, numeric=True),
+        Column(
+            "Suspect material in it",
+            lambda lot: amount(lot.quantity, lot.upper_bound),
+            key=lambda lot: _amount_key(lot.quantity),
+            numeric=True,
+            tip=lambda lot: (
+                "How much of the suspect lots' material went into this lot"
+                + (" (at most: the share could not be computed)" if lot.upper_bound else "")
+            ),
+        ),
+        Column(
+            "On hand",
+            lambda lot: amount(lot.on_hand),
+            key=lambda lot: lot.on_hand.value,
+            numeric=True,
+        ),
+        Column("Status", lambda lot: words(lot.status.value)),
+        Column(
+            "Supplier lot",
+            lambda lot: " ".join(x for x in (lot.supplier, lot.supplier_lot_code) if x),
+        ),
+    ]
+
+
+def customer_columns() -> list[Column[AffectedParty]]:
+    return [
+        Column("Customer", lambda c: c.code),
+        Column("Name", lambda c: c.name),
+        Column("Contact", lambda c: c.contact_name or NO_VALUE),
+        Column("Phone", lambda c: c.contact_phone or NO_VALUE),
+        Column("E-mail", lambda c: c.contact_email or NO_VALUE),
+        Column(
+            "Suspect material received",
+            lambda c: amount(c.quantity, c.upper_bound),
+            key=lambda c: _amount_key(c.quantity),
+            numeric=True,
+        ),
+        Column("Shipments", lambda c: str(c.shipments), key=lambda c: c.shipments, numeric=True),
+        Column(
+            "Lots received",
+            lambda c: some_lots(c.lots),
+            key=lambda c: len(c.lots),
+            tip=lambda c: "\n".join(c.lots),
+        ),
+        Column(
+            "Last shipped", lambda c: local(c.last_shipped), key=lambda c: _time_key(c.last_shipped)
+        ),
+    ]
+
+
+def shipment_columns() -> list[Column[TracedShipment]]:
+    return [
+        Column("Shipped", lambda s: local(s.shipped_at), key=lambda s: _time_key(s.shipped_at)),
+        Column("Customer", lambda s: s.customer_name, tip=lambda s: s.customer),
+        Column("Document", lambda s: s.reference_document or NO_VALUE),
+        Column(
+            "Suspect material",
+            lambda s: amount(s.quantity, s.upper_bound),
+            key=lambda s: _amount_key(s.quantity),
+            numeric=True,
+        ),
+        Column("Lots", lambda s: some_lots(s.lots), tip=lambda s: "\n".join(s.lots)),
+        Column("Containers", lambda s: ", ".join(s.containers) or NO_VALUE),
+    ]
+
+
+def stock_columns() -> list[Column[StockOnSite]]:
+    return [
+        Column("Lot", lambda s: s.lot),
+        Column("Product", lambda s: s.product_name),
+        Column("Status", lambda s: words(s.status)),
+        Column("Location", lambda s: s.location or NO_VALUE),
+        Column(
+            "On hand",
+            lambda s: amount(s.on_hand),
+            key=lambda s: s.on_hand.value,
+            numeric=True,
+        ),
+    ]

@@ -1,0 +1,225 @@
+"""What the recall page runs in the background: the drill, holding the stock on site, exports.
+
+Each function takes the unit of work and the signed-in actor (see StationContext.run) and goes
+through the services, which check permissions; nothing here touches Qt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.dispositions import DecisionSignature
+from traceapp.domain.errors import InvalidInput, KnownError
+from traceapp.domain.lots import USABLE_STATUSES, LotStatus
+from traceapp.domain.permissions import UseCase, require
+from traceapp.domain.recall import RECORD_TYPE, RecallResult
+from traceapp.services import dispositions
+from traceapp.services.recall import may_export, run_recall
+from traceapp.services.signatures import Meaning, SignatureSummary, sign
+from traceapp.ui.background import Progress
+
+HOLD_RECORD_TYPE = "recall_hold"  # the signature under "hold every affected lot on site"
+
+
+@dataclass(frozen=True, slots=True)
+class DrillRequest:
+    """What the person asked the drill to start from (exactly one of the three) and why."""
+
+    reason: str
+    lots: tuple[str, ...] = ()
+    supplier_lot: str | None = None
+    equipment: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def drill(uow: UnitOfWork, actor: Actor, progress: Progress, request: DrillRequest) -> RecallResult:
+    """The recall drill. Cancel is honoured before it starts and when it ends (the drill is one
+    read transaction; a cancelled one is not shown)."""
+    progress.check()
+    progress.report(0, 0, "Tracing forward and backward…")
+    result = run_recall(
+        uow,
+        actor=actor,
+        reason=request.reason,
+        lots=request.lots,
+        supplier_lot=request.supplier_lot,
+        equipment=request.equipment,
+        since=request.since,
+        until=request.until,
+    )
+    progress.check()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class HoldFailure:
+    lot: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class HoldAllReport:
+    signature: SignatureSummary
+    held: tuple[str, ...]
+    skipped: tuple[str, ...]  # already stopped when the drill ran: on hold, rejected, ...
+    failed: tuple[HoldFailure, ...]  # refused or failed when it was tried
+    not_tried: tuple[str, ...]  # Cancel pressed before these were reached
+
+
+def hold_content(result: RecallResult, digest: str, reason: str) -> dict[str, object]:
+    """What the signer of a hold-all answers for: the recall, its hash, the reason, the lots."""
+    return {
+        "recall_id": result.recall_id,
+        "recall_sha256": digest,
+        "reason": reason,
+        "lots": [stock.lot for stock in result.on_site],
+    }
+
+
+def hold_all(
+    uow: UnitOfWork,
+    actor: Actor,
+    progress: Progress,
+    *,
+    result: RecallResult,
+    password: str,
+    meaning: Meaning,
+    reason: str,
+) -> HoldAllReport:
+    """Sign, then hold every affected lot still on site and usable, one by one through the
+    dispositions service (each in its own transaction, so a refusal leaves the others held).
+    Every lot not held is named, with why."""
+    why = reason.strip()
+    if not why:
+        raise InvalidInput("A hold needs a reason.", hint="Say what is suspected and why.")
+    require(actor.role, UseCase.HOLD, username=actor.username)  # before anything is signed
+    progress.report(0, 0, "Signing…")
+    signature = sign(
+        uow,
+        signer=actor.username,
+        password=password,
+        meaning=meaning,
+        record_type=HOLD_RECORD_TYPE,
+        record_id=result.recall_id,
+        content=hold_content(result, result.sha256(), why),
+    )
+    held: list[str] = []
+    skipped: list[str] = []
+    failed: list[HoldFailure] = []
+    usable = []
+    for stock in result.on_site:
+        if LotStatus(stock.status) in USABLE_STATUSES:
+            usable.append(stock.lot)
+        else:
+            skipped.append(f"{stock.lot} ({stock.status.replace('_', ' ')})")
+    total = len(usable)
+    for done, lot in enumerate(usable):
+        if progress.cancelled:
+            return HoldAllReport(
+                signature, tuple(held), tuple(skipped), tuple(failed), tuple(usable[done:])
+            )
+        progress.report(done, total, f"Holding {lot}")
+        try:
+            dispositions.hold(
+                uow,
+                actor=actor,
+                code=lot,
+                reason=f"recall {result.recall_id}: {why}",
+                event_id=_hold_event_id(result.recall_id, lot),
+            )
+        except KnownError as exc:
+            uow.restart()
+            failed.append(HoldFailure(lot, f"{exc.message} {exc.hint}".strip()))
+        else:
+            held.append(lot)
+    progress.report(total, total, "Held")
+    return HoldAllReport(signature, tuple(held), tuple(skipped), tuple(failed), ())
+
+
+def _hold_event_id(recall_id: str, lot: str) -> uuid.UUID:
+    """One event per recall and lot: pressing Hold all again after a failure does not hold a
+    lot twice (the dispositions service replays a known event id)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"traceapp:recall-hold:{recall_id}:{lot}")
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    path: Path
+    size: int
+    what: str  # "signed PDF", "XLSX", "CSV"
+    signature: SignatureSummary | None = None
+
+
+def _checked_path(path: Path, suffix: str) -> Path:
+    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
+
+
+def _write_failed(path: Path, exc: OSError) -> InvalidInput:
+    return InvalidInput(
+        f"Cannot write {path}: {exc.strerror or exc}.",
+        hint="Pick a folder that exists and that you may write to.",
+    )
+
+
+def export_pdf(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    result: RecallResult,
+    password: str,
+    meaning: Meaning,
+    path: Path,
+) -> Written:
+    """The signed recall report: the signed-in person signs the result's SHA-256 (name, time,
+    meaning), and the PDF prints that signature."""
+    from traceapp.reports.recall_pdf import render_recall_pdf  # reportlab: only when asked
+
+    may_export(actor)
+    target = _checked_path(path, ".pdf")
+    digest = result.sha256()
+    signature = sign(
+        uow,
+        signer=actor.username,
+        password=password,
+        meaning=meaning,
+        record_type=RECORD_TYPE,
+        record_id=result.recall_id,
+        content=result.as_plain(),  # its record hash is the result's SHA-256
+    )
+    printed = DecisionSignature(
+        printed_name=signature.printed_name,
+        username=signature.username,
+        signed_at=signature.signed_at,
+        meaning=signature.meaning.value,
+        valid=signature.record_hash == digest,
+    )
+    try:
+        render_recall_pdf(result, printed, target, sha256=digest)
+    except OSError as exc:
+        raise _write_failed(target, exc) from exc
+    return Written(target, target.stat().st_size, "signed PDF", signature)
+
+
+def export_sheet(
+    uow: UnitOfWork, actor: Actor, *, result: RecallResult, path: Path, kind: str
+) -> Written:
+    """The FSMA 204 sortable spreadsheet, XLSX or CSV."""
+    from traceapp.reports.fsma204 import write_csv, write_xlsx  # openpyxl: only when asked
+
+    del uow  # nothing to read: the drill's result has every event
+    may_export(actor)
+    target = _checked_path(path, f".{kind}")
+    try:
+        if kind == "xlsx":
+            write_xlsx(result, target)
+        else:
+            write_csv(result, target)
+    except OSError as exc:
+        raise _write_failed(target, exc) from exc
+    return Written(target, target.stat().st_size, kind.upper())
