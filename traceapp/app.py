@@ -43,18 +43,26 @@ def run_gui(url: str, *, station: str | None = None) -> int:
         station_for,
     )
     from traceapp.ui.context import StationContext
+    from traceapp.ui.station_sync import StationSync
 
     application()
     settings = default_settings()
+    # Shared mode: steps go through the station's own outbox (store and forward).
+    sync = StationSync.for_engine(engine) if engine.dialect.name == "postgresql" else None
     context = StationContext(
         engine,
         station_code=station_for(station, settings),
         database_label=masked(engine.url),
         shared=engine.dialect.name != "sqlite",
+        sync=sync,
     )
+    if sync is not None:
+        sync.start()
     try:
         return run_window(
             context, standard_pages(settings), settings, idle_timeout_ms=idle_timeout_ms
         )
     finally:
+        if sync is not None:
+            sync.close()
         engine.dispose()

@@ -22,6 +22,7 @@ from traceapp.services.packing import PackItem
 from traceapp.services.production import InputSpec, OutputSpec
 from traceapp.services.sync import Forwarder, is_offline_error
 from traceapp.services.sync_commands import (
+    describe_command,
     move_request,
     produce_request,
     receive_request,
@@ -235,3 +236,12 @@ def test_a_step_the_actor_may_not_do_is_a_conflict_not_a_lost_scan(
     Forwarder(outbox, plant.engine).drain()
     (conflict,) = outbox.items(OutboxState.CONFLICT)
     assert "audrey" in (conflict.reason or "")
+
+
+def test_a_stored_step_is_described_in_words(plant: Plant) -> None:
+    shipped = ship_request(
+        customer="SHOP1", items=[PackItem("FLOUR/F-1", Quantity.parse("4 kg")), PackItem("PAL-1")]
+    ).command(plant.actor)
+    assert describe_command(shipped) == "ship FLOUR/F-1 4 kg, PAL-1 to SHOP1"
+    received = _receipt_command(plant, "L-9")
+    assert describe_command(received) == "receive FLOUR/L-9 5 kg from MILL"

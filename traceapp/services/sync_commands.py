@@ -292,3 +292,39 @@ def apply_command(uow: UnitOfWork, command: StepCommand) -> StepResult:
             f"The stored {command.step.value} step is missing or mangles {exc}.",
             hint="It is kept for review; record the step again by hand if it happened.",
         ) from exc
+
+
+def _named(value: Any) -> str:
+    if isinstance(value, dict) and "code" in value:
+        amount = _read_quantity(value.get("quantity"))
+        return f"{value['code']} {amount}" if amount is not None else str(value["code"])
+    return str(value)
+
+
+def describe_command(command: StepCommand) -> str:
+    """The step in words, for the conflict list: 'receive FLOUR/L-1 25 kg from MILL'."""
+    a: Mapping[str, Any] = command.arguments
+    step = command.step
+    try:
+        if step is HandlingStep.RECEIVE:
+            return (
+                f"receive {a['product']}/{a.get('lot_code') or a['supplier_lot_code']} "
+                f"{_read_quantity(a['quantity'])} from {a['supplier']}"
+            )
+        if step is HandlingStep.PRODUCE:
+            made = ", ".join(f"{o['product']}/{o['lot_code']}" for o in a["outputs"])
+            used = ", ".join(_named(i) for i in a["inputs"])
+            return f"produce {made} from {used or 'nothing'}"
+        if step is HandlingStep.PACK:
+            return f"pack {', '.join(_named(i) for i in a['items'])} into {a['container']}"
+        if step is HandlingStep.UNPACK:
+            return f"unpack {a['container']}"
+        if step is HandlingStep.SHIP:
+            return f"ship {', '.join(_named(i) for i in a['items'])} to {a['customer']}"
+        if step is HandlingStep.MOVE:
+            return f"move {', '.join(str(i) for i in a['items'])} to {a['to']}"
+        if step is HandlingStep.CORRECT:
+            return f"undo event {a['event']}: {a['reason']}"
+    except (KeyError, TypeError, ValueError):
+        pass
+    return step.value

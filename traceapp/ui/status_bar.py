@@ -6,10 +6,25 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from traceapp.domain.actor import Actor
+from traceapp.services.sync import SyncStatus
 from traceapp.ui.background import Progress
 from traceapp.ui.context import StationContext
+from traceapp.ui.outbox_conflicts import ConflictsDialog
 
 DATABASE_LABEL_EM = 30  # the database's share of the status bar, in letters
+
+
+def sync_text(status: SyncStatus) -> tuple[str, bool]:
+    """The shared-mode link in words for the status bar, and whether all is well."""
+    if status.online is False:
+        text = f"OFFLINE — {status.pending} waiting"
+    elif status.pending:
+        text = f"ONLINE — sending {status.pending}"
+    else:
+        text = "ONLINE" if status.online else "Server: checking…"
+    if status.conflicts:
+        text += f" · {status.conflicts} to review"
+    return text, status.online is not False and not status.conflicts
 
 
 def role_label(role: str) -> str:
@@ -48,6 +63,19 @@ class StationStatusBar(QStatusBar):
         self.addWidget(self.cancel)
         for label in (self.user, self.station, self.database, self.scanner):
             self.addPermanentWidget(label)
+        # Shared mode: the link to the server, the backlog and the conflicts; a click reviews them.
+        self.sync = QPushButton()
+        self.sync.setObjectName("syncOk")
+        self.sync.setFlat(True)
+        self.sync.setToolTip("Steps kept at this station and the ones the server refused: review")
+        self.sync.clicked.connect(self.show_conflicts)
+        self.conflicts_dialog: ConflictsDialog | None = None
+        if context.sync is not None:
+            self.addPermanentWidget(self.sync)
+            self.set_sync_status(context.sync.status)
+            context.sync.status_changed.connect(self.set_sync_status)
+        else:
+            self.sync.hide()
         self._running: list[Progress] = []
         self._show_work()
         self.station.setText(f"Station: {context.station_code or 'none'}")
@@ -86,6 +114,30 @@ class StationStatusBar(QStatusBar):
             # The stylesheet matches object names when a widget is polished: polish again.
             self.scanner.style().unpolish(self.scanner)
             self.scanner.style().polish(self.scanner)
+
+    def set_sync_status(self, status: SyncStatus) -> None:
+        text, ok = sync_text(status)
+        self.sync.setText(text)
+        if status.last_error and status.online is False:
+            self.sync.setToolTip(f"The server cannot be reached: {status.last_error}")
+        name = "syncOk" if ok else "syncProblem"
+        if self.sync.objectName() != name:
+            self.sync.setObjectName(name)
+            self.sync.style().unpolish(self.sync)
+            self.sync.style().polish(self.sync)
+        if self.conflicts_dialog is not None and self.conflicts_dialog.isVisible():
+            self.conflicts_dialog.reload()
+
+    def show_conflicts(self) -> None:
+        """The review list of steps the server refused (shared mode only)."""
+        if self._context.sync is None:
+            return
+        if self.conflicts_dialog is None:
+            self.conflicts_dialog = ConflictsDialog(self._context, self.window())
+        else:
+            self.conflicts_dialog.reload()
+        self.conflicts_dialog.show()
+        self.conflicts_dialog.activateWindow()
 
     def track(self, progress: Progress) -> None:
         """Show long work until it ends; the newest running job is the one shown."""
