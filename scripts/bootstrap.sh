@@ -3,10 +3,13 @@
 #
 #   bash scripts/bootstrap.sh          # runtime deps:          pip install -e .
 #   bash scripts/bootstrap.sh --test   # plus the test tools:   pip install -e ".[test]"
+#   bash scripts/bootstrap.sh --installer  # plus PyInstaller (installer/build_linux.sh uses it)
+#                                      # and binutils + desktop-file-utils from apt
 #
 # Idempotent and fast when nothing is missing: one dpkg-query call decides whether apt is
 # needed, and pip is skipped while .venv/.bootstrap-stamp matches the hash of pyproject.toml,
-# constraints.txt and setup.py (plus the extras and the venv's Python).
+# constraints.txt and setup.py (plus the extras and the venv's Python). Extras add up: a venv
+# bootstrapped with --installer keeps PyInstaller when --test comes next.
 #
 # Environment:
 #   PYTHON=/path/to/python3.11+     interpreter used to create .venv (default: python3, then
@@ -21,15 +24,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 EXTRAS=""
+INSTALLER=0
 for arg in "$@"; do
     case "$arg" in
-        --test) EXTRAS="test" ;;
+        --test) EXTRAS="${EXTRAS:+$EXTRAS,}test" ;;
+        --installer)
+            EXTRAS="${EXTRAS:+$EXTRAS,}installer"
+            INSTALLER=1
+            ;;
         -h | --help)
-            sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+            sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
         *)
-            echo "bootstrap: unknown argument: $arg (use --test or nothing)" >&2
+            echo "bootstrap: unknown argument: $arg (use --test, --installer or nothing)" >&2
             exit 2
             ;;
     esac
@@ -59,6 +67,10 @@ APP_PACKAGES=(
     fonts-dejavu-core
 )
 SYSTEM_PACKAGES=("${QT_PACKAGES[@]}" "${APP_PACKAGES[@]}")
+if [ "$INSTALLER" = 1 ]; then
+    # PyInstaller reads binaries with objdump; tests/installer validates the menu entry.
+    SYSTEM_PACKAGES+=(binutils desktop-file-utils)
+fi
 
 # Run a command as root: directly, through non-interactive sudo, or not at all (returns 1).
 as_root() {
@@ -189,6 +201,9 @@ venv_ok() { [ -x .venv/bin/python ] && py_ok .venv/bin/python && .venv/bin/pytho
 # --------------------------------------------------------------------------------------------
 STAMP=.venv/.bootstrap-stamp
 
+# The union of two comma-separated extras lists, sorted ("test,installer" + "test").
+merge_extras() { tr ',' '\n' <<<"$1,$2" | sed '/^$/d' | sort -u | paste -sd, -; }
+
 deps_hash() {
     {
         cat pyproject.toml constraints.txt setup.py 2>/dev/null
@@ -197,13 +212,16 @@ deps_hash() {
 }
 
 pip_install() {
-    local hash target
+    local hash target stamped_hash="" stamped_extras=""
     hash="$(deps_hash)"
-    if [ "${TRACEAPP_FORCE_PIP:-}" != 1 ] && [ -f "$STAMP" ] && [ -f .venv/bin/traceapp ]; then
-        local stamped_hash stamped_extras
+    if [ -f "$STAMP" ] && [ -f .venv/bin/traceapp ]; then
         read -r stamped_hash stamped_extras <"$STAMP" || true
+    fi
+    # Keep what an earlier run installed: the extras asked for now plus the stamped ones.
+    EXTRAS="$(merge_extras "$EXTRAS" "${stamped_extras:-}")"
+    if [ "${TRACEAPP_FORCE_PIP:-}" != 1 ] && [ -n "$stamped_hash" ]; then
         # A venv with the test extras also serves run.sh.
-        if [ "$stamped_hash" = "$hash" ] && { [ -z "$EXTRAS" ] || [ "${stamped_extras:-}" = "$EXTRAS" ]; }; then
+        if [ "$stamped_hash" = "$hash" ] && [ "${stamped_extras:-}" = "$EXTRAS" ]; then
             return
         fi
     fi
