@@ -41,6 +41,7 @@ from traceapp.ui.application import application, standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions
 from traceapp.ui.main_window import MainWindow
+from traceapp.ui.resources import install_translator, remove_translator
 from traceapp.ui.theme import Theme
 
 DEMO_LOTS = 400
@@ -235,6 +236,40 @@ def _signed_release(app: QApplication, shooter: Shooter, window: MainWindow) -> 
     shooter.save(window, "lot-signed-release")
 
 
+def _german_scan_station(
+    app: QApplication, shooter: Shooter, engine: Engine, settings: QSettings
+) -> None:
+    """The scan station with `[ui] language = "de"`: a new window (texts are set when widgets
+    are made), a move scanned (Alt+6, lot, place) and booked with F12."""
+    translator = install_translator("de")
+    try:
+        context = StationContext(
+            engine, station_code=STATION, database_label="plant.db (demo)", shared=False
+        )
+        window = _window(context, settings)
+        screen = window.sign_in_screen
+        wait_for(app, lambda: screen.identity.isEnabled())
+        type_into(screen.identity, USER)
+        type_into(screen.secret, PASSWORD)
+        wait_for(app, lambda: window.screens.currentWidget() is window.workspace)
+        page = window.page("Scan station")
+        window.show_page(page)
+        scan = getattr(page, "scan", None)
+        if isinstance(scan, QLineEdit):
+            QTest.keyClick(scan, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
+            settle(app, 0.3)
+            type_into(scan, _active_lot(engine))
+            settle(app, 0.3)
+            type_into(scan, STATION)
+            shooter.save(window, "scan-station-de")
+            QTest.keyClick(scan, Qt.Key.Key_F12)
+            shooter.save(window, "scan-station-de-recorded")
+        window.close()
+        settle(app)
+    finally:
+        remove_translator(translator)
+
+
 def page_status(page: QWidget) -> str:
     """The status badge of the lot the lots page shows."""
     badge = page.findChild(QLabel, "lotStatus")
@@ -300,6 +335,7 @@ def render(out: Path) -> list[Path]:
         _signed_release(app, shooter, window)
         window.close()
         settle(app)
+        _german_scan_station(app, shooter, engine, settings)
         engine.dispose()
     return shooter.saved
 

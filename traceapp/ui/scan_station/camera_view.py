@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -29,7 +29,7 @@ class CameraView(QWidget):
         self.frame_index: int | None = None
         self.setMinimumSize(240, 180)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName("Camera preview")
+        self.setAccessibleName(QCoreApplication.translate("ScanStation", "Camera preview"))
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._refresh)
         self._timer.start(PREVIEW_INTERVAL_MS)
@@ -64,7 +64,11 @@ class CameraView(QWidget):
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
         if self.image is None:
             painter.setPen(Qt.GlobalColor.white)
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Waiting for the camera…")
+            painter.drawText(
+                self.rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                QCoreApplication.translate("ScanStation", "Waiting for the camera…"),
+            )
             return
         size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         left = (self.width() - size.width()) / 2

@@ -9,7 +9,7 @@ import subprocess
 import threading
 from importlib.resources import as_file, files
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -35,7 +35,10 @@ class FeedbackPanel(QLabel):
         self._state = ""
         self.title_text = ""
         self.detail_text = ""
-        self.show_idle("Ready", "Scan a label.")
+        self.show_idle(
+            QCoreApplication.translate("ScanStation", "Ready"),
+            QCoreApplication.translate("ScanStation", "Scan a label."),
+        )
 
     @property
     def state(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,12 @@ from traceapp.services.sync_commands import (
 )
 
 Work = Callable[[UnitOfWork, Actor], StepResult]
+# The kinds of container (services.packing.CONTAINER_KINDS), for the translation tools.
+CONTAINER_KIND_WORDS = (
+    str(QT_TRANSLATE_NOOP("ScanStation", "case")),
+    str(QT_TRANSLATE_NOOP("ScanStation", "pallet")),
+    str(QT_TRANSLATE_NOOP("ScanStation", "tote")),
+)
 FIELD_MIN_HEIGHT = 40  # touch-friendly
 
 
@@ -48,13 +54,23 @@ def parse_quantity(text: str, unit: str | None, *, what: str) -> Quantity:
     """'25' in the product's unit, or '25 kg' / '25kg' as written."""
     cleaned = text.strip().replace(",", ".")
     if not cleaned:
-        raise InvalidInput(f"The quantity of {what} is empty.", hint="Type it, e.g. 25 or 25 kg.")
+        raise InvalidInput(
+            QCoreApplication.translate("ScanStation", "The quantity of {what} is empty.").format(
+                what=what
+            ),
+            hint=QCoreApplication.translate("ScanStation", "Type it, e.g. 25 or 25 kg."),
+        )
     try:
         float(cleaned)
     except ValueError:
         return Quantity.parse(cleaned)
     if unit is None:
-        raise InvalidInput(f"Give the unit of {what}'s quantity.", hint="Write it as e.g. 25 kg.")
+        raise InvalidInput(
+            QCoreApplication.translate("ScanStation", "Give the unit of {what}'s quantity.").format(
+                what=what
+            ),
+            hint=QCoreApplication.translate("ScanStation", "Write it as e.g. 25 kg."),
+        )
     return Quantity.of(cleaned, unit)
 
 
@@ -66,7 +82,12 @@ def parse_expiry(text: str) -> date | None:
         return date.fromisoformat(cleaned)
     except ValueError:
         raise InvalidInput(
-            f"{cleaned!r} is not a date.", hint="Write the expiry as YYYY-MM-DD, e.g. 2027-01-31."
+            QCoreApplication.translate("ScanStation", "{text} is not a date.").format(
+                text=repr(cleaned)
+            ),
+            hint=QCoreApplication.translate(
+                "ScanStation", "Write the expiry as YYYY-MM-DD, e.g. 2027-01-31."
+            ),
         ) from None
 
 
@@ -131,8 +152,14 @@ class ItemTable(QTableWidget):
     def __init__(self, *, with_quantity: bool, heading: str = "Scanned") -> None:
         super().__init__(0, 2 if with_quantity else 1)
         self.with_quantity = with_quantity
-        self.setHorizontalHeaderLabels([heading, "Quantity"][: self.columnCount()])
-        self.setToolTip("Delete takes the selected line out; type over a quantity to change it.")
+        quantity = QCoreApplication.translate("ScanStation", "Quantity")
+        self.setHorizontalHeaderLabels([heading, quantity][: self.columnCount()])
+        self.setToolTip(
+            QCoreApplication.translate(
+                "ScanStation",
+                "Delete takes the selected line out; type over a quantity to change it.",
+            )
+        )
         self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         if with_quantity:
             self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
@@ -167,7 +194,7 @@ class ItemTable(QTableWidget):
             cell = QTableWidgetItem(quantity_text(amount))
             cell.setData(UNIT_ROLE, amount.unit if amount is not None else None)
             if whole:  # a container ships or packs whole
-                cell.setText("whole")
+                cell.setText(QCoreApplication.translate("ScanStation", "whole"))
                 cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 cell.setData(Qt.ItemDataRole.UserRole, "whole")
             self.setItem(row, 1, cell)
@@ -208,7 +235,7 @@ class StepForm(QWidget):
         self.form.setContentsMargins(0, 0, 0, 0)
 
     def row(self, label: str, field: QWidget) -> None:
-        self.form.addRow(label, field)
+        self.form.addRow(QCoreApplication.translate("ScanStation", label), field)
         if isinstance(field, QLineEdit):
             field.textChanged.connect(self.changed)
         elif isinstance(field, QComboBox):
@@ -251,48 +278,65 @@ class StepForm(QWidget):
 def _refuse_target(info: ScanInfo, step: str) -> KnownError:
     if info.target is ScanTarget.CONTAINER:
         return InvalidInput(
-            f"{info.display} is a case or pallet; it has no place in {step}.",
-            hint="Scan the lot's label, or choose the step for containers.",
+            QCoreApplication.translate(
+                "ScanStation", "{code} is a case or pallet; it has no place in {step}."
+            ).format(code=info.display, step=step),
+            hint=QCoreApplication.translate(
+                "ScanStation", "Scan the lot's label, or choose the step for containers."
+            ),
         )
     if info.target is ScanTarget.LOCATION:
-        return InvalidInput(f"{info.display} is a location; it has no place in {step}.")
+        return InvalidInput(
+            QCoreApplication.translate(
+                "ScanStation", "{code} is a location; it has no place in {step}."
+            ).format(code=info.display, step=step)
+        )
     if info.target is ScanTarget.LABEL:
         return NotFound(
-            f"Lot {info.display} is not in the plant.",
-            hint="Receive it first, or check the label.",
+            QCoreApplication.translate("ScanStation", "Lot {code} is not in the plant.").format(
+                code=info.display
+            ),
+            hint=QCoreApplication.translate("ScanStation", "Receive it first, or check the label."),
         )
     return UnknownCode(info.display)
 
 
 def _lot_line(result: StepResult) -> str:
-    return ", ".join(f"{lot.name} ({lot.on_hand} on hand)" for lot in result.lots)
+    on_hand = QCoreApplication.translate("ScanStation", "{lot} ({on_hand} on hand)")
+    return ", ".join(on_hand.format(lot=lot.name, on_hand=lot.on_hand) for lot in result.lots)
 
 
 class ReceiveForm(StepForm):
     step = HandlingStep.RECEIVE
-    verb = "Received"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Received"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.supplier = _combo("Choose the supplier")
-        self.product = _combo("Scan the product label")
-        self.supplier_lot = _line("from the label (AI 10)")
-        self.quantity = _line("e.g. 25 or 25 kg")
+        self.supplier = _combo(QCoreApplication.translate("ScanStation", "Choose the supplier"))
+        self.product = _combo(QCoreApplication.translate("ScanStation", "Scan the product label"))
+        self.supplier_lot = _line(
+            QCoreApplication.translate("ScanStation", "from the label (AI 10)")
+        )
+        self.quantity = _line(QCoreApplication.translate("ScanStation", "e.g. 25 or 25 kg"))
         self.unit = QLabel("")
-        self.expiry = _line("YYYY-MM-DD (AI 17)")
-        self.document = _line("delivery note (optional)")
-        self.row("Supplier", self.supplier)
-        self.row("Product", self.product)
-        self.row("Supplier lot", self.supplier_lot)
-        self.row("Quantity", self.quantity)
-        self.row("Expiry", self.expiry)
-        self.row("Document", self.document)
+        self.expiry = _line(QCoreApplication.translate("ScanStation", "YYYY-MM-DD (AI 17)"))
+        self.document = _line(QCoreApplication.translate("ScanStation", "delivery note (optional)"))
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Supplier")), self.supplier)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Product")), self.product)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Supplier lot")), self.supplier_lot)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Quantity")), self.quantity)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Expiry")), self.expiry)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Document")), self.document)
         self._units: dict[str, str] = {}
         self.product.currentIndexChanged.connect(self._show_unit)
 
     def _show_unit(self) -> None:
         unit = self._units.get(self.product.currentData() or "")
-        self.quantity.setPlaceholderText(f"e.g. 25 (in {unit})" if unit else "e.g. 25 kg")
+        self.quantity.setPlaceholderText(
+            QCoreApplication.translate("ScanStation", "e.g. 25 (in {unit})").format(unit=unit)
+            if unit
+            else QCoreApplication.translate("ScanStation", "e.g. 25 kg")
+        )
 
     def set_choices(self, choices: StationChoices) -> None:
         _fill(self.supplier, [(p.code, f"{p.code} — {p.name}") for p in choices.suppliers])
@@ -306,36 +350,56 @@ class ReceiveForm(StepForm):
     def take_scan(self, info: ScanInfo) -> str:
         if info.target is ScanTarget.LOT and info.lot is not None:
             raise AlreadyExists(
-                f"Lot {info.lot.name} is already in the plant.",
-                hint="A new delivery needs its own lot code; or choose another step.",
+                QCoreApplication.translate(
+                    "ScanStation", "Lot {lot} is already in the plant."
+                ).format(lot=info.lot.name),
+                hint=QCoreApplication.translate(
+                    "ScanStation", "A new delivery needs its own lot code; or choose another step."
+                ),
             )
         if info.target is ScanTarget.NEW and info.label.gtin is None and not info.label.sscc:
             self.supplier_lot.setText(info.code.strip())
-            return f"Supplier lot {info.code.strip()}"
+            return QCoreApplication.translate("ScanStation", "Supplier lot {code}").format(
+                code=info.code.strip()
+            )
         if info.target is not ScanTarget.LABEL or info.product is None:
-            raise _refuse_target(info, "a receipt")
+            raise _refuse_target(info, QCoreApplication.translate("ScanStation", "a receipt"))
         _choose(self.product, info.product.part_number)
         said = [info.product.part_number]
         if info.label.lot:
             self.supplier_lot.setText(info.label.lot)
-            said.append(f"lot {info.label.lot}")
+            said.append(
+                QCoreApplication.translate("ScanStation", "lot {lot}").format(lot=info.label.lot)
+            )
         if info.label.quantity is not None:
             self.quantity.setText(quantity_text(info.label.quantity))
             said.append(quantity_text(info.label.quantity))
         if info.label.expiry is not None:
             self.expiry.setText(info.label.expiry.isoformat())
-            said.append(f"expires {info.label.expiry.isoformat()}")
-        return "Label read: " + ", ".join(said)
+            said.append(
+                QCoreApplication.translate("ScanStation", "expires {date}").format(
+                    date=info.label.expiry.isoformat()
+                )
+            )
+        return QCoreApplication.translate("ScanStation", "Label read: {parts}").format(
+            parts=", ".join(said)
+        )
 
     def missing(self) -> tuple[str, QWidget] | None:
         if self.product.currentIndex() < 0:
-            return "Scan the product label (or choose the product).", self.product
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the product label (or choose the product)."
+            ), self.product
         if self.supplier.currentIndex() < 0:
-            return "Choose the supplier.", self.supplier
+            return QCoreApplication.translate("ScanStation", "Choose the supplier."), self.supplier
         if not self.supplier_lot.text().strip():
-            return "Scan or type the supplier's lot.", self.supplier_lot
+            return QCoreApplication.translate(
+                "ScanStation", "Scan or type the supplier's lot."
+            ), self.supplier_lot
         if not self.quantity.text().strip():
-            return "Type the quantity received.", self.quantity
+            return QCoreApplication.translate(
+                "ScanStation", "Type the quantity received."
+            ), self.quantity
         return None
 
     def work(self) -> Work:
@@ -358,28 +422,39 @@ class ReceiveForm(StepForm):
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         lot = result.lots[0]
-        detail = f"{lot.product_name} from {result.event.party or 'the supplier'}"
+        party = result.event.party or QCoreApplication.translate("ScanStation", "the supplier")
+        detail = QCoreApplication.translate("ScanStation", "{product} from {party}").format(
+            product=lot.product_name, party=party
+        )
         if lot.expiry is not None:
-            detail += f", expires {lot.expiry.isoformat()}"
-        return f"Received {lot.name} — {lot.on_hand}", detail
+            detail += QCoreApplication.translate("ScanStation", ", expires {date}").format(
+                date=lot.expiry.isoformat()
+            )
+        title = QCoreApplication.translate("ScanStation", "Received {lot} — {quantity}").format(
+            lot=lot.name, quantity=lot.on_hand
+        )
+        return title, detail
 
 
 class ProduceForm(StepForm):
     step = HandlingStep.PRODUCE
-    verb = "Produced"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Produced"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.inputs = ItemTable(with_quantity=True, heading="Input lots (scan each)")
-        self.product = _combo("Output product")
-        self.lot = _line("output lot code")
-        self.quantity = _line("e.g. 58 or 58 kg")
-        self.equipment = _combo("Equipment")
-        self.row("Inputs", self.inputs)
-        self.row("Output", self.product)
-        self.row("Output lot", self.lot)
-        self.row("Quantity", self.quantity)
-        self.row("Equipment", self.equipment)
+        self.inputs = ItemTable(
+            with_quantity=True,
+            heading=QCoreApplication.translate("ScanStation", "Input lots (scan each)"),
+        )
+        self.product = _combo(QCoreApplication.translate("ScanStation", "Output product"))
+        self.lot = _line(QCoreApplication.translate("ScanStation", "output lot code"))
+        self.quantity = _line(QCoreApplication.translate("ScanStation", "e.g. 58 or 58 kg"))
+        self.equipment = _combo(QCoreApplication.translate("ScanStation", "Equipment"))
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Inputs")), self.inputs)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Output")), self.product)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Output lot")), self.lot)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Quantity")), self.quantity)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Equipment")), self.equipment)
         self._units: dict[str, str] = {}
 
     def set_choices(self, choices: StationChoices) -> None:
@@ -390,36 +465,46 @@ class ProduceForm(StepForm):
         _fill(
             self.equipment,
             [(e.code, f"{e.code} — {e.name}") for e in choices.equipment],
-            none="No equipment",
+            none=QCoreApplication.translate("ScanStation", "No equipment"),
         )
 
     def take_scan(self, info: ScanInfo) -> str:
         if info.target is ScanTarget.LOT and info.lot is not None:
             amount = info.label.quantity or info.free
             self.inputs.add(info.lot.name, info.lot.name, amount)
-            return f"Input {info.lot.name}: {quantity_text(amount)} (edit if less goes in)"
+            return QCoreApplication.translate(
+                "ScanStation", "Input {lot}: {quantity} (edit if less goes in)"
+            ).format(lot=info.lot.name, quantity=quantity_text(amount))
         if info.target is ScanTarget.LABEL and info.product is not None:
             _choose(self.product, info.product.part_number)
             if info.label.lot:
                 self.lot.setText(info.label.lot)
             if info.label.quantity is not None:
                 self.quantity.setText(quantity_text(info.label.quantity))
-            return f"Output {info.display}"
+            return QCoreApplication.translate("ScanStation", "Output {code}").format(
+                code=info.display
+            )
         if (
             info.target is ScanTarget.LOCATION
             and info.location is not None
             and _choose(self.equipment, info.location.code)
         ):
-            return f"Equipment {info.location.code}"
-        raise _refuse_target(info, "production")
+            return QCoreApplication.translate("ScanStation", "Equipment {code}").format(
+                code=info.location.code
+            )
+        raise _refuse_target(info, QCoreApplication.translate("ScanStation", "production"))
 
     def missing(self) -> tuple[str, QWidget] | None:
         if self.product.currentIndex() < 0:
-            return "Scan the input lots, then choose the output product.", self.product
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the input lots, then choose the output product."
+            ), self.product
         if not self.lot.text().strip():
-            return "Type the output lot code.", self.lot
+            return QCoreApplication.translate("ScanStation", "Type the output lot code."), self.lot
         if not self.quantity.text().strip():
-            return "Type the quantity produced.", self.quantity
+            return QCoreApplication.translate(
+                "ScanStation", "Type the quantity produced."
+            ), self.quantity
         return None
 
     def work(self) -> Work:
@@ -428,7 +513,10 @@ class ProduceForm(StepForm):
             amount = entry.quantity()
             if amount is None:
                 raise InvalidInput(
-                    f"Give the quantity of {entry.display} that goes in.", hint="e.g. 20 kg."
+                    QCoreApplication.translate(
+                        "ScanStation", "Give the quantity of {code} that goes in."
+                    ).format(code=entry.display),
+                    hint=QCoreApplication.translate("ScanStation", "e.g. 20 kg."),
                 )
             inputs.append(InputSpec(entry.code, amount))
         part = str(self.product.currentData())
@@ -443,26 +531,37 @@ class ProduceForm(StepForm):
         used = [i for i in result.event.items if i.role.value == "input"]
         title = ", ".join(f"{i.label} — {i.quantity}" for i in made)
         detail = (
-            "from " + ", ".join(f"{i.label} ({i.quantity})" for i in used) if used else "no inputs"
+            QCoreApplication.translate("ScanStation", "from {inputs}").format(
+                inputs=", ".join(f"{i.label} ({i.quantity})" for i in used)
+            )
+            if used
+            else QCoreApplication.translate("ScanStation", "no inputs")
         )
-        return f"Produced {title}", detail
+        return QCoreApplication.translate("ScanStation", "Produced {outputs}").format(
+            outputs=title
+        ), detail
 
 
 class PackForm(StepForm):
     step = HandlingStep.PACK
-    verb = "Packed"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Packed"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.container = _line("scan the case or pallet label (SSCC)")
-        self.kind = _combo("Kind")
+        self.container = _line(
+            QCoreApplication.translate("ScanStation", "scan the case or pallet label (SSCC)")
+        )
+        self.kind = _combo(QCoreApplication.translate("ScanStation", "Kind"))
         for kind in CONTAINER_KINDS:
-            self.kind.addItem(kind, kind)
+            self.kind.addItem(QCoreApplication.translate("ScanStation", kind), kind)
         self.kind.setCurrentIndex(0)
-        self.items = ItemTable(with_quantity=True, heading="Items packed (scan each)")
-        self.row("Container", self.container)
-        self.row("Kind", self.kind)
-        self.row("Items", self.items)
+        self.items = ItemTable(
+            with_quantity=True,
+            heading=QCoreApplication.translate("ScanStation", "Items packed (scan each)"),
+        )
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Container")), self.container)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Kind")), self.kind)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Items")), self.items)
 
     def take_scan(self, info: ScanInfo) -> str:
         if not self.container.text().strip() and info.target in (
@@ -472,21 +571,31 @@ class PackForm(StepForm):
             code = info.label.sscc or info.display
             self.container.setText(code)
             known = info.target is ScanTarget.CONTAINER
-            return f"Packing into {code}" + ("" if known else " (new)")
+            new = "" if known else QCoreApplication.translate("ScanStation", " (new)")
+            return (
+                QCoreApplication.translate("ScanStation", "Packing into {code}").format(code=code)
+                + new
+            )
         if info.target is ScanTarget.LOT and info.lot is not None:
             amount = info.label.quantity or info.free
             self.items.add(info.lot.name, info.lot.name, amount)
-            return f"Item {info.lot.name}: {quantity_text(amount)}"
+            return QCoreApplication.translate("ScanStation", "Item {lot}: {quantity}").format(
+                lot=info.lot.name, quantity=quantity_text(amount)
+            )
         if info.target is ScanTarget.CONTAINER and info.container is not None:
             self.items.add(info.container.code, info.container.code, None, whole=True)
-            return f"Item {info.container.code} (whole)"
-        raise _refuse_target(info, "packing")
+            return QCoreApplication.translate("ScanStation", "Item {code} (whole)").format(
+                code=info.container.code
+            )
+        raise _refuse_target(info, QCoreApplication.translate("ScanStation", "packing"))
 
     def missing(self) -> tuple[str, QWidget] | None:
         if not self.container.text().strip():
-            return "Scan the case or pallet label.", self.container
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the case or pallet label."
+            ), self.container
         if not self.items.rowCount():
-            return "Scan what goes in.", self.items
+            return QCoreApplication.translate("ScanStation", "Scan what goes in."), self.items
         return None
 
     def work(self) -> Work:
@@ -499,32 +608,45 @@ class PackForm(StepForm):
         children = [i for i in result.event.items if i.role.value == "child"]
         parent = next((i.label for i in result.event.items if i.role.value == "parent"), "")
         names = ", ".join(f"{i.label} ({i.quantity})" if i.quantity else i.label for i in children)
-        return f"Packed into {parent}", names
+        return QCoreApplication.translate("ScanStation", "Packed into {parent}").format(
+            parent=parent
+        ), names
 
 
 class UnpackForm(StepForm):
     step = HandlingStep.UNPACK
-    verb = "Unpacked"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Unpacked"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.container = _line("scan the case or pallet label")
-        self.items = ItemTable(with_quantity=False, heading="Items to take out (none: all)")
-        self.row("Container", self.container)
-        self.row("Items", self.items)
+        self.container = _line(
+            QCoreApplication.translate("ScanStation", "scan the case or pallet label")
+        )
+        self.items = ItemTable(
+            with_quantity=False,
+            heading=QCoreApplication.translate("ScanStation", "Items to take out (none: all)"),
+        )
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Container")), self.container)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Items")), self.items)
 
     def take_scan(self, info: ScanInfo) -> str:
         if not self.container.text().strip() and info.target is ScanTarget.CONTAINER:
             self.container.setText(info.display)
-            return f"Unpacking {info.display}"
+            return QCoreApplication.translate("ScanStation", "Unpacking {code}").format(
+                code=info.display
+            )
         if info.target in (ScanTarget.LOT, ScanTarget.CONTAINER):
             self.items.add(info.display, info.display, None)
-            return f"Take out {info.display}"
-        raise _refuse_target(info, "unpacking")
+            return QCoreApplication.translate("ScanStation", "Take out {code}").format(
+                code=info.display
+            )
+        raise _refuse_target(info, QCoreApplication.translate("ScanStation", "unpacking"))
 
     def missing(self) -> tuple[str, QWidget] | None:
         if not self.container.text().strip():
-            return "Scan the case or pallet to unpack.", self.container
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the case or pallet to unpack."
+            ), self.container
         return None
 
     def work(self) -> Work:
@@ -535,21 +657,29 @@ class UnpackForm(StepForm):
     def done_text(self, result: StepResult) -> tuple[str, str]:
         children = [i.label for i in result.event.items if i.role.value == "child"]
         parent = next((i.label for i in result.event.items if i.role.value == "parent"), "")
-        return f"Unpacked {parent}", "took out " + ", ".join(children)
+        took_out = QCoreApplication.translate("ScanStation", "took out {items}").format(
+            items=", ".join(children)
+        )
+        return QCoreApplication.translate("ScanStation", "Unpacked {parent}").format(
+            parent=parent
+        ), took_out
 
 
 class ShipForm(StepForm):
     step = HandlingStep.SHIP
-    verb = "Shipped"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Shipped"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.items = ItemTable(with_quantity=True, heading="Pallets, cases or lots (scan each)")
-        self.customer = _combo("Choose the customer")
-        self.document = _line("delivery note (optional)")
-        self.row("Items", self.items)
-        self.row("Customer", self.customer)
-        self.row("Document", self.document)
+        self.items = ItemTable(
+            with_quantity=True,
+            heading=QCoreApplication.translate("ScanStation", "Pallets, cases or lots (scan each)"),
+        )
+        self.customer = _combo(QCoreApplication.translate("ScanStation", "Choose the customer"))
+        self.document = _line(QCoreApplication.translate("ScanStation", "delivery note (optional)"))
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Items")), self.items)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Customer")), self.customer)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Document")), self.document)
 
     def set_choices(self, choices: StationChoices) -> None:
         _fill(self.customer, [(p.code, f"{p.code} — {p.name}") for p in choices.customers])
@@ -559,18 +689,24 @@ class ShipForm(StepForm):
     def take_scan(self, info: ScanInfo) -> str:
         if info.target is ScanTarget.CONTAINER and info.container is not None:
             self.items.add(info.container.code, info.container.code, None, whole=True)
-            return f"Ship {info.container.code} (whole)"
+            return QCoreApplication.translate("ScanStation", "Ship {code} (whole)").format(
+                code=info.container.code
+            )
         if info.target is ScanTarget.LOT and info.lot is not None:
             amount = info.label.quantity or info.free
             self.items.add(info.lot.name, info.lot.name, amount)
-            return f"Ship {info.lot.name}: {quantity_text(amount)}"
-        raise _refuse_target(info, "a shipment")
+            return QCoreApplication.translate("ScanStation", "Ship {lot}: {quantity}").format(
+                lot=info.lot.name, quantity=quantity_text(amount)
+            )
+        raise _refuse_target(info, QCoreApplication.translate("ScanStation", "a shipment"))
 
     def missing(self) -> tuple[str, QWidget] | None:
         if not self.items.rowCount():
-            return "Scan the pallets, cases or lots to ship.", self.items
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the pallets, cases or lots to ship."
+            ), self.items
         if self.customer.currentIndex() < 0:
-            return "Choose the customer.", self.customer
+            return QCoreApplication.translate("ScanStation", "Choose the customer."), self.customer
         return None
 
     def work(self) -> Work:
@@ -581,19 +717,26 @@ class ShipForm(StepForm):
 
     def done_text(self, result: StepResult) -> tuple[str, str]:
         names = ", ".join(i.label for i in result.event.items)
-        return f"Shipped to {result.event.party}", names
+        return QCoreApplication.translate("ScanStation", "Shipped to {party}").format(
+            party=result.event.party
+        ), names
 
 
 class MoveForm(StepForm):
     step = HandlingStep.MOVE
-    verb = "Moved"
+    verb = str(QT_TRANSLATE_NOOP("ScanStation", "Moved"))
 
     def __init__(self) -> None:
         super().__init__()
-        self.items = ItemTable(with_quantity=False, heading="Lots or containers (scan each)")
-        self.destination = _combo("Scan or choose the destination")
-        self.row("Items", self.items)
-        self.row("To", self.destination)
+        self.items = ItemTable(
+            with_quantity=False,
+            heading=QCoreApplication.translate("ScanStation", "Lots or containers (scan each)"),
+        )
+        self.destination = _combo(
+            QCoreApplication.translate("ScanStation", "Scan or choose the destination")
+        )
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "Items")), self.items)
+        self.row(str(QT_TRANSLATE_NOOP("ScanStation", "To")), self.destination)
 
     def set_choices(self, choices: StationChoices) -> None:
         _fill(self.destination, [(p.code, f"{p.code} — {p.name}") for p in choices.locations])
@@ -601,17 +744,25 @@ class MoveForm(StepForm):
     def take_scan(self, info: ScanInfo) -> str:
         if info.target is ScanTarget.LOCATION and info.location is not None:
             _choose(self.destination, info.location.code)
-            return f"To {info.location.code}"
+            return QCoreApplication.translate("ScanStation", "To {code}").format(
+                code=info.location.code
+            )
         if info.target in (ScanTarget.LOT, ScanTarget.CONTAINER):
             self.items.add(info.display, info.display, None)
-            return f"Move {info.display}"
-        raise _refuse_target(info, "a move")
+            return QCoreApplication.translate("ScanStation", "Move {code}").format(
+                code=info.display
+            )
+        raise _refuse_target(info, QCoreApplication.translate("ScanStation", "a move"))
 
     def missing(self) -> tuple[str, QWidget] | None:
         if not self.items.rowCount():
-            return "Scan the lots or containers to move.", self.items
+            return QCoreApplication.translate(
+                "ScanStation", "Scan the lots or containers to move."
+            ), self.items
         if self.destination.currentIndex() < 0:
-            return "Scan or choose the destination.", self.destination
+            return QCoreApplication.translate(
+                "ScanStation", "Scan or choose the destination."
+            ), self.destination
         return None
 
     def work(self) -> Work:
@@ -622,7 +773,9 @@ class MoveForm(StepForm):
     def done_text(self, result: StepResult) -> tuple[str, str]:
         names = ", ".join(i.label for i in result.event.items)
         where = result.lots[0].location if result.lots else self.destination.currentData()
-        return f"Moved to {where}", names
+        return QCoreApplication.translate("ScanStation", "Moved to {place}").format(
+            place=where
+        ), names
 
 
 def undo_work(event: uuid.UUID, reason: str) -> Work:

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -55,12 +55,12 @@ SCANNER_FINE = frozenset({"starting", "connected"})
 BUTTON_MIN_HEIGHT = 56  # a gloved finger on a touch screen
 SCAN_POINT_SIZE = 16
 MNEMONICS = {  # Alt+letter on each step button; Alt+1..6 as well
-    HandlingStep.RECEIVE: "&Receive",
-    HandlingStep.PRODUCE: "&Produce",
-    HandlingStep.PACK: "Pac&k",
-    HandlingStep.UNPACK: "&Unpack",
-    HandlingStep.SHIP: "&Ship",
-    HandlingStep.MOVE: "&Move",
+    HandlingStep.RECEIVE: str(QT_TRANSLATE_NOOP("ScanStation", "&Receive")),
+    HandlingStep.PRODUCE: str(QT_TRANSLATE_NOOP("ScanStation", "&Produce")),
+    HandlingStep.PACK: str(QT_TRANSLATE_NOOP("ScanStation", "Pac&k")),
+    HandlingStep.UNPACK: str(QT_TRANSLATE_NOOP("ScanStation", "&Unpack")),
+    HandlingStep.SHIP: str(QT_TRANSLATE_NOOP("ScanStation", "&Ship")),
+    HandlingStep.MOVE: str(QT_TRANSLATE_NOOP("ScanStation", "&Move")),
 }
 CONFIRM_KEYS = ("F12", "Ctrl+Return", "Ctrl+Enter")
 UNDO_KEY = "Ctrl+Z"
@@ -78,8 +78,13 @@ def _error_text(error: BaseException) -> tuple[str, str]:
     if isinstance(error, KnownError):
         return error.message, error.hint
     return (
-        f"Something went wrong: {type(error).__name__}",
-        "Nothing was confirmed. Try again; if it happens again, tell the administrator.",
+        QCoreApplication.translate("ScanStation", "Something went wrong: {name}").format(
+            name=type(error).__name__
+        ),
+        QCoreApplication.translate(
+            "ScanStation",
+            "Nothing was confirmed. Try again; if it happens again, tell the administrator.",
+        ),
     )
 
 
@@ -134,7 +139,8 @@ class ScanStationPage(QWidget):
         for number, form_type in enumerate(FORMS, start=1):
             form = form_type()
             step = form.step
-            button = QPushButton(f"{MNEMONICS[step]}\nAlt+{number}")
+            mnemonic = QCoreApplication.translate("ScanStation", MNEMONICS[step])
+            button = QPushButton(f"{mnemonic}\nAlt+{number}")
             button.setCheckable(True)
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
             button.setObjectName(f"step_{step.value}")
@@ -153,14 +159,18 @@ class ScanStationPage(QWidget):
         # Scan field: what a person types by hand goes here; scanner bursts arrive wherever.
         self.scan = QLineEdit()
         self.scan.setObjectName("scanField")
-        self.scan.setPlaceholderText("Scan a label, or type a code and press Enter")
+        self.scan.setPlaceholderText(
+            QCoreApplication.translate(
+                "ScanStation", "Scan a label, or type a code and press Enter"
+            )
+        )
         font = self.scan.font()
         font.setPointSize(SCAN_POINT_SIZE)
         self.scan.setFont(font)
         self.scan.setMinimumHeight(BUTTON_MIN_HEIGHT)
         self.scan.returnPressed.connect(self._on_scan_field_enter)
         scan_row = QHBoxLayout()
-        scan_label = QLabel("Scan")
+        scan_label = QLabel(QCoreApplication.translate("ScanStation", "Scan"))
         scan_label.setFont(font)
         scan_row.addWidget(scan_label)
         scan_row.addWidget(self.scan, 1)
@@ -174,12 +184,16 @@ class ScanStationPage(QWidget):
         self.missing = QLabel()
         self.missing.setObjectName("scanMissing")
         self.missing.setWordWrap(True)
-        self.confirm_button = QPushButton("Confirm   F12")
+        self.confirm_button = QPushButton(
+            QCoreApplication.translate("ScanStation", "Confirm   F12")
+        )
         self.confirm_button.setObjectName("confirmButton")
         self.confirm_button.setDefault(False)
         self.confirm_button.setAutoDefault(False)
-        self.clear_button = QPushButton("Clear\nEsc")
-        self.undo_button = QPushButton("Undo last\nCtrl+Z")
+        self.clear_button = QPushButton(QCoreApplication.translate("ScanStation", "Clear\nEsc"))
+        self.undo_button = QPushButton(
+            QCoreApplication.translate("ScanStation", "Undo last\nCtrl+Z")
+        )
         self.undo_button.setObjectName("undoButton")
         for button in (self.confirm_button, self.clear_button, self.undo_button):
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
@@ -195,18 +209,28 @@ class ScanStationPage(QWidget):
         buttons.addWidget(self.undo_button, 1, 1)
 
         # Undo asks for a reason in place: no modal dialog to get lost behind the window.
-        self.undo_box = QGroupBox("Undo the last step")
+        self.undo_box = QGroupBox(QCoreApplication.translate("ScanStation", "Undo the last step"))
         self.undo_question = QLabel()
         self.undo_question.setWordWrap(True)
         self.undo_reason = QLineEdit()
         self.undo_reason.setObjectName("undoReason")
-        self.undo_reason.setPlaceholderText("Why? e.g. scanned the wrong lot — then press Enter")
+        self.undo_reason.setPlaceholderText(
+            QCoreApplication.translate(
+                "ScanStation", "Why? e.g. scanned the wrong lot — then press Enter"
+            )
+        )
         self.undo_reason.setMinimumHeight(BUTTON_MIN_HEIGHT - 12)
         self.undo_reason.returnPressed.connect(self.record_undo)
         undo_layout = QVBoxLayout(self.undo_box)
         undo_layout.addWidget(self.undo_question)
         undo_layout.addWidget(self.undo_reason)
-        undo_layout.addWidget(QLabel("Enter records the correction; Esc cancels."))
+        undo_layout.addWidget(
+            QLabel(
+                QCoreApplication.translate(
+                    "ScanStation", "Enter records the correction; Esc cancels."
+                )
+            )
+        )
         self.undo_box.hide()
 
         right = self.side = QVBoxLayout()
@@ -275,10 +299,13 @@ class ScanStationPage(QWidget):
         form = self.forms[step]
         if self.stack.currentWidget() is not form:
             # The panel spoke of the step left behind; now it says what this one needs.
-            self.feedback.show_idle(step.value.title(), form_missing_text(form) or "")
+            title = QCoreApplication.translate("ScanStation", MNEMONICS[step]).replace("&", "")
+            self.feedback.show_idle(title, form_missing_text(form) or "")
         self.step_buttons[step].setChecked(True)
         self.stack.setCurrentWidget(form)
-        self.step_box.setTitle(step.value.title())
+        self.step_box.setTitle(
+            QCoreApplication.translate("ScanStation", MNEMONICS[step]).replace("&", "")
+        )
         self._settings.setValue(STEP_SETTING, step.value)
         self._show_missing()
         self.scan.setFocus()
@@ -362,7 +389,10 @@ class ScanStationPage(QWidget):
         self._scans.clear()
         self._last = None
         self._cancel_undo()
-        self.feedback.show_idle("Signed out", "Sign in to scan.")
+        self.feedback.show_idle(
+            QCoreApplication.translate("ScanStation", "Signed out"),
+            QCoreApplication.translate("ScanStation", "Sign in to scan."),
+        )
 
     def _on_choices(self, choices: StationChoices) -> None:
         for form in self.forms.values():
@@ -415,7 +445,8 @@ class ScanStationPage(QWidget):
             self._confirm_wanted = False  # a refused scan stops a confirm pressed behind it
             self._refuse(error)
         else:
-            self.feedback.show_idle(said, self._missing_text() or "Press F12 or Enter to confirm.")
+            press = QCoreApplication.translate("ScanStation", "Press F12 or Enter to confirm.")
+            self.feedback.show_idle(said, self._missing_text() or press)
         self.scan.setFocus()
         self._next_scan()
 
@@ -432,7 +463,11 @@ class ScanStationPage(QWidget):
 
     def _show_missing(self) -> None:
         text = self._missing_text()
-        self.missing.setText(f"Still needed: {text}" if text else "Ready: press F12 or Enter.")
+        self.missing.setText(
+            QCoreApplication.translate("ScanStation", "Still needed: {text}").format(text=text)
+            if text
+            else QCoreApplication.translate("ScanStation", "Ready: press F12 or Enter.")
+        )
         self.confirm_button.setEnabled(text is None and not self._recording)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -460,7 +495,12 @@ class ScanStationPage(QWidget):
             return
         missing = self.current_form.missing()
         if missing is not None:
-            self._refuse(InvalidInput("The step is not complete.", hint=missing[0]))
+            self._refuse(
+                InvalidInput(
+                    QCoreApplication.translate("ScanStation", "The step is not complete."),
+                    hint=missing[0],
+                )
+            )
             missing[1].setFocus()
             return
         form = self.current_form
@@ -471,7 +511,7 @@ class ScanStationPage(QWidget):
             return
         self._recording = True
         self._show_missing()
-        self.feedback.show_idle("Saving…", "")
+        self.feedback.show_idle(QCoreApplication.translate("ScanStation", "Saving…"), "")
         self.context.submit(
             work,
             lambda result: self._on_recorded(form, result),
@@ -483,7 +523,9 @@ class ScanStationPage(QWidget):
         self._recording = False
         title, detail = form.done_text(result)
         if result.replayed:
-            detail = "Already recorded; nothing new saved. " + detail
+            detail = QCoreApplication.translate(
+                "ScanStation", "Already recorded; nothing new saved. {detail}"
+            ).format(detail=detail)
         self._last = _Recorded(result.event.id, title, result.event.user)
         self.feedback.show_ok(title, detail)
         self.sound.done()
@@ -496,13 +538,23 @@ class ScanStationPage(QWidget):
         """Shared mode, server out of reach: the step is durable in this station's outbox and
         goes to the server, in order and once, when it is back."""
         self._recording = False
-        title = f"{form.verb} — kept at this station"
+        title = QCoreApplication.translate("ScanStation", "{done} — kept at this station").format(
+            done=QCoreApplication.translate("ScanStation", form.verb)
+        )
         event = getattr(work, "id", None)
         actor = self.context.actor
         if isinstance(event, uuid.UUID) and actor is not None:
             self._last = _Recorded(event, title, actor.username)
-        waiting = f"{backlog} step{'s' if backlog != 1 else ''}"
-        self.feedback.show_ok(title, f"The server is out of reach: {waiting} wait to be sent.")
+        waiting = (
+            QCoreApplication.translate(
+                "ScanStation", "The server is out of reach: 1 step waits to be sent."
+            )
+            if backlog == 1
+            else QCoreApplication.translate(
+                "ScanStation", "The server is out of reach: {count} steps wait to be sent."
+            ).format(count=backlog)
+        )
+        self.feedback.show_ok(title, waiting)
         self.sound.done()
         form.clear()
         self._show_missing()
@@ -530,10 +582,16 @@ class ScanStationPage(QWidget):
     def _on_escape(self) -> None:
         if self.undo_box.isVisible():
             self._cancel_undo()
-            self.feedback.show_idle("Undo cancelled", "Nothing was changed.")
+            self.feedback.show_idle(
+                QCoreApplication.translate("ScanStation", "Undo cancelled"),
+                QCoreApplication.translate("ScanStation", "Nothing was changed."),
+            )
         else:
             self.current_form.clear()
-            self.feedback.show_idle("Cleared", "Scan a label.")
+            self.feedback.show_idle(
+                QCoreApplication.translate("ScanStation", "Cleared"),
+                QCoreApplication.translate("ScanStation", "Scan a label."),
+            )
         self.scan.setFocus()
 
     # Undo: a correction event with a reason, never a deletion.
@@ -541,13 +599,20 @@ class ScanStationPage(QWidget):
         if self._last is None:
             self._refuse(
                 InvalidInput(
-                    "There is no step to undo.",
-                    hint="Undo takes back the last step confirmed here since signing in.",
+                    QCoreApplication.translate("ScanStation", "There is no step to undo."),
+                    hint=QCoreApplication.translate(
+                        "ScanStation",
+                        "Undo takes back the last step confirmed here since signing in.",
+                    ),
                 )
             )
             return
         self._undo_target = self._last
-        self.undo_question.setText(f"Undo “{self._last.title}”?")
+        self.undo_question.setText(
+            QCoreApplication.translate("ScanStation", "Undo “{step}”?").format(
+                step=self._last.title
+            )
+        )
         self.undo_reason.clear()
         self.undo_box.show()
         self.undo_reason.setFocus()
@@ -560,14 +625,18 @@ class ScanStationPage(QWidget):
         if not reason:
             self._refuse(
                 InvalidInput(
-                    "An undo needs a reason.",
-                    hint="Say what was wrong, e.g. scanned the wrong lot.",
+                    QCoreApplication.translate("ScanStation", "An undo needs a reason."),
+                    hint=QCoreApplication.translate(
+                        "ScanStation", "Say what was wrong, e.g. scanned the wrong lot."
+                    ),
                 )
             )
             self.undo_reason.setFocus()
             return
         self._recording = True
-        self.feedback.show_idle("Saving the correction…", "")
+        self.feedback.show_idle(
+            QCoreApplication.translate("ScanStation", "Saving the correction…"), ""
+        )
         self.context.submit(
             undo_work(target.event, reason),
             lambda _result: self._on_undone(target, reason),
@@ -580,7 +649,12 @@ class ScanStationPage(QWidget):
         if self._last == target:
             self._last = None
         self._cancel_undo()
-        self.feedback.show_ok(f"Undone: {target.title}", f"Correction recorded — {reason}")
+        self.feedback.show_ok(
+            QCoreApplication.translate("ScanStation", "Undone: {step}").format(step=target.title),
+            QCoreApplication.translate("ScanStation", "Correction recorded — {reason}").format(
+                reason=reason
+            ),
+        )
         self.sound.done()
         self._show_missing()
         self.scan.setFocus()

@@ -1,0 +1,792 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de_DE">
+<context>
+    <name>ScanStation</name>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/camera_view.py" line="32"/>
+        <source>Camera preview</source>
+        <translation>Kameravorschau</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/camera_view.py" line="70"/>
+        <source>Waiting for the camera…</source>
+        <translation>Warte auf die Kamera…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="39"/>
+        <source>Ready</source>
+        <translation>Bereit</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="40"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="593"/>
+        <source>Scan a label.</source>
+        <translation>Etikett scannen.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="46"/>
+        <source>case</source>
+        <translation>Karton</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="47"/>
+        <source>pallet</source>
+        <translation>Palette</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="48"/>
+        <source>tote</source>
+        <translation>Transportbehälter</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="58"/>
+        <source>The quantity of {what} is empty.</source>
+        <translation>Die Menge von {what} fehlt.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="61"/>
+        <source>Type it, e.g. 25 or 25 kg.</source>
+        <translation>Geben Sie sie ein, z. B. 25 oder 25 kg.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="69"/>
+        <source>Give the unit of {what}&apos;s quantity.</source>
+        <translation>Geben Sie die Einheit der Menge von {what} an.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="72"/>
+        <source>Write it as e.g. 25 kg.</source>
+        <translation>Schreiben Sie sie z. B. als 25 kg.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="85"/>
+        <source>{text} is not a date.</source>
+        <translation>{text} ist kein Datum.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="88"/>
+        <source>Write the expiry as YYYY-MM-DD, e.g. 2027-01-31.</source>
+        <translation>Schreiben Sie das Mindesthaltbarkeitsdatum als JJJJ-MM-TT, z. B. 2027-01-31.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="155"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="327"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="456"/>
+        <source>Quantity</source>
+        <translation>Menge</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="158"/>
+        <source>Delete takes the selected line out; type over a quantity to change it.</source>
+        <translation>Entf nimmt die gewählte Zeile heraus; zum Ändern einer Menge einfach überschreiben.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="197"/>
+        <source>whole</source>
+        <translation>ganz</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="281"/>
+        <source>{code} is a case or pallet; it has no place in {step}.</source>
+        <translation>{code} ist ein Karton oder eine Palette und gehört nicht zu {step}.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="284"/>
+        <source>Scan the lot&apos;s label, or choose the step for containers.</source>
+        <translation>Scannen Sie das Chargenetikett oder wählen Sie den Schritt für Behälter.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="290"/>
+        <source>{code} is a location; it has no place in {step}.</source>
+        <translation>{code} ist ein Lagerort und gehört nicht zu {step}.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="296"/>
+        <source>Lot {code} is not in the plant.</source>
+        <translation>Die Charge {code} ist nicht im Werk.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="299"/>
+        <source>Receive it first, or check the label.</source>
+        <translation>Buchen Sie zuerst den Wareneingang oder prüfen Sie das Etikett.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="305"/>
+        <source>{lot} ({on_hand} on hand)</source>
+        <translation>{lot} ({on_hand} Bestand)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="311"/>
+        <source>Received</source>
+        <translation>Wareneingang gebucht</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="315"/>
+        <source>Choose the supplier</source>
+        <translation>Lieferant wählen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="316"/>
+        <source>Scan the product label</source>
+        <translation>Produktetikett scannen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="318"/>
+        <source>from the label (AI 10)</source>
+        <translation>vom Etikett (AI 10)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="320"/>
+        <source>e.g. 25 or 25 kg</source>
+        <translation>z. B. 25 oder 25 kg</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="322"/>
+        <source>YYYY-MM-DD (AI 17)</source>
+        <translation>JJJJ-MM-TT (AI 17)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="323"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="679"/>
+        <source>delivery note (optional)</source>
+        <translation>Lieferschein (optional)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="324"/>
+        <source>Supplier</source>
+        <translation>Lieferant</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="325"/>
+        <source>Product</source>
+        <translation>Produkt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="326"/>
+        <source>Supplier lot</source>
+        <translation>Lieferantencharge</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="328"/>
+        <source>Expiry</source>
+        <translation>Mindesthaltbarkeit</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="329"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="682"/>
+        <source>Document</source>
+        <translation>Beleg</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="336"/>
+        <source>e.g. 25 (in {unit})</source>
+        <translation>z. B. 25 (Einheit {unit})</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="338"/>
+        <source>e.g. 25 kg</source>
+        <translation>z. B. 25 kg</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="353"/>
+        <source>Lot {lot} is already in the plant.</source>
+        <translation>Die Charge {lot} ist bereits im Werk.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="356"/>
+        <source>A new delivery needs its own lot code; or choose another step.</source>
+        <translation>Eine neue Lieferung braucht eine eigene Chargennummer – oder wählen Sie einen anderen Schritt.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="362"/>
+        <source>Supplier lot {code}</source>
+        <translation>Lieferantencharge {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="366"/>
+        <source>a receipt</source>
+        <translation>einem Wareneingang</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="372"/>
+        <source>lot {lot}</source>
+        <translation>Charge {lot}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="380"/>
+        <source>expires {date}</source>
+        <translation>MHD {date}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="384"/>
+        <source>Label read: {parts}</source>
+        <translation>Etikett gelesen: {parts}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="390"/>
+        <source>Scan the product label (or choose the product).</source>
+        <translation>Scannen Sie das Produktetikett (oder wählen Sie das Produkt).</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="394"/>
+        <source>Choose the supplier.</source>
+        <translation>Wählen Sie den Lieferanten.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="396"/>
+        <source>Scan or type the supplier&apos;s lot.</source>
+        <translation>Scannen oder tippen Sie die Lieferantencharge.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="400"/>
+        <source>Type the quantity received.</source>
+        <translation>Geben Sie die gelieferte Menge ein.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="425"/>
+        <source>the supplier</source>
+        <translation>dem Lieferanten</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="426"/>
+        <source>{product} from {party}</source>
+        <translation>{product} von {party}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="430"/>
+        <source>, expires {date}</source>
+        <translation>, MHD {date}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="433"/>
+        <source>Received {lot} — {quantity}</source>
+        <translation>Eingang gebucht: {lot} — {quantity}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="441"/>
+        <source>Produced</source>
+        <translation>Produktion gebucht</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="447"/>
+        <source>Input lots (scan each)</source>
+        <translation>Einsatzchargen (jede scannen)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="449"/>
+        <source>Output product</source>
+        <translation>Erzeugnis</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="450"/>
+        <source>output lot code</source>
+        <translation>Chargennummer des Erzeugnisses</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="451"/>
+        <source>e.g. 58 or 58 kg</source>
+        <translation>z. B. 58 oder 58 kg</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="452"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="457"/>
+        <source>Equipment</source>
+        <translation>Anlage</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="453"/>
+        <source>Inputs</source>
+        <translation>Einsatz</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="454"/>
+        <source>Output</source>
+        <translation>Erzeugnis</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="455"/>
+        <source>Output lot</source>
+        <translation>Neue Charge</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="468"/>
+        <source>No equipment</source>
+        <translation>Keine Anlage</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="475"/>
+        <source>Input {lot}: {quantity} (edit if less goes in)</source>
+        <translation>Einsatz {lot}: {quantity} (ändern, falls weniger eingesetzt wird)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="484"/>
+        <source>Output {code}</source>
+        <translation>Erzeugnis {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="492"/>
+        <source>Equipment {code}</source>
+        <translation>Anlage {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="495"/>
+        <source>production</source>
+        <translation>der Produktion</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="499"/>
+        <source>Scan the input lots, then choose the output product.</source>
+        <translation>Scannen Sie die Einsatzchargen und wählen Sie dann das Erzeugnis.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="503"/>
+        <source>Type the output lot code.</source>
+        <translation>Geben Sie die Chargennummer des Erzeugnisses ein.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="505"/>
+        <source>Type the quantity produced.</source>
+        <translation>Geben Sie die produzierte Menge ein.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="516"/>
+        <source>Give the quantity of {code} that goes in.</source>
+        <translation>Geben Sie die Einsatzmenge von {code} an.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="519"/>
+        <source>e.g. 20 kg.</source>
+        <translation>z. B. 20 kg.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="534"/>
+        <source>from {inputs}</source>
+        <translation>aus {inputs}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="538"/>
+        <source>no inputs</source>
+        <translation>ohne Einsatz</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="540"/>
+        <source>Produced {outputs}</source>
+        <translation>Produziert: {outputs}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="547"/>
+        <source>Packed</source>
+        <translation>Verpackt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="552"/>
+        <source>scan the case or pallet label (SSCC)</source>
+        <translation>Karton- oder Palettenetikett scannen (SSCC)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="554"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="563"/>
+        <source>Kind</source>
+        <translation>Art</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="560"/>
+        <source>Items packed (scan each)</source>
+        <translation>Verpackte Positionen (jede scannen)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="562"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="629"/>
+        <source>Container</source>
+        <translation>Behälter</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="564"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="630"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="680"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="738"/>
+        <source>Items</source>
+        <translation>Positionen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="574"/>
+        <source> (new)</source>
+        <translation> (neu)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="576"/>
+        <source>Packing into {code}</source>
+        <translation>Verpacken in {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="582"/>
+        <source>Item {lot}: {quantity}</source>
+        <translation>Position {lot}: {quantity}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="587"/>
+        <source>Item {code} (whole)</source>
+        <translation>Position {code} (ganz)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="590"/>
+        <source>packing</source>
+        <translation>dem Verpacken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="594"/>
+        <source>Scan the case or pallet label.</source>
+        <translation>Scannen Sie das Karton- oder Palettenetikett.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="598"/>
+        <source>Scan what goes in.</source>
+        <translation>Scannen Sie, was hineinkommt.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="611"/>
+        <source>Packed into {parent}</source>
+        <translation>Verpackt in {parent}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="618"/>
+        <source>Unpacked</source>
+        <translation>Ausgepackt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="623"/>
+        <source>scan the case or pallet label</source>
+        <translation>Karton- oder Palettenetikett scannen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="627"/>
+        <source>Items to take out (none: all)</source>
+        <translation>Herausnehmen (keine: alle)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="635"/>
+        <source>Unpacking {code}</source>
+        <translation>Auspacken: {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="640"/>
+        <source>Take out {code}</source>
+        <translation>Herausnehmen: {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="643"/>
+        <source>unpacking</source>
+        <translation>dem Auspacken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="647"/>
+        <source>Scan the case or pallet to unpack.</source>
+        <translation>Scannen Sie den Karton oder die Palette zum Auspacken.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="660"/>
+        <source>took out {items}</source>
+        <translation>herausgenommen: {items}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="663"/>
+        <source>Unpacked {parent}</source>
+        <translation>Ausgepackt: {parent}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="670"/>
+        <source>Shipped</source>
+        <translation>Versandt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="676"/>
+        <source>Pallets, cases or lots (scan each)</source>
+        <translation>Paletten, Kartons oder Chargen (jede scannen)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="678"/>
+        <source>Choose the customer</source>
+        <translation>Kunden wählen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="681"/>
+        <source>Customer</source>
+        <translation>Kunde</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="692"/>
+        <source>Ship {code} (whole)</source>
+        <translation>Versand {code} (ganz)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="698"/>
+        <source>Ship {lot}: {quantity}</source>
+        <translation>Versand {lot}: {quantity}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="701"/>
+        <source>a shipment</source>
+        <translation>einem Versand</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="705"/>
+        <source>Scan the pallets, cases or lots to ship.</source>
+        <translation>Scannen Sie die Paletten, Kartons oder Chargen für den Versand.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="709"/>
+        <source>Choose the customer.</source>
+        <translation>Wählen Sie den Kunden.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="720"/>
+        <source>Shipped to {party}</source>
+        <translation>Versandt an {party}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="727"/>
+        <source>Moved</source>
+        <translation>Umgelagert</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="733"/>
+        <source>Lots or containers (scan each)</source>
+        <translation>Chargen oder Behälter (jede Position scannen)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="736"/>
+        <source>Scan or choose the destination</source>
+        <translation>Ziel scannen oder wählen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="739"/>
+        <source>To</source>
+        <translation>Nach</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="747"/>
+        <source>To {code}</source>
+        <translation>Nach {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="752"/>
+        <source>Move {code}</source>
+        <translation>Umlagern: {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="755"/>
+        <source>a move</source>
+        <translation>einer Umlagerung</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="759"/>
+        <source>Scan the lots or containers to move.</source>
+        <translation>Scannen Sie die Chargen oder Behälter zum Umlagern.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="763"/>
+        <source>Scan or choose the destination.</source>
+        <translation>Scannen oder wählen Sie das Ziel.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="776"/>
+        <source>Moved to {place}</source>
+        <translation>Umgelagert nach {place}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="58"/>
+        <source>&amp;Receive</source>
+        <translation>&amp;Wareneingang</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="59"/>
+        <source>&amp;Produce</source>
+        <translation>&amp;Produktion</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="60"/>
+        <source>Pac&amp;k</source>
+        <translation>Verpac&amp;ken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="61"/>
+        <source>&amp;Unpack</source>
+        <translation>&amp;Auspacken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="62"/>
+        <source>&amp;Ship</source>
+        <translation>Ver&amp;sand</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="63"/>
+        <source>&amp;Move</source>
+        <translation>&amp;Umlagern</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="81"/>
+        <source>Something went wrong: {name}</source>
+        <translation>Etwas ist schiefgegangen: {name}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="84"/>
+        <source>Nothing was confirmed. Try again; if it happens again, tell the administrator.</source>
+        <translation>Nichts wurde gebucht. Versuchen Sie es noch einmal; passiert es wieder, sagen Sie es dem Administrator.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="163"/>
+        <source>Scan a label, or type a code and press Enter</source>
+        <translation>Etikett scannen oder Code eintippen und Enter drücken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="173"/>
+        <source>Scan</source>
+        <translation>Scannen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="188"/>
+        <source>Confirm   F12</source>
+        <translation>Buchen   F12</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="193"/>
+        <source>Clear
+Esc</source>
+        <translation>Leeren
+Esc</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="195"/>
+        <source>Undo last
+Ctrl+Z</source>
+        <translation>Rückgängig
+Strg+Z</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="212"/>
+        <source>Undo the last step</source>
+        <translation>Letzten Schritt rückgängig machen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="218"/>
+        <source>Why? e.g. scanned the wrong lot — then press Enter</source>
+        <translation>Warum? z. B. falsche Charge gescannt – dann Enter drücken</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="229"/>
+        <source>Enter records the correction; Esc cancels.</source>
+        <translation>Enter bucht die Korrektur; Esc bricht ab.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="393"/>
+        <source>Signed out</source>
+        <translation>Abgemeldet</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="394"/>
+        <source>Sign in to scan.</source>
+        <translation>Zum Scannen anmelden.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="448"/>
+        <source>Press F12 or Enter to confirm.</source>
+        <translation>Mit F12 oder Enter buchen.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="467"/>
+        <source>Still needed: {text}</source>
+        <translation>Es fehlt noch: {text}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="469"/>
+        <source>Ready: press F12 or Enter.</source>
+        <translation>Bereit: F12 oder Enter drücken.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="500"/>
+        <source>The step is not complete.</source>
+        <translation>Der Schritt ist nicht vollständig.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="514"/>
+        <source>Saving…</source>
+        <translation>Wird gespeichert…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="526"/>
+        <source>Already recorded; nothing new saved. {detail}</source>
+        <translation>Bereits gebucht; nichts Neues gespeichert. {detail}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="541"/>
+        <source>{done} — kept at this station</source>
+        <translation>{done} — an dieser Station zwischengespeichert</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="549"/>
+        <source>The server is out of reach: 1 step waits to be sent.</source>
+        <translation>Der Server ist nicht erreichbar: 1 Schritt wartet auf das Senden.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="553"/>
+        <source>The server is out of reach: {count} steps wait to be sent.</source>
+        <translation>Der Server ist nicht erreichbar: {count} Schritte warten auf das Senden.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="586"/>
+        <source>Undo cancelled</source>
+        <translation>Rückgängig abgebrochen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="587"/>
+        <source>Nothing was changed.</source>
+        <translation>Nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="592"/>
+        <source>Cleared</source>
+        <translation>Geleert</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
+        <source>There is no step to undo.</source>
+        <translation>Es gibt keinen Schritt zum Rückgängigmachen.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="603"/>
+        <source>Undo takes back the last step confirmed here since signing in.</source>
+        <translation>Rückgängig nimmt den letzten Schritt zurück, der hier seit der Anmeldung gebucht wurde.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="612"/>
+        <source>Undo “{step}”?</source>
+        <translation>„{step}“ rückgängig machen?</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="628"/>
+        <source>An undo needs a reason.</source>
+        <translation>Rückgängig machen braucht einen Grund.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="629"/>
+        <source>Say what was wrong, e.g. scanned the wrong lot.</source>
+        <translation>Sagen Sie, was falsch war, z. B. falsche Charge gescannt.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="638"/>
+        <source>Saving the correction…</source>
+        <translation>Korrektur wird gespeichert…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="653"/>
+        <source>Undone: {step}</source>
+        <translation>Rückgängig gemacht: {step}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="654"/>
+        <source>Correction recorded — {reason}</source>
+        <translation>Korrektur gebucht — {reason}</translation>
+    </message>
+</context>
+</TS>
