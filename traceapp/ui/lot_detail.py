@@ -33,7 +33,9 @@ from traceapp.domain.results import (
     LotDetail,
 )
 from traceapp.domain.steps import HandlingStep, ItemRole
+from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionsSection
+from traceapp.ui.lot_conditions import LotConditionsSection
 from traceapp.ui.status_colours import badge_style
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -176,8 +178,11 @@ class LotDetailPanel(QScrollArea):
 
     lot_requested = Signal(object)  # uuid.UUID of a parent or child the person clicked
 
-    def __init__(self, actions: QWidget | None = None) -> None:
-        """`actions`: the buttons that act on the lot shown (decisions, print), under its title."""
+    def __init__(
+        self, actions: QWidget | None = None, context: StationContext | None = None
+    ) -> None:
+        """`actions`: the buttons that act on the lot shown (decisions, print), under its title.
+        `context`: where the process conditions (sensor charts) are loaded from, in the background."""
         super().__init__()
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -236,6 +241,7 @@ class LotDetailPanel(QScrollArea):
         self.events = _table("lotEvents", EVENT_COLUMNS)
         self.events.setWordWrap(True)
         self.decisions = DecisionsSection()
+        self.conditions = LotConditionsSection(context)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -247,6 +253,7 @@ class LotDetailPanel(QScrollArea):
             layout.addWidget(actions)
         layout.addWidget(self.facts)
         layout.addWidget(self.decisions)
+        layout.addWidget(self.conditions)
         layout.addWidget(self.links)
         layout.addWidget(self.stays_caption)
         layout.addWidget(self.stays)
@@ -262,6 +269,7 @@ class LotDetailPanel(QScrollArea):
         for widget in (self.facts, self.links, self.history_caption, self.events, self.product):
             widget.setVisible(shown)
         if not shown:
+            self.conditions.clear()
             self.decisions.hide()
             self.stays_caption.hide()
             self.stays.hide()
@@ -297,6 +305,7 @@ class LotDetailPanel(QScrollArea):
         self.parents.setVisible(bool(detail.parents))
         self.children_list.setVisible(bool(detail.children))
         self.decisions.set_decisions(decisions)
+        self.conditions.show_lot(lot.id)
         self._fill_stays(detail.container_stays)
         self._fill_events(detail)
 

@@ -141,7 +141,7 @@ class LotsPage(QWidget):
         self.container_info = plain_label("", "containerInfo")
         self.container_info.hide()
         self.decision_actions = DecisionActions(context, self)
-        self.detail = LotDetailPanel(self.decision_actions)
+        self.detail = LotDetailPanel(self.decision_actions, context=context)
         self.genealogy = GenealogyPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("lotTabs")
