@@ -245,3 +245,17 @@ def test_a_stored_step_is_described_in_words(plant: Plant) -> None:
     assert describe_command(shipped) == "ship FLOUR/F-1 4 kg, PAL-1 to SHOP1"
     received = _receipt_command(plant, "L-9")
     assert describe_command(received) == "receive FLOUR/L-9 5 kg from MILL"
+
+
+def test_delivered_steps_are_purged_after_a_while_but_conflicts_stay(
+    outbox: Outbox, plant: Plant
+) -> None:
+    delivered = _receipt_command(plant, "P-1")
+    refused = move_request(items=["FLOUR/NOPE"], to="RCV1").command(plant.actor)
+    outbox.enqueue(delivered)
+    outbox.enqueue(refused)
+    Forwarder(outbox, plant.engine).drain()
+    assert outbox.purge_delivered(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert outbox.purge_delivered(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert outbox.state_of(delivered.id) is None
+    assert outbox.state_of(refused.id) == OutboxState.CONFLICT

@@ -29,6 +29,7 @@ from traceapp.db.models import Event, Lot
 from traceapp.db.outbox import Outbox
 from traceapp.domain.commands import OutboxState
 from traceapp.services.dispositions import hold
+from traceapp.services.sync_station import verify
 
 from .conftest import Plant
 
@@ -257,3 +258,7 @@ def test_a_station_killed_mid_burst_delivers_every_acknowledged_scan_once_after_
     assert set(acked) <= ids  # every acknowledged scan reached the server
     assert stored == ids  # and nothing else did
     assert receipts == lots >= 96  # exactly once (120+ scans, every 5th a move)
+    # What a person runs to check a plant's server against a scripted station's acks file.
+    checked = verify(plant_url(plant), acks)
+    assert checked["acknowledged"] == checked["on_server"] == len(acked)
+    assert checked["missing"] == 0

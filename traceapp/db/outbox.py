@@ -197,6 +197,16 @@ class Outbox:
                 (OutboxState.REVIEWED, note, _now(), seq, OutboxState.CONFLICT),
             )
 
+    def purge_delivered(self, before: datetime) -> int:
+        """Forget steps the server recorded before `before` (the server has them); refusals,
+        conflicts and settled conflicts stay."""
+        with self._write() as db:
+            cursor = db.execute(
+                "DELETE FROM outbox WHERE state = ? AND settled_at < ?",
+                (OutboxState.DELIVERED, before.astimezone(UTC).isoformat()),
+            )
+        return int(cursor.rowcount)
+
     # Master data kept for working offline.
     def cache_put(self, name: str, body: str) -> None:
         with self._write() as db:

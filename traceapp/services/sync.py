@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 RETRY_SECONDS = 2.0  # how often an offline station knocks on the server again
 IDLE_PROBE_SECONDS = 10.0  # an idle online station checks the server this often (status bar)
+KEEP_DELIVERED = timedelta(days=30)
 BATCH = 50  # commands read from the outbox at a time
 # How long a confirmation waits for the server's answer before the operator sees "stored, will
 # be sent": long enough for a healthy server (a step takes milliseconds), short enough that a
@@ -120,6 +122,8 @@ class Forwarder:
     def start(self) -> None:
         if self._thread is not None:
             return
+        # Delivered steps are on the server: the station keeps them a while, for questions.
+        self.outbox.purge_delivered(datetime.now(UTC) - KEEP_DELIVERED)
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="outbox-forwarder", daemon=True)
         self._thread.start()

@@ -9,7 +9,12 @@ Each scan is a receipt of a new lot of `--product` from `--supplier` (lot codes 
 and every `--move-every`-th scan also moves the previous lot to the station. A scan counts as
 acknowledged once `submit` returns (it is in the outbox or on the server); its event UUID is then
 appended to the `--acks` file and flushed to disk, so a test can compare the server against
-what the station acknowledged, even after a kill -9.
+what the station acknowledged, even after a kill -9. Afterwards (the outbox drained):
+
+    python -m traceapp.services.sync_station --db postgresql+psycopg://… --verify /tmp/s1.acks
+
+prints how many acknowledged scans the server has, and which are missing (there must be none;
+the event UUID is the primary key, so none can be there twice).
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from traceapp.db.engine import make_engine, parse_url
+from traceapp.db.models import Event
 from traceapp.db.outbox import Outbox
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
@@ -92,6 +99,30 @@ def script(prefix: str, count: int, *, product: str, supplier: str, station: str
     return scans[:count]
 
 
+def verify(url: str, acks: Path) -> dict[str, object]:
+    """The acknowledged event UUIDs of an acks file, counted on the server."""
+    acknowledged = [line.strip() for line in acks.read_text(encoding="utf-8").splitlines()]
+    wanted = {uuid.UUID(text) for text in acknowledged if text}
+    engine = make_engine(url)
+    found: set[uuid.UUID] = set()
+    try:
+        with UnitOfWork(engine, write=False) as uow:
+            chunk = sorted(wanted)
+            for start in range(0, len(chunk), 1000):
+                part = chunk[start : start + 1000]
+                found.update(uow.session.scalars(select(Event.id).where(Event.id.in_(part))))
+    finally:
+        engine.dispose()
+    missing = sorted(str(i) for i in wanted - found)
+    return {
+        "acknowledged": len(wanted),
+        "acknowledged_lines": len([a for a in acknowledged if a]),
+        "on_server": len(found),
+        "missing": len(missing),
+        "missing_ids": missing[:20],
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--db", required=True)
@@ -111,7 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--acks", type=Path, help="append each acknowledged event UUID here")
     parser.add_argument("--drain-seconds", type=float, default=0.0,
                         help="after the last scan, wait up to this long for the outbox to empty")  # fmt: skip
+    parser.add_argument("--verify", type=Path, help="count this acks file's events on the server")
     args = parser.parse_args(argv)
+    if args.verify:
+        print(json.dumps(verify(args.db, args.verify)), flush=True)
+        return 0
 
     engine = forwarder_engine(args.db)
     outbox = Outbox(args.outbox)
