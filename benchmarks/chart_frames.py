@@ -1,0 +1,353 @@
+"""Frame time of the Live monitor page: 16 channels at 100 Hz in a 10-minute window, with and without the pyqtgraph practices; and where ingest should run.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/chart_frames.py \
+        [--channels 16] [--rate 100] [--window 600] [--seconds 15] [--slow-seconds 8] \
+        [--ingest-seconds 15] [--ingest-rate 3125] [--out benchmarks/results/chart_frames.json]
+
+Part 1, frames: the real page widget (`LiveMonitorPage`, polling off) with every channel's live
+window full (rate x window points per curve, 60,000 for the case). Each frame hands the page the
+readings that arrived at `rate` per channel since the previous frame (real time), then draws:
+`render_frame()` (one setData per curve, the view follows now) and a synchronous repaint of the
+chart. Frames are paced at 30 Hz like the page's timer; frame time is the wall time of one
+frame (data in, setData, paint); fps is frames over the wall time. Run once with the practices (`fast=True`) and once without (`fast=False`: curves made
+again each frame from copies, antialiased, no downsampling, no clipping).
+
+Part 2, ingest beside the chart (`--ingest-seconds` > 0): the page polls a SQLite database that a
+simulator recorder fills at `channels x ingest-rate` readings/s, (a) with the recorder in the GUI
+process (threads) and (b) in a process of its own (as `traceapp monitor --record` runs). The page
+runs its own timers (10 Hz poll, 30 Hz frames) for the given seconds; reported: frames/s, the
+gaps between frames (p50/p95/max: a stutter is a long gap), readings written per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "chart_frames.json"
+TARGET_FPS = 30.0
+
+
+def _percentiles(values_ms: list[float]) -> dict[str, float]:
+    ordered = np.array(sorted(values_ms))
+    return {
+        "p50": round(float(np.percentile(ordered, 50)), 2),
+        "p95": round(float(np.percentile(ordered, 95)), 2),
+        "p99": round(float(np.percentile(ordered, 99)), 2),
+        "max": round(float(ordered[-1]), 2),
+    }
+
+
+def _channels(count: int, rate: float) -> list[Any]:
+    from traceapp.domain.sensors import Channel, Limits
+
+    kinds = (("temp", "degC", 180.0), ("pressure", "bar", 6.0), ("speed", "rpm", 1450.0),
+             ("humidity", "%RH", 45.0))  # fmt: skip
+    made = []
+    for number in range(count):
+        name, unit, base = kinds[number % len(kinds)]
+        spread = base * 0.02
+        made.append(
+            Channel(
+                id=number + 1,
+                site="bench",
+                equipment=f"eq{number // len(kinds) + 1:02d}",
+                name=name,
+                quantity=name,
+                unit=unit,
+                limits=Limits(base - 2 * spread, base + 2 * spread, base - spread, base + spread),
+                expected_period_us=int(5 * 1_000_000 / rate),
+            )
+        )
+    return made
+
+
+def _series(channels: list[Any], start: float, end: float, rate: float, rng: Any) -> list[Any]:
+    """Readings of every channel in (start, end] at `rate`, on the rate's grid."""
+    from traceapp.services.live import ChannelSeries
+
+    first = np.floor(start * rate) + 1
+    last = np.floor(end * rate)
+    if last < first:
+        return []
+    times = np.arange(first, last + 1) / rate
+    out = []
+    for channel in channels:
+        base = (channel.limits.lcl + channel.limits.ucl) / 2
+        noise = (channel.limits.ucl - channel.limits.lcl) / 8
+        values = base + noise * rng.standard_normal(times.shape[0])
+        out.append(ChannelSeries(channel.id, times, values))
+    return out
+
+
+class _PaintCounter:
+    """Counts the chart's paint events, so a frame that painted nothing is not counted as fast."""
+
+    def __init__(self, viewport: Any) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        class Filter(QObject):
+            def eventFilter(inner, watched: Any, event: Any) -> bool:  # noqa: N802, N805
+                if event.type() == QEvent.Type.Paint:
+                    self.count += 1
+                return False
+
+        self.count = 0
+        self._filter = Filter()
+        viewport.installEventFilter(self._filter)
+
+
+def _context(engine: Any) -> Any:
+    from traceapp.ui.context import StationContext
+
+    return StationContext(engine, station_code=None, database_label="bench", shared=False)
+
+
+def measure_frames(args: argparse.Namespace, *, fast: bool, seconds: float) -> dict[str, Any]:
+    from traceapp.db.engine import make_engine
+    from traceapp.ui.application import application
+    from traceapp.ui.live_monitor import LiveMonitorPage
+
+    app = application()
+    engine = make_engine("sqlite://")
+    page = LiveMonitorPage(_context(engine), fast=fast, poll=False)
+    page.resize(args.width, args.height)
+    page.show()
+    channels = _channels(args.channels, args.rate)
+    page.set_channels(channels)
+    page.stop()  # the loop below draws the frames itself
+    rng = np.random.default_rng(1)
+    now = time.time()
+    page.feed(_series(channels, now - args.window, now, args.rate, rng))
+    app.processEvents()
+    paints = _PaintCounter(page.charts.viewport())
+    last = now
+    frame_ms: list[float] = []
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    next_frame = wall_start
+    frames = 0
+    # Paced like the page's frame timer (30 Hz): data keeps arriving at `rate` in real time,
+    # and a frame that takes longer than its period delays the next (fps drops below 30).
+    while time.perf_counter() - wall_start < seconds:
+        pause = next_frame - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        next_frame = max(next_frame + 1 / TARGET_FPS, time.perf_counter())
+        now = time.time()
+        page.feed(_series(channels, last, now, args.rate, rng))
+        last = now
+        begin = time.perf_counter()
+        page.render_frame()
+        app.processEvents()  # the scene's update request: the chart is painted here
+        frame_ms.append((time.perf_counter() - begin) * 1000)
+        frames += 1
+    wall = time.perf_counter() - wall_start
+    cpu = time.process_time() - cpu_start
+    points = [len(e.ring) for e in page.charts.plots.values()]
+    page.close()
+    page.deleteLater()
+    app.processEvents()
+    engine.dispose()
+    return {
+        "practices": fast,
+        "seconds": seconds,
+        "frames": frames,
+        "points_per_curve": int(min(points)),
+        "frame_ms": _percentiles(frame_ms),
+        "fps": round(frames / wall, 1),
+        "frame_ms_mean": round(statistics.fmean(frame_ms), 2),
+        "paints_per_frame": round(paints.count / frames, 2),
+        "cpu_s_per_frame_ms": round(cpu / frames * 1000, 2),
+        "meets_30fps": frames / wall >= TARGET_FPS * 0.95
+        and _percentiles(frame_ms)["p95"] <= 1000 / TARGET_FPS,
+    }
+
+
+# --- part 2: ingest beside the chart -------------------------------------------------------
+
+
+def _record(db_url: str, source: str, seconds: float) -> None:
+    """The recorder alone (what `traceapp monitor --record` runs), for the separate process."""
+    from traceapp.db.engine import make_engine
+    from traceapp.services.sensors import Recorder
+
+    engine = make_engine(db_url)
+    recorder = Recorder(engine, source)
+    recorder.start()
+    time.sleep(seconds)
+    recorder.stop()
+    status = recorder.status()
+    print(json.dumps({"written": status.written}))
+
+
+def measure_ingest(args: argparse.Namespace, *, separate: bool, workdir: Path) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from traceapp.db.models.sensors import SensorChannel, sensor_readings
+    from traceapp.db.uow import UnitOfWork
+    from traceapp.services.database import open_database
+    from traceapp.services.masterdata import actor_for, ensure_builtin_users
+    from traceapp.services.sensors import Recorder
+    from traceapp.ui.application import application
+    from traceapp.ui.live_monitor import LiveMonitorPage
+
+    app = application()
+    path = workdir / f"ingest_{'process' if separate else 'threads'}.db"
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    engine, _ = open_database(url)
+    with UnitOfWork(engine) as uow:
+        ensure_builtin_users(uow)
+    with UnitOfWork(engine) as uow:
+        admin = actor_for(uow)
+    source = f"simulator://?channels={args.channels}&rate={args.ingest_rate}&seed=2"
+    warmup = 2.0
+    recorder = None
+    child = None
+    if separate:
+        child = subprocess.Popen(
+            [sys.executable, __file__, "--record-only", url, source,
+             str(args.ingest_seconds + 600)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+    else:
+        recorder = Recorder(engine, source)
+        recorder.start()
+    # The channels exist once the recorder wrote its first batch (a new process starts first).
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with engine.connect() as c:
+            known = c.execute(select(func.count()).select_from(SensorChannel)).scalar_one()
+        if known >= args.channels:
+            break
+        time.sleep(0.1)
+    time.sleep(warmup)
+    context = _context(engine)
+    context.sign_in(admin)
+    page = LiveMonitorPage(context)
+    page.resize(args.width, args.height)
+    page.show()
+    ticks: list[float] = []
+    original = page.render_frame
+
+    def timed_frame() -> None:
+        ticks.append(time.perf_counter())
+        original()
+
+    page._frame_timer.timeout.disconnect()
+    page._frame_timer.timeout.connect(timed_frame)
+    deadline = time.monotonic() + 60
+    while not page.charts.plots and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    with engine.connect() as c:
+        before = c.execute(select(func.count()).select_from(sensor_readings)).scalar_one()
+    cpu_start = time.process_time()
+    start = time.perf_counter()
+    end = start + args.ingest_seconds
+    ticks.clear()
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    with engine.connect() as c:
+        after = c.execute(select(func.count()).select_from(sensor_readings)).scalar_one()
+    page.stop()
+    context.background.wait()
+    if recorder is not None:
+        recorder.stop()
+    if child is not None:
+        child.terminate()  # measured already; what it still holds in memory does not matter
+        child.communicate(timeout=60)
+    page.close()
+    page.deleteLater()
+    app.processEvents()
+    engine.dispose()
+    gaps_ms = [(b - a) * 1000 for a, b in itertools.pairwise(ticks)]
+    return {
+        "recorder": "separate process" if separate else "threads in the GUI process",
+        "readings_per_s_offered": args.channels * args.ingest_rate,
+        "readings_written_per_s": round((after - before) / wall),
+        "fps": round(len(ticks) / wall, 1),
+        "frame_gap_ms": _percentiles(gaps_ms) if gaps_ms else {},
+        "gui_process_cpu_share": round(cpu / wall, 2),
+        "curves": len(page.charts.plots),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--channels", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=100.0, help="readings/s per channel")
+    parser.add_argument("--window", type=float, default=600.0, help="live window in seconds")
+    parser.add_argument("--seconds", type=float, default=15.0, help="drawing with the practices")
+    parser.add_argument("--slow-seconds", type=float, default=8.0, help="drawing without them")
+    parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--ingest-seconds", type=float, default=15.0, help="0: skip part 2")
+    parser.add_argument("--ingest-rate", type=float, default=3125.0, help="per channel, part 2")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--record-only", nargs=3, metavar=("DB", "SOURCE", "SECONDS"),
+                        help=argparse.SUPPRESS)  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.record_only:
+        db, source, seconds = args.record_only
+        _record(db, source, float(seconds))
+        return {}
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    report: dict[str, Any] = {
+        "benchmark": "chart_frames",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_1min": round(os.getloadavg()[0], 2),
+            "qt_platform": os.environ.get("QT_QPA_PLATFORM"),
+        },
+        "settings": {
+            "channels": args.channels,
+            "rate": args.rate,
+            "window_s": args.window,
+            "size": [args.width, args.height],
+        },
+        "target_fps": TARGET_FPS,
+    }
+    report["with_practices"] = measure_frames(args, fast=True, seconds=args.seconds)
+    report["without_practices"] = measure_frames(args, fast=False, seconds=args.slow_seconds)
+    report["target_met"] = report["with_practices"]["meets_30fps"]
+    if args.ingest_seconds > 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = args.workdir or Path(tmp)
+            report["ingest_beside_chart"] = [
+                measure_ingest(args, separate=False, workdir=workdir),
+                measure_ingest(args, separate=True, workdir=workdir),
+            ]
+    report["machine"]["load_1min_after"] = round(os.getloadavg()[0], 2)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+    return report
+
+
+if __name__ == "__main__":
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    main()
