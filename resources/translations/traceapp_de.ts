@@ -14,13 +14,13 @@
         <translation>Warte auf die Kamera…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="39"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="45"/>
         <source>Ready</source>
         <translation>Bereit</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="40"/>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="593"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="46"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="596"/>
         <source>Scan a label.</source>
         <translation>Etikett scannen.</translation>
     </message>
@@ -714,77 +714,77 @@ Strg+Z</translation>
         <translation>Wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="526"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="527"/>
         <source>Already recorded; nothing new saved. {detail}</source>
         <translation>Bereits gebucht; nichts Neues gespeichert. {detail}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="541"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="544"/>
         <source>{done} — kept at this station</source>
         <translation>{done} — an dieser Station zwischengespeichert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="549"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="552"/>
         <source>The server is out of reach: 1 step waits to be sent.</source>
         <translation>Der Server ist nicht erreichbar: 1 Schritt wartet auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="553"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="556"/>
         <source>The server is out of reach: {count} steps wait to be sent.</source>
         <translation>Der Server ist nicht erreichbar: {count} Schritte warten auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="586"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="589"/>
         <source>Undo cancelled</source>
         <translation>Rückgängig abgebrochen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="587"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="590"/>
         <source>Nothing was changed.</source>
         <translation>Nichts wurde geändert.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="592"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="595"/>
         <source>Cleared</source>
         <translation>Geleert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="605"/>
         <source>There is no step to undo.</source>
         <translation>Es gibt keinen Schritt zum Rückgängigmachen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="603"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="606"/>
         <source>Undo takes back the last step confirmed here since signing in.</source>
         <translation>Rückgängig nimmt den letzten Schritt zurück, der hier seit der Anmeldung gebucht wurde.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="612"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="615"/>
         <source>Undo “{step}”?</source>
         <translation>„{step}“ rückgängig machen?</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="628"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="631"/>
         <source>An undo needs a reason.</source>
         <translation>Rückgängig machen braucht einen Grund.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="629"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="632"/>
         <source>Say what was wrong, e.g. scanned the wrong lot.</source>
         <translation>Sagen Sie, was falsch war, z. B. falsche Charge gescannt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="638"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="641"/>
         <source>Saving the correction…</source>
         <translation>Korrektur wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="653"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="656"/>
         <source>Undone: {step}</source>
         <translation>Rückgängig gemacht: {step}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="654"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="657"/>
         <source>Correction recorded — {reason}</source>
         <translation>Korrektur gebucht — {reason}</translation>
     </message>

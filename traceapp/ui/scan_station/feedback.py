@@ -16,8 +16,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 log = logging.getLogger(__name__)
 
 # The colours come from the theme's stylesheet (traceapp/ui/theme.py), which styles these object
-# names: green for done, red for refused, plain for everything else, in light and dark.
-OBJECT_NAMES = {"idle": "feedbackIdle", "ok": "feedbackOk", "error": "feedbackRefused"}
+# names: green for done, amber for look-again (already recorded), red for refused, plain for
+# everything else, in light and dark.
+OBJECT_NAMES = {
+    "idle": "feedbackIdle",
+    "ok": "feedbackOk",
+    "warning": "feedbackWarning",
+    "error": "feedbackRefused",
+}
 DETAIL_POINT_SIZE = 15  # the title takes the theme's size (26 pt); the reason reads smaller
 PLAY_TIMEOUT_S = 5.0  # a sound player that hangs is abandoned, never waited for by the window
 
@@ -55,6 +61,10 @@ class FeedbackPanel(QLabel):
 
     def show_ok(self, title: str, detail: str = "") -> None:
         self._show("ok", title, detail)
+
+    def show_warning(self, title: str, detail: str = "") -> None:
+        """Amber: nothing went wrong, but look (e.g. a step already recorded, not again)."""
+        self._show("warning", title, detail)
 
     def show_error(self, title: str, detail: str = "") -> None:
         self._show("error", title, detail)
@@ -99,6 +109,10 @@ class FeedbackSound:
 
     def refused(self) -> None:
         self._play("refused.wav", bell=True)
+
+    def warning(self) -> None:
+        """Two short mid beeps: look at the panel, nothing was refused."""
+        self._play("warning.wav", bell=False)
 
     def _play(self, name: str, *, bell: bool) -> None:
         if not self.enabled:

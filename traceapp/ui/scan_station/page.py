@@ -522,13 +522,16 @@ class ScanStationPage(QWidget):
     def _on_recorded(self, form: StepForm, result: StepResult) -> None:
         self._recording = False
         title, detail = form.done_text(result)
-        if result.replayed:
+        self._last = _Recorded(result.event.id, title, result.event.user)
+        if result.replayed:  # amber with its own sound: look, but nothing was refused
             detail = QCoreApplication.translate(
                 "ScanStation", "Already recorded; nothing new saved. {detail}"
             ).format(detail=detail)
-        self._last = _Recorded(result.event.id, title, result.event.user)
-        self.feedback.show_ok(title, detail)
-        self.sound.done()
+            self.feedback.show_warning(title, detail)
+            self.sound.warning()
+        else:
+            self.feedback.show_ok(title, detail)
+            self.sound.done()
         form.clear()
         self._show_missing()
         self.scan.setFocus()
