@@ -175,6 +175,44 @@ def test_an_aggregation_that_adds_needs_its_parent() -> None:
     assert refused.value.path == "$.epcisBody.eventList[0].parentID"
 
 
+@pytest.mark.parametrize(
+    ("event", "path"),
+    [
+        (
+            {"type": "AggregationEvent", "action": "ADD", "parentID": "urn:epc:id:sscc:1.2"},
+            "childEPCs",
+        ),
+        ({"type": "TransactionEvent", "action": "ADD", "epcList": []}, "bizTransactionList"),
+        (
+            {"type": "TransformationEvent", "inputEPCList": ["urn:epc:id:sgtin:1.2.3"]},
+            "outputEPCList",
+        ),
+        ({"type": "TransformationEvent"}, "inputEPCList"),
+    ],
+)
+def test_lists_the_schema_requires_are_required(event: dict[str, Any], path: str) -> None:
+    base = {
+        "eventTime": "2026-03-01T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+    }
+    with pytest.raises(EpcisFormatError) as refused:
+        read_document(document({**base, **event}))
+    assert refused.value.path == f"$.epcisBody.eventList[0].{path}"
+
+
+def test_a_one_sided_transformation_needs_its_transformation_id() -> None:
+    event = {
+        "type": "TransformationEvent",
+        "eventTime": "2026-03-01T08:00:00Z",
+        "eventTimeZoneOffset": "+00:00",
+        "outputQuantityList": [{"epcClass": "urn:epc:class:lgtin:4012345.012345.L1"}],
+        "transformationID": "urn:uuid:8a1c2b3d-0000-4000-8000-000000000009",
+    }
+    (parsed,) = read_document(document(event)).events
+    assert parsed.input_epcs == ()
+    assert len(parsed.output_quantities) == 1
+
+
 def test_extension_fields_are_accepted_and_dropped() -> None:
     event = object_event(**{"example:myField": {"deep": [1, 2]}, "ilmd": {"x:y": "1"}})
     (parsed,) = read_document(document(event)).events

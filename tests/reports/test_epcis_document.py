@@ -141,6 +141,22 @@ def test_json_carries_the_cbv_words_quantities_and_places() -> None:
     assert built["@context"] == ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]
 
 
+def test_a_lot_made_from_nothing_recorded_gets_a_transformation_id() -> None:
+    made = EpcisEvent(
+        type=EventType.TRANSFORMATION,
+        event_time=AT,
+        time_zone_offset="+01:00",
+        event_id="urn:uuid:019c0000-0000-7000-8000-0000000000ff",
+        output_quantities=(QuantityElement(LOT, Decimal(5), "KGM"),),
+    )
+    built = document_json(_document([made]))
+    assert schema_errors(built) == []
+    (event,) = built["epcisBody"]["eventList"]  # type: ignore[index]
+    assert event["transformationID"] == made.event_id
+    (again,) = load_document(json.dumps(built)).events
+    assert canonical_hash(again) == canonical_hash(made)
+
+
 def test_an_object_event_without_objects_still_has_its_epc_list() -> None:
     (event,) = document_json(_document(_events()[-1:]))["epcisBody"]["eventList"]  # type: ignore[index]
     assert event["epcList"] == []

@@ -128,7 +128,7 @@ def _event(data: Json, path: str) -> EpcisEvent:
         raise EpcisFormatError(
             f"{path}.parentID", f"a {kind.value} with action {action} needs a parentID"
         )
-    return EpcisEvent(
+    parsed = EpcisEvent(
         type=kind,
         event_time=_time(time_text, f"{path}.eventTime"),
         time_zone_offset=offset,
@@ -151,6 +151,31 @@ def _event(data: Json, path: str) -> EpcisEvent:
         sensor_elements=_list(event, "sensorElementList", path, _sensor_element),
         error_declaration=_declaration(event, path),
     )
+    _check_required_lists(parsed, path, has_transformation_id="transformationID" in event)
+    return parsed
+
+
+def _check_required_lists(event: EpcisEvent, path: str, *, has_transformation_id: bool) -> None:
+    """The lists the EPCIS schema requires to be non-empty, per event type."""
+    if event.type in (EventType.AGGREGATION, EventType.ASSOCIATION):
+        if not (event.epc_list or event.quantity_list):
+            raise EpcisFormatError(
+                f"{path}.childEPCs", f"a {event.type.value} needs childEPCs or childQuantityList"
+            )
+    elif event.type is EventType.TRANSACTION:
+        if not event.biz_transactions:
+            raise EpcisFormatError(
+                f"{path}.bizTransactionList", "a TransactionEvent needs a business transaction"
+            )
+    elif event.type is EventType.TRANSFORMATION:
+        inputs = bool(event.input_epcs or event.input_quantities)
+        outputs = bool(event.output_epcs or event.output_quantities)
+        if not (inputs or outputs) or (not (inputs and outputs) and not has_transformation_id):
+            missing = "inputEPCList" if not inputs else "outputEPCList"
+            raise EpcisFormatError(
+                f"{path}.{missing}",
+                "a TransformationEvent needs inputs and outputs (or a transformationID)",
+            )
 
 
 def _action(event: Mapping[str, Json], path: str, kind: EventType) -> Action | None:

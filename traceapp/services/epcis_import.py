@@ -60,6 +60,7 @@ from traceapp.domain.timeutil import split_instant
 from traceapp.services.epcis_export import epcis_events
 
 MAX_LOT_CODE = 80
+MAX_PART = 40
 # Lots an event names, per role: (lot id, amount, unit).
 _Lots = dict[ItemRole, list[tuple[uuid.UUID, Decimal | None, str | None]]]
 
@@ -444,7 +445,21 @@ class _Importer:
         if facts.kind is ObjectKind.CONTAINER and facts.sscc is not None:
             container_id = self._container(facts.sscc, event)
         elif facts.gtin is not None and (facts.lot is not None or facts.serial is not None):
-            lot_id = self._lot(facts, element, event)
+            unit = _our_unit(element)
+            product = self.repo.product_by_gtin(facts.gtin) or self._product(
+                f"GTIN-{facts.gtin}", f"GTIN {facts.gtin}", unit, facts
+            )
+            code = facts.lot if facts.serial is None else f"SN-{facts.serial}"
+            assert code is not None
+            lot_id = self._lot(product, code, facts, element, event)
+        elif (plant_lot := self._plant_lot(facts.identifier)) is not None:
+            # Our own plant's spelling of a lot without a GTIN (an export of ours, read back
+            # into another database of the plant): the product is named by its part number.
+            part, code = plant_lot
+            product = self.repo.product_by_part(part) or self._product(
+                part, part, _our_unit(element), facts
+            )
+            lot_id = self._lot(product, code, facts, element, event)
         self.session.add(
             ExternalObject(
                 id=new_uuid(),
@@ -472,14 +487,27 @@ class _Importer:
         self.session.flush()
         return container.id
 
+    def _plant_lot(self, identifier: str) -> tuple[str, str] | None:
+        """(part number, lot code) of `https://<our plant domain>/lot/PART/LOT`."""
+        match = _PLANT_PATH.fullmatch(identifier)
+        if match is None or match.group(1) != self.settings.plant_domain:
+            return None
+        if match.group(2) != "lot" or match.group(4) is None:
+            return None
+        part, code = unquote(match.group(3)), unquote(match.group(4))
+        if not part.strip() or not code.strip() or len(part) > MAX_PART:
+            return None
+        return part, code
+
     def _lot(
-        self, facts: IdentifierFacts, element: QuantityElement | None, event: Event
+        self,
+        product: Product,
+        code: str,
+        facts: IdentifierFacts,
+        element: QuantityElement | None,
+        event: Event,
     ) -> uuid.UUID:
-        assert facts.gtin is not None
         unit = _our_unit(element)
-        product = self.repo.product_by_gtin(facts.gtin) or self._product(facts, unit)
-        code = facts.lot if facts.serial is None else f"SN-{facts.serial}"
-        assert code is not None
         code = code[:MAX_LOT_CODE]
         existing = self.repo.lots_by_code(code, product.part_number)
         if existing:
@@ -518,9 +546,7 @@ class _Importer:
         )
         return lot.id
 
-    def _product(self, facts: IdentifierFacts, unit: str) -> Product:
-        assert facts.gtin is not None
-        part_number = f"GTIN-{facts.gtin}"
+    def _product(self, part_number: str, name: str, unit: str, facts: IdentifierFacts) -> Product:
         product = self.repo.product_by_part(part_number)
         if product is not None:
             return product
@@ -529,7 +555,7 @@ class _Importer:
             part_number=part_number,
             gtin=facts.gtin,
             company_prefix_length=facts.company_prefix_length,
-            name=f"GTIN {facts.gtin} (from EPCIS {self.name})"[:200],
+            name=f"{name} (from EPCIS {self.name})"[:200],
             unit=unit,
             kind=ProductKind.RAW.value,
             created_at=self.now,

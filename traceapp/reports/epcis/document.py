@@ -131,6 +131,12 @@ def event_json(event: EpcisEvent) -> JsonObject:
         ("childEPCs", "childQuantityList") if grouped else ("epcList", "quantityList")
     )
     if event.type is EventType.TRANSFORMATION:
+        has_inputs = bool(event.input_epcs or event.input_quantities)
+        has_outputs = bool(event.output_epcs or event.output_quantities)
+        if not (has_inputs and has_outputs) and event.event_id is not None:
+            # EPCIS wants inputs and outputs, or a transformationID tying one-sided events
+            # together: a lot made from nothing recorded gets its own event's ID.
+            out["transformationID"] = event.event_id
         for key, epcs, quantities in (
             ("input", event.input_epcs, event.input_quantities),
             ("output", event.output_epcs, event.output_quantities),
