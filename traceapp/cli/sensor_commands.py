@@ -1,25 +1,38 @@
-"""`traceapp monitor` (the headless sensor recorder) and `traceapp sensors channel|export`."""
+"""`traceapp monitor` (the headless sensor recorder), `traceapp sensors channel|export|gaps`, and
+the process conditions of lots: `sensors conditions|review|import-logger`."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from traceapp.cli.context import Context
 from traceapp.cli.output import print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
+from traceapp.config import load_settings, settings_path
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.conditions import FlagResult
 from traceapp.domain.errors import InvalidInput
 from traceapp.domain.sensors import MICROS, Limits, from_micros, parse_time
-from traceapp.services import sensors
+from traceapp.domain.timeutil import parse_time as parse_instant
+from traceapp.services import conditions, sensors
+
+T = TypeVar("T")
+MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] hold_on_excursion = true
+REVIEW_EVERY_S = 10.0  # the recorder reviews lots against new excursions this often
 
 _MONITOR_EPILOG = """\
 Sources:
@@ -30,6 +43,8 @@ Sources:
   simulator://?channels=16&rate=100&seed=0
 A channel heard for the first time is created (unit from the payload, expected period --period).
 A channel silent for longer than its expected period gets a gap, closed by its next reading.
+Every 10 s the lots made during an excursion outside the specification are flagged (and held
+for review when settings.toml has [monitoring] hold_on_excursion = true, or with --hold).
 One status line per --every seconds (default 60); connection changes and gaps as they happen.
 Ctrl+C stops after writing what was received.
 
@@ -62,6 +77,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         metavar="S",
         help="expected period of new channels in seconds (longer silence is a gap; default 5)",
     )
+    _hold_options(monitor)
     monitor.add_argument(
         "--retention-days",
         type=float,
@@ -94,6 +110,50 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     gaps.add_argument("--channel", required=True, metavar="EQUIPMENT/CHANNEL")
     gaps.add_argument("--from", dest="start", metavar="ISO", help="from (default: the beginning)")
     gaps.add_argument("--to", dest="end", metavar="ISO", help="to (default: now)")
+
+    shown = parsers.add(
+        sensors_sub,
+        "conditions",
+        conditions_command,
+        help="a lot's process conditions: where it was, the channels there, excursions",
+    )
+    shown.add_argument("lot", metavar="LOT", help="PART/LOT, a lot code or a scanned label")
+
+    review = parsers.add(
+        sensors_sub,
+        "review",
+        review_command,
+        help="flag (and by setting hold) lots made or shipped during an excursion",
+        epilog="Idempotent: a lot is flagged once per excursion. The recorder (traceapp monitor)\n"
+        "runs it every 10 s; run it by hand after recording steps late.",
+    )
+    review.add_argument(
+        "--since", metavar="ISO", help="re-check steps from this time (default: the last 2 days)"
+    )
+    _hold_options(review)
+
+    logger = parsers.add(
+        sensors_sub,
+        "import-logger",
+        import_logger_command,
+        help="import a transit logger's CSV and bind it to a shipment (cold chain)",
+        epilog="The file: a header time,<quantity>[,...] then one line per reading, e.g.\n"
+        "  time,temperature,humidity\n  2026-11-30T12:00:00Z,4.1,61\n"
+        "example:\n  traceapp sensors import-logger trip.csv --shipment DN-7 --logger LG-42 "
+        "--unit temperature=degC --usl temperature=8",
+    )
+    logger.add_argument("file", metavar="FILE", help="CSV file (- for stdin)")
+    logger.add_argument("--shipment", required=True, metavar="REF", help="its reference document")
+    logger.add_argument("--logger", required=True, metavar="ID", help="the logger's id")
+    for option in ("unit", "lsl", "usl", "lcl", "ucl"):
+        logger.add_argument(
+            f"--{option}",
+            action="append",
+            default=[],
+            metavar="QUANTITY=VALUE",
+            help=f"{option.upper() if option != 'unit' else 'unit'} of a column (repeatable)",
+        )
+    _hold_options(logger)
 
     export = parsers.add(
         sensors_sub,
@@ -151,8 +211,10 @@ def monitor_command(ctx: Context) -> int:
         else:
             print(f"{time.strftime('%H:%M:%S')}  {line}", flush=True)
 
+    hold = _hold(ctx)
     with ctx.database() as engine:
-        sensors.may_record(ctx.login(engine))
+        actor = ctx.login(engine)
+        sensors.may_record(actor)
         recorder = sensors.Recorder(
             engine,
             args.source,
@@ -165,6 +227,7 @@ def monitor_command(ctx: Context) -> int:
         try:
             with _term_as_interrupt():
                 next_status = started + args.every
+                next_review = started + REVIEW_EVERY_S
                 while recorder.failed is None:
                     now = time.monotonic()
                     if args.seconds is not None and now - started >= args.seconds:
@@ -172,11 +235,15 @@ def monitor_command(ctx: Context) -> int:
                     if now >= next_status:
                         _print_status(ctx, recorder.status())
                         next_status += args.every
+                    if now >= next_review:
+                        _review(engine, actor, hold, event)
+                        next_review = time.monotonic() + REVIEW_EVERY_S
                     time.sleep(0.1)
         except KeyboardInterrupt:
             event("stopping: writing what was received")
         finally:
             recorder.stop()
+        _review(engine, actor, hold, event)  # what the last batch closed
         status = recorder.status()
     _print_status(ctx, status, final=True)
     return 0
@@ -309,4 +376,191 @@ def gaps_command(ctx: Context) -> int:
     ]  # fmt: skip
     headers = ("limits", "first outside", "last outside", "worst", "readings", "ongoing")
     print(table(headers, found_runs, indent="  ") if found_runs else "  none")
+    return 0
+
+
+# --- process conditions of lots -------------------------------------------------------------------
+
+
+def _hold_options(parser: argparse.ArgumentParser) -> None:
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--hold",
+        dest="hold",
+        action="store_const",
+        const=True,
+        help="hold flagged lots for review (default: [monitoring] hold_on_excursion)",
+    )
+    choice.add_argument("--no-hold", dest="hold", action="store_const", const=False)
+
+
+def _hold(ctx: Context) -> bool:
+    """--hold / --no-hold, else settings.toml `[monitoring] hold_on_excursion` (default false)."""
+    if ctx.args.hold is not None:
+        return bool(ctx.args.hold)
+    path = settings_path()
+    section = load_settings(path).get(MONITORING_SECTION, {})
+    value = section.get("hold_on_excursion", False) if isinstance(section, dict) else None
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"In the settings file {path}, [monitoring] hold_on_excursion must be true or false.",
+            hint="Write hold_on_excursion = true (or false) under [monitoring].",
+        )
+    return value
+
+
+def _review(engine: Engine, actor: Actor, hold: bool, event: Callable[[str], None]) -> None:
+    try:
+        with UnitOfWork(engine) as uow:
+            result = conditions.review(uow, actor=actor, hold=hold)
+    except (OperationalError, IntegrityError) as exc:
+        # The database is away, or another recorder flagged the same lot first: next time.
+        event(f"review postponed: {type(exc).__name__}")
+        return
+    for line in result.flagged:
+        event(f"flagged {line}")
+    for name in result.held:
+        event(f"held {name} for review (sensor excursion)")
+
+
+def conditions_command(ctx: Context) -> int:
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine, write=False) as uow:
+            found = conditions.lot_conditions(uow, actor=actor, code=ctx.args.lot)
+    if ctx.json:
+        print_json(
+            {
+                "lot": found.lot,
+                "flagged": found.flagged,
+                "residences": [
+                    {"kind": r.kind.value, "place": r.place, "since": r.since, "until": r.until}
+                    for r in found.residences
+                ],
+                "channels": sorted({w.channel.key for w in found.windows}),
+                "excursions": [
+                    {
+                        "channel": e.channel.key,
+                        "kind": e.kind.value,
+                        "place": e.residence.label,
+                        "start": _iso(e.start_us),
+                        "end": _iso(e.end_us),
+                        "worst": e.worst,
+                        "limit": e.limit,
+                        "unit": e.channel.unit,
+                        "open": e.open,
+                    }
+                    for e in found.excursions
+                ],
+            }
+        )
+        return 0
+    print(f"{found.lot}: {'FLAGGED' if found.flagged else 'not flagged'}")
+    if not found.residences:
+        print("  no monitored equipment or logger recorded for this lot")
+        return 0
+    for residence in found.residences:
+        channels = sorted({w.channel.key for w in found.windows if w.residence == residence})
+        print(
+            f"  {residence.label}: {residence.since.isoformat()} to "
+            f"{residence.until.isoformat()}  channels: {', '.join(channels) or 'none'}"
+        )
+    for excursion in sorted(found.excursions, key=lambda e: not e.flags):  # spec first
+        kind = "SPEC" if excursion.flags else "control"
+        print(f"  {kind:8} {excursion.describe()}")
+    return 0
+
+
+def review_command(ctx: Context) -> int:
+    since = parse_instant(ctx.args.since) if ctx.args.since else None
+    hold = _hold(ctx)
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = conditions.review(uow, actor=actor, hold=hold, since=since)
+    _print_review(ctx, result)
+    return 0
+
+
+def _print_review(ctx: Context, result: FlagResult) -> None:
+    if ctx.json:
+        print_json({"flagged": list(result.flagged), "held": list(result.held)})
+        return
+    for line in result.flagged:
+        print(f"flagged {line}")
+    for name in result.held:
+        print(f"held {name} for review")
+    if not result.flagged:
+        print("no lot newly flagged")
+
+
+def _pairs(values: list[str], option: str, convert: Callable[[str], T]) -> dict[str, T]:
+    found: dict[str, T] = {}
+    for text in values:
+        name, sep, value = text.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            found[name.strip()] = convert(value.strip())
+        except ValueError:
+            raise InvalidInput(
+                f"--{option} {text!r} is not QUANTITY=VALUE.", hint=f"e.g. --{option} temperature=8"
+            ) from None
+    return found
+
+
+def import_logger_command(ctx: Context) -> int:
+    args = ctx.args
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.file, encoding="utf-8") as source:
+                text = source.read()
+        except OSError as exc:
+            raise InvalidInput(
+                f"The logger file {args.file} cannot be read: {exc.strerror or exc}.",
+                hint="Check the path.",
+            ) from None
+    units = _pairs(args.unit, "unit", str)
+    bounds = {
+        name: _pairs(getattr(args, name), name, float) for name in ("lsl", "usl", "lcl", "ucl")
+    }
+    quantities = set().union(*(b.keys() for b in bounds.values()))
+    limits = {
+        q: Limits(*(bounds[name].get(q) for name in ("lsl", "usl", "lcl", "ucl")))
+        for q in quantities
+    }
+    hold = _hold(ctx)
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = conditions.import_logger(
+                uow,
+                actor=actor,
+                shipment=args.shipment,
+                logger=args.logger,
+                text=text,
+                units=units,
+                limits=limits,
+                hold=hold,
+            )
+    if ctx.json:
+        print_json(
+            {
+                "shipment": result.shipment,
+                "channels": [c.key for c in result.channels],
+                "readings": result.readings,
+                "from": _iso(result.start_us),
+                "to": _iso(result.end_us),
+                "flagged": list(result.review.flagged),
+                "held": list(result.review.held),
+            }
+        )
+        return 0
+    print(
+        f"imported {result.readings} readings of {', '.join(c.key for c in result.channels)} "
+        f"from {_iso(result.start_us)} to {_iso(result.end_us)}, bound to shipment {result.shipment}"
+    )
+    _print_review(ctx, result.review)
     return 0
