@@ -37,6 +37,12 @@ def test_an_installed_wheel_finds_its_resources_and_migrations(tmp_path: Path) -
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "traceapp/resources/icons/traceapp.svg",
+        "traceapp/resources/icons/scan.svg",
+        "traceapp/resources/themes/traceapp.qss",
+        "traceapp/resources/themes/dark.toml",
+        "traceapp/resources/translations/traceapp_de.qm",
+        "traceapp/resources/sounds/ok.wav",
+        "traceapp/resources/sounds/warning.wav",
         "traceapp/db/migrations/env.py",
         "traceapp/db/migrations/script.py.mako",
         *(f"traceapp/db/migrations/versions/{p.name}" for p in MIGRATIONS.glob("0*.py")),
