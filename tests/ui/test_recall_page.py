@@ -173,8 +173,8 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
     assert column(page, "stock", "Lot") == ["FLOUR/F-100"]
     assert column(page, "stock", "On hand") == ["30 kg"]
     assert page.tabs.currentIndex() == 1  # the customers to call come first
-    assert "Still on site: 1 lots (30 kg)" in page.summary.text()
-    assert "Shipped: 20 kg of suspect material in 1 shipments to 1 customers" in page.summary.text()
+    assert "Still on site: 1 lot (30 kg)" in page.summary.text()
+    assert "Shipped: 20 kg of suspect material in 1 shipment to 1 customer" in page.summary.text()
     assert result.recall_id in page.summary.text()
     # The clock stopped when the affected set was on the screen and does not move on.
     stopped = page.timer_label.text()

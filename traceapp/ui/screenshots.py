@@ -37,6 +37,8 @@ from traceapp.services import masterdata
 from traceapp.services.database import open_database
 from traceapp.services.demo import DemoSummary, build_demo_plant
 from traceapp.services.inspections import add_plan
+from traceapp.services.live_demo import demo_source_url, fill_demo_sensors
+from traceapp.services.sensors import Recorder
 from traceapp.ui.application import application, standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions
@@ -51,6 +53,7 @@ WAREHOUSE = "LYON-WH-ST1"
 USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floor page
 QUALITY, QUALITY_PASSWORD = "claire.qm", "demo-claire-2026"  # she releases, with her signature
 WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
+LIVE_CHANNELS, LIVE_RATE = 8, 20.0  # the live monitor's simulated sensors (readings/s each)
 
 
 def settle(app: QApplication, seconds: float = 0.6) -> None:
@@ -146,7 +149,59 @@ def _prepare_page(
     if page.objectName() == "qualityPage":
         _quality_failed(app, shooter, window, page)
         return True
+    if page.objectName() == "recallPage":
+        _recall_drill(app, shooter, window, page, demo)
+        return True
+    if page.objectName() == "liveMonitorPage":
+        _live_monitor(app, shooter, window, page)
+        return True
     return False
+
+
+def _live_monitor(app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget) -> None:
+    """The live monitor on the demo simulator: eq01's channels moving, an alarm acknowledged by
+    keyboard (arrows, Ctrl+K); then paused (Space), zoomed out (-) and scrolled back (Left) into
+    the history read from the aggregates."""
+    from traceapp.ui.live_monitor import LiveMonitorPage
+
+    assert isinstance(page, LiveMonitorPage)
+    wait_for(
+        app,
+        lambda: bool(page.charts.plots) and all(len(e.ring) for e in page.charts.plots.values()),
+    )
+    wait_for(app, lambda: page.alarm_table.rowCount() > 0)
+    settle(app, 1.5)
+    page.alarm_table.setFocus()
+    QTest.keyClick(page.alarm_table, Qt.Key.Key_Down)
+    QTest.keyClick(page.alarm_table, Qt.Key.Key_Up)
+    QTest.keyClick(page.alarm_table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    wait_for(app, lambda: any(row[5].startswith(USER) for row in page.alarm_rows()))
+    settle(app, 1.0)
+    shooter.save(window, "live-monitor")
+    page.charts.setFocus()
+    QTest.keyClick(page.charts, Qt.Key.Key_Space)
+    for _ in range(3):
+        QTest.keyClick(page.charts, Qt.Key.Key_Minus)
+    QTest.keyClick(page.charts, Qt.Key.Key_Left)
+    wait_for(app, lambda: page.history_width != "")
+    settle(app, 1.0)
+    shooter.save(window, "live-monitor-history")
+    QTest.keyClick(page.charts, Qt.Key.Key_End)
+
+
+def _recall_drill(
+    app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget, demo: DemoSummary
+) -> None:
+    """The recall page: a suspect lot typed as a scan would, Ctrl+Enter, the drill on screen
+    (the customers to call first, the timer stopped)."""
+    suspect = page.findChild(QLineEdit, "recallSuspectInput")
+    if suspect is None:
+        return
+    type_into(suspect, demo.landmarks["forward_100"])
+    wait_for(app, lambda: getattr(page, "suspect_names", list)() != [])
+    QTest.keyClick(suspect, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_for(app, lambda: getattr(page, "result", None) is not None)
+    shooter.save(window, "recall-drill")
 
 
 def _quality_failed(app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget) -> None:
@@ -305,6 +360,15 @@ def render(out: Path) -> list[Path]:
 
         engine, _ = open_database(f"sqlite:///{folder / 'plant.db'}")
         demo = build_demo_plant(engine, lots=DEMO_LOTS, days=DEMO_DAYS)
+        # The live monitor's demo: 40 minutes of simulated sensors, and the simulator still
+        # recording while the window is open, so the charts move.
+        fill_demo_sensors(engine, channels=LIVE_CHANNELS, rate=LIVE_RATE, minutes=40)
+        recorder = Recorder(
+            engine,
+            demo_source_url(channels=LIVE_CHANNELS, rate=LIVE_RATE, seed=6),
+            default_period_us=2 * 1_000_000,
+        )
+        recorder.start()
         context = StationContext(
             engine, station_code=STATION, database_label="plant.db (demo)", shared=False
         )
@@ -335,6 +399,7 @@ def render(out: Path) -> list[Path]:
         _signed_release(app, shooter, window)
         window.close()
         settle(app)
+        recorder.stop()
         _german_scan_station(app, shooter, engine, settings)
         engine.dispose()
     return shooter.saved

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QPushButton,
     QSplitter,
@@ -79,6 +81,8 @@ RESIZE_SAMPLE_ROWS = 50  # column widths from the first rows: 10,000 rows would 
 FAILURES_SHOWN = 10  # lots not held, named on the page; the rest are counted
 DEFAULT_WINDOW = timedelta(hours=8)  # equipment window: a shift back from now
 TIMER_POINT_SIZE = 18
+SUSPECTS_HEIGHT_PX = 56  # two lines of lot codes
+TABLES_SHARE = 68  # % of the width for the tables; the rest for the lot's record
 
 
 class StartFrom:
@@ -117,11 +121,14 @@ def _table(name: str, model: RecordTableModel[object]) -> QTableView:
 
 
 def _sum_by_unit(quantities: list[Quantity]) -> str:
-    totals: dict[str, Quantity] = {}
-    for quantity in quantities:
-        before = totals.get(quantity.unit)
-        totals[quantity.unit] = quantity if before is None else before + quantity
-    return " + ".join(amount(q) for q in totals.values()) or "nothing"
+    totals: dict[str, Decimal] = {}
+    for quantity in quantities:  # plain decimals: 10,000 Quantity additions cost 60 ms
+        totals[quantity.unit] = totals.get(quantity.unit, Decimal(0)) + quantity.value
+    return " + ".join(amount(Quantity(v, unit)) for unit, v in totals.items()) or "nothing"
+
+
+def count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def summary_text(result: RecallResult) -> str:
@@ -129,14 +136,16 @@ def summary_text(result: RecallResult) -> str:
     totals = result.totals
     suspects = ", ".join(result.forward.start) or "—"
     shipped = amount(totals.shipped, totals.shipped_upper_bound)
-    on_site = _sum_by_unit([stock.on_hand for stock in result.on_site])
+    on_site = count(totals.lots_on_site, "lot")
+    if result.on_site:
+        on_site += f" ({_sum_by_unit([stock.on_hand for stock in result.on_site])})"
     return (
         f"{result.recall_id} · suspect {suspects}\n"
-        f"{totals.lots} affected lots · {len(result.backward.lots)} lots upstream · "
-        f"{len(result.events)} FSMA 204 events\n"
-        f"Still on site: {totals.lots_on_site} lots ({on_site}) · "
-        f"Shipped: {shipped} of suspect material in {totals.shipments} shipments "
-        f"to {totals.customers} customers"
+        f"{count(totals.lots, 'affected lot')} · {count(len(result.backward.lots), 'lot')} "
+        f"upstream · {count(len(result.events), 'FSMA 204 event')}\n"
+        f"Still on site: {on_site}\n"
+        f"Shipped: {shipped} of suspect material in {count(totals.shipments, 'shipment')} "
+        f"to {count(totals.customers, 'customer')}"
     )
 
 
@@ -180,6 +189,8 @@ class RecallPage(QWidget):
         self._started = 0.0
         self.shown_after_s: float | None = None  # start to the affected set on screen
         self._equipment_loaded = False
+        self._sized = False
+        self._unsized: set[QTableView] = set()
         # Where exports go: a save dialog for a person; tests hand in a function.
         self.choose_path: Callable[[str, str], str | None] = self._ask_path
 
@@ -198,7 +209,12 @@ class RecallPage(QWidget):
         self.suspects = QListWidget()
         self.suspects.setObjectName("recallSuspects")
         self.suspects.setAccessibleName("Suspect lots (Delete removes one)")
-        self.suspects.setMaximumHeight(72)
+        # The lots side by side, wrapping: a few lines hold dozens of suspects.
+        self.suspects.setFlow(QListView.Flow.LeftToRight)
+        self.suspects.setWrapping(True)
+        self.suspects.setResizeMode(QListView.ResizeMode.Adjust)
+        self.suspects.setSpacing(4)
+        self.suspects.setMaximumHeight(SUSPECTS_HEIGHT_PX)
         self.suspects.setToolTip("Delete removes the lot picked here")
         lots_box = QWidget()
         lots_layout = QVBoxLayout(lots_box)
@@ -257,7 +273,7 @@ class RecallPage(QWidget):
         start_label.setBuddy(self.start_from)
         form.addRow(start_label, self.start_from)
         form.addRow("", self.start_stack)
-        reason_label = QLabel("Rea&son:")
+        reason_label = QLabel("R&eason:")
         reason_label.setBuddy(self.reason)
         form.addRow(reason_label, self.reason)
         run_row = QHBoxLayout()
@@ -346,6 +362,7 @@ class RecallPage(QWidget):
         self._ticker.setInterval(TICK_MS)
         self._ticker.timeout.connect(self._tick)
         self.start_from.currentIndexChanged.connect(self._on_start_from)
+        self.tabs.currentChanged.connect(lambda _index: self._size_shown_table())
         self.suspect_input.returnPressed.connect(self._on_suspect_entered)
         self.supplier_lot.returnPressed.connect(self.run_drill)
         self.reason.returnPressed.connect(self.run_drill)
@@ -581,14 +598,10 @@ class RecallPage(QWidget):
         self.customers_model.set_rows(result.forward.customers)
         self.shipments_model.set_rows(result.forward.shipments)
         self.stock_model.set_rows(result.on_site)
-        for table in (
-            self.lots_table,
-            self.customers_table,
-            self.shipments_table,
-            self.stock_table,
-        ):
+        for table in self._tables():
             table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-            table.resizeColumnsToContents()
+        # Columns are sized when a table is first shown: measuring all four costs ~0.1 s.
+        self._unsized = set(self._tables())
         self.tabs.setTabText(LOTS_TAB, f"&1 Affected lots ({len(result.forward.lots)})")
         self.tabs.setTabText(CUSTOMERS_TAB, f"&2 Customers ({len(result.forward.customers)})")
         self.tabs.setTabText(SHIPMENTS_TAB, f"&3 Shipments ({len(result.forward.shipments)})")
@@ -602,6 +615,16 @@ class RecallPage(QWidget):
         )
         self._update_actions()
         self.tabs.setCurrentIndex(CUSTOMERS_TAB if result.forward.customers else LOTS_TAB)
+        self._size_shown_table()
+
+    def _tables(self) -> tuple[QTableView, ...]:
+        return (self.lots_table, self.customers_table, self.shipments_table, self.stock_table)
+
+    def _size_shown_table(self) -> None:
+        table = self.tabs.currentWidget()
+        if isinstance(table, QTableView) and table in self._unsized:
+            self._unsized.discard(table)
+            table.resizeColumnsToContents()
 
     def _clear_tables(self) -> None:
         for model in (
@@ -879,6 +902,12 @@ class RecallPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            width = max(self.splitter.width(), 900)
+            self.splitter.setSizes(
+                [width * TABLES_SHARE // 100, width * (100 - TABLES_SHARE) // 100]
+            )
         if not self._equipment_loaded and self._context.actor is not None:
             self._load_equipment()
 
