@@ -53,6 +53,7 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
     from traceapp.ui.live_monitor import LiveMonitorPage
     from traceapp.ui.lots_page import LotsPage
     from traceapp.ui.quality_page import QualityPage
+    from traceapp.ui.recall_page import RecallPage
     from traceapp.ui.scan_station import ScanStationPage
 
     def scan_station(context: StationContext) -> QWidget:
@@ -64,7 +65,7 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
     def live_monitor(context: StationContext) -> QWidget:
         return LiveMonitorPage(context, settings=settings)
 
-    return [scan_station, LotsPage, quality, live_monitor]
+    return [scan_station, LotsPage, quality, live_monitor, RecallPage]
 
 
 def build_window(
