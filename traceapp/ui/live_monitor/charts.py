@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPen
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPalette, QPen
 
 from traceapp.domain.sensors import MICROS, Channel, Gap
 from traceapp.ui.live_monitor.ring import FloatArray, Ring
@@ -81,9 +81,19 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.capacity = capacity
         self.plots: dict[int, ChannelPlot] = {}
         self.span = WINDOW_S
+        self._follow_theme()
         self.view = (0.0, WINDOW_S)
         self.following_end: float | None = None  # the view's end while following now
         self._setting_range = False
+
+    def _follow_theme(self) -> None:
+        # The chart takes the theme's base colour (white on the light theme, dark on the dark).
+        self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_theme()
 
     # --- channels -------------------------------------------------------------------------
 
