@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, insert, or_, select, true
 from sqlalchemy.orm import Session
 
 from traceapp.db.models import (
@@ -58,9 +58,23 @@ def _live() -> object:
     return ~select(ErrorDeclaration.id).where(ErrorDeclaration.event_id == Event.id).exists()
 
 
-def produce_residences(session: Session, lot_ids: Sequence[uuid.UUID]) -> list[Residence]:
-    """Each lot made on equipment: the produce step's equipment, start and end (not corrected)."""
+def monitored_equipment(session: Session) -> list[uuid.UUID]:
+    """Locations that have sensor channels (by the channel's location, or its equipment code)."""
+    by_code = select(Location.id).where(
+        Location.code.in_(select(SensorChannel.equipment).distinct())
+    )
+    located = select(SensorChannel.location_id).where(SensorChannel.location_id.is_not(None))
+    return sorted(set(session.scalars(by_code)) | {i for i in session.scalars(located) if i})
+
+
+def produce_residences(
+    session: Session, lot_ids: Sequence[uuid.UUID], equipment: Sequence[uuid.UUID] | None = None
+) -> list[Residence]:
+    """Each lot made on equipment: the produce step's equipment, start and end (not corrected).
+    `equipment`: only steps on these (the monitored ones); the lots' other steps are not read."""
     found: list[Residence] = []
+    if equipment is not None and not equipment:
+        return found
     for chunk in _chunks(lot_ids):
         rows = session.execute(
             select(
@@ -77,6 +91,7 @@ def produce_residences(session: Session, lot_ids: Sequence[uuid.UUID]) -> list[R
                 EventItem.lot_id.in_(chunk),
                 EventItem.role == ItemRole.OUTPUT.value,
                 Event.step == HandlingStep.PRODUCE.value,
+                Event.equipment_id.in_(equipment) if equipment is not None else true(),
                 _live(),  # type: ignore[arg-type]
             )
         )
