@@ -33,6 +33,7 @@ from traceapp.services import masterdata
 from traceapp.services.demo import catalog
 from traceapp.services.demo.plan import PlantPlan, plan_plant
 from traceapp.services.demo.rows import MasterIds, PlantRows
+from traceapp.services.demo.sensors import add_demo_sensors
 from traceapp.services.demo.summary import LANDMARKS_META_KEY, DemoSummary
 from traceapp.services.demo.users import set_up_demo_users
 
@@ -43,6 +44,7 @@ Progress = Callable[[str, int], None]  # (stage, rows written so far in that sta
 # nearly each insert reads and writes pages back. 1 GB holds the hot part of a 1,000,000-lot
 # plant; SQLite takes the memory only as pages are actually used.
 BULK_PRAGMAS = ("PRAGMA cache_size=-1000000",)
+SENSOR_LANDMARK = "forward_100"  # the lot the demo's recall drill starts from (demo_commands)
 
 
 def build_demo_plant(
@@ -134,6 +136,8 @@ def _build(
                 connection.exec_driver_sql("ANALYZE")
         landmarks = {name: rows.stock_name(index) for name, index in plan.landmarks.items()}
         landmarks["backward_pallet"] = rows.pallet_code(_backward_pallet(plan))
+        # A mixer's temperature with an excursion during a batch of the recall landmark's lot
+        add_demo_sensors(writer, landmarks[SENSOR_LANDMARK], seed=seed)
         with UnitOfWork(writer) as uow:
             uow.acting(admin, reason="demo plant built")
             Repository(uow.session).set_meta(
