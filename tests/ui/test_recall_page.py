@@ -179,7 +179,8 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
     # The clock stopped when the affected set was on the screen and does not move on.
     stopped = page.timer_label.text()
     assert stopped.startswith("Drill: ")
-    assert "s to the screen" in stopped
+    assert stopped.endswith(" s ✓")
+    assert page.summary.text().startswith("On screen ")
     assert page.shown_after_s is not None
     qtbot.wait(3 * 100)
     assert page.timer_label.text() == stopped

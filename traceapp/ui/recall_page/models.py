@@ -131,11 +131,9 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
 
 
 def lot_columns() -> list[Column[TracedLot]]:
+    """The quantities next to the lot: what a person reads first."""
     return [
         Column("Lot", lambda lot: lot.name, tip=lambda lot: f"{lot.name} — {lot.product_name}"),
-        Column("Product", lambda lot: lot.product_name),
-        Column("Kind", lambda lot: lot.product_kind),
-        Column("Depth", lambda lot: str(lot.depth), key=lambda lot: lot.depth, numeric=True),
         Column(
             "Suspect material in it",
             lambda lot: amount(lot.quantity, lot.upper_bound),
@@ -153,6 +151,9 @@ def lot_columns() -> list[Column[TracedLot]]:
             numeric=True,
         ),
         Column("Status", lambda lot: words(lot.status.value)),
+        Column("Product", lambda lot: lot.product_name),
+        Column("Kind", lambda lot: lot.product_kind),
+        Column("Depth", lambda lot: str(lot.depth), key=lambda lot: lot.depth, numeric=True),
         Column(
             "Supplier lot",
             lambda lot: " ".join(x for x in (lot.supplier, lot.supplier_lot_code) if x),
@@ -161,25 +162,26 @@ def lot_columns() -> list[Column[TracedLot]]:
 
 
 def customer_columns() -> list[Column[AffectedParty]]:
+    """Who to call, what they received, then how to reach them."""
     return [
         Column("Customer", lambda c: c.code),
         Column("Name", lambda c: c.name),
-        Column("Contact", lambda c: c.contact_name or NO_VALUE),
-        Column("Phone", lambda c: c.contact_phone or NO_VALUE),
-        Column("E-mail", lambda c: c.contact_email or NO_VALUE),
         Column(
             "Suspect material received",
             lambda c: amount(c.quantity, c.upper_bound),
             key=lambda c: _amount_key(c.quantity),
             numeric=True,
         ),
-        Column("Shipments", lambda c: str(c.shipments), key=lambda c: c.shipments, numeric=True),
         Column(
             "Lots received",
             lambda c: some_lots(c.lots),
             key=lambda c: len(c.lots),
             tip=lambda c: "\n".join(c.lots),
         ),
+        Column("Contact", lambda c: c.contact_name or NO_VALUE),
+        Column("Phone", lambda c: c.contact_phone or NO_VALUE),
+        Column("E-mail", lambda c: c.contact_email or NO_VALUE),
+        Column("Shipments", lambda c: str(c.shipments), key=lambda c: c.shipments, numeric=True),
         Column(
             "Last shipped", lambda c: local(c.last_shipped), key=lambda c: _time_key(c.last_shipped)
         ),

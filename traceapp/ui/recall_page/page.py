@@ -275,12 +275,11 @@ class RecallPage(QWidget):
         form.addRow("", self.start_stack)
         reason_label = QLabel("R&eason:")
         reason_label.setBuddy(self.reason)
-        form.addRow(reason_label, self.reason)
         run_row = QHBoxLayout()
+        run_row.addWidget(self.reason, 1)
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.cancel_button)
-        run_row.addStretch(1)
-        form.addRow("", run_row)
+        form.addRow(reason_label, run_row)
 
         # -- the drill clock and what it found ----------------------------------------------
         self.timer_label = _label("Drill: not run", "recallTimer")
@@ -343,7 +342,8 @@ class RecallPage(QWidget):
         self.tabs.addTab(self.customers_table, "&2 Customers")
         self.tabs.addTab(self.shipments_table, "&3 Shipments")
         self.tabs.addTab(self.stock_table, "&4 Stock on site")
-        self.detail = LotDetailPanel()
+        self.detail = LotDetailPanel(None, context=context)
+        self.detail.hide()  # until a lot is picked: the tables get the width
         self.splitter = QSplitter()
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.detail)
@@ -606,12 +606,16 @@ class RecallPage(QWidget):
         self.tabs.setTabText(CUSTOMERS_TAB, f"&2 Customers ({len(result.forward.customers)})")
         self.tabs.setTabText(SHIPMENTS_TAB, f"&3 Shipments ({len(result.forward.shipments)})")
         self.tabs.setTabText(STOCK_TAB, f"&4 Stock on site ({len(result.on_site)})")
-        self.summary.setText(summary_text(result))
         # The clock stops once the affected set and the customers are on the screen.
         self.shown_after_s = time.monotonic() - self._started
         self._drill_ended()
-        self.timer_label.setText(
-            f"Drill: {self.shown_after_s:.1f} s to the screen (trace {result.drill_ms / 1000:.2f} s)"
+        self.timer_label.setText(f"Drill: {self.shown_after_s:.1f} s ✓")
+        self.timer_label.setToolTip(
+            "From Run until the affected lots and customers were on the screen"
+        )
+        self.summary.setText(
+            f"On screen {self.shown_after_s:.2f} s after Run (trace {result.drill_ms / 1000:.2f} s)."
+            f"\n{summary_text(result)}"
         )
         self._update_actions()
         self.tabs.setCurrentIndex(CUSTOMERS_TAB if result.forward.customers else LOTS_TAB)
@@ -639,6 +643,7 @@ class RecallPage(QWidget):
         ):
             self.tabs.setTabText(index, words)
         self.detail.clear()
+        self.detail.hide()
 
     def _update_actions(self) -> None:
         actor = self._context.actor
@@ -685,10 +690,12 @@ class RecallPage(QWidget):
         def done(state: LotState) -> None:
             if generation == self._detail_generation:
                 self.detail.show_detail(state.detail, state.decisions)
+                self.detail.show()
 
         def failed(error: BaseException, details: str) -> None:
             if generation == self._detail_generation:
                 self.detail.show_message(error_text(error, details))
+                self.detail.show()
 
         self._context.run(work, done, failed)
 
