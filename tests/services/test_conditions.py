@@ -245,3 +245,51 @@ def test_a_transit_loggers_csv_flags_the_shipped_lots(mixer: Plant) -> None:
 def test_conditions_of_an_unknown_lot_are_refused(plant: Plant) -> None:
     with UnitOfWork(plant.engine) as uow, pytest.raises(NotFound):
         conditions.lot_conditions(uow, actor=plant.actor, code="DOUGH/NOPE")
+
+
+def test_a_logger_channel_heard_over_mqtt_is_bound_to_a_shipment_for_a_window(
+    mixer: Plant,
+) -> None:
+    _make(mixer, "D-1", T0, T0 + timedelta(minutes=10))
+    with mixer.uow() as uow:
+        ship(
+            uow,
+            actor=mixer.actor,
+            customer="SHOP2",
+            items=[PackItem("DOUGH/D-1")],
+            reference_document="DN-5",
+            event_time=T0 + timedelta(hours=1),
+        )
+    trip = T0 + timedelta(hours=2)
+    # The recorder created the logger's channel when it first heard it; limits come later
+    readings = [
+        Reading("trucks", "LG-9", "temp", to_micros(trip + timedelta(minutes=m)), v, "degC")
+        for m, v in ((0, 4.0), (10, 5.0), (20, 12.5), (30, 4.5))
+    ]
+    with mixer.uow() as uow:
+        sensors.add_channel(
+            uow,
+            actor=mixer.actor,
+            site="trucks",
+            equipment="LG-9",
+            name="temp",
+            quantity="temperature",
+            unit="degC",
+            limits=Limits(usl=8.0),
+        )
+    store.SensorWriter(mixer.engine, auto_create=False).write(readings)
+    with mixer.uow() as uow:
+        bound = conditions.bind_logger(
+            uow,
+            actor=mixer.actor,
+            shipment="DN-5",
+            channel="LG-9/temp",
+            start_us=to_micros(trip),
+            end_us=to_micros(trip + timedelta(hours=1)),
+        )
+    (flag,) = bound.review.flagged
+    assert flag.startswith("DOUGH/D-1: LG-9/temp 12.5 degC above USL 8 from 2026-11-30 12:20:00Z")
+    with mixer.uow() as uow, pytest.raises(InvalidInput, match="not after its start"):
+        conditions.bind_logger(
+            uow, actor=mixer.actor, shipment="DN-5", channel="LG-9/temp", start_us=2, end_us=1
+        )

@@ -155,6 +155,20 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         )
     _hold_options(logger)
 
+    bind = parsers.add(
+        sensors_sub,
+        "bind-logger",
+        bind_logger_command,
+        help="bind a recorded channel (a logger over MQTT) to a shipment for a time window",
+        epilog="example:\n  traceapp sensors bind-logger --shipment DN-7 --channel LG-42/temp "
+        "--from 2026-11-30T12:00Z --to 2026-11-30T18:00Z",
+    )
+    bind.add_argument("--shipment", required=True, metavar="REF", help="its reference document")
+    bind.add_argument("--channel", required=True, metavar="EQUIPMENT/CHANNEL")
+    bind.add_argument("--from", dest="start", required=True, metavar="ISO", help="from (incl.)")
+    bind.add_argument("--to", dest="end", required=True, metavar="ISO", help="to (incl.)")
+    _hold_options(bind)
+
     export = parsers.add(
         sensors_sub,
         "export",
@@ -561,6 +575,37 @@ def import_logger_command(ctx: Context) -> int:
     print(
         f"imported {result.readings} readings of {', '.join(c.key for c in result.channels)} "
         f"from {_iso(result.start_us)} to {_iso(result.end_us)}, bound to shipment {result.shipment}"
+    )
+    _print_review(ctx, result.review)
+    return 0
+
+
+def bind_logger_command(ctx: Context) -> int:
+    args = ctx.args
+    start, end = parse_time(args.start), parse_time(args.end)
+    hold = _hold(ctx)
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = conditions.bind_logger(
+                uow, actor=actor, shipment=args.shipment, channel=args.channel,
+                start_us=start, end_us=end, hold=hold,
+            )  # fmt: skip
+    if ctx.json:
+        print_json(
+            {
+                "shipment": result.shipment,
+                "channel": result.channel.key,
+                "from": _iso(result.start_us),
+                "to": _iso(result.end_us),
+                "flagged": list(result.review.flagged),
+                "held": list(result.review.held),
+            }
+        )
+        return 0
+    print(
+        f"bound {result.channel.key} to shipment {result.shipment} from {_iso(result.start_us)} "
+        f"to {_iso(result.end_us)}"
     )
     _print_review(ctx, result.review)
     return 0

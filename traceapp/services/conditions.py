@@ -396,6 +396,57 @@ def import_logger(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LoggerBound:
+    shipment: str
+    channel: Channel
+    start_us: int
+    end_us: int
+    review: FlagResult
+
+
+def bind_logger(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    shipment: str,
+    channel: str,
+    start_us: int,
+    end_us: int,
+    hold: bool = False,
+) -> LoggerBound:
+    """Bind a recorded channel (a logger publishing over MQTT, EQUIPMENT/CHANNEL) to the shipment
+    whose reference document is `shipment` for [start, end], and review the shipped lots. The
+    recorder's later reviews see the binding too (readings may still arrive)."""
+    require(actor.role, UseCase.MANAGE_MASTER_DATA, username=actor.username)
+    if end_us <= start_us:
+        raise InvalidInput("The end of the window is not after its start.", hint="Swap them.")
+    session = uow.session
+    found = places.shipment_by_reference(session, shipment.strip())
+    if found is None:
+        raise NotFound(
+            f"There is no shipment with the reference {shipment!r}.",
+            hint="Give the reference document the shipment was recorded with.",
+        )
+    equipment, _, name = channel.partition("/")
+    if not equipment or not name:
+        raise InvalidInput(f"{channel!r} is not EQUIPMENT/CHANNEL.", hint="e.g. LG-42/temp")
+    bound = store.channel_by_key(session.connection(), equipment, name)
+    places.bind_logger(
+        session,
+        shipment_id=found[0],
+        channel_id=bound.id,
+        start_us=start_us,
+        end_us=end_us,
+        user_id=actor.user_id,
+        at=now_utc(),
+    )
+    uow.acting(actor, reason=f"logger {bound.key} bound to shipment {shipment}")
+    uow.commit()
+    flags = review(uow, actor=actor, hold=hold, since=from_micros(start_us) - LOOKBACK)
+    return LoggerBound(shipment, bound, start_us, end_us, flags)
+
+
 def _period(rows: Sequence[tuple[int, Sequence[float | None]]]) -> int:
     if len(rows) < 2:
         return store.DEFAULT_PERIOD_US
