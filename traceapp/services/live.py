@@ -29,6 +29,7 @@ FloatArray = npt.NDArray[np.float64]
 # (Operators see alarms at their machine's own panel; auditors read the excursions afterwards.)
 WATCHING_ROLES = frozenset({Role.SUPERVISOR, Role.QUALITY_MANAGER, Role.ADMIN})
 SECOND_BUCKETS_UP_TO_US = 2 * 3600 * MICROS  # longer history spans are read per minute
+MAX_ALARMS = 200  # newest alarms listed per poll
 MAX_POLL_US = 15 * MINUTE_US  # a poll never asks for more than this much raw data per channel
 _FAR_FUTURE_US = 2**62
 
@@ -165,6 +166,9 @@ def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: 
         channel = store.find_channel(connection, channel_id)
         for e in store.excursions_between(connection, channel_id, start_us, end_us):
             found.append(Alarm(channel, e.kind, e.start_us, e.end_us, e.worst, e.count, e.open))
+    # The newest alarms only: a list of thousands helps nobody and costs the window its time.
+    found.sort(key=lambda a: (a.start_us, a.channel.id, a.kind.value), reverse=True)
+    del found[MAX_ALARMS:]
     acks = alarm_store.acknowledgements(uow.session, (a.key for a in found))
     result = []
     for alarm in found:

@@ -16,13 +16,13 @@ from traceapp.devices.sensors.simulator import Behaviour, Simulator
 from traceapp.domain.sensors import MICROS, Channel, Limits
 
 DEMO_SITE = "demo"
-# Limits per kind of simulated channel: spec at about 8 sigma of its noise, control at 3 sigma
+# Limits per kind of simulated channel: spec at about 8 sigma of its noise, control at 4 sigma
 # (the simulator's step faults are 12 sigma: outside both).
 _KINDS = {
-    "temp": ("degC", Limits(lsl=176.0, usl=184.0, lcl=178.5, ucl=181.5)),
-    "pressure": ("bar", Limits(lsl=5.84, usl=6.16, lcl=5.94, ucl=6.06)),
-    "speed": ("rpm", Limits(lsl=1426.0, usl=1474.0, lcl=1441.0, ucl=1459.0)),
-    "humidity": ("%RH", Limits(lsl=38.6, usl=51.4, lcl=42.6, ucl=47.4)),
+    "temp": ("degC", Limits(lsl=176.0, usl=184.0, lcl=178.0, ucl=182.0)),
+    "pressure": ("bar", Limits(lsl=5.84, usl=6.16, lcl=5.92, ucl=6.08)),
+    "speed": ("rpm", Limits(lsl=1426.0, usl=1474.0, lcl=1438.0, ucl=1462.0)),
+    "humidity": ("%RH", Limits(lsl=38.6, usl=51.4, lcl=41.8, ucl=48.2)),
 }
 # Faults and dropouts often enough that ten minutes of demo show some.
 DEMO_BEHAVIOUR = Behaviour(faults_per_hour=15.0, dropouts_per_hour=8.0, dropout_seconds=20.0)

@@ -431,7 +431,7 @@ class LiveMonitorPage(QWidget):
         self.feed(update.series)
         if update.gaps is not None:
             self.set_gaps(update.gaps)
-        if update.alarms is not None:
+        if update.alarms is not None and list(update.alarms) != self._alarms:
             self._alarms = list(update.alarms)
             self._show_alarms()
 
