@@ -405,3 +405,45 @@ def test_in_the_window_an_auditor_opens_the_page_with_f6_and_an_operator_has_non
     assert isinstance(page, RecallPage)
     qtbot.waitUntil(page.suspect_input.hasFocus, timeout=WAIT_MS)  # ready for a scan
     context.background.wait()
+
+
+def test_hold_all_cancelled_half_way_names_the_lots_it_did_not_reach(
+    qtbot: QtBot, plant: Engine
+) -> None:
+    from traceapp.services.recall import run_recall
+    from traceapp.services.signatures import Meaning
+    from traceapp.ui.background import Progress
+    from traceapp.ui.recall_page.page import hold_report_text
+
+    supervisor = _signed_in(plant, "sam.sup")
+    with UnitOfWork(plant, write=False) as uow:
+        result = run_recall(uow, actor=supervisor, reason="mould", supplier_lot="F-300")  # type: ignore[arg-type]
+    progress = Progress("Hold all affected lots")
+    reported = progress.report
+
+    def report(done: int, total: int = 0, text: str = "") -> None:
+        if done == 3:
+            progress.cancel()  # the person presses Cancel while the fourth lot is next
+        reported(done, total, text)
+
+    progress.report = report  # type: ignore[method-assign]
+    with UnitOfWork(plant) as uow:
+        outcome = recall_work.hold_all(
+            uow,
+            supervisor,  # type: ignore[arg-type]
+            progress,
+            result=result,
+            password=PASSWORDS["sam.sup"],
+            meaning=Meaning.APPROVED,
+            reason="mould",
+        )
+    assert len(outcome.held) == 3
+    assert len(outcome.not_tried) == 13
+    assert outcome.failed == ()
+    for lot in outcome.held:
+        assert lot_status(plant, *lot.split("/")) == "on_hold"
+    for lot in outcome.not_tried:
+        assert lot_status(plant, *lot.split("/")) != "on_hold"
+    text = hold_report_text(outcome)
+    assert "Cancelled: 13 lots not held" in text
+    assert "Press Hold all again." in text

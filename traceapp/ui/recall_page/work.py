@@ -120,11 +120,11 @@ def hold_all(
             skipped.append(f"{stock.lot} ({stock.status.replace('_', ' ')})")
     total = len(usable)
     for done, lot in enumerate(usable):
+        progress.report(done, total, f"Holding {lot}")
         if progress.cancelled:
             return HoldAllReport(
                 signature, tuple(held), tuple(skipped), tuple(failed), tuple(usable[done:])
             )
-        progress.report(done, total, f"Holding {lot}")
         try:
             dispositions.hold(
                 uow,
