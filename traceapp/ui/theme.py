@@ -36,7 +36,7 @@ TOUCH_TARGET_PX = 44  # the smallest thing a gloved finger hits reliably (WCAG 2
 THEME_PROPERTY = "theme"  # on the main window; signals.qss selects the dark colours by it
 # Work per event-loop turn while re-polishing after a switch: well under the 100 ms the GUI
 # thread may be busy, so keys and scans between two slices are handled at once.
-RESTYLE_SLICE_S = 0.030
+RESTYLE_SLICE_S = 0.015
 
 
 class Theme(enum.StrEnum):
