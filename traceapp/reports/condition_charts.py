@@ -42,16 +42,16 @@ def condition_chart(
     width: float,
     unit: str,
     residence: tuple[datetime, datetime],
-    excursion: tuple[datetime, datetime],
+    excursion: tuple[datetime, datetime] | None,
     lsl: Decimal | None,
     usl: Decimal | None,
 ) -> Drawing:
-    """One channel: readings (band), LSL/USL, the residence and the excursion marked."""
+    """One channel: readings (band), LSL/USL, the residence and the excursion (if any) marked."""
     regular = font_name(False)
     drawing = Drawing(width, HEIGHT)
     plot_w, plot_h = float(width - LEFT - RIGHT), float(HEIGHT - BOTTOM - TOP)
     since, until = _us(residence[0]), _us(residence[1])
-    ex_start, ex_end = _us(excursion[0]), _us(excursion[1])
+    ex_start, ex_end = (_us(excursion[0]), _us(excursion[1])) if excursion else (since, until)
     times = [p.time_us for p in points]
     t0 = min([since, ex_start, *times])
     t1 = max([until, ex_end, *times])
@@ -119,23 +119,26 @@ def condition_chart(
         for (xa, ya), (_, yb) in zip(upper, lower, strict=True):
             if ya - yb > 0.6:  # a column with spread: join its min and max
                 drawing.add(Line(xa, yb, xa, ya, strokeColor=colors.black, strokeWidth=0.4))
-    # The excursion: a solid bar under the plot, named, with ticks up into the plot at its ends
-    bar_y = BOTTOM - 3.2 * mm
-    left, right = x(ex_start), max(x(ex_end), x(ex_start) + 1.2)
-    drawing.add(Rect(left, bar_y, right - left, 1.6 * mm, fillColor=colors.black, strokeColor=None))
-    for edge in (left, right):
+    if excursion is not None:
+        # The excursion: a solid bar under the plot, named, with ticks up into the plot at its ends
+        bar_y = BOTTOM - 3.2 * mm
+        left, right = x(ex_start), max(x(ex_end), x(ex_start) + 1.2)
         drawing.add(
-            Line(
-                edge,
-                bar_y,
-                edge,
-                BOTTOM + plot_h,
-                strokeColor=colors.black,
-                strokeWidth=0.4,
-                strokeDashArray=[1, 1.5],
-            )
+            Rect(left, bar_y, right - left, 1.6 * mm, fillColor=colors.black, strokeColor=None)
         )
-    drawing.add(String(right + 1.5, bar_y + 0.2, "excursion", fontName=regular, fontSize=6.5))
+        for edge in (left, right):
+            drawing.add(
+                Line(
+                    edge,
+                    bar_y,
+                    edge,
+                    BOTTOM + plot_h,
+                    strokeColor=colors.black,
+                    strokeWidth=0.4,
+                    strokeDashArray=[1, 1.5],
+                )
+            )
+        drawing.add(String(right + 1.5, bar_y + 0.2, "excursion", fontName=regular, fontSize=6.5))
     # Axes: value range on the left, the window's start and end times under it
     for value in (low + (high - low) * 0.08, high - (high - low) * 0.08):
         drawing.add(

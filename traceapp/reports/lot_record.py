@@ -24,9 +24,13 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
+from traceapp.domain.conditions import LotConditions, decimal, envelope
 from traceapp.domain.dispositions import Decision, DecisionRecord, DecisionSignature, LotRecord
 from traceapp.domain.quantity import Quantity
+from traceapp.domain.recall import ChartPoint
 from traceapp.domain.results import EventSummary
+from traceapp.domain.sensors import from_micros
+from traceapp.reports.condition_charts import condition_chart
 from traceapp.reports.labels.fonts import font_name
 
 MARGIN = 15 * mm
@@ -86,8 +90,8 @@ def _quantity(value: Quantity | None) -> str:
     return str(value) if value is not None else "-"
 
 
-def render_lot_record(record: LotRecord) -> bytes:
-    """The PDF bytes of a lot's record."""
+def render_lot_record(record: LotRecord, conditions: LotConditions | None = None) -> bytes:
+    """The PDF bytes of a lot's record; with `conditions`, its process conditions and charts."""
     styles = _styles()
     buffer = io.BytesIO()
     lot = record.detail.lot
@@ -124,6 +128,8 @@ def render_lot_record(record: LotRecord) -> bytes:
         Paragraph("Decisions", styles["h2"]),
     ]
     story += _decisions(record.decisions, styles)
+    if conditions is not None:
+        story += _conditions(conditions, styles)
     story.append(Paragraph("Events", styles["h2"]))
     story += _events(record, styles)
     document.build(story, onFirstPage=footer, onLaterPages=footer)
@@ -263,4 +269,51 @@ def _events(record: LotRecord, styles: dict[str, ParagraphStyle]) -> list[Flowab
                 )
             )
         )
+    return story
+
+
+def _conditions(found: LotConditions, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """Where the lot was, what the channels there read, and excursions (issue 8)."""
+    story: list[Flowable] = [Paragraph("Process conditions", styles["h2"])]
+    if not found.residences:
+        return [*story, Paragraph("No monitored equipment or logger recorded.", styles["cell"])]
+    places = ", ".join(dict.fromkeys(r.label for r in found.residences))
+    spec = [e for e in found.excursions if e.flags]
+    verdict = (
+        f"<b>FLAGGED</b>: {len(spec)} excursion(s) outside the specification at {_text(places)}."
+        if spec
+        else f"Within specification at {_text(places)}."
+    )
+    story.append(Paragraph(verdict, styles["cell"]))
+    for e in sorted(found.excursions, key=lambda e: not e.flags):
+        kind = "SPEC" if e.flags else "control"
+        story.append(Paragraph(_text(f"{kind}: {e.describe()}"), styles["small"]))
+    for window in found.windows:
+        mine = [
+            e
+            for e in found.excursions
+            if e.channel.id == window.channel.id and e.residence == window.residence
+        ]
+        mine.sort(key=lambda e: not e.flags)
+        first = mine[0] if mine else None
+        limits = window.channel.limits
+        chart = condition_chart(
+            [
+                ChartPoint(p.time_us, decimal(p.low), decimal(p.high))
+                for p in envelope(window.points)
+            ],
+            width=WIDTH,
+            unit=window.channel.unit,
+            residence=(window.residence.since, window.residence.until),
+            excursion=None
+            if first is None
+            else (from_micros(first.start_us), from_micros(first.end_us)),
+            lsl=None if limits.lsl is None else decimal(limits.lsl),
+            usl=None if limits.usl is None else decimal(limits.usl),
+        )
+        caption = Paragraph(
+            _text(f"{window.channel.key} at {window.residence.label} ({window.resolution.value})"),
+            styles["cell"],
+        )
+        story.append(KeepTogether([caption, chart, Spacer(1, 2 * mm)]))
     return story
