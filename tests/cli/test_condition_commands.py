@@ -4,7 +4,7 @@ shipment, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,9 @@ import pytest
 from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
 from tests.services.test_conditions import T0, _channel, _make, _readings
 from traceapp.cli.runner import main
+from traceapp.db import sensors as store
 from traceapp.domain.quantity import Quantity
+from traceapp.domain.sensors import Reading, to_micros
 from traceapp.services.packing import PackItem
 from traceapp.services.shipping import ship
 
@@ -112,3 +114,35 @@ def test_a_logger_csv_is_imported_and_bound_to_a_shipment(
     )  # fmt: skip
     assert code != 0
     assert "is not QUANTITY=VALUE" in err
+
+
+def test_the_recorder_reviews_and_holds_a_lot_made_during_an_excursion(
+    plant: Plant,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`traceapp monitor --record --hold` reviews as it records: the lot made an hour ago on
+    MIX1 while it ran hot is held by the system, once."""
+    made = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    plant.receive("F-1")
+    _channel(plant)
+    store.SensorWriter(plant.engine, auto_create=False).write(
+        [
+            Reading("plant1", "MIX1", "temp", to_micros(made + timedelta(minutes=m)), v, "degC")
+            for m, v in ((0, 50.0), (1, 90.0), (2, 50.0))
+        ]
+    )
+    _make(plant, "D-1", made, made + timedelta(minutes=5))
+    db = plant.engine.url.render_as_string(hide_password=False)
+    code, out, err = run(
+        capsys, "--db", db, "monitor", "--source", "simulator://?channels=1&rate=5",
+        "--record", "--seconds", "1", "--hold",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "held DOUGH/D-1 for review (sensor excursion)" in out
+    assert "flagged DOUGH/D-1: MIX1/temp 90 degC above USL 80" in out
+    code, out, _ = run(
+        capsys, "--db", db, "monitor", "--source", "simulator://?channels=1&rate=5",
+        "--record", "--seconds", "1", "--hold",
+    )  # fmt: skip
+    assert code == 0
+    assert "held" not in out
