@@ -184,6 +184,12 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
     assert page.shown_after_s is not None
     qtbot.wait(3 * 100)
     assert page.timer_label.text() == stopped
+    # The next person at this station finds none of it.
+    page._context.sign_out()
+    assert page.suspect_names() == []
+    assert page.lots_model.rowCount() == page.customers_model.rowCount() == 0
+    assert page.timer_label.text() == "Drill: not run"
+    assert result.recall_id not in page.summary.text()
 
 
 def test_a_lot_clicked_in_the_table_opens_its_record(

@@ -190,6 +190,7 @@ class RecallPage(QWidget):
         self.shown_after_s: float | None = None  # start to the affected set on screen
         self._equipment_loaded = False
         self._sized = False
+        self._session = 0  # counts sign-outs
         self._unsized: set[QTableView] = set()
         # Where exports go: a save dialog for a person; tests hand in a function.
         self.choose_path: Callable[[str, str], str | None] = self._ask_path
@@ -438,7 +439,11 @@ class RecallPage(QWidget):
             self.message.hide()
             self.supplier_lot.setFocus()
 
-        self._context.run(work, done, lambda e, d: self._show_error(error_text(e, d)))
+        self._context.run(
+            work,
+            self._same_person(done),
+            self._same_person(lambda e, d: self._show_error(error_text(e, d))),
+        )
 
     def add_suspect(self, code: str) -> None:
         """A scanned or typed code: when it names a lot, that lot joins the suspects."""
@@ -461,7 +466,11 @@ class RecallPage(QWidget):
                 self.suspects.addItem(name)
             self.suspect_input.setFocus()
 
-        self._context.run(work, done, lambda e, d: self._show_error(error_text(e, d)))
+        self._context.run(
+            work,
+            self._same_person(done),
+            self._same_person(lambda e, d: self._show_error(error_text(e, d))),
+        )
 
     def suspect_names(self) -> list[str]:
         return [self.suspects.item(i).text() for i in range(self.suspects.count())]
@@ -491,7 +500,7 @@ class RecallPage(QWidget):
             self._equipment_loaded = False
             self._show_error(error_text(error, details))
 
-        self._context.run(work, done, failed)
+        self._context.run(work, self._same_person(done), self._same_person(failed))
 
     # -- the drill -----------------------------------------------------------------------------
 
@@ -746,7 +755,11 @@ class RecallPage(QWidget):
                     self._show_action(error_text(error, details), error=True)
 
         self._context.run_with_progress(
-            work, done, failed, title="Hold all affected lots", write=True
+            work,
+            self._same_person(done),
+            self._same_person(failed),
+            title="Hold all affected lots",
+            write=True,
         )
 
     def _on_held(self, result: RecallResult, report: HoldAllReport) -> None:
@@ -808,7 +821,7 @@ class RecallPage(QWidget):
                 dialog.refuse(error, details)
             self._show_action(error_text(error, details), error=True)
 
-        self._context.run(work, done, failed, write=True)
+        self._context.run(work, self._same_person(done), self._same_person(failed), write=True)
 
     def export_sheet(self, kind: str) -> None:
         result = self.result
@@ -825,7 +838,9 @@ class RecallPage(QWidget):
             return export_sheet(uow, actor, result=result, path=target, kind=kind)
 
         self._context.run(
-            work, self._on_written, lambda e, d: self._show_action(error_text(e, d), error=True)
+            work,
+            self._same_person(self._on_written),
+            self._same_person(lambda e, d: self._show_action(error_text(e, d), error=True)),
         )
 
     def _on_written(self, written: Written) -> None:
@@ -849,6 +864,17 @@ class RecallPage(QWidget):
         return path or None
 
     # -- common --------------------------------------------------------------------------------
+
+    def _same_person(self, callback: Callable[..., None]) -> Callable[..., None]:
+        """`callback`, dropped when the person who asked has signed out meanwhile: the next
+        person must not find the last one's answers on the page."""
+        session = self._session
+
+        def call(*args: object) -> None:
+            if session == self._session:
+                callback(*args)
+
+        return call
 
     def _open_dialog(self, dialog: SignDialog) -> None:
         self.dialog = dialog
@@ -885,6 +911,7 @@ class RecallPage(QWidget):
 
     def _on_signed_out(self) -> None:
         """The next person must not find the last one's recall on the screen."""
+        self._session += 1
         self._generation += 1
         self._detail_generation += 1
         if self.progress is not None and self.progress.running:
