@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from traceapp.db import sensors as store
+from traceapp.db.models import AuditEntry
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.conditions import ResidenceKind, Resolution
 from traceapp.domain.errors import InvalidInput, NotFound
@@ -289,6 +291,18 @@ def test_a_logger_channel_heard_over_mqtt_is_bound_to_a_shipment_for_a_window(
         )
     (flag,) = bound.review.flagged
     assert flag.startswith("DOUGH/D-1: LG-9/temp 12.5 degC above USL 8 from 2026-11-30 12:20:00Z")
+    with mixer.uow() as uow:
+        audited = set(
+            uow.session.execute(
+                select(AuditEntry.entity, AuditEntry.action, AuditEntry.username).where(
+                    AuditEntry.entity.in_(["shipment_loggers", "condition_flags"])
+                )
+            ).all()
+        )
+    assert audited == {
+        ("shipment_loggers", "create", "admin"),
+        ("condition_flags", "create", "admin"),
+    }
     with mixer.uow() as uow, pytest.raises(InvalidInput, match="not after its start"):
         conditions.bind_logger(
             uow, actor=mixer.actor, shipment="DN-5", channel="LG-9/temp", start_us=2, end_us=1

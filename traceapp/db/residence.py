@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, insert, or_, select, true
+from sqlalchemy import Connection, or_, select, true
 from sqlalchemy.orm import Session
 
 from traceapp.db.models import (
@@ -188,9 +188,9 @@ def bind_logger(
             ShipmentLogger.start_us == start_us,
         )
     ).first()
-    if exists is None:
-        session.execute(
-            insert(ShipmentLogger).values(
+    if exists is None:  # an ORM row, so the audit trail records who bound it
+        session.add(
+            ShipmentLogger(
                 shipment_id=shipment_id,
                 channel_id=channel_id,
                 start_us=start_us,

@@ -378,6 +378,7 @@ def import_logger(
     writer = store.SensorWriter(session.get_bind().engine, auto_create=False)
     result = writer.write(readings)
     start, end = rows[0][0], rows[-1][0]
+    uow.acting(actor, reason=f"logger {logger} bound to shipment {shipment}")
     for channel in channels:
         places.bind_logger(
             session,
@@ -388,7 +389,6 @@ def import_logger(
             user_id=actor.user_id,
             at=now_utc(),
         )
-    uow.acting(actor, reason=f"logger {logger} bound to shipment {shipment}")
     uow.commit()
     flags = review(uow, actor=actor, hold=hold, since=from_micros(start) - LOOKBACK)
     return LoggerImport(
@@ -432,6 +432,7 @@ def bind_logger(
     if not equipment or not name:
         raise InvalidInput(f"{channel!r} is not EQUIPMENT/CHANNEL.", hint="e.g. LG-42/temp")
     bound = store.channel_by_key(session.connection(), equipment, name)
+    uow.acting(actor, reason=f"logger {bound.key} bound to shipment {shipment}")
     places.bind_logger(
         session,
         shipment_id=found[0],
@@ -441,7 +442,6 @@ def bind_logger(
         user_id=actor.user_id,
         at=now_utc(),
     )
-    uow.acting(actor, reason=f"logger {bound.key} bound to shipment {shipment}")
     uow.commit()
     flags = review(uow, actor=actor, hold=hold, since=from_micros(start_us) - LOOKBACK)
     return LoggerBound(shipment, bound, start_us, end_us, flags)
