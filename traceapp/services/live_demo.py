@@ -67,8 +67,13 @@ def fill_demo_sensors(
     writer = store.SensorWriter(engine, default_period_us=period_us)
     step = 30 * MICROS
     t = now_us - int(minutes * 60 * MICROS)
-    while t < now_us:
-        t = min(t + step, now_us)
+    while True:
+        # Writing takes a while: keep up with the clock, so a recorder started next goes on
+        # without a silence between the demo's past and its present.
+        end = time.time_ns() // 1000
+        if t >= end - MICROS:
+            break
+        t = min(t + step, end)
         readings = simulator.advance(t)
         if readings:
             writer.write(readings)

@@ -54,6 +54,7 @@ USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floo
 QUALITY, QUALITY_PASSWORD = "claire.qm", "demo-claire-2026"  # she releases, with her signature
 WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
 LIVE_CHANNELS, LIVE_RATE = 8, 20.0  # the live monitor's simulated sensors (readings/s each)
+LIVE_EQUIPMENT = "eq01"  # the first simulated machine
 
 
 def settle(app: QApplication, seconds: float = 0.6) -> None:
@@ -165,6 +166,8 @@ def _live_monitor(app: QApplication, shooter: Shooter, window: MainWindow, page:
     from traceapp.ui.live_monitor import LiveMonitorPage
 
     assert isinstance(page, LiveMonitorPage)
+    wait_for(app, lambda: page.equipment.findText(LIVE_EQUIPMENT) >= 0)
+    page.equipment.setCurrentText(LIVE_EQUIPMENT)  # the simulated machine, recording now
     wait_for(
         app,
         lambda: bool(page.charts.plots) and all(len(e.ring) for e in page.charts.plots.values()),

@@ -371,6 +371,7 @@ class LiveMonitorPage(QWidget):
             taken = self._values_layout.takeAt(0)
             widget = taken.widget() if taken is not None else None
             if widget is not None:
+                widget.hide()  # gone at once, not when the event loop deletes it
                 widget.deleteLater()
         self.value_labels = {}
         for channel in self._shown:
@@ -624,8 +625,9 @@ class LiveMonitorPage(QWidget):
                 item.setFont(font)
                 if column == 2:
                     item.setForeground(QColor(colour))
+        newest = "the newest " if len(self._alarms) >= live.MAX_ALARMS else ""
         self.alarm_title.setText(
-            f"Alarms: {len(self._alarms)}, {waiting} not acknowledged"
+            f"Alarms: {newest}{len(self._alarms)}, {waiting} not acknowledged"
             if self._alarms
             else "Alarms: none in the window"
         )
