@@ -25,7 +25,7 @@ from traceapp.config import load_settings, settings_path
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.conditions import FlagResult
-from traceapp.domain.errors import InvalidInput
+from traceapp.domain.errors import InvalidInput, KnownError
 from traceapp.domain.sensors import MICROS, Limits, from_micros, parse_time
 from traceapp.domain.timeutil import parse_time as parse_instant
 from traceapp.services import conditions, sensors
@@ -427,9 +427,10 @@ def _review(engine: Engine, actor: Actor, hold: bool, event: Callable[[str], Non
     try:
         with UnitOfWork(engine) as uow:
             result = conditions.review(uow, actor=actor, hold=hold)
-    except (OperationalError, IntegrityError) as exc:
-        # The database is away, or another recorder flagged the same lot first: next time.
-        event(f"review postponed: {type(exc).__name__}")
+    except (OperationalError, IntegrityError, KnownError) as exc:
+        # The database is away, or another recorder flagged or held the same lot first: the
+        # recorder goes on, and the next review (in 10 s) sees the lot as it is then.
+        event(f"review postponed: {exc}")
         return
     for line in result.flagged:
         event(f"flagged {line}")
