@@ -17,7 +17,7 @@ def test_frames_are_timed_with_and_without_the_practices_and_beside_ingest(
 ) -> None:
     out = tmp_path / "chart_frames.json"
     args = ["--channels", "2", "--rate", "50", "--window", "10", "--seconds", "1",
-            "--slow-seconds", "0.5", "--ingest-seconds", "1.5", "--ingest-rate", "50",
+            "--slow-seconds", "0.5", "--ingest-seconds", "1.5", "--ingest-channels", "4", "--ingest-rate", "25",
             "--width", "800", "--height", "500", "--workdir", str(tmp_path), "--out", str(out)]  # fmt: skip
     with benchmark_module("chart_frames.py") as benchmark:
         report = benchmark.main(args)
@@ -35,7 +35,7 @@ def test_frames_are_timed_with_and_without_the_practices_and_beside_ingest(
     assert threads["recorder"] == "threads in the GUI process"
     assert process["recorder"] == "separate process"
     for figures in (threads, process):
-        assert figures["curves"] == 2  # every channel (both are on one machine here)
+        assert figures["curves"] == 2  # the page shows 2 of the 4 recorded channels
         assert figures["readings_per_s_offered"] == 100
         assert figures["readings_written_per_s"] > 0
         assert figures["fps"] > 0
