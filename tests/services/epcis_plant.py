@@ -3,14 +3,23 @@ temperature channel, a case, a shipment with despatch advice, and a corrected st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
+from sqlalchemy import Engine
+
+from tests.conftest import fresh_pg_url
 from tests.services.conftest import Plant
 from traceapp.db import sensors as store
+from traceapp.db.uow import UnitOfWork
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.sensors import Reading, to_micros
 from traceapp.services import masterdata, sensors
 from traceapp.services.corrections import correct
+from traceapp.services.database import open_database
+from traceapp.services.masterdata import ensure_builtin_users
 from traceapp.services.packing import PackItem, pack
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.shipping import ship
@@ -97,3 +106,21 @@ def build_epcis_plant(plant: Plant) -> None:
             reference_document="BOL-1",
             event_time=at(3),
         )
+
+
+@pytest.fixture
+def empty(db_url: str, request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[Engine]:
+    """A second, empty database of the same kind as `engine`."""
+    urls: Iterator[str] | None = None
+    if db_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('empty') / 'empty.db'}"
+    else:
+        urls = fresh_pg_url(request.getfixturevalue("pg_template"))
+        url = next(urls)
+    opened, _ = open_database(url)
+    with UnitOfWork(opened) as uow:
+        ensure_builtin_users(uow)
+    yield opened
+    opened.dispose()
+    if urls is not None:
+        next(urls, None)  # drops the database

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from tests.reports.epcis_schema import schema_errors
 from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
-from tests.services.epcis_plant import GTIN, at, build_epcis_plant
+from tests.services.epcis_plant import GTIN, at, build_epcis_plant, empty  # noqa: F401
 from traceapp.db.repositories import Repository
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
 from traceapp.domain.epcis import EpcisDocument, EpcisEvent
 from traceapp.domain.epcis_identifiers import IdentifierSettings, IdentifierStyle
+from traceapp.domain.epcis_parse import load_document
 from traceapp.domain.errors import PermissionDenied
 from traceapp.domain.permissions import Role
 from traceapp.domain.steps import Action, EventType
-from traceapp.reports.epcis import document_json
+from traceapp.reports.epcis import document_json, dumps_document
+from traceapp.services.demo import build_demo_plant
 from traceapp.services.epcis_export import DOMAIN_KEY, STYLE_KEY, export_document, plant_settings
+from traceapp.services.epcis_import import import_document
+from traceapp.services.masterdata import actor_for
 
 DOMAIN = "plant.example.com"
 EPC = IdentifierSettings(IdentifierStyle.EPC, DOMAIN)
@@ -151,3 +159,33 @@ def test_an_operator_may_not_export(built: Plant) -> None:
     operator = replace(built.actor, role=Role.OPERATOR.value)
     with built.uow() as uow, pytest.raises(PermissionDenied):
         export_document(uow, actor=operator, settings=EPC)
+
+
+def test_the_demo_plant_exports_valid_and_round_trips(
+    engine: Engine,
+    admin: Actor,
+    empty: Engine,  # noqa: F811
+) -> None:
+    build_demo_plant(engine, seed=5, lots=100, days=3)
+    texts = {}
+    for settings in (LINK, EPC):
+        with UnitOfWork(engine, write=False) as uow:
+            first = export_document(uow, actor=admin, settings=settings)
+        texts[settings.style] = dumps_document(first)
+        assert schema_errors(json.loads(texts[settings.style])) == []
+    assert {e.type for e in first.events} >= {
+        EventType.OBJECT,
+        EventType.AGGREGATION,
+        EventType.TRANSFORMATION,
+    }
+    text = texts[IdentifierStyle.EPC]
+    with UnitOfWork(empty) as uow:
+        other = actor_for(uow)
+    with UnitOfWork(empty) as uow:
+        imported = import_document(
+            uow, actor=other, document=load_document(text), name="demo", settings=EPC
+        )
+    assert (imported.events, imported.conflicts) == (len(first.events), ())
+    with UnitOfWork(empty, write=False) as uow:
+        second = export_document(uow, actor=other, settings=EPC)
+    assert json.loads(dumps_document(second))["epcisBody"] == json.loads(text)["epcisBody"]

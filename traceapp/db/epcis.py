@@ -252,7 +252,3 @@ def detail_of(session: Session, event_id: uuid.UUID) -> EpcisEventDetail | None:
 
 def external_object(session: Session, identifier: str) -> ExternalObject | None:
     return session.scalar(select(ExternalObject).where(ExternalObject.identifier == identifier))
-
-
-def container_by_sscc(session: Session, sscc: str) -> Container | None:
-    return session.scalar(select(Container).where(Container.sscc == sscc))

@@ -41,7 +41,13 @@ from traceapp.db.models import (
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
-from traceapp.domain.epcis import EpcisDocument, EpcisEvent, QuantityElement, canonical_hash
+from traceapp.domain.epcis import (
+    EpcisDocument,
+    EpcisEvent,
+    EpcisFormatError,
+    QuantityElement,
+    canonical_hash,
+)
 from traceapp.domain.epcis_identifiers import (
     COUNT_UNIT,
     IdentifierFacts,
@@ -50,7 +56,7 @@ from traceapp.domain.epcis_identifiers import (
     identify,
     unit_of,
 )
-from traceapp.domain.errors import GenealogyCycle, InvalidInput, StorageError, StorageUnavailable
+from traceapp.domain.errors import InvalidInput, StorageError, StorageUnavailable
 from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import LotOrigin, LotStatus, ProductKind
 from traceapp.domain.permissions import UseCase, require
@@ -137,8 +143,11 @@ class _Importer:
         self.name = name
         self.objects = 0
         self.now = datetime.now(UTC)
-        # identifier -> (lot id, container id) once resolved in this document
+        # What this document made or found, not yet flushed: identifier -> (lot, container);
+        # product by part number and by GTIN; lot by (product, lot code).
         self.resolved: dict[str, tuple[uuid.UUID | None, uuid.UUID | None]] = {}
+        self.products: dict[str, Product] = {}
+        self.lots_made: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
 
     def run(self, document: EpcisDocument, events_path: str) -> DocumentImport:
         added = duplicates = 0
@@ -209,7 +218,9 @@ class _Importer:
             reason=f"EPCIS import of {self.name}",
         )
         self.session.add(row)
-        self.session.flush()  # the rows below point at it; SQLite checks foreign keys at once
+        # Without relationship()s the unit of work does not order inserts by foreign key, and
+        # SQLite checks them at once: a row goes in before the rows that point at it.
+        self.session.flush()
         self.session.add(
             EpcisEventDetail(
                 event_id=row.id,
@@ -327,7 +338,8 @@ class _Importer:
         child_containers: list[uuid.UUID],
         path: str,
     ) -> None:
-        self.session.flush()
+        # Earlier events of the document are flushed: the queries below see their edges and
+        # contents (this event's own rows do not matter to them).
         if event.type is EventType.TRANSFORMATION:
             inputs, outputs = lots[ItemRole.INPUT], lots[ItemRole.OUTPUT]
             output_ids = {lot_id for lot_id, _, _ in outputs}
@@ -336,10 +348,10 @@ class _Importer:
                 | {lot_id for lot_id, _, _ in inputs}
             )
             if looped:
-                raise GenealogyCycle(
-                    f"{path}: an output of this transformation is already upstream of its"
-                    " inputs (or is one of them).",
-                    hint="Fix the document; nothing of it was stored.",
+                raise EpcisFormatError(
+                    path,
+                    "an output of this transformation is already upstream of its inputs (or is"
+                    " one of them): the genealogy would go round in a circle",
                 )
             for parent_id, amount, unit in inputs:
                 for child_id, _, _ in outputs:
@@ -415,7 +427,8 @@ class _Importer:
             return binding.lot_id, binding.container_id
         facts = identify(identifier)
         if facts.sscc is not None:
-            container = rows_db.container_by_sscc(self.session, facts.sscc)
+            # By SSCC, or a container of ours whose own code is that number.
+            container = self.repo.container_by_code(facts.sscc)
             if container is not None:
                 return None, container.id
         if facts.gtin is not None and facts.lot is not None and facts.serial is None:
@@ -445,10 +458,7 @@ class _Importer:
         if facts.kind is ObjectKind.CONTAINER and facts.sscc is not None:
             container_id = self._container(facts.sscc, event)
         elif facts.gtin is not None and (facts.lot is not None or facts.serial is not None):
-            unit = _our_unit(element)
-            product = self.repo.product_by_gtin(facts.gtin) or self._product(
-                f"GTIN-{facts.gtin}", f"GTIN {facts.gtin}", unit, facts
-            )
+            product = self._product_of_gtin(facts.gtin, _our_unit(element), facts)
             code = facts.lot if facts.serial is None else f"SN-{facts.serial}"
             assert code is not None
             lot_id = self._lot(product, code, facts, element, event)
@@ -509,6 +519,9 @@ class _Importer:
     ) -> uuid.UUID:
         unit = _our_unit(element)
         code = code[:MAX_LOT_CODE]
+        made = self.lots_made.get((product.id, code))
+        if made is not None:
+            return made  # another spelling of a lot this document already named
         existing = self.repo.lots_by_code(code, product.part_number)
         if existing:
             return existing[0].lot.id
@@ -534,6 +547,7 @@ class _Importer:
         )
         self.session.add(lot)
         self.session.flush()
+        self.lots_made[(product.id, code)] = lot.id
         # The identifier itself names the lot from now on: a scan or `traceapp trace` finds it.
         self.session.add(
             CodeBinding(
@@ -546,8 +560,12 @@ class _Importer:
         )
         return lot.id
 
+    def _product_of_gtin(self, gtin: str, unit: str, facts: IdentifierFacts) -> Product:
+        known = self.products.get(gtin) or self.repo.product_by_gtin(gtin)
+        return known or self._product(f"GTIN-{gtin}", f"GTIN {gtin}", unit, facts)
+
     def _product(self, part_number: str, name: str, unit: str, facts: IdentifierFacts) -> Product:
-        product = self.repo.product_by_part(part_number)
+        product = self.products.get(part_number) or self.repo.product_by_part(part_number)
         if product is not None:
             return product
         product = Product(
@@ -562,6 +580,9 @@ class _Importer:
         )
         self.session.add(product)
         self.session.flush()
+        self.products[part_number] = product
+        if product.gtin is not None:
+            self.products[product.gtin] = product
         return product
 
 
