@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from traceapp.config import load_settings, settings_path
+import gc
+
+from sqlalchemy import Engine
+
+from traceapp.config import (
+    connection_settings,
+    first_start_needed,
+    load_settings,
+    settings_path,
+    url_with_saved_password,
+)
 from traceapp.db.engine import masked
-from traceapp.domain.errors import InvalidInput
+from traceapp.domain.errors import InvalidInput, StorageUnavailable
+from traceapp.services.connection import LOGIN_PROBLEMS, explain
 from traceapp.services.database import open_database
 
 WORKSTATION_SECTION = "workstation"  # settings.toml: [workstation] idle_lock_minutes = 10
@@ -27,13 +38,70 @@ def idle_lock_from_settings_file() -> int | None:
     return int(minutes * 60_000)
 
 
+def _collect_widgets() -> None:
+    """Free a closed dialog's widgets now, on the GUI thread. Left in a reference cycle for the
+    garbage collector, they would be freed whenever a collection runs next: possibly inside a
+    worker thread, and Qt widgets deleted off the GUI thread corrupt memory (a crash seen in
+    the tests before this)."""
+    gc.collect()
+
+
+def _open_station_database(url: str) -> Engine | None:
+    """The database to work on: the first start's choice on a PC without one; a saved server
+    password from the keyring; and the connection dialog when the server refuses (no password
+    saved on a PC without a keyring: it is asked for here, for this session only)."""
+    if first_start_needed(url):
+        from traceapp.ui.application import application
+        from traceapp.ui.first_start import choose_database
+
+        application()
+        chosen = choose_database()
+        _collect_widgets()
+        if chosen is None:
+            return None
+        url = chosen
+    url = url_with_saved_password(url)
+    while True:
+        try:
+            engine, _backup = open_database(url)
+        except StorageUnavailable as exc:
+            # Only a login problem is asked about here; a server that is down is not a
+            # question for the person at the station (shared mode may go on offline).
+            settings = connection_settings()
+            failure = explain(url, getattr(exc.__cause__, "orig", None))
+            if (
+                settings is None
+                or settings.mode != "shared"
+                or failure.reason not in LOGIN_PROBLEMS
+            ):
+                raise
+            from traceapp.ui.application import application
+            from traceapp.ui.connection_dialog import ConnectionDialog
+            from traceapp.ui.messages import error_text
+
+            application()
+            dialog = ConnectionDialog(problem=error_text(failure, ""))
+            dialog.password.setFocus()
+            answered = dialog.url if dialog.exec() else None
+            del dialog
+            _collect_widgets()
+            if answered is None:
+                return None
+            url = url_with_saved_password(answered)
+            continue
+        return engine
+
+
 def run_gui(url: str, *, station: str | None = None) -> int:
     """Open (and migrate) the database, then show the main window until it is closed.
 
     The window opens on its sign-in screen (or the first administrator's, on a new database).
     """
     idle_timeout_ms = idle_lock_from_settings_file()
-    engine, _backup = open_database(url)
+    opened = _open_station_database(url)
+    if opened is None:
+        return 0  # closed at the first start or at the connection dialog: nothing to show
+    engine = opened
     # Qt loads only when a window is wanted: the command line starts without it.
     from traceapp.ui.application import (
         application,

@@ -201,6 +201,14 @@ def resolve_database(
     return DatabaseSetting(default_database_url(env), UrlSource.DEFAULT, str(default.resolve()))
 
 
+def first_start_needed(url: str, environ: Mapping[str, str] | None = None) -> bool:
+    """True when the database to open is the default file, it does not exist yet, and nothing
+    (settings file, TRACEAPP_DB) named another: this PC has never had a plant."""
+    if url != default_database_url(environ):
+        return False
+    return not (data_dir(environ) / DEFAULT_DB_FILE).exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # A station's connection: local (SQLite file) or shared (PostgreSQL server).
 

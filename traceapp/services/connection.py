@@ -20,6 +20,8 @@ from traceapp.domain.connection import (
 )
 from traceapp.domain.errors import InvalidInput
 
+# Failures a person at the station can fix by typing: the start asks for the password again.
+LOGIN_PROBLEMS = frozenset({FailureReason.PASSWORD_NEEDED, FailureReason.AUTHENTICATION})
 CONNECT_TIMEOUT_S = 5  # a station on a dead network learns it in seconds, not minutes
 
 # Pieces of libpq's messages and SQLSTATEs, from the most specific to the least.
@@ -73,8 +75,17 @@ def classify(error: BaseException | None) -> FailureReason:
     return FailureReason.OTHER
 
 
+def _server_said(detail: str) -> str:
+    """The useful part of libpq's message: after "FATAL:" or the last "failed:"."""
+    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    if "FATAL:" in first:
+        return first.rsplit("FATAL:", 1)[1].strip()
+    if "failed: " in first:
+        return first.rsplit("failed: ", 1)[1].strip()
+    return first
+
+
 def _failure(reason: FailureReason, where: str, detail: str) -> ConnectionFailed:
-    first = detail.strip().splitlines()[0] if detail.strip() else "no details"
     headline = {
         FailureReason.UNREACHABLE: f"The server {where} cannot be reached",
         FailureReason.PASSWORD_NEEDED: f"The server {where} needs a password",
@@ -84,7 +95,20 @@ def _failure(reason: FailureReason, where: str, detail: str) -> ConnectionFailed
         FailureReason.OTHER: f"The database {where} cannot be opened",
         FailureReason.SCHEMA_TOO_NEW: f"The database {where} is newer than this TraceApp",
     }[reason]
-    return ConnectionFailed(reason, f"{headline}: {first}", hint=_WHAT_TO_DO[reason])
+    said = _server_said(detail)
+    # The headline already says what "database ... does not exist" would repeat.
+    message = headline if reason is FailureReason.NO_DATABASE or not said else f"{headline}: {said}"
+    return ConnectionFailed(reason, f"{message}.", hint=_WHAT_TO_DO[reason])
+
+
+def explain(url: str, error: BaseException | None) -> ConnectionFailed:
+    """A driver's connection error as a ConnectionFailed naming the part that failed."""
+    parsed = parse_url(url)
+    reason = classify(error)
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+    if reason is FailureReason.NO_DATABASE:
+        where = f"{parsed.database!r} on {where}"
+    return _failure(reason, where, str(error or ""))
 
 
 def check_connection(url: str) -> ConnectionCheck:
@@ -101,20 +125,13 @@ def check_connection(url: str) -> ConnectionCheck:
     where = masked(parsed)
     if parsed.get_backend_name() == "sqlite":
         return _check_sqlite(parsed.database or "", where)
-    host = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
     engine = make_engine(parsed, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
     try:
         try:
             with engine.connect() as connection:
                 version = connection.execute(text("SHOW server_version")).scalar_one()
         except DBAPIError as exc:
-            reason = classify(exc.orig)
-            name = (
-                host
-                if reason is not FailureReason.NO_DATABASE
-                else f"{parsed.database!r} on {host}"
-            )
-            raise _failure(reason, name, str(exc.orig)) from exc
+            raise explain(url, exc.orig) from exc
         return _schema(engine, where, f"PostgreSQL {str(version).split()[0]}")
     finally:
         engine.dispose()

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.services import catalog, users
+from traceapp.ui.connection_dialog import connection_button
 from traceapp.ui.context import StationContext
 from traceapp.ui.icons import NAV_ICON_SIZE, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
@@ -128,6 +129,8 @@ class MainWindow(QMainWindow):
             self.nav_buttons[_page_title(page)] = button
             nav.addWidget(button)
         nav.addStretch(1)
+        self.connection_button = connection_button(self, context)  # administrators only
+        nav.addWidget(self.connection_button)
         self.lock_button = QPushButton(f"Lock\n{LOCK_KEY}")
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
