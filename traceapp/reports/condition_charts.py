@@ -60,6 +60,7 @@ def condition_chart(
     values = [float(p.low) for p in points] + [float(p.high) for p in points]
     values += [float(v) for v in (lsl, usl) if v is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    shown = (low, high)  # labelled: the lowest and highest value drawn, not the padded frame
     span = high - low or max(abs(high), 1.0)
     low, high = low - span * 0.08, high + span * 0.08
 
@@ -140,7 +141,7 @@ def condition_chart(
             )
         drawing.add(String(right + 1.5, bar_y + 0.2, "excursion", fontName=regular, fontSize=6.5))
     # Axes: value range on the left, the window's start and end times under it
-    for value in (low + (high - low) * 0.08, high - (high - low) * 0.08):
+    for value in sorted(set(shown)):
         drawing.add(
             String(
                 LEFT - 1.5,
