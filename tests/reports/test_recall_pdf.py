@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -280,15 +279,12 @@ def test_a_shipment_of_many_lots_and_many_suspect_lots_split_across_pages(tmp_pa
 
 
 @pytest.mark.slow
-def test_ten_thousand_lots_render_in_under_three_seconds(tmp_path: Path) -> None:
+def test_ten_thousand_lots_render_with_every_page_marked(tmp_path: Path) -> None:
+    # How fast is benchmarks/recall.py's question (target 3 s); here: the layout holds at size.
     result = synthetic_result(10_000)
     digest = result.sha256()
     out = tmp_path / "big.pdf"
-    started = time.perf_counter()
     render_recall_pdf(result, SIGNATURE, out, sha256=digest)
-    elapsed = time.perf_counter() - started
     pages = pdf_pages(out)
     assert_every_page_marked(pages, result, signed=True)
     assert "P03/L-009999" in "\n".join(pages)
-    # The target is 3 s on a quiet machine; the bound leaves room for a loaded shared runner.
-    assert elapsed < 6.0, f"{elapsed:.2f} s"

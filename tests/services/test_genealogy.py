@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
@@ -211,7 +210,7 @@ def test_reading_the_graph_needs_the_read_permission(plant: Plant) -> None:
         genealogy.start_node(uow, actor=nobody, code="F-1")
 
 
-def test_a_lot_with_ten_thousand_children_loads_one_page_quickly(
+def test_a_lot_with_ten_thousand_children_loads_one_page_in_a_few_queries(
     engine: Engine, admin: Actor
 ) -> None:
     fan = Genealogy(
@@ -221,11 +220,20 @@ def test_a_lot_with_ten_thousand_children_loads_one_page_quickly(
     )
     written = write(engine, fan)
     root = NodeKey(NodeKind.LOT, written.lots[0])
-    started = time.perf_counter()
-    with UnitOfWork(engine, write=False) as uow:
-        level = genealogy.neighbours(uow, actor=admin, key=root, step=Step.FORWARD)
-    elapsed = time.perf_counter() - started
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    # Speed is the benchmarks' question; here: one page costs a fixed handful of queries, not one
+    # per child (a query per child would be 10,000 here).
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with UnitOfWork(engine, write=False) as uow:
+            level = genealogy.neighbours(uow, actor=admin, key=root, step=Step.FORWARD)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
     assert (len(level.links), level.total, level.remaining) == (25, 10_000, 9_975)
     assert level.links[0].quantity == Quantity(Decimal(1), "kg")
     assert all(link.node.backward == 1 for link in level.links)
-    assert elapsed < 1.0, f"one level of a 10,000-lot fan-out took {elapsed:.2f} s"
+    assert len(statements) <= 12, statements
