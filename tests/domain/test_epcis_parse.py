@@ -213,6 +213,34 @@ def test_a_one_sided_transformation_needs_its_transformation_id() -> None:
     assert len(parsed.output_quantities) == 1
 
 
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        "receiving",
+        "urn:epcglobal:cbv:bizstep:receiving",
+        "https://ref.gs1.org/cbv/BizStep-receiving",
+    ],
+)
+def test_cbv_words_spelled_as_uris_read_as_the_bare_word(spelled: str) -> None:
+    event = object_event(
+        bizStep=spelled,
+        disposition="urn:epcglobal:cbv:disp:in_progress",
+        bizTransactionList=[
+            {"type": "urn:epcglobal:cbv:btt:po", "bizTransaction": "urn:epcglobal:cbv:bt:1:2"}
+        ],
+        sourceList=[{"type": "https://ref.gs1.org/cbv/SDT-owning_party", "source": "urn:x:y"}],
+    )
+    (parsed,) = read_document(document(event)).events
+    assert (parsed.biz_step, parsed.disposition) == ("receiving", "in_progress")
+    assert parsed.biz_transactions[0].type == "po"
+    assert parsed.sources[0].type == "owning_party"
+
+
+def test_other_uris_for_steps_are_kept_as_they_are() -> None:
+    (parsed,) = read_document(document(object_event(bizStep="urn:traceapp:bizstep:x"))).events
+    assert parsed.biz_step == "urn:traceapp:bizstep:x"
+
+
 def test_extension_fields_are_accepted_and_dropped() -> None:
     event = object_event(**{"example:myField": {"deep": [1, 2]}, "ilmd": {"x:y": "1"}})
     (parsed,) = read_document(document(event)).events
@@ -327,3 +355,50 @@ def test_documents_are_not_changed_by_reading() -> None:
     before = copy.deepcopy(data)
     read_document(data)
     assert data == before
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["urn:epc:id:sgtin:1.2.3", "2026-03-01T08:00:00Z", "+01:00", "ADD"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_KEYS = st.sampled_from(
+    [
+        "type",
+        "eventID",
+        "eventTime",
+        "eventTimeZoneOffset",
+        "action",
+        "bizStep",
+        "epcList",
+        "quantityList",
+        "readPoint",
+        "parentID",
+        "childEPCs",
+        "inputEPCList",
+        "outputQuantityList",
+        "bizTransactionList",
+        "sourceList",
+        "sensorElementList",
+        "errorDeclaration",
+    ]
+)
+
+
+@given(st.dictionaries(_KEYS, json_values, max_size=5))
+def test_any_damage_to_an_event_is_a_typed_refusal_or_a_reading(damage: dict[str, Any]) -> None:
+    event = object_event()
+    event.update(damage)
+    path = None
+    try:
+        read_document(document(event))
+    except EpcisFormatError as refused:  # anything else (TypeError, KeyError...) fails the test
+        path = refused.path
+    assert path is None or path.startswith("$.epcisBody.eventList[0]")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from traceapp.domain.epcis import (
     BizTransaction,
@@ -134,8 +134,8 @@ def _event(data: Json, path: str) -> EpcisEvent:
         time_zone_offset=offset,
         event_id=_optional_uri(event, "eventID", path),
         action=action,
-        biz_step=_optional_word(event, "bizStep", path),
-        disposition=_optional_word(event, "disposition", path),
+        biz_step=_cbv(_optional_word(event, "bizStep", path)),
+        disposition=_cbv(_optional_word(event, "disposition", path)),
         read_point=_place(event, "readPoint", path),
         biz_location=_place(event, "bizLocation", path),
         parent_id=parent,
@@ -222,7 +222,7 @@ def _biz_transaction(data: Json, path: str) -> BizTransaction:
     item = _object(data, path)
     return BizTransaction(
         value=_uri(_required(item, "bizTransaction", path), f"{path}.bizTransaction"),
-        type=_optional_word(item, "type", path),
+        type=_cbv(_optional_word(item, "type", path)),
     )
 
 
@@ -230,7 +230,7 @@ def _party(key: str) -> Callable[[Json, str], SourceDestination]:
     def read(data: Json, path: str) -> SourceDestination:
         item = _object(data, path)
         return SourceDestination(
-            type=_word(_required(item, "type", path), f"{path}.type"),
+            type=_cbv(_word(_required(item, "type", path), f"{path}.type")),
             value=_uri(_required(item, key, path), f"{path}.{key}"),
         )
 
@@ -297,11 +297,31 @@ def _declaration(event: Mapping[str, Json], path: str) -> ErrorDeclarationInfo |
     ids = _array(item.get("correctiveEventIDs", []), f"{here}.correctiveEventIDs")
     return ErrorDeclarationInfo(
         declaration_time=_time(_required(item, "declarationTime", here), f"{here}.declarationTime"),
-        reason=_optional_word(item, "reason", here),
+        reason=_cbv(_optional_word(item, "reason", here)),
         corrective_event_ids=tuple(
             _uri(value, f"{here}.correctiveEventIDs[{i}]") for i, value in enumerate(ids)
         ),
     )
+
+
+# CBV words spelled as URIs (EPCIS 1.x URNs, the GS1 web vocabulary): the JSON form is the bare
+# word, which the EPCIS 2.0 context expands to the same URI. Other URIs are kept as they are.
+_CBV_URI = re.compile(
+    r"(?:urn:epcglobal:cbv:(?:bizstep|disp|btt|sdt|er):"
+    r"|https?://ref\.gs1\.org/cbv/(?:BizStep|Disp|BTT|SDT|ER)-"
+    r"|https?://ns\.gs1\.org/cbv/(?:BizStep|Disp|BTT|SDT|ER)-)([a-z_]+)"
+)
+
+
+@overload
+def _cbv(word: str) -> str: ...
+@overload
+def _cbv(word: None) -> None: ...
+def _cbv(word: str | None) -> str | None:
+    if word is None:
+        return None
+    match = _CBV_URI.fullmatch(word)
+    return match.group(1) if match else word
 
 
 # --- field readers: each names the path of what it refuses ------------------------------------
