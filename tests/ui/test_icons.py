@@ -11,7 +11,16 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QPushButton
 from pytestqt.qtbot import QtBot
 
-from traceapp.ui.icons import ACTIONS, NAV_ICONS, decorate, names, svg_source, themed_icon
+from traceapp.domain.dispositions import Decision
+from traceapp.ui.icons import (
+    ACTIONS,
+    DECISION_ICONS,
+    NAV_ICONS,
+    decorate,
+    names,
+    svg_source,
+    themed_icon,
+)
 from traceapp.ui.theme import COLOURS, Theme, palette
 
 pytestmark = pytest.mark.gui
@@ -19,8 +28,10 @@ pytestmark = pytest.mark.gui
 LINE_ICONS = sorted(set(NAV_ICONS.values()) | set(ACTIONS))
 
 
-def test_every_navigation_entry_and_action_has_a_file() -> None:
+def test_every_navigation_entry_action_and_decision_has_a_file() -> None:
     assert set(LINE_ICONS) <= set(names())
+    assert set(DECISION_ICONS) == {decision.value for decision in Decision}
+    assert set(DECISION_ICONS.values()) <= set(LINE_ICONS)
 
 
 @pytest.mark.parametrize("name", LINE_ICONS)

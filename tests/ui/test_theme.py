@@ -118,6 +118,7 @@ def test_a_theme_switch_recolours_the_visible_window_and_the_hidden_pages(
     assert feedback is not None
     nav = window.nav_buttons["Scan station"]  # the current entry: accent background
     assert not nav.icon().isNull()  # found by the page's title in traceapp.ui.icons.NAV_ICONS
+    assert not scan.confirm_button.icon().isNull()
     for theme in (Theme.DARK, Theme.LIGHT):
         qtbot.keyClick(window, Qt.Key.Key_T, CTRL_SHIFT)
         qtbot.waitUntil(lambda: not window.restyler.busy, timeout=WAIT_MS)

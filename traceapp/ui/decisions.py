@@ -48,6 +48,7 @@ from traceapp.reports.lot_record import render_lot_record
 from traceapp.services.dispositions import SignedBy, decide, lot_record
 from traceapp.services.signatures import Meaning
 from traceapp.ui.context import StationContext
+from traceapp.ui.icons import DECISION_ICONS, decorate
 from traceapp.ui.messages import error_text
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -487,6 +488,7 @@ class DecisionActions(QWidget):
             button = QPushButton(f"{BUTTON_WORDS[decision]}\n{key}", self)
             button.setObjectName(f"decide_{decision.value}")
             button.setToolTip(f"{BUTTON_WORDS[decision]} this lot ({key})")
+            decorate(button, DECISION_ICONS.get(decision.value))
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, d=decision: self.open_dialog(d))
             self.buttons[decision] = button
@@ -494,6 +496,7 @@ class DecisionActions(QWidget):
             shortcut.activated.connect(lambda d=decision: self._on_key(d))
         self.print_button = QPushButton(f"Print lot record\n{PRINT_KEY}", self)
         self.print_button.setObjectName("printLotRecord")
+        decorate(self.print_button, "print")
         self.print_button.setAutoDefault(False)
         self.print_button.clicked.connect(self.print_record)
         QShortcut(QKeySequence(PRINT_KEY), shortcut_parent).activated.connect(self._on_print_key)

@@ -48,7 +48,17 @@ ACTIONS = (
     "help",
     "warning",
     "camera",
+    "scrap",
 )
+# Lot decisions (traceapp.domain.dispositions.Decision values) to their icons.
+DECISION_ICONS = {
+    "hold": "hold",
+    "lift_hold": "release",
+    "release": "confirm",
+    "reject": "clear",
+    "rework": "undo",
+    "scrap": "scrap",
+}
 
 
 @cache

@@ -163,6 +163,15 @@ def apply_theme(app: QApplication, theme: Theme) -> None:
         app.setPalette(palette(theme))
 
 
+def _depth(widget: QWidget) -> int:
+    depth = 0
+    parent = widget.parentWidget()
+    while parent is not None:
+        depth += 1
+        parent = parent.parentWidget()
+    return depth
+
+
 class Restyler(QObject):
     """Re-polishes the application's widgets after a palette change, a slice per event-loop
     turn (RESTYLE_SLICE_S of work each), the visible ones first; `finished` when all are done.
@@ -190,7 +199,9 @@ class Restyler(QObject):
             if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
         ]
         # Visible first: the person sees the new colours at once, the hidden pages follow.
-        polished.sort(key=lambda w: not w.isVisible())
+        # Parents before children: a widget's palette is resolved against its parent's, and a
+        # window keeps the palette its last polish gave it until it is polished again.
+        polished.sort(key=lambda w: (not w.isVisible(), _depth(w)))
         self._queue = deque(polished)
         self.slices_ms = []
         self._slice()

@@ -39,6 +39,7 @@ from traceapp.services.recording import STEP_USE_CASE
 from traceapp.services.station import ScanInfo, StationChoices, resolve_scan, station_choices
 from traceapp.services.sync_cache import resolve_offline
 from traceapp.ui.context import StationContext
+from traceapp.ui.icons import decorate
 from traceapp.ui.scan_station.camera_view import CameraView
 from traceapp.ui.scan_station.feedback import FeedbackPanel, FeedbackSound
 from traceapp.ui.scan_station.forms import FORMS, StepForm, undo_work
@@ -195,7 +196,12 @@ class ScanStationPage(QWidget):
             QCoreApplication.translate("ScanStation", "Undo last\nCtrl+Z")
         )
         self.undo_button.setObjectName("undoButton")
-        for button in (self.confirm_button, self.clear_button, self.undo_button):
+        for button, icon in (
+            (self.confirm_button, "confirm"),
+            (self.clear_button, "clear"),
+            (self.undo_button, "undo"),
+        ):
+            decorate(button, icon)
             button.setMinimumHeight(BUTTON_MIN_HEIGHT)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             _never_narrower_than_text(button)
