@@ -7,8 +7,8 @@
 ;   iscc /DAppVersion=0.1.0 installer\windows\traceapp.iss
 ; The version must be traceapp.__version__. Output: dist\TraceApp-<version>-windows-x64-setup.exe.
 ;
-; dist\TraceApp holds TraceApp.exe (the window, no console) and traceapp.exe (the command line,
-; e.g. `traceapp --version`, `traceapp demo --out C:\demo`). Per-user data (the embedded
+; dist\TraceApp holds TraceApp.exe (the window, no console) and traceapp-cli.exe (the command line,
+; e.g. `traceapp-cli --version`, `traceapp-cli demo --out C:\demo`). Per-user data (the embedded
 ; database, settings) lives in %LOCALAPPDATA%\TraceApp and survives uninstalling and upgrades.
 
 #ifndef AppVersion
