@@ -195,14 +195,15 @@ class _Station:
 
     def some_case(self) -> str:
         other = self.rng.randrange(self.plan.stations)
-        return f"C-S{other}-{self.rng.randint(0, self.cases)}"
+        return f"C-S{other}-{max(0, self.cases - self.rng.randint(1, 4))}"
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
 
     def attempt(
         self, op: str, step: Callable[[uuid.UUID], object], event_id: uuid.UUID | None = None
-    ) -> None:
+    ) -> bool:
+        """Run one step; True when it recorded something new."""
         event_id = event_id or uuid.UUID(int=self.rng.getrandbits(128), version=4)
         entry: dict[str, Any] = {"station": self.plan.number, "op": op, "event_id": str(event_id)}
         try:
@@ -218,6 +219,7 @@ class _Station:
             entry["outcome"] = "replayed" if replayed else "recorded"
             self.recorded.append((f"{op}:{event_id}", step))
         self.log.append(entry)
+        return entry["outcome"] == "recorded"
 
     # The steps, each a function of the event UUID (so it can be sent again as it was).
     def receive(self) -> None:
@@ -244,8 +246,8 @@ class _Station:
             InputSpec(self.some_lot(), _kilos(self.rng, 1, 12))
             for _ in range(self.rng.choice((1, 1, 2)))
         ]
+        # Only a recorded step uses up its number: the codes other stations guess mostly exist.
         output = f"S{self.plan.number}-P{self.produced}"
-        self.produced += 1
         made = Quantity(sum((i.quantity.value for i in inputs), Decimal(0)), "kg")
 
         def step(event_id: uuid.UUID) -> object:
@@ -258,19 +260,20 @@ class _Station:
                     event_id=event_id,
                 )
 
-        self.attempt("produce", step)
+        if self.attempt("produce", step):
+            self.produced += 1
 
     def pack(self) -> None:
-        if self.rng.random() < 0.5:
-            self.cases += 1
-        case = f"C-S{self.plan.number}-{self.cases}"
+        new_case = self.rng.random() < 0.5 or self.cases == 0
+        case = f"C-S{self.plan.number}-{self.cases if new_case else self.cases - 1}"
         items = [PackItem(self.some_lot(), _kilos(self.rng, 1, 6))]
 
         def step(event_id: uuid.UUID) -> object:
             with self.uow() as uow:
                 return pack(uow, actor=self.actor, container=case, items=items, event_id=event_id)
 
-        self.attempt("pack", step)
+        if self.attempt("pack", step) and new_case:
+            self.cases += 1
 
     def ship_loose(self) -> None:
         amount = None if self.rng.random() < 0.2 else _kilos(self.rng, 1, 8)
@@ -355,7 +358,6 @@ class _Station:
         else:
             amount = Quantity(Decimal(7), "kg")
             output = f"S{self.plan.number}-P{self.produced}"
-            self.produced += 1
 
             def step(event_id: uuid.UUID) -> object:
                 with self.uow() as uow:
@@ -367,7 +369,8 @@ class _Station:
                         event_id=event_id,
                     )
 
-            self.attempt("produce", step)
+            if self.attempt("produce", step):
+                self.produced += 1
         barrier.wait()
         self.attempt("receive", receive_shared, duplicate)
 
