@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +48,7 @@ from traceapp.services.station import resolve_scan
 from traceapp.ui.context import StationContext
 from traceapp.ui.scan_station.feedback import FeedbackPanel
 from traceapp.ui.scanner_input import SerialScanner, WedgeInput
+from traceapp.ui.spc.view import SpcView
 from traceapp.ui.theme import COLOURS, Theme
 
 STEP_SETTING = "quality/step"
@@ -236,9 +238,15 @@ class QualityPage(QWidget):
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setWidget(content)
+        # Inspection entry first (what the floor does); SPC beside it for supervisors.
+        self.spc = SpcView(context)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("qualityTabs")
+        self.tabs.addTab(scroller, "Inspection")
+        self.tabs.addTab(self.spc, "SPC charts")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroller)
+        outer.addWidget(self.tabs)
 
         # Scans land here whichever field has focus; a gauge's burst into a value field is its
         # reading (see _on_scanned). F12 records from any field.

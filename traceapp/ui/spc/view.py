@@ -1,0 +1,346 @@
+"""The SPC view: pick a product's characteristic, chart and rules; click a point to open its lot."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import Actor
+from traceapp.domain.results import LotDetail
+from traceapp.domain.spc.capability import Capability
+from traceapp.domain.spc.charts import LIMIT_ONLY, ChartType
+from traceapp.domain.spc.rules import NELSON, WESTERN_ELECTRIC, Rule
+from traceapp.domain.spc.series import VARIABLE_CHARTS, Analysis, SpcCharacteristic, analyse
+from traceapp.services import lots as lot_queries
+from traceapp.services import spc_data
+from traceapp.services.dispositions import decisions_of
+from traceapp.ui.context import StationContext
+from traceapp.ui.decisions import LotState
+from traceapp.ui.lot_detail import LotDetailPanel
+from traceapp.ui.messages import error_text
+from traceapp.ui.spc.plots import ControlChart, Histogram
+
+CHART_NAMES = {
+    ChartType.XBAR_R: "X-bar / R",
+    ChartType.XBAR_S: "X-bar / s",
+    ChartType.IMR: "Individuals / MR",
+    ChartType.EWMA: "EWMA",
+    ChartType.CUSUM: "CUSUM",
+}
+RULE_SETS: dict[str, tuple[Rule, ...]] = {
+    "Nelson 1-8": NELSON,
+    "Western Electric 1-4": WESTERN_ELECTRIC,
+    "Limits only": (Rule.LIMIT,),
+}
+MAX_PHASE1 = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Choices:
+    products: tuple[str, ...]
+    characteristics: tuple[SpcCharacteristic, ...]
+
+
+def capability_text(found: Capability | None, note: str) -> str:
+    """The capability summary as the view shows it (plain text, one index a line)."""
+    if found is None:
+        return note
+    level = f"{found.confidence:.0%}"
+    return "\n".join(
+        (
+            f"Capability of subgroups {found.phase1[0]}-{found.phase1[1]} "
+            f"({found.observations} values): mean {found.mean:.6g}, "
+            f"sigma within {found.sigma_within:.4g}, overall {found.sigma_overall:.4g}",
+            f"Cp   {found.cp:.3f}   ({level} CI {found.cp_interval.low:.3f} to "
+            f"{found.cp_interval.high:.3f})",
+            f"Cpk  {found.cpk:.3f}   ({level} CI {found.cpk_interval.low:.3f} to "
+            f"{found.cpk_interval.high:.3f})",
+            f"Cpl  {found.cpl:.3f}    Cpu  {found.cpu:.3f}    Cpm  {found.cpm:.3f}",
+            f"Pp   {found.pp:.3f}    Ppk  {found.ppk:.3f}",
+        )
+    )
+
+
+class SpcView(QWidget):
+    """Control chart(s), histogram and capability of one characteristic, loaded in the background."""
+
+    def __init__(self, context: StationContext) -> None:
+        super().__init__()
+        self.setObjectName("spcView")
+        self._context = context
+        self._generation = 0
+        self._detail_generation = 0
+        self._loaded_once = False
+        self.analysis: Analysis | None = None
+        self.charts: list[ControlChart] = []
+        self.histogram: Histogram | None = None
+        self._characteristics: tuple[SpcCharacteristic, ...] = ()
+
+        self.product = QComboBox()
+        self.product.setObjectName("spcProduct")
+        self.product.setMinimumContentsLength(10)
+        self.product.activated.connect(self._on_product_chosen)
+        self.characteristic = QComboBox()
+        self.characteristic.setObjectName("spcCharacteristic")
+        self.characteristic.setMinimumContentsLength(14)
+        self.chart_type = QComboBox()
+        self.chart_type.setObjectName("spcChartType")
+        for kind in VARIABLE_CHARTS:
+            self.chart_type.addItem(CHART_NAMES[kind], kind)
+        self.rules = QComboBox()
+        self.rules.setObjectName("spcRules")
+        self.rules.addItems(list(RULE_SETS))
+        self.phase_from = QSpinBox()
+        self.phase_from.setObjectName("spcPhaseFrom")
+        self.phase_to = QSpinBox()
+        self.phase_to.setObjectName("spcPhaseTo")
+        for box in (self.phase_from, self.phase_to):
+            box.setRange(0, MAX_PHASE1)
+            box.setSpecialValueText("all")
+            box.setToolTip("Phase I: the subgroups the limits are estimated from (0 = all)")
+        self.draw_button = QPushButton("Draw")
+        self.draw_button.setObjectName("spcDraw")
+        self.draw_button.clicked.connect(self.draw)
+        controls = QHBoxLayout()
+        for text, widget in (
+            ("Product", self.product),
+            ("Characteristic", self.characteristic),
+            ("Chart", self.chart_type),
+            ("Rules", self.rules),
+            ("Phase I from", self.phase_from),
+            ("to", self.phase_to),
+        ):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(widget)
+        controls.addWidget(self.draw_button)
+        controls.addStretch(1)
+
+        self.message = QLabel("Pick a product and a characteristic, then Draw.")
+        self.message.setObjectName("spcMessage")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.capability = QLabel("")
+        self.capability.setObjectName("spcCapability")
+        self.capability.setTextFormat(Qt.TextFormat.PlainText)
+        self.capability.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.capability.font()
+        font.setStyleHint(font.StyleHint.Monospace)
+        font.setFamily("monospace")
+        self.capability.setFont(font)
+        self._plots = QVBoxLayout()
+        self._plots.setContentsMargins(0, 0, 0, 0)
+        bottom = QHBoxLayout()
+        self._histogram_box = QVBoxLayout()
+        bottom.addLayout(self._histogram_box, 3)
+        bottom.addWidget(self.capability, 2, Qt.AlignmentFlag.AlignTop)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.message)
+        left_layout.addLayout(self._plots, 2)
+        left_layout.addLayout(bottom, 1)
+        self.detail = LotDetailPanel(None, context=context)
+        self.detail.hide()  # until a point is clicked: the charts get the width
+        self.detail.lot_requested.connect(self.open_lot_id)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(self.splitter, 1)
+        context.signed_out.connect(self._on_signed_out)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._loaded_once and self._context.actor is not None:
+            self._loaded_once = True
+            self.load_choices()
+
+    # --- choices ---------------------------------------------------------------------------
+
+    def load_choices(self, product: str | None = None) -> None:
+        """Products with numeric characteristics, and the characteristics of one (off the GUI thread)."""
+        wanted = product if product is not None else self.product.currentText() or None
+
+        def work(uow: UnitOfWork, who: Actor) -> _Choices:
+            products = spc_data.products_with_plans(uow, actor=who)
+            chosen = wanted if wanted in products else (products[0] if products else None)
+            found = spc_data.characteristics(uow, product=chosen, actor=who) if chosen else ()
+            return _Choices(products, found)
+
+        self._context.run(work, self._on_choices, self._on_failed)
+
+    def _on_choices(self, choices: _Choices) -> None:
+        self.product.clear()
+        self.product.addItems(list(choices.products))
+        self._characteristics = choices.characteristics
+        self.characteristic.clear()
+        for c in choices.characteristics:
+            self.characteristic.addItem(f"{c.name} @ {c.step}", c)
+        if choices.characteristics:
+            self.product.setCurrentText(choices.characteristics[0].product)
+        elif not choices.products:
+            self.message.setText("No product has an inspection plan with a numeric characteristic.")
+
+    def _on_product_chosen(self, _index: int) -> None:
+        self.load_choices(self.product.currentText())
+
+    def choose(self, product: str, characteristic: str, *, chart: ChartType | None = None) -> None:
+        """Pick a characteristic (as a person would in the boxes), e.g. for a link from elsewhere."""
+        self.product.setCurrentText(product)
+        for index in range(self.characteristic.count()):
+            c = self.characteristic.itemData(index)
+            if c.product == product and c.name.casefold() == characteristic.casefold():
+                self.characteristic.setCurrentIndex(index)
+        if chart is not None:
+            self.chart_type.setCurrentIndex(self.chart_type.findData(chart))
+
+    # --- drawing ---------------------------------------------------------------------------
+
+    def draw(self) -> None:
+        """Read the chosen characteristic's subgroups and chart them (in the worker pool)."""
+        chosen = self.characteristic.currentData()
+        if not isinstance(chosen, SpcCharacteristic):
+            self.message.setText("Pick a characteristic first.")
+            return
+        kind: ChartType = self.chart_type.currentData()
+        rules = RULE_SETS[self.rules.currentText()]
+        first, last = self.phase_from.value(), self.phase_to.value()
+        self._generation += 1
+        generation = self._generation
+
+        def work(uow: UnitOfWork, who: Actor) -> Analysis:
+            data = spc_data.series(
+                uow,
+                product=chosen.product,
+                step=chosen.step,
+                characteristic=chosen.name,
+                actor=who,
+            )
+            count = len(data.subgroups)
+            phase1 = (first or 1, last or count) if (first or last) else None
+            return analyse(data, kind=kind, rules=rules, phase1=phase1)
+
+        def done(analysis: Analysis) -> None:
+            if generation == self._generation:
+                self.show_analysis(analysis)
+
+        def failed(error: BaseException, details: str) -> None:
+            if generation == self._generation:
+                self._clear_plots()
+                self.message.setText(error_text(error, details))
+
+        self.message.setText(f"Reading {chosen.product} {chosen.name}…")
+        self._context.run(work, done, failed)
+
+    def _clear_plots(self) -> None:
+        for chart in self.charts:
+            chart.setParent(None)
+            chart.deleteLater()
+        self.charts = []
+        if self.histogram is not None:
+            self.histogram.setParent(None)
+            self.histogram.deleteLater()
+            self.histogram = None
+        self.capability.clear()
+
+    def show_analysis(self, analysis: Analysis) -> None:
+        self._clear_plots()
+        self.analysis = analysis
+        data = analysis.series
+        result = analysis.charts
+        zones = result.kind not in LIMIT_ONLY
+        for chart, violations in zip(result.charts, analysis.violations, strict=True):
+            widget = ControlChart(chart, violations, data.subgroups, zones=zones, unit=data.unit)
+            widget.point_clicked.connect(self.open_point)
+            self._plots.addWidget(widget)
+            self.charts.append(widget)
+        values = [v for g in data.subgroups for v in g.values]
+        self.histogram = Histogram(
+            values, lsl=data.lsl, usl=data.usl, target=data.nominal, unit=data.unit
+        )
+        self._histogram_box.addWidget(self.histogram)
+        self.capability.setText(capability_text(analysis.capability, analysis.capability_note))
+        flagged = sorted({v.point for found in analysis.violations for v in found})
+        first, last = result.phase1
+        summary = (
+            f"{data.product} {data.characteristic} at {data.step}: {len(data.subgroups)} "
+            f"inspections, limits from subgroups {first}-{last}. "
+        )
+        if flagged:
+            summary += (
+                f"{len(flagged)} point(s) break a rule: {', '.join(map(str, flagged[:20]))}"
+                f"{'…' if len(flagged) > 20 else ''}. Click a point to open its lot."
+            )
+        else:
+            summary += "No point breaks a rule. Click a point to open its lot."
+        self.message.setText(summary)
+
+    # --- the lot behind a point ------------------------------------------------------------
+
+    def open_point(self, number: int) -> None:
+        if self.analysis is None:
+            return
+        lots = spc_data.lots_of(self.analysis.series.subgroups, [number])
+        if lots:
+            self.open_lot_id(lots[0])
+
+    def open_lot_id(self, lot_id: uuid.UUID) -> None:
+        self._detail_generation += 1
+        generation = self._detail_generation
+
+        def work(uow: UnitOfWork, actor: Actor) -> LotState:
+            detail: LotDetail = lot_queries.lot_detail_by_id(uow, lot_id, actor=actor)
+            return LotState(detail, decisions_of(uow, detail.lot.name, actor=actor))
+
+        def done(state: LotState) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_detail(state.detail, state.decisions)
+                self.detail.show()
+
+        def failed(error: BaseException, details: str) -> None:
+            if generation == self._detail_generation:
+                self.detail.show_message(error_text(error, details))
+                self.detail.show()
+
+        self._context.run(work, done, failed)
+
+    def _on_failed(self, error: BaseException, details: str) -> None:
+        self.message.setText(error_text(error, details))
+
+    def _on_signed_out(self) -> None:
+        self._generation += 1
+        self._detail_generation += 1
+        self._clear_plots()
+        self.analysis = None
+        self.detail.hide()
+        self.product.clear()
+        self.characteristic.clear()
+        self._loaded_once = False
+        self.message.setText("Pick a product and a characteristic, then Draw.")
+
+
+def violations_text(analysis: Analysis) -> Sequence[str]:
+    """Each violation as 'point 7: N1' (for a list or a test)."""
+    return [
+        f"{chart.name} point {v.point}: {v.rule.value}"
+        for chart, found in zip(analysis.charts.charts, analysis.violations, strict=True)
+        for v in found
+    ]
