@@ -8,9 +8,11 @@ from traceapp.cli.context import Context
 from traceapp.cli.output import print_json, show, table
 from traceapp.cli.parsing import Parsers, Subparsers, add_sign_as
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.conditions import LotConditions
 from traceapp.domain.dispositions import Decision, DecisionOutcome, DecisionRecord
 from traceapp.domain.errors import InvalidInput
 from traceapp.reports.lot_record import render_lot_record
+from traceapp.services.conditions import conditions_of_lots
 from traceapp.services.dispositions import SignedBy, decide, decisions_of, lot_record
 from traceapp.services.signatures import Meaning
 
@@ -181,7 +183,13 @@ def record_command(ctx: Context) -> int:
         raise InvalidInput(f"{target} is a folder.", hint="Name a file, e.g. lot.pdf.")
     with ctx.database() as engine, UnitOfWork(engine, write=False) as uow:
         record = lot_record(uow, ctx.args.code)
-    data = render_lot_record(record)
+        # Reading needs no login on a workstation, so the record's conditions are read as the
+        # record itself is: without an actor.
+        lot = record.detail.lot
+        found = conditions_of_lots(uow.session, [lot.id], windows=True).get(
+            lot.id, LotConditions(lot.id, lot.name, (), (), ())
+        )
+    data = render_lot_record(record, found)
     try:
         target.write_bytes(data)
     except OSError as exc:

@@ -45,6 +45,7 @@ from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import UseCase, allowed
 from traceapp.domain.results import LotDetail
 from traceapp.reports.lot_record import render_lot_record
+from traceapp.services.conditions import lot_conditions
 from traceapp.services.dispositions import SignedBy, decide, lot_record
 from traceapp.services.signatures import Meaning
 from traceapp.ui.context import StationContext
@@ -615,7 +616,8 @@ class DecisionActions(QWidget):
 
         def work(uow: UnitOfWork, actor: Actor) -> tuple[Path, int]:
             record = lot_record(uow, code, actor=actor)
-            data = render_lot_record(record)
+            conditions = lot_conditions(uow, actor=actor, lot_id=record.detail.lot.id)
+            data = render_lot_record(record, conditions)
             try:
                 target.write_bytes(data)
             except OSError as exc:
