@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -103,6 +104,8 @@ class MainWindow(QMainWindow):
         self.navigation = QWidget()
         self.navigation.setObjectName("navigation")
         self.navigation.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        # Never narrower than its entries: a wide page (long German step names) scrolls instead.
+        self.navigation.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
         nav = QVBoxLayout(self.navigation)
         nav.setContentsMargins(10, 12, 10, 12)
         nav.setSpacing(6)

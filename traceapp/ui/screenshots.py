@@ -321,6 +321,9 @@ def _german_scan_station(
             type_into(scan, STATION)
             shooter.save(window, "scan-station-de")
             QTest.keyClick(scan, Qt.Key.Key_F12)
+            feedback = getattr(page, "feedback", None)
+            wait_for(app, lambda: getattr(feedback, "state", "ok") != "idle")
+            settle(app, 1.0)  # the longer German lines wrap: let the layout settle
             shooter.save(window, "scan-station-de-recorded")
         window.close()
         settle(app)
