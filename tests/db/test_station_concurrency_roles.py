@@ -20,8 +20,10 @@ from sqlalchemy.engine import make_url
 from traceapp.db import migrate
 from traceapp.db.engine import make_engine
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.connection import ConnectionFailed, FailureReason, SchemaState
 from traceapp.domain.quantity import Quantity
 from traceapp.services import masterdata
+from traceapp.services.connection import check_connection
 from traceapp.services.database import open_database
 from traceapp.services.dispositions import hold
 from traceapp.services.packing import PackItem, pack
@@ -78,15 +80,24 @@ def test_the_documented_station_role_records_steps_and_cannot_erase_them(
     owner_engine = make_engine(_url(owner, database))
     migrate.upgrade(owner_engine)
     owner_engine.dispose()
+    # Before the grants the station can log in, and the connection test says what is missing.
+    as_owner = make_url(_url(owner, database)).set(drivername="postgresql").render_as_string(False)
+    with pytest.raises(ConnectionFailed) as caught:
+        check_connection(_url(station, database))
+    assert caught.value.reason is FailureReason.PERMISSIONS
+    assert "permission denied for table alembic_version" in caught.value.message
+    with psycopg.connect(as_owner, autocommit=True) as connection:
+        connection.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{station}"')  # type: ignore[call-overload]
+    with pytest.raises(ConnectionFailed) as caught:
+        check_connection(_url(station, database))  # reads, but could not record a step
+    assert "UPDATE on audit_head" in caught.value.message
+    assert "station rights" in caught.value.hint
     grants = station_grants().format(
         database=f'"{database}"', owner=f'"{owner}"', station=f'"{station}"'
     )
-    with psycopg.connect(
-        make_url(_url(owner, database)).set(drivername="postgresql").render_as_string(False),
-        autocommit=True,
-    ) as connection:
+    with psycopg.connect(as_owner, autocommit=True) as connection:
         connection.execute(grants)  # type: ignore[call-overload]
-
+    assert check_connection(_url(station, database)).state is SchemaState.READY
     # A station starts as the station role: open (migrations are a no-op at head), then work.
     engine, _ = open_database(_url(station, database))
     try:

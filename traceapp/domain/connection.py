@@ -41,6 +41,7 @@ class FailureReason(enum.StrEnum):
     NO_DATABASE = "no_database"  # the server runs, the database is not there
     SCHEMA_TOO_NEW = "schema_too_new"  # written by a newer TraceApp
     SSL = "ssl"  # the server and the station disagree on encryption
+    PERMISSIONS = "permissions"  # the login works but may not record (grants missing)
     OTHER = "other"
 
 

@@ -29,6 +29,7 @@ _SQLSTATES = {
     "28P01": FailureReason.AUTHENTICATION,  # invalid_password
     "28000": FailureReason.AUTHENTICATION,  # invalid_authorization_specification (pg_hba, role)
     "3D000": FailureReason.NO_DATABASE,  # invalid_catalog_name
+    "42501": FailureReason.PERMISSIONS,  # insufficient_privilege
 }
 _MESSAGES = (
     ("no password supplied", FailureReason.PASSWORD_NEEDED),
@@ -59,6 +60,8 @@ _WHAT_TO_DO = {
     FailureReason.SCHEMA_TOO_NEW: "A newer TraceApp has upgraded this database: install that "
     "version on this station.",
     FailureReason.SSL: "Set the SSL mode the server expects (ask IT), e.g. require.",
+    FailureReason.PERMISSIONS: "IT must give this login the station rights "
+    "(docs/plant_server.md, 'Give the station role its rights').",
     FailureReason.OTHER: "Check the settings; if they look right, show this message to IT.",
 }
 
@@ -92,6 +95,7 @@ def _failure(reason: FailureReason, where: str, detail: str) -> ConnectionFailed
         FailureReason.AUTHENTICATION: f"The server {where} refused the user name or password",
         FailureReason.NO_DATABASE: f"The database {where} does not exist",
         FailureReason.SSL: f"The server {where} and this station disagree on SSL",
+        FailureReason.PERMISSIONS: f"The login to {where} may not record steps",
         FailureReason.OTHER: f"The database {where} cannot be opened",
         FailureReason.SCHEMA_TOO_NEW: f"The database {where} is newer than this TraceApp",
     }[reason]
@@ -132,7 +136,13 @@ def check_connection(url: str) -> ConnectionCheck:
                 version = connection.execute(text("SHOW server_version")).scalar_one()
         except DBAPIError as exc:
             raise explain(url, exc.orig) from exc
-        return _schema(engine, where, f"PostgreSQL {str(version).split()[0]}")
+        try:
+            check = _schema(engine, where, f"PostgreSQL {str(version).split()[0]}")
+            if check.state is SchemaState.READY:
+                _require_write_rights(engine, where)
+        except DBAPIError as exc:  # e.g. not even allowed to read the schema's version
+            raise explain(url, exc.orig) from exc
+        return check
     finally:
         engine.dispose()
 
@@ -168,6 +178,29 @@ def _check_sqlite(database: str, where: str) -> ConnectionCheck:
 
 def _schema(engine: Engine, where: str, server: str) -> ConnectionCheck:
     return _state(where, server, migrate.current_revision(engine))
+
+
+# What recording a step writes: a station login without these can sign in but not record.
+_WRITES = (
+    ("audit_head", "UPDATE"),
+    ("audit_entries", "INSERT"),
+    ("events", "INSERT"),
+    ("lots", "UPDATE"),
+)
+
+
+def _require_write_rights(engine: Engine, where: str) -> None:
+    with engine.connect() as connection:
+        missing = [
+            f"{verb} on {table}"
+            for table, verb in _WRITES
+            if not connection.execute(
+                text("SELECT has_table_privilege(current_user, :table, :verb)"),
+                {"table": table, "verb": verb},
+            ).scalar_one()
+        ]
+    if missing:
+        raise _failure(FailureReason.PERMISSIONS, where, "no " + ", ".join(missing))
 
 
 def _known_revisions() -> set[str]:
