@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/chart_frames.py \
         [--channels 16] [--rate 100] [--window 600] [--seconds 15] [--slow-seconds 8] \
-        [--ingest-seconds 15] [--ingest-channels 500] [--ingest-rate 100] \
+        [--ingest-seconds 15] [--ingest-channels 160] [--ingest-rate 100] \
         [--out benchmarks/results/chart_frames.json]
 
 Part 1, frames: the real page widget (`LiveMonitorPage`, polling off) with every channel's live
@@ -14,7 +14,7 @@ frame (data in, setData, paint); fps is frames over the wall time. Run once with
 again each frame from copies, antialiased, no downsampling, no clipping).
 
 Part 2, ingest beside the chart (`--ingest-seconds` > 0): a simulator recorder fills a SQLite
-database with a plant's `ingest-channels x ingest-rate` readings/s (500 x 100 = 50,000), (a) as
+database with a plant's `ingest-channels x ingest-rate` readings/s (160 x 100 = 16,000), (a) as
 threads in the GUI process and (b) in a process of its own (as `traceapp monitor --record` runs);
 the page shows `channels` of them (16 at 100 Hz, polled from the database). The page runs its
 own timers (10 Hz poll, 30 Hz frames) for the given seconds; reported: frames/s, the
@@ -309,7 +309,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--ingest-seconds", type=float, default=15.0, help="0: skip part 2")
-    parser.add_argument("--ingest-channels", type=int, default=500, help="recorded, part 2")
+    parser.add_argument("--ingest-channels", type=int, default=160, help="recorded, part 2")
     parser.add_argument("--ingest-rate", type=float, default=100.0, help="per channel, part 2")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
