@@ -36,6 +36,7 @@ from traceapp.domain.permissions import Role
 from traceapp.services.connection import check_connection
 from traceapp.ui.background import Background
 from traceapp.ui.context import StationContext
+from traceapp.ui.icons import decorate
 from traceapp.ui.messages import error_text
 
 DIALOG_WIDTH_EM = 46
@@ -331,6 +332,7 @@ def connection_button(window: QWidget, context: StationContext) -> QPushButton:
     settings file is this computer's, so changing it is an administrator's job)."""
     button = QPushButton("Database\nconnection…")
     button.setObjectName("connectionButton")
+    decorate(button, "settings")
     button.setToolTip("Where this station keeps its data: a local file or the plant server")
     button.hide()
 
