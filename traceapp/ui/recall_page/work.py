@@ -6,7 +6,11 @@ through the services, which check permissions; nothing here touches Qt.
 
 from __future__ import annotations
 
+import gc
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +28,37 @@ from traceapp.services.signatures import Meaning, SignatureSummary, sign
 from traceapp.ui.background import Progress
 
 HOLD_RECORD_TYPE = "recall_hold"  # the signature under "hold every affected lot on site"
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def _no_gc_pauses(*, keep: bool = False) -> Iterator[None]:
+    """No cyclic garbage collection while a large result is built in a worker.
+
+    A 10,000-lot drill makes about a million objects; each full collection the allocations
+    trigger walks all of them while holding the GIL, and the window froze for 0.6-1.4 s at a
+    time (measured on the 1,000,000-lot plant under load). With `keep`, what exists at the end
+    (the result, which has no reference cycles and is freed by reference counting when dropped)
+    moves to the permanent generation, so later collections do not walk it either.
+    """
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if keep:
+                gc.freeze()
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +78,17 @@ def drill(uow: UnitOfWork, actor: Actor, progress: Progress, request: DrillReque
     read transaction; a cancelled one is not shown)."""
     progress.check()
     progress.report(0, 0, "Tracing forward and backward…")
-    result = run_recall(
-        uow,
-        actor=actor,
-        reason=request.reason,
-        lots=request.lots,
-        supplier_lot=request.supplier_lot,
-        equipment=request.equipment,
-        since=request.since,
-        until=request.until,
-    )
+    with _no_gc_pauses(keep=True):
+        result = run_recall(
+            uow,
+            actor=actor,
+            reason=request.reason,
+            lots=request.lots,
+            supplier_lot=request.supplier_lot,
+            equipment=request.equipment,
+            since=request.since,
+            until=request.until,
+        )
     progress.check()
     return result
 
@@ -200,7 +236,8 @@ def export_pdf(
         valid=signature.record_hash == digest,
     )
     try:
-        render_recall_pdf(result, printed, target, sha256=digest)
+        with _no_gc_pauses():
+            render_recall_pdf(result, printed, target, sha256=digest)
     except OSError as exc:
         raise _write_failed(target, exc) from exc
     return Written(target, target.stat().st_size, "signed PDF", signature)
@@ -216,10 +253,11 @@ def export_sheet(
     may_export(actor)
     target = _checked_path(path, f".{kind}")
     try:
-        if kind == "xlsx":
-            write_xlsx(result, target)
-        else:
-            write_csv(result, target)
+        with _no_gc_pauses():
+            if kind == "xlsx":
+                write_xlsx(result, target)
+            else:
+                write_csv(result, target)
     except OSError as exc:
         raise _write_failed(target, exc) from exc
     return Written(target, target.stat().st_size, kind.upper())
