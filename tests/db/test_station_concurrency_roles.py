@@ -21,6 +21,7 @@ from traceapp.db import migrate
 from traceapp.db.engine import make_engine
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.connection import ConnectionFailed, FailureReason, SchemaState
+from traceapp.domain.errors import StorageError
 from traceapp.domain.quantity import Quantity
 from traceapp.services import masterdata
 from traceapp.services.connection import check_connection
@@ -86,6 +87,10 @@ def test_the_documented_station_role_records_steps_and_cannot_erase_them(
         check_connection(_url(station, database))
     assert caught.value.reason is FailureReason.PERMISSIONS
     assert "permission denied for table alembic_version" in caught.value.message
+    with pytest.raises(StorageError) as refused:  # the app's start says the same, typed
+        open_database(_url(station, database))
+    assert "permission denied" in refused.value.message
+    assert "docs/plant_server.md" in (refused.value.hint or "")
     with psycopg.connect(as_owner, autocommit=True) as connection:
         connection.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{station}"')  # type: ignore[call-overload]
     with pytest.raises(ConnectionFailed) as caught:

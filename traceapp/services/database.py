@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from traceapp.db import migrate
 from traceapp.db.engine import make_engine, masked
 from traceapp.db.models import Container, Event, Lot, LotEdge, Party, Product, Shipment
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.errors import StorageUnavailable
+from traceapp.domain.errors import StorageError, StorageUnavailable
 from traceapp.domain.results import DatabaseInfo
 from traceapp.services.masterdata import ensure_builtin_users
 
@@ -22,15 +22,22 @@ def open_database(url: str, *, upgrade: bool = True) -> tuple[Engine, Path | Non
     engine = make_engine(url)
     try:
         backup = migrate.upgrade(engine) if upgrade else None
+        if upgrade:
+            with UnitOfWork(engine) as uow:
+                ensure_builtin_users(uow)
     except OperationalError as exc:
         engine.dispose()
         raise StorageUnavailable(
             f"The database {masked(url)} cannot be opened: {exc.orig}",
             hint="Check the path or the server address, and that the server is running.",
         ) from exc
-    if upgrade:
-        with UnitOfWork(engine) as uow:
-            ensure_builtin_users(uow)
+    except ProgrammingError as exc:
+        # On a plant server this is a login without the station's rights, not a bug of ours.
+        engine.dispose()
+        raise StorageError(
+            f"The database {masked(url)} refused this login: {exc.orig}",
+            hint="Ask the plant's IT to grant the station rights (docs/plant_server.md).",
+        ) from exc
     return engine, backup
 
 
