@@ -1,4 +1,4 @@
-"""`traceapp spc chart|capability`: control charts and capability from a CSV file, for scripts and checks."""
+"""`traceapp spc chart|capability|live`: control charts and capability from a CSV file, rules on a live channel."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from pathlib import Path
 from traceapp.cli.context import Context
 from traceapp.cli.output import labelled, print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
+from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import InvalidInput
+from traceapp.domain.sensors import from_micros
 from traceapp.domain.spc import charts
 from traceapp.domain.spc.capability import Capability, WithinSigma, capability
 from traceapp.domain.spc.charts import LIMIT_ONLY, Chart, ChartSet, ChartType
 from traceapp.domain.spc.rules import Rule, parse_rules
+from traceapp.domain.timeutil import parse_time
+from traceapp.services import spc_live
 
 _ATTRIBUTE = {ChartType.P, ChartType.NP, ChartType.C, ChartType.U}
 _WITH_SIZE = {ChartType.P, ChartType.NP, ChartType.U}
@@ -51,8 +55,23 @@ example:
 """
 
 
+_LIVE_EPILOG = """\
+The channel's per-minute (or per-second) means in [--from, --to) form an individuals chart.
+Limits: from a phase-I window (--phase1-from/--phase1-to) when given, else the channel's control
+limits (centre halfway between them, sigma a sixth of their distance), else the window itself.
+Each signal names its rule, time and value; with --hold every lot that went into or came out of
+a step on the channel's equipment during a signal's window is held by the system, naming the
+rule and the channel. A rerun holds nothing twice.
+
+example:
+  traceapp spc live --channel MIX1/temp --from 2026-11-30T10:00Z --to 2026-11-30T11:00Z --rules we --hold --json
+"""
+
+
 def register(sub: Subparsers, parsers: Parsers) -> None:
-    group = parsers.add(sub, "spc", None, help="statistical process control from a CSV file")
+    group = parsers.add(
+        sub, "spc", None, help="statistical process control from a CSV file or a live channel"
+    )
     spc_sub = group.add_subparsers(dest="spc_command", metavar="COMMAND", required=True)
 
     p = parsers.add(
@@ -113,6 +132,35 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     )
     p.add_argument(
         "--confidence", type=float, default=0.95, metavar="C", help="interval confidence (0.95)"
+    )
+
+    p = parsers.add(
+        spc_sub,
+        "live",
+        live_command,
+        help="run rules on a sensor channel's per-minute (or per-second) means; --hold holds lots",
+        epilog=_LIVE_EPILOG,
+    )
+    p.add_argument("--channel", required=True, metavar="EQUIP/CHANNEL", help="e.g. MIX1/temp")
+    p.add_argument("--from", dest="start", required=True, metavar="ISO", help="from (incl.)")
+    p.add_argument("--to", dest="end", required=True, metavar="ISO", help="to (excl.)")
+    p.add_argument(
+        "--rules",
+        metavar="SET",
+        default="nelson",
+        help="nelson (default), we, or a comma list such as N1,N2,WE3",
+    )
+    p.add_argument(
+        "--width", choices=("minute", "second"), default="minute", help="bucket (minute)"
+    )
+    p.add_argument(
+        "--phase1-from", metavar="ISO", help="phase-I window start (limits from its buckets)"
+    )
+    p.add_argument("--phase1-to", metavar="ISO", help="phase-I window end")
+    p.add_argument(
+        "--hold",
+        action="store_true",
+        help="hold the lots on the channel's equipment during each signal's window (once)",
     )
 
 
@@ -436,3 +484,87 @@ def capability_command(ctx: Context) -> int:
     ]
     print(table(["index", "value", f"{level} interval"], indices, indent="  "))
     return 0
+
+
+# --- live channels ------------------------------------------------------------------------------
+
+
+def live_command(ctx: Context) -> int:
+    args = ctx.args
+    rules = parse_rules(args.rules)
+    start, end = parse_time(args.start), parse_time(args.end)
+    phase1 = None
+    if args.phase1_from or args.phase1_to:
+        if not (args.phase1_from and args.phase1_to):
+            raise InvalidInput(
+                "A phase-I window needs both ends.", hint="Give --phase1-from and --phase1-to."
+            )
+        phase1 = (parse_time(args.phase1_from), parse_time(args.phase1_to))
+    with ctx.database() as engine:
+        actor = ctx.login(engine)
+        with UnitOfWork(engine) as uow:
+            result = spc_live.evaluate(
+                uow,
+                actor=actor,
+                channel=args.channel,
+                start=start,
+                end=end,
+                rules=rules,
+                width=args.width,
+                phase1=phase1,
+                hold=args.hold,
+            )
+    limits = result.limits
+    report: dict[str, object] = {
+        "channel": result.channel.key,
+        "unit": result.channel.unit,
+        "width": result.width,
+        "points": result.points,
+        "rules": [rule.value for rule in rules],
+        "limits": {
+            "center": limits.center,
+            "sigma": limits.sigma,
+            "lcl": limits.lcl,
+            "ucl": limits.ucl,
+            "source": limits.source,
+        },
+        "alarm": bool(result.signals),
+        "signals": [
+            {
+                "rule": s.rule.value,
+                "time": _iso(s.time_us),
+                "value": s.value,
+                "window": {"from": _iso(s.window_start_us), "to": _iso(s.window_end_us)},
+            }
+            for s in result.signals
+        ],
+        "held": [h.lot for h in result.held if not h.replayed],
+        "already_held": [h.lot for h in result.held if h.replayed],
+        "not_held": list(result.not_held),
+    }
+    if ctx.json:
+        print_json(report)
+        return 0
+    print(
+        f"{result.channel.key}: {result.points} {result.width} means, centre {limits.center:.6g}, "
+        f"limits {limits.lcl:.6g} to {limits.ucl:.6g} ({limits.source})"
+    )
+    if not result.signals:
+        print("no signal")
+    else:
+        print(f"ALARM: {len(result.signals)} signal(s)")
+        print(
+            table(
+                ["rule", "time", "value"],
+                [[s.rule.value, _iso(s.time_us), f"{s.value:.6g}"] for s in result.signals],
+            )
+        )
+    for hold in result.held:
+        print(f"{'already held' if hold.replayed else 'held'} {hold.lot} ({hold.rule})")
+    for line in result.not_held:
+        print(f"not held {line}")
+    return 0
+
+
+def _iso(micros: int) -> str:
+    return from_micros(micros).isoformat().replace("+00:00", "Z")
