@@ -42,7 +42,9 @@ def _no_gc_pauses(*, keep: bool = False) -> Iterator[None]:
     trigger walks all of them while holding the GIL, and the window froze for 0.6-1.4 s at a
     time (measured on the 1,000,000-lot plant under load). With `keep`, what exists at the end
     (the result, which has no reference cycles and is freed by reference counting when dropped)
-    moves to the permanent generation, so later collections do not walk it either.
+    moves to the permanent generation, so later collections do not walk it either. The price:
+    reference cycles left unreachable by then are never collected, ~8,000 objects (1-2 MB)
+    after a 10,000-lot drill (measured), far less for small ones.
     """
     global _gc_depth, _gc_was_enabled
     with _gc_lock:
