@@ -210,15 +210,18 @@ def measure_starts(
         "bundle": [str(bundle / PROGRAM)],
         "venv": [sys.executable, "-m", "traceapp"],
     }
-    for command in commands.values():  # warm the OS file cache; not counted
-        time_window(command, url, env, elsewhere, workdir / "marker-warm.txt", markers)
+    # The venv runs traceapp from this checkout, the one the bundle is built from (not from
+    # wherever the venv's editable install points).
+    envs = {"bundle": env, "venv": {**env, "PYTHONPATH": str(ROOT)}}
+    for name, command in commands.items():  # warm the OS file cache; not counted
+        time_window(command, url, envs[name], elsewhere, workdir / "marker-warm.txt", markers)
     version: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
     window: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
     for i in range(runs):
         for name, command in commands.items():
-            version[name].append(time_version(command, env, elsewhere))
+            version[name].append(time_version(command, envs[name], elsewhere))
             marker = workdir / f"marker-{name}-{i}.txt"
-            window[name].append(time_window(command, url, env, elsewhere, marker, markers))
+            window[name].append(time_window(command, url, envs[name], elsewhere, marker, markers))
 
     def figures(name: str) -> dict[str, Any]:
         summary = markers._summary

@@ -35,6 +35,14 @@ if ! .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist \
     say "PyInstaller failed; the whole output is in $log"
     exit 1
 fi
+# A Python built from source (pyenv) keeps debug info in libpython and the standard library's
+# extension modules (~20 MB), of no use on a workstation. Only those are stripped: libraries from
+# wheels were edited by auditwheel/patchelf, and strip can break such files.
+internal=dist/TraceApp/_internal
+find "$internal" -maxdepth 1 -name 'libpython3*.so*' -type f -exec strip --strip-debug {} +
+if compgen -G "$internal/python3.*/lib-dynload" >/dev/null; then
+    find "$internal"/python3.*/lib-dynload -name '*.so' -type f -exec strip --strip-debug {} +
+fi
 built=$(date +%s.%N)
 
 # Beside the program: the menu entry and the install script (they use _internal's icon).
