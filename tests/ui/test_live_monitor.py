@@ -301,3 +301,40 @@ def test_pause_and_scroll_back_load_history_from_the_aggregates(
     finally:
         page.stop()
         page.context.background.wait()
+
+
+@pytest.mark.gui
+def test_in_the_window_the_admin_opens_it_with_f5_and_operator_and_auditor_have_none(
+    qtbot: QtBot, people: Engine, tmp_path: Path
+) -> None:
+    from traceapp.ui.application import standard_pages
+    from traceapp.ui.main_window import MainWindow
+
+    from .shell_support import settings_file
+    from .shell_support import sign_in as window_sign_in
+
+    _channel(people, "win", period_us=5 * MICROS)
+    _write_history(people, "win", hours=0.05)
+    settings = settings_file(tmp_path)
+    context = StationContext(people, station_code=None, database_label="test", shared=False)
+    window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    for name in ("anna.op", "dmitri.aud"):
+        window_sign_in(qtbot, window, name)
+        assert not window.nav_buttons["Live monitor"].isVisible()
+        window.sign_out()
+    window_sign_in(qtbot, window, "admin")
+    assert window.nav_buttons["Live monitor"].text() == "Live monitor\nF5"
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F5)
+    page = window.page("Live monitor")
+    assert isinstance(page, LiveMonitorPage)
+    qtbot.waitUntil(page.isVisible, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.charts.hasFocus(), timeout=WAIT_MS)  # keys go to the chart
+    qtbot.waitUntil(lambda: page.channel_list.count() == 1, timeout=WAIT_MS)
+    label = page.value_label("oven1/temp")
+    qtbot.waitUntil(lambda: "degC" in label.text(), timeout=WAIT_MS)
+    window.sign_out()
+    assert not page._poll_timer.isActive()  # nothing is read for nobody
+    context.background.wait()

@@ -7,8 +7,8 @@ answer for it, and it can never be changed or taken back. Reading which alarms a
 is one look-up of the indexed (entity, entity_id) columns.
 
 Why not a table: the migration chain this would need (0008 after the lot-conditions 0007) was not
-on main while this was written; the audit trail already has the properties an acknowledgement
-needs (append-only, who/when, tamper-evident).
+on main when this was designed; the audit trail already has the properties an acknowledgement
+needs (append-only, who/when, tamper-evident). docs/live_monitor.md says what a table would add.
 """
 
 from __future__ import annotations
