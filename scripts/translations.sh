@@ -13,7 +13,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.venv/bin"
-SOURCES=("$ROOT"/traceapp/ui/scan_station/*.py)
+SOURCES=("$ROOT"/traceapp/ui/scan_station/*.py "$ROOT"/traceapp/ui/main_window.py)
 LANGUAGES=(de)
 
 for language in "${LANGUAGES[@]}"; do

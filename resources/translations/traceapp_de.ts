@@ -2,6 +2,69 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Navigation</name>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="64"/>
+        <source>Scan station</source>
+        <translation>Scanstation</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="65"/>
+        <source>Lots &amp; genealogy</source>
+        <translation>Chargen &amp; Herkunft</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="66"/>
+        <source>Quality</source>
+        <translation>Qualität</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="67"/>
+        <source>Live monitor</source>
+        <translation>Live-Monitor</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="68"/>
+        <source>Recall &amp; reports</source>
+        <translation>Rückruf &amp; Berichte</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="69"/>
+        <source>Admin</source>
+        <translation>Verwaltung</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="76"/>
+        <source>Ctrl</source>
+        <translation>Strg</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="77"/>
+        <source>Shift</source>
+        <translation>Umschalt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="157"/>
+        <source>Lock</source>
+        <translation>Sperren</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="161"/>
+        <source>Sign out</source>
+        <translation>Abmelden</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="384"/>
+        <source>Dark theme</source>
+        <translation>Dunkles Design</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/main_window.py" line="386"/>
+        <source>Light theme</source>
+        <translation>Helles Design</translation>
+    </message>
+</context>
+<context>
     <name>ScanStation</name>
     <message>
         <location filename="../../traceapp/ui/scan_station/camera_view.py" line="32"/>
@@ -20,7 +83,7 @@
     </message>
     <message>
         <location filename="../../traceapp/ui/scan_station/feedback.py" line="46"/>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="596"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
         <source>Scan a label.</source>
         <translation>Etikett scannen.</translation>
     </message>
@@ -595,196 +658,196 @@
         <translation>Umgelagert nach {place}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="58"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="59"/>
         <source>&amp;Receive</source>
         <translation>&amp;Wareneingang</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="59"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="60"/>
         <source>&amp;Produce</source>
         <translation>&amp;Produktion</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="60"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="61"/>
         <source>Pac&amp;k</source>
         <translation>Verpac&amp;ken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="61"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="62"/>
         <source>&amp;Unpack</source>
         <translation>&amp;Auspacken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="62"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="63"/>
         <source>&amp;Ship</source>
         <translation>Ver&amp;sand</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="63"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="64"/>
         <source>&amp;Move</source>
         <translation>&amp;Umlagern</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="81"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="82"/>
         <source>Something went wrong: {name}</source>
         <translation>Etwas ist schiefgegangen: {name}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="84"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="85"/>
         <source>Nothing was confirmed. Try again; if it happens again, tell the administrator.</source>
         <translation>Nichts wurde gebucht. Versuchen Sie es noch einmal; passiert es wieder, sagen Sie es dem Administrator.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="163"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="164"/>
         <source>Scan a label, or type a code and press Enter</source>
         <translation>Etikett scannen oder Code eintippen und Enter drücken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="173"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="174"/>
         <source>Scan</source>
         <translation>Scannen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="188"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="189"/>
         <source>Confirm   F12</source>
         <translation>Buchen   F12</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="193"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="194"/>
         <source>Clear
 Esc</source>
         <translation>Leeren
 Esc</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="195"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="196"/>
         <source>Undo last
 Ctrl+Z</source>
         <translation>Rückgängig
 Strg+Z</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="212"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="218"/>
         <source>Undo the last step</source>
         <translation>Letzten Schritt rückgängig machen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="218"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="224"/>
         <source>Why? e.g. scanned the wrong lot — then press Enter</source>
         <translation>Warum? z. B. falsche Charge gescannt – dann Enter drücken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="229"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="235"/>
         <source>Enter records the correction; Esc cancels.</source>
         <translation>Enter bucht die Korrektur; Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="393"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="399"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="394"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="400"/>
         <source>Sign in to scan.</source>
         <translation>Zum Scannen anmelden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="448"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="454"/>
         <source>Press F12 or Enter to confirm.</source>
         <translation>Mit F12 oder Enter buchen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="467"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="473"/>
         <source>Still needed: {text}</source>
         <translation>Es fehlt noch: {text}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="469"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="475"/>
         <source>Ready: press F12 or Enter.</source>
         <translation>Bereit: F12 oder Enter drücken.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="500"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="506"/>
         <source>The step is not complete.</source>
         <translation>Der Schritt ist nicht vollständig.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="514"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="520"/>
         <source>Saving…</source>
         <translation>Wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="527"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="533"/>
         <source>Already recorded; nothing new saved. {detail}</source>
         <translation>Bereits gebucht; nichts Neues gespeichert. {detail}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="544"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="550"/>
         <source>{done} — kept at this station</source>
         <translation>{done} — an dieser Station zwischengespeichert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="552"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="558"/>
         <source>The server is out of reach: 1 step waits to be sent.</source>
         <translation>Der Server ist nicht erreichbar: 1 Schritt wartet auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="556"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="562"/>
         <source>The server is out of reach: {count} steps wait to be sent.</source>
         <translation>Der Server ist nicht erreichbar: {count} Schritte warten auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="589"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="595"/>
         <source>Undo cancelled</source>
         <translation>Rückgängig abgebrochen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="590"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="596"/>
         <source>Nothing was changed.</source>
         <translation>Nichts wurde geändert.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="595"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="601"/>
         <source>Cleared</source>
         <translation>Geleert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="605"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="611"/>
         <source>There is no step to undo.</source>
         <translation>Es gibt keinen Schritt zum Rückgängigmachen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="606"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="612"/>
         <source>Undo takes back the last step confirmed here since signing in.</source>
         <translation>Rückgängig nimmt den letzten Schritt zurück, der hier seit der Anmeldung gebucht wurde.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="615"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="621"/>
         <source>Undo “{step}”?</source>
         <translation>„{step}“ rückgängig machen?</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="631"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="637"/>
         <source>An undo needs a reason.</source>
         <translation>Rückgängig machen braucht einen Grund.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="632"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="638"/>
         <source>Say what was wrong, e.g. scanned the wrong lot.</source>
         <translation>Sagen Sie, was falsch war, z. B. falsche Charge gescannt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="641"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="647"/>
         <source>Saving the correction…</source>
         <translation>Korrektur wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="656"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="662"/>
         <source>Undone: {step}</source>
         <translation>Rückgängig gemacht: {step}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="657"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="663"/>
         <source>Correction recorded — {reason}</source>
         <translation>Korrektur gebucht — {reason}</translation>
     </message>

@@ -29,8 +29,10 @@ ROOT = Path(__file__).resolve().parents[2]
 TS = ROOT / "resources" / "translations" / "traceapp_de.ts"
 QM = TS.with_suffix(".qm")
 BIN = ROOT / ".venv" / "bin"
-SOURCES = sorted((ROOT / "traceapp" / "ui" / "scan_station").glob("*.py"))
-CONTEXT = "ScanStation"
+UI = ROOT / "traceapp" / "ui"
+# what scripts/translations.sh hands lupdate
+SOURCES = [*sorted((UI / "scan_station").glob("*.py")), UI / "main_window.py"]
+CONTEXTS = ("ScanStation", "Navigation")
 WAIT_MS = 10_000
 # Words that are the same in German and English, each on purpose (none so far).
 IDENTICAL: frozenset[str] = frozenset()
@@ -38,10 +40,10 @@ PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
 def _messages(ts: Path) -> list[tuple[str, str, str]]:
-    """(source, translation, type) of every message of the scan station's context."""
+    """(source, translation, type) of every message of the scan station and the navigation."""
     found = []
     for context in ET.parse(ts).getroot().iter("context"):
-        if context.findtext("name") != CONTEXT:
+        if context.findtext("name") not in CONTEXTS:
             continue
         for message in context.iter("message"):
             translation = message.find("translation")

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -58,6 +58,25 @@ QUIT_KEY = "Ctrl+Q"
 THEME_TOGGLE_KEY = "Ctrl+Shift+T"
 CANCEL_KEY = "Ctrl+."
 HELP_KEY = "F1"
+# The pages' titles, for the translation tools (scripts/translations.sh): the navigation shows
+# them translated; the English title stays the key (nav_buttons, page(), QSettings).
+NAV_WORDS = (
+    QT_TRANSLATE_NOOP("Navigation", "Scan station"),
+    QT_TRANSLATE_NOOP("Navigation", "Lots & genealogy"),
+    QT_TRANSLATE_NOOP("Navigation", "Quality"),
+    QT_TRANSLATE_NOOP("Navigation", "Live monitor"),
+    QT_TRANSLATE_NOOP("Navigation", "Recall & reports"),
+    QT_TRANSLATE_NOOP("Navigation", "Admin"),
+)
+
+
+def _key_text(key: str) -> str:
+    """A shortcut as the keyboard in front of the person labels it (Strg on a German one)."""
+    ctrl, shift = (
+        QCoreApplication.translate("Navigation", "Ctrl"),
+        QCoreApplication.translate("Navigation", "Shift"),
+    )
+    return key.replace("Ctrl", ctrl).replace("Shift", shift)
 
 
 def _page_title(page: QWidget) -> str:
@@ -120,13 +139,14 @@ class MainWindow(QMainWindow):
         for page in self.pages:
             key = _page_shortcut(page)
             # "&" would make the next letter a mnemonic: "Lots & genealogy" keeps its "&".
-            label = _page_title(page).replace("&", "&&")
+            shown = QCoreApplication.translate("Navigation", _page_title(page))
+            label = shown.replace("&", "&&")
             button = QPushButton(f"{label}\n{key}".strip())
             button.setObjectName("navEntry")
             button.setCheckable(True)
             decorate(button, nav_icon_name(page, _page_title(page)))
             button.setIconSize(NAV_ICON_SIZE)
-            button.setToolTip(f"{_page_title(page)} ({key})" if key else _page_title(page))
+            button.setToolTip(f"{shown} ({key})" if key else shown)
             button.clicked.connect(lambda _checked=False, p=page: self.show_page(p))
             self._nav_group.addButton(button)
             self.nav_buttons[_page_title(page)] = button
@@ -134,10 +154,12 @@ class MainWindow(QMainWindow):
         nav.addStretch(1)
         self.connection_button = connection_button(self, context)  # administrators only
         nav.addWidget(self.connection_button)
-        self.lock_button = QPushButton(f"Lock\n{LOCK_KEY}")
+        lock = QCoreApplication.translate("Navigation", "Lock")
+        self.lock_button = QPushButton(f"{lock}\n{_key_text(LOCK_KEY)}")
         self.lock_button.setObjectName("lockButton")
         self.lock_button.clicked.connect(self.lock)
-        self.sign_out_button = QPushButton(f"Sign out\n{SIGN_OUT_KEY}")
+        sign_out = QCoreApplication.translate("Navigation", "Sign out")
+        self.sign_out_button = QPushButton(f"{sign_out}\n{_key_text(SIGN_OUT_KEY)}")
         self.sign_out_button.setObjectName("signOutButton")
         self.sign_out_button.clicked.connect(self.sign_out)
         self.theme_button = QPushButton()
@@ -358,8 +380,12 @@ class MainWindow(QMainWindow):
             # The palette is new at once; the widgets re-polish a slice per event-loop turn.
             self.setProperty(THEME_PROPERTY, theme.value)
             self.restyler.restyle()
-        other = "Dark" if theme is Theme.LIGHT else "Light"
-        self.theme_button.setText(f"{other} theme\n{THEME_TOGGLE_KEY}")
+        other = (
+            QCoreApplication.translate("Navigation", "Dark theme")
+            if theme is Theme.LIGHT
+            else QCoreApplication.translate("Navigation", "Light theme")
+        )
+        self.theme_button.setText(f"{other}\n{_key_text(THEME_TOGGLE_KEY)}")
         self._settings.setValue(THEME_KEY, theme.value)
 
     def toggle_theme(self) -> None:
