@@ -18,6 +18,7 @@ from traceapp.cli import (
     db_commands,
     demo_commands,
     epcis_commands,
+    import_commands,
     inspection_commands,
     label_commands,
     lot_commands,
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspection_commands.register(sub, parsers)
     sensor_commands.register(sub, parsers)
     epcis_commands.register(sub, parsers)
+    import_commands.register(sub, parsers)
     return parser
 
 
