@@ -192,10 +192,26 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--landmarks", default=",".join(LANDMARKS))
     parser.add_argument("--repeat", type=_positive, default=3)
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other backends' results already in --out (this run's backends are "
+        "replaced), e.g. to time one backend at a time",
+    )
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     args.landmarks = [n.strip() for n in args.landmarks.split(",") if n.strip()]
     report = run(args)
+    if args.update and args.out is not None and args.out.exists():
+        earlier = json.loads(args.out.read_text(encoding="utf-8"))
+        kept = [r for r in earlier["results"] if r["backend"] not in args.backends]
+        for result in kept:
+            # Said in the file: these figures come from an earlier run, on that run's machine load.
+            result.setdefault("generated_at", earlier.get("generated_at"))
+            result.setdefault("load_average", earlier.get("machine", {}).get("load_average"))
+        merged = [*kept, *report["results"]]
+        report["results"] = sorted(merged, key=lambda r: r["backend"] != "sqlite")
+        report["targets"]["met"] = _targets(report["results"])
     text = json.dumps(report, indent=2)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
