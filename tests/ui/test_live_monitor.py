@@ -206,9 +206,10 @@ def test_a_source_going_silent_shows_a_gap(qtbot: QtBot, mqtt_monitor: Monitor) 
     label = page.value_label("oven1/temp")
     publisher = Publisher()
     try:
-        for value in (180.0, 180.5, 181.0):
-            _publish(publisher, mqtt_monitor.site, value)
-            time.sleep(0.05)
+        start = time.time()
+        for i, value in enumerate((180.0, 180.5, 181.0)):
+            # Times of their own, 50 ms apart: a slow publish on a loaded machine is no gap.
+            _publish(publisher, mqtt_monitor.site, value, at=start + i * 0.05)
         # Then nothing: after the channel's period the recorder records a gap, the page shows it.
         qtbot.waitUntil(lambda: "silent since" in label.text(), timeout=WAIT_MS)
         assert label.property("excursion") == "silent"
