@@ -7,13 +7,14 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 
 from traceapp.domain.spc.charts import Chart
 from traceapp.domain.spc.rules import Rule, Violation
 from traceapp.domain.spc.series import SpcSubgroup
 
-CHART_HEIGHT = 230
+CHART_HEIGHT = 170
 LINE_PEN = (30, 90, 200)
 CENTRE_PEN = (40, 140, 40)
 LIMIT_PEN = (200, 40, 40)
@@ -38,7 +39,29 @@ def _nan(values: Sequence[float | None]) -> np.ndarray:
     return np.array([math.nan if v is None else v for v in values], dtype=float)
 
 
-class ControlChart(pg.PlotWidget):  # type: ignore[misc]
+class _ThemedPlot(pg.PlotWidget):  # type: ignore[misc]
+    """A plot on the theme's base colour with axes in its text colour (light or dark theme)."""
+
+    def _follow_theme(self) -> None:
+        palette = self.palette()
+        self.setBackground(palette.color(QPalette.ColorRole.Base))
+        text = palette.color(QPalette.ColorRole.Text)
+        plot = self.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = plot.getAxis(name)
+            axis.setPen(pg.mkPen(text))
+            axis.setTextPen(pg.mkPen(text))
+        plot.titleLabel.setAttr("color", text)
+        plot.titleLabel.setText(plot.titleLabel.text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Qt sends palette changes while pyqtgraph builds the widget: no plot to colour yet.
+        if event.type() == QEvent.Type.PaletteChange and self.getPlotItem() is not None:
+            self._follow_theme()
+
+
+class ControlChart(_ThemedPlot):
     """One chart: points, centre, limits, 1- and 2-sigma zones, violations marked with their rule.
 
     `point_clicked` carries the 1-based subgroup number of the point clicked.
@@ -124,6 +147,7 @@ class ControlChart(pg.PlotWidget):  # type: ignore[misc]
         pad = (top - bottom) * 0.12 or 1.0
         plot.setYRange(bottom - pad, top + pad, padding=0)
         plot.setXRange(0.5, max(chart.points, default=1) + 0.5, padding=0)
+        self._follow_theme()
 
     def _tip(self, by_number: dict[int, SpcSubgroup]):  # type: ignore[no-untyped-def]
         chart = self.chart
@@ -152,7 +176,7 @@ class ControlChart(pg.PlotWidget):  # type: ignore[misc]
         return float(view.x()), float(view.y())
 
 
-class Histogram(pg.PlotWidget):  # type: ignore[misc]
+class Histogram(_ThemedPlot):
     """The measured values binned, the spec limits and the normal curve fitted to them."""
 
     def __init__(
@@ -173,6 +197,7 @@ class Histogram(pg.PlotWidget):  # type: ignore[misc]
         plot.setTitle("Histogram", size="10pt")
         plot.setLabel("bottom", unit)
         plot.setLabel("left", "count")
+        self._follow_theme()
         data = np.array(values, dtype=float)
         self.bars: pg.BarGraphItem | None = None
         self.fit_curve: pg.PlotDataItem | None = None

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -86,6 +87,7 @@ class SpcView(QWidget):
         self._generation = 0
         self._detail_generation = 0
         self._loaded_once = False
+        self._sized = False
         self.analysis: Analysis | None = None
         self.charts: list[ControlChart] = []
         self.histogram: Histogram | None = None
@@ -93,11 +95,11 @@ class SpcView(QWidget):
 
         self.product = QComboBox()
         self.product.setObjectName("spcProduct")
-        self.product.setMinimumContentsLength(10)
+        self.product.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.product.activated.connect(self._on_product_chosen)
         self.characteristic = QComboBox()
         self.characteristic.setObjectName("spcCharacteristic")
-        self.characteristic.setMinimumContentsLength(14)
+        self.characteristic.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.chart_type = QComboBox()
         self.chart_type.setObjectName("spcChartType")
         for kind in VARIABLE_CHARTS:
@@ -105,6 +107,8 @@ class SpcView(QWidget):
         self.rules = QComboBox()
         self.rules.setObjectName("spcRules")
         self.rules.addItems(list(RULE_SETS))
+        for combo in (self.chart_type, self.rules):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.phase_from = QSpinBox()
         self.phase_from.setObjectName("spcPhaseFrom")
         self.phase_to = QSpinBox()
@@ -122,7 +126,7 @@ class SpcView(QWidget):
             ("Characteristic", self.characteristic),
             ("Chart", self.chart_type),
             ("Rules", self.rules),
-            ("Phase I from", self.phase_from),
+            ("Phase I", self.phase_from),
             ("to", self.phase_to),
         ):
             controls.addWidget(QLabel(text))
@@ -144,31 +148,37 @@ class SpcView(QWidget):
         self.capability.setFont(font)
         self._plots = QVBoxLayout()
         self._plots.setContentsMargins(0, 0, 0, 0)
-        bottom = QHBoxLayout()
-        self._histogram_box = QVBoxLayout()
-        bottom.addLayout(self._histogram_box, 3)
-        bottom.addWidget(self.capability, 2, Qt.AlignmentFlag.AlignTop)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.message)
-        left_layout.addLayout(self._plots, 2)
-        left_layout.addLayout(bottom, 1)
+        charts = QWidget()
+        charts.setLayout(self._plots)
+        # Beside the charts: the distribution and capability, or the lot behind a clicked point.
+        summary = QWidget()
+        self._histogram_box = QVBoxLayout(summary)
+        self._histogram_box.setContentsMargins(0, 0, 0, 0)
+        self._histogram_box.addWidget(self.capability)
         self.detail = LotDetailPanel(None, context=context)
-        self.detail.hide()  # until a point is clicked: the charts get the width
         self.detail.lot_requested.connect(self.open_lot_id)
+        self.side = QTabWidget()
+        self.side.setObjectName("spcSide")
+        self.side.addTab(summary, "Histogram && capability")
+        self.side.addTab(self.detail, "Lot")
         self.splitter = QSplitter()
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
+        self.splitter.addWidget(charts)
+        self.splitter.addWidget(self.side)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
+        layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
         context.signed_out.connect(self._on_signed_out)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._sized:
+            # Three fifths for the control charts, the rest for histogram, capability or lot.
+            self._sized = True
+            width = max(self.splitter.width(), 900)
+            self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
         if not self._loaded_once and self._context.actor is not None:
             self._loaded_once = True
             self.load_choices()
@@ -276,7 +286,7 @@ class SpcView(QWidget):
         self.histogram = Histogram(
             values, lsl=data.lsl, usl=data.usl, target=data.nominal, unit=data.unit
         )
-        self._histogram_box.addWidget(self.histogram)
+        self._histogram_box.insertWidget(0, self.histogram, 1)
         self.capability.setText(capability_text(analysis.capability, analysis.capability_note))
         flagged = sorted({v.point for found in analysis.violations for v in found})
         first, last = result.phase1
@@ -313,12 +323,12 @@ class SpcView(QWidget):
         def done(state: LotState) -> None:
             if generation == self._detail_generation:
                 self.detail.show_detail(state.detail, state.decisions)
-                self.detail.show()
+                self.side.setCurrentWidget(self.detail)
 
         def failed(error: BaseException, details: str) -> None:
             if generation == self._detail_generation:
                 self.detail.show_message(error_text(error, details))
-                self.detail.show()
+                self.side.setCurrentWidget(self.detail)
 
         self._context.run(work, done, failed)
 
@@ -330,7 +340,8 @@ class SpcView(QWidget):
         self._detail_generation += 1
         self._clear_plots()
         self.analysis = None
-        self.detail.hide()
+        self.detail.clear()
+        self.side.setCurrentIndex(0)
         self.product.clear()
         self.characteristic.clear()
         self._loaded_once = False
