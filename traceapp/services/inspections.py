@@ -17,7 +17,9 @@ from traceapp.db.models import (
     InspectionMeasurement,
     InspectionPlan,
     Location,
+    Lot,
     Product,
+    Signature,
     User,
 )
 from traceapp.db.models import Nonconformance as NonconformanceRow
@@ -43,18 +45,22 @@ from traceapp.domain.inspections import (
     failures,
 )
 from traceapp.domain.lots import LotStatus
+from traceapp.domain.nonconformances import NcDisposition, NonconformanceEntry
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.services import dispositions
 from traceapp.services.masterdata import actor_for
 from traceapp.services.recording import (
     MAX_TEXT,
+    clean_text,
     lot_name,
     now_utc,
     require_lot,
     require_product,
     station_time,
 )
+from traceapp.services.signatures import Meaning, SignatureRefused, record_hash
+from traceapp.services.users import LoginFailed, authenticate
 
 MAX_STEP = 40
 MAX_ENTERED = 80  # one typed or gauge-sent value
@@ -501,6 +507,178 @@ def _nonconformances(uow: UnitOfWork, lot_id: LotId, name: str) -> tuple[Nonconf
             description=r.description,
             status=r.status,
             opened_at=r.opened_at.astimezone(),
+        )
+        for r in rows
+    )
+
+
+# --- nonconformances: listed, and closed by quality (signed) -------------------------------------
+
+NC_RECORD_TYPE = "nonconformance"
+CLOSED_NC = "closed"
+NC_LIST_LIMIT = 200
+
+
+def close_nonconformance(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    nonconformance: uuid.UUID,
+    disposition: NcDisposition,
+    reason: str,
+    signed_by: dispositions.SignedBy,
+) -> NonconformanceEntry:
+    """Close an open nonconformance with a disposition and a reason; the quality manager signs.
+
+    Once: a closed one is refused. The closing, its audit entries and the signature are stored
+    together. The lot's status is not changed here: release, reject or scrap it as a decision
+    of its own (those are signed lot decisions).
+    """
+    require(actor.role, UseCase.DISPOSE, username=actor.username)
+    why = clean_text(reason, field="reason")
+    if why is None:
+        raise InvalidInput(
+            "Closing a nonconformance needs a reason.",
+            hint="Say what was found and decided, e.g. 're-measured 13.2 %, gauge was off'.",
+        )
+    try:
+        # A wrong password counts towards the signer's lockout (committed on its own).
+        signer = authenticate(uow, username=signed_by.username, password=signed_by.password)
+    except LoginFailed as exc:
+        raise SignatureRefused(
+            "The signature was not accepted: user name or password is wrong.",
+            hint="Type them again. Nothing was recorded.",
+        ) from exc
+    require(signer.role, UseCase.DISPOSE, username=signer.username)
+    uow.restart()  # the closing's own transaction starts from fresh reads
+    session = uow.session
+    lock_head(session)
+    row = session.get(NonconformanceRow, nonconformance, with_for_update=True)
+    if row is None:
+        raise NotFound(
+            f"There is no nonconformance {nonconformance}.", hint="Pick one from the list."
+        )
+    if row.status != OPEN:
+        raise InvalidInput(
+            f"The nonconformance was closed already ({row.disposition or '?'}).",
+            hint="A closed nonconformance stays as it was closed; open a new one if needed.",
+        )
+    lot = Repository(session).lot_row(row.lot_id)
+    name = lot_name(lot)
+    at = now_utc()
+    uow.acting(actor, reason=f"nonconformance closed, {disposition.label}: {why}")
+    row.status = CLOSED_NC
+    row.closed_at = at
+    row.closed_by = signer.user_id
+    row.disposition = disposition.value
+    row.close_reason = why
+    session.flush()
+    user = session.get_one(User, signer.user_id)
+    content = {
+        "nonconformance": str(row.id),
+        "lot": name,
+        "description": row.description,
+        "disposition": disposition.value,
+        "reason": why,
+        "closed_at": at.isoformat(),
+        "closed_by": signer.username,
+    }
+    meaning = signed_by.meaning or Meaning.APPROVED
+    uow.acting(signer, reason=f"signature: {meaning.value}")
+    session.add(
+        Signature(
+            id=new_uuid(),
+            user_id=user.id,
+            printed_name=user.full_name,
+            signed_at=at,
+            meaning=meaning.value,
+            record_type=NC_RECORD_TYPE,
+            record_id=str(row.id),
+            record_hash=record_hash(content),
+        )
+    )
+    session.flush()
+    uow.commit()
+    return _entries(uow, [row])[0]
+
+
+def nonconformance_list(
+    uow: UnitOfWork, *, actor: Actor, only_open: bool = False, limit: int = NC_LIST_LIMIT
+) -> tuple[NonconformanceEntry, ...]:
+    """Nonconformances, open ones first, newest first within each; with their closing."""
+    require(actor.role, UseCase.READ, username=actor.username)
+    query = select(NonconformanceRow)
+    if only_open:
+        query = query.where(NonconformanceRow.status == OPEN)
+    rows = uow.session.scalars(
+        query.order_by(
+            (NonconformanceRow.status == OPEN).desc(),
+            NonconformanceRow.opened_at.desc(),
+            NonconformanceRow.id,
+        ).limit(limit)
+    ).all()
+    return _entries(uow, rows)
+
+
+def nonconformance_entries_of(
+    uow: UnitOfWork, code: str, *, actor: Actor | None = None
+) -> tuple[NonconformanceEntry, ...]:
+    """Every nonconformance of a lot with its closing, oldest first."""
+    if actor is not None:
+        require(actor.role, UseCase.READ, username=actor.username)
+    row = require_lot(Repository(uow.session), code)
+    rows = uow.session.scalars(
+        select(NonconformanceRow)
+        .where(NonconformanceRow.lot_id == row.lot.id)
+        .order_by(NonconformanceRow.opened_at, NonconformanceRow.id)
+    ).all()
+    return _entries(uow, rows)
+
+
+def _entries(uow: UnitOfWork, rows: Sequence[NonconformanceRow]) -> tuple[NonconformanceEntry, ...]:
+    if not rows:
+        return ()
+    session = uow.session
+    names = {
+        lot_id: f"{part}/{code}"
+        for lot_id, part, code in session.execute(
+            select(Lot.id, Product.part_number, Lot.lot_code)
+            .join(Product, Product.id == Lot.product_id)
+            .where(Lot.id.in_({r.lot_id for r in rows}))
+        )
+    }
+    closers = {r.closed_by for r in rows if r.closed_by is not None}
+    users = (
+        dict(session.execute(select(User.id, User.username).where(User.id.in_(closers))).all())
+        if closers
+        else {}
+    )
+    closed_ids = [str(r.id) for r in rows if r.status != OPEN]
+    lines: dict[str, str] = {}
+    if closed_ids:
+        for signature, username in session.execute(
+            select(Signature, User.username)
+            .join(User, User.id == Signature.user_id)
+            .where(Signature.record_type == NC_RECORD_TYPE, Signature.record_id.in_(closed_ids))
+        ):
+            lines[signature.record_id] = (
+                f"{signature.meaning.capitalize()} by {signature.printed_name} ({username}) "
+                f"on {signature.signed_at:%Y-%m-%d %H:%M} UTC"
+            )
+    return tuple(
+        NonconformanceEntry(
+            id=r.id,
+            lot_id=LotId(r.lot_id),
+            lot=names.get(r.lot_id, "?"),
+            inspection_id=r.inspection_id,
+            description=r.description,
+            status=r.status,
+            opened_at=r.opened_at.astimezone(),
+            closed_at=r.closed_at.astimezone() if r.closed_at is not None else None,
+            closed_by=users.get(r.closed_by) if r.closed_by is not None else None,
+            disposition=NcDisposition(r.disposition) if r.disposition else None,
+            close_reason=r.close_reason,
+            signature=lines.get(str(r.id)),
         )
         for r in rows
     )

@@ -99,3 +99,7 @@ class Nonconformance(Base):
     status: Mapped[str] = mapped_column(String(8))  # open, closed
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # Set once, when a quality manager closes it (signed): what was decided and why.
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    disposition: Mapped[str | None] = mapped_column(String(24))
+    close_reason: Mapped[str | None] = mapped_column(Text)
