@@ -419,6 +419,9 @@ def parse_products(
     parts: dict[object, int] = {}
     gtins: dict[object, int] = {}
     kinds = tuple(k.value for k in ProductKind)
+    file_gtins: dict[str, str | None] = {}
+    candidates: list[tuple[_Cells, str | None, str | None]] = []
+    typed: dict[int, ProductRow] = {}
     for sheet in sheets:
         for c in _rows(sheet, PRODUCTS, out):
             part = c.code("part_number", required=True)
@@ -438,13 +441,21 @@ def parse_products(
                 _no_duplicate(c, "part_number", part, parts, f"Part {part}")
             if gtin14 is not None:
                 _no_duplicate(c, "gtin", gtin14, gtins, f"GTIN {gtin}")
-                holder = existing.gtins.get(gtin14)
-                if holder is not None and holder != part:
-                    c.problem("gtin", f"GTIN {gtin} already belongs to product {holder}.")
+            if part is not None:
+                file_gtins[part] = gtin14
             if c.ok and part and name and unit and kind:
-                result.append(
-                    ProductRow(c.row.number, part, name, unit, kind, gtin14, prefix, shelf)
+                typed[len(candidates)] = ProductRow(
+                    c.row.number, part, name, unit, kind, gtin14, prefix, shelf
                 )
+            candidates.append((c, part, gtin14))
+    for position, (c, part, gtin14) in enumerate(candidates):
+        holder = existing.gtins.get(gtin14) if gtin14 else None
+        # A GTIN may move from one product to another in one file (a relabel): only a holder
+        # that keeps it clashes.
+        if holder is not None and holder != part and file_gtins.get(holder, gtin14) == gtin14:
+            c.problem("gtin", f"GTIN {gtin14} already belongs to product {holder}.")
+        if c.ok and position in typed:
+            result.append(typed[position])
     return result
 
 
@@ -563,13 +574,10 @@ def parse_plans(
                 if not NAME_PATTERN.match(step):
                     c.problem("step", f"{step!r} cannot name a step: use letters, digits, _ - .")
             sample = c.whole("sample_size", low=1, high=MAX_SAMPLE_SIZE)
-            characteristic = _characteristic(c)
-            if product is not None and step is not None and characteristic is not None:
-                key = (product, step, characteristic.name.casefold())
-                _no_duplicate(
-                    c, "characteristic", key, names,
-                    f"{characteristic.name} of {product} at {step}",
-                )  # fmt: skip
+            name, characteristic = _characteristic(c)
+            if product is not None and step is not None and name is not None:
+                key = (product, step, name.casefold())
+                _no_duplicate(c, "characteristic", key, names, f"{name} of {product} at {step}")
             if product is not None and step is not None:
                 groups.setdefault((product, step), []).append((c, sample, characteristic))
     result: list[PlanRows] = []
@@ -608,7 +616,9 @@ def _places(*numbers: Decimal | None) -> int:
     return min(max([0, *exponents]), MAX_DECIMAL_PLACES)
 
 
-def _characteristic(c: _Cells) -> Characteristic | None:
+def _characteristic(c: _Cells) -> tuple[str | None, Characteristic | None]:
+    """The row's characteristic name and, when its own cells are right, the characteristic."""
+    before = len(c.out)
     name = c.text("characteristic", required=True, limit=80)
     kind_text = c.choice("kind", tuple(k.value for k in CharacteristicKind), None)
     nominal, lsl, usl = c.decimal("nominal"), c.decimal("lsl"), c.decimal("usl")
@@ -617,8 +627,8 @@ def _characteristic(c: _Cells) -> Characteristic | None:
     answers = _answers(c.text("answers", limit=MAX_TEXT))
     passing = _answers(c.text("passing", limit=MAX_TEXT))
     max_count = c.whole("max_count", low=0, high=1_000_000)
-    if name is None or kind_text is None or not c.ok:
-        return None
+    if name is None or kind_text is None or len(c.out) > before:
+        return name, None
     kind = CharacteristicKind(kind_text)
     extra: dict[str, Callable[[], bool]] = {
         "answers": lambda: kind is not CharacteristicKind.ATTRIBUTE and bool(answers),
@@ -629,10 +639,10 @@ def _characteristic(c: _Cells) -> Characteristic | None:
     for column, misplaced in extra.items():
         if misplaced():
             c.problem(column, f"does not apply to a {kind.value} characteristic; leave it empty.")
-    if not c.ok:
-        return None
+    if len(c.out) > before:
+        return name, None
     try:
-        return Characteristic(
+        return name, Characteristic(
             name=name,
             kind=kind,
             nominal=nominal,
@@ -647,7 +657,7 @@ def _characteristic(c: _Cells) -> Characteristic | None:
         )
     except InvalidInput as exc:
         c.problem("characteristic", f"{exc.message} {exc.hint}".strip())
-        return None
+        return name, None
 
 
 # ---------------------------------------------------------------------------- a whole file

@@ -115,6 +115,8 @@ def cell_text(value: object) -> str:
         # repr gives the shortest text that reads back as the same float: what Excel shows.
         number = Decimal(repr(value))
         return format(number.normalize(), "f") if number == number.to_integral() else repr(value)
+    if isinstance(value, datetime) and value.time() == time(0) and value.tzinfo is None:
+        return value.date().isoformat()  # Excel stores a date as a midnight date-time
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)

@@ -112,10 +112,10 @@ def import_master_data(
             gtin: part
             for gtin, part in session.execute(
                 select(Product.gtin, Product.part_number).where(Product.gtin.is_not(None))
-            ).tuples()
+            )
             if gtin is not None
         },
-        locations=dict(session.execute(select(Location.code, Location.kind)).tuples().all()),
+        locations=dict(session.execute(select(Location.code, Location.kind)).all()),
     )
     parsed = parse_file(by_kind, existing)
     problems.extend(parsed.problems)
@@ -230,7 +230,7 @@ def _parties(uow: UnitOfWork, rows: Sequence[PartyRow], write: bool) -> KindCoun
 
 def _locations(uow: UnitOfWork, rows: Sequence[LocationRow], write: bool) -> KindCount:
     session = uow.session
-    ids = dict(session.execute(select(Location.code, Location.id)).tuples().all())
+    ids = dict(session.execute(select(Location.code, Location.id)).all())
     found = {
         loc.code: loc
         for loc in session.scalars(
