@@ -168,3 +168,23 @@ def test_an_unknown_sheet_or_kind_is_refused(engine: Engine, admin: Actor) -> No
         run(engine, admin, "stock", [table("x", "a\n1")])
     report = run(engine, admin, "all", [table("Tabelle1", "a\n1")])
     assert [p.sheet for p in report.problems] == ["Tabelle1"]
+
+
+def test_a_supplier_in_the_customers_sheet_becomes_both_unless_a_kind_is_given(
+    engine: Engine, admin: Actor
+) -> None:
+    run(engine, admin, "suppliers", [table("x", "code,name\nMILL,Mill")])
+    report = run(
+        engine, admin, "customers", [table("x", "code,name,contact_phone\nMILL,Mill,+49 1")]
+    )
+    assert counts(report) == {"parties": (0, 1, 0)}
+    run(engine, admin, "parties", [table("x", "code,name,kind\nSHOP,Shop,supplier")])
+    run(
+        engine,
+        admin,
+        "parties",
+        [table("x", "code,name,kind,contact_phone\nSHOP,Shop,customer,1 2 3")],
+    )
+    with UnitOfWork(engine, write=False) as uow:
+        kinds = dict(uow.session.execute(select(Party.code, Party.kind)).all())
+    assert kinds == {"MILL": "both", "SHOP": "customer"}

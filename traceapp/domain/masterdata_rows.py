@@ -118,6 +118,7 @@ class PartyRow:
     contact_email: str | None
     contact_phone: str | None
     address: str | None
+    kind_given: bool = True  # False: the kind came from the sheet's name (suppliers, customers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,9 +491,12 @@ def parse_parties(sheets: Sequence[RawSheet], out: list[Problem]) -> list[PartyR
                 )
             if code is not None:
                 _no_duplicate(c, "code", code, codes, f"Party {code}")
+            given = c.text("kind") is not None
             if c.ok and code and name and kind:
                 result.append(
-                    PartyRow(c.row.number, code, name, kind, gln, contact, email, phone, address)
+                    PartyRow(
+                        c.row.number, code, name, kind, gln, contact, email, phone, address, given
+                    )
                 )
     return result
 

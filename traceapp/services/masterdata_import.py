@@ -205,16 +205,21 @@ def _parties(uow: UnitOfWork, rows: Sequence[PartyRow], write: bool) -> KindCoun
     }
     created = updated = unchanged = 0
     for r in rows:
+        current = found.get(r.code)
+        kind = r.kind
+        if current is not None and not r.kind_given and current.kind != kind:
+            # A supplier that turns up in the customers sheet (or the other way) is both; only
+            # a kind column changes a party's kind outright.
+            kind = "both"
         values: dict[str, object] = {
             "name": r.name,
-            "kind": r.kind,
+            "kind": kind,
             "gln": r.gln,
             "contact_name": r.contact_name,
             "contact_email": r.contact_email,
             "contact_phone": r.contact_phone,
             "address": r.address,
         }
-        current = found.get(r.code)
         if current is None:
             created += 1
             if write:
