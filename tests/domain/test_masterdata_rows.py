@@ -238,3 +238,11 @@ def test_any_cell_text_gives_a_typed_row_or_a_problem(kind: str, rows: list[list
     # Each data row is either typed (no problem on it) or has at least one problem.
     if kind != PLANS:
         assert typed + len({r for r in typed_rows if r >= 2}) == len(rows)
+
+
+def test_a_product_with_lots_keeps_a_unit_of_the_same_kind() -> None:
+    products = sheet("products", "part_number|name|unit", "F-1|Flour|g", "S-1|Salt|ea")
+    existing = Existing(units_in_use={"F-1": "kg", "S-1": "kg"})
+    parsed = parse_file({PRODUCTS: [products]}, existing)
+    assert [p.part_number for p in parsed.products] == ["F-1"]
+    assert where(parsed) == {(3, "unit")}

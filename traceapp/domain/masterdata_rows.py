@@ -21,7 +21,7 @@ from traceapp.domain.inspections import (
     CharacteristicKind,
 )
 from traceapp.domain.lots import ProductKind
-from traceapp.domain.quantity import normalize_unit
+from traceapp.domain.quantity import Quantity, normalize_unit
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")  # as masterdata's codes
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,6 +149,7 @@ class Existing:
     products: frozenset[str] = frozenset()
     gtins: Mapping[str, str] = field(default_factory=dict)  # GTIN-14 -> part number
     locations: Mapping[str, str] = field(default_factory=dict)  # code -> kind
+    units_in_use: Mapping[str, str] = field(default_factory=dict)  # part with lots -> its unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,6 +434,19 @@ def parse_products(
                     unit = normalize_unit(unit)
                 except InvalidInput as exc:
                     c.problem("unit", f"{exc.message} {exc.hint}")
+            used = existing.units_in_use.get(part) if part else None
+            if (
+                unit is not None
+                and used is not None
+                and not Quantity.of(1, used).convertible_to(unit)
+            ):
+                # Lots keep their unit, but consumption and trace compare them with the
+                # product's: kg -> g is fine, kg -> ea would leave old lots unreadable.
+                c.problem(
+                    "unit",
+                    f"{part} has lots in {used}; its unit can change only to one of the same "
+                    "kind (weight, volume, count, length).",
+                )
             kind = c.choice("kind", kinds, ProductKind.RAW.value)
             gtin = c.gs1_key("gtin", (8, 12, 13, 14), "GTIN")
             gtin14 = gtin.zfill(14) if gtin else None

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from traceapp.db.audit_log import lock_head
-from traceapp.db.models import InspectionPlan, Location, Party, Product
+from traceapp.db.models import InspectionPlan, Location, Lot, Party, Product
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import InvalidInput
@@ -116,6 +116,13 @@ def import_master_data(
             if gtin is not None
         },
         locations=dict(session.execute(select(Location.code, Location.kind)).all()),
+        units_in_use=dict(
+            session.execute(
+                select(Product.part_number, Product.unit).where(
+                    select(Lot.id).where(Lot.product_id == Product.id).exists()
+                )
+            ).all()
+        ),
     )
     parsed = parse_file(by_kind, existing)
     problems.extend(parsed.problems)
