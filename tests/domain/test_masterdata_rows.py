@@ -246,3 +246,14 @@ def test_a_product_with_lots_keeps_a_unit_of_the_same_kind() -> None:
     parsed = parse_file({PRODUCTS: [products]}, existing)
     assert [p.part_number for p in parsed.products] == ["F-1"]
     assert where(parsed) == {(3, "unit")}
+
+
+def test_a_location_cannot_become_a_level_its_children_in_the_database_sit_below() -> None:
+    locations = sheet("locations", "code|name|kind|parent", "MIX|Mixing|equipment|HALL")
+    existing = Existing(
+        locations={"HALL": "area", "MIX": "station", "MIXER": "equipment"},
+        location_parents={"MIX": "HALL", "MIXER": "MIX"},
+    )
+    parsed = parse_file({LOCATIONS: [locations]}, existing)
+    assert where(parsed) == {(2, "kind")}
+    assert parsed.locations == ()

@@ -150,6 +150,7 @@ class Existing:
     gtins: Mapping[str, str] = field(default_factory=dict)  # GTIN-14 -> part number
     locations: Mapping[str, str] = field(default_factory=dict)  # code -> kind
     units_in_use: Mapping[str, str] = field(default_factory=dict)  # part with lots -> its unit
+    location_parents: Mapping[str, str] = field(default_factory=dict)  # code -> parent code
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,6 +562,20 @@ def parse_locations(
             )
         else:
             checked.append(row)
+    # A location whose kind the file changes must still sit above its children in the database.
+    by_code = {row.code: (row, c) for row, c in rows}
+    for code, parent_code in existing.location_parents.items():
+        if code in by_code or parent_code not in by_code:
+            continue
+        row, c = by_code[parent_code]
+        if LOCATION_LEVELS[row.kind] >= LOCATION_LEVELS[existing.locations[code]]:
+            c.problem(
+                "kind",
+                f"{row.code} holds {code}, a {existing.locations[code]}: it cannot become a "
+                f"{row.kind} (site -> area -> station -> equipment).",
+            )
+            if row in checked:
+                checked.remove(row)
     # Levels strictly rise from parent to child, so sorting by level puts parents first and no
     # cycle can pass the check above.
     return sorted(checked, key=lambda r: LOCATION_LEVELS[r.kind])

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from traceapp.db.audit_log import lock_head
 from traceapp.db.models import InspectionPlan, Location, Lot, Party, Product
@@ -104,6 +105,7 @@ def import_master_data(
     if by_kind.get(PLANS):
         require(actor.role, UseCase.MANAGE_PLANS, username=actor.username)
     session = uow.session
+    child, parent = aliased(Location), aliased(Location)
     if not dry_run:
         lock_head(session)  # writers queue at the audit head: plan versions cannot collide
     existing = Existing(
@@ -116,6 +118,11 @@ def import_master_data(
             if gtin is not None
         },
         locations=dict(session.execute(select(Location.code, Location.kind)).all()),
+        location_parents=dict(
+            session.execute(
+                select(child.code, parent.code).join(parent, child.parent_id == parent.id)
+            ).all()
+        ),
         units_in_use=dict(
             session.execute(
                 select(Product.part_number, Product.unit).where(
@@ -162,12 +169,7 @@ def _apply(row: object, values: dict[str, object], write: bool) -> bool:
 
 def _products(uow: UnitOfWork, rows: Sequence[ProductRow], write: bool) -> KindCount:
     session = uow.session
-    found = {
-        p.part_number: p
-        for p in session.scalars(
-            select(Product).where(Product.part_number.in_([r.part_number for r in rows]))
-        )
-    }
+    found = {p.part_number: p for p in session.scalars(select(Product))}
     created = updated = unchanged = 0
     # GTINs move between products in one file (a relabel): clear the old holders first, so the
     # unique index never sees two products with one GTIN mid-flush.
@@ -206,10 +208,7 @@ def _products(uow: UnitOfWork, rows: Sequence[ProductRow], write: bool) -> KindC
 
 def _parties(uow: UnitOfWork, rows: Sequence[PartyRow], write: bool) -> KindCount:
     session = uow.session
-    found = {
-        p.code: p
-        for p in session.scalars(select(Party).where(Party.code.in_([r.code for r in rows])))
-    }
+    found = {p.code: p for p in session.scalars(select(Party))}
     created = updated = unchanged = 0
     for r in rows:
         current = found.get(r.code)
@@ -243,12 +242,7 @@ def _parties(uow: UnitOfWork, rows: Sequence[PartyRow], write: bool) -> KindCoun
 def _locations(uow: UnitOfWork, rows: Sequence[LocationRow], write: bool) -> KindCount:
     session = uow.session
     ids = dict(session.execute(select(Location.code, Location.id)).all())
-    found = {
-        loc.code: loc
-        for loc in session.scalars(
-            select(Location).where(Location.code.in_([r.code for r in rows]))
-        )
-    }
+    found = {loc.code: loc for loc in session.scalars(select(Location))}
     created = updated = unchanged = 0
     for r in rows:  # parents come first (parse_locations sorts by level)
         current = found.get(r.code)
