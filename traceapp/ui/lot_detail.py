@@ -36,6 +36,7 @@ from traceapp.domain.steps import HandlingStep, ItemRole
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionsSection
 from traceapp.ui.lot_conditions import LotConditionsSection
+from traceapp.ui.lot_quality import LotQualitySection
 from traceapp.ui.status_colours import badge_style
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -242,6 +243,7 @@ class LotDetailPanel(QScrollArea):
         self.events.setWordWrap(True)
         self.decisions = DecisionsSection()
         self.conditions = LotConditionsSection(context)
+        self.quality = LotQualitySection(context)
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(self.status, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -253,6 +255,7 @@ class LotDetailPanel(QScrollArea):
             layout.addWidget(actions)
         layout.addWidget(self.facts)
         layout.addWidget(self.decisions)
+        layout.addWidget(self.quality)
         layout.addWidget(self.conditions)
         layout.addWidget(self.links)
         layout.addWidget(self.stays_caption)
@@ -270,6 +273,7 @@ class LotDetailPanel(QScrollArea):
             widget.setVisible(shown)
         if not shown:
             self.conditions.clear()
+            self.quality.clear()
             self.decisions.hide()
             self.stays_caption.hide()
             self.stays.hide()
@@ -306,6 +310,7 @@ class LotDetailPanel(QScrollArea):
         self.children_list.setVisible(bool(detail.children))
         self.decisions.set_decisions(decisions)
         self.conditions.show_lot(lot.id)
+        self.quality.show_lot(lot.name, lot.id)
         self._fill_stays(detail.container_stays)
         self._fill_events(detail)
 

@@ -46,6 +46,7 @@ from traceapp.services.inspections import inspections_of, plan_for_lot, plan_ver
 from traceapp.services.inspections import record_inspection as record_service
 from traceapp.services.station import resolve_scan
 from traceapp.ui.context import StationContext
+from traceapp.ui.nonconformances import NonconformanceList
 from traceapp.ui.scan_station.feedback import FeedbackPanel
 from traceapp.ui.scanner_input import SerialScanner, WedgeInput
 from traceapp.ui.spc.view import SpcView
@@ -244,6 +245,8 @@ class QualityPage(QWidget):
         self.tabs.setObjectName("qualityTabs")
         self.tabs.addTab(scroller, "Inspection")
         self.tabs.addTab(self.spc, "SPC charts")
+        self.nonconformances = NonconformanceList(context)
+        self.tabs.addTab(self.nonconformances, "Nonconformances")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)

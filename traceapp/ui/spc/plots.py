@@ -145,8 +145,9 @@ class ControlChart(_ThemedPlot):
         bottom = min([*chart.statistic, *limits, centre])
         top = max([*chart.statistic, *limits, centre])
         pad = (top - bottom) * 0.12 or 1.0
-        plot.setYRange(bottom - pad, top + pad, padding=0)
-        plot.setXRange(0.5, max(chart.points, default=1) + 0.5, padding=0)
+        # Room above the highest point for its rule label, and right of the last one.
+        plot.setYRange(bottom - pad, top + 2 * pad, padding=0)
+        plot.setXRange(0.5, max(chart.points, default=1) + 1.0, padding=0)
         self._follow_theme()
 
     def _tip(self, by_number: dict[int, SpcSubgroup]):  # type: ignore[no-untyped-def]

@@ -49,6 +49,8 @@ RULE_SETS: dict[str, tuple[Rule, ...]] = {
     "Limits only": (Rule.LIMIT,),
 }
 MAX_PHASE1 = 100_000
+SIDE_MIN_WIDTH = 320
+PHASE_BOX_WIDTH = 80  # up to five digits and the arrows
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +67,9 @@ def capability_text(found: Capability | None, note: str) -> str:
     return "\n".join(
         (
             f"Capability of subgroups {found.phase1[0]}-{found.phase1[1]} "
-            f"({found.observations} values): mean {found.mean:.6g}, "
-            f"sigma within {found.sigma_within:.4g}, overall {found.sigma_overall:.4g}",
+            f"({found.observations} values)",
+            f"mean {found.mean:.6g}, sigma within {found.sigma_within:.4g}, "
+            f"overall {found.sigma_overall:.4g}",
             f"Cp   {found.cp:.3f}   ({level} CI {found.cp_interval.low:.3f} to "
             f"{found.cp_interval.high:.3f})",
             f"Cpk  {found.cpk:.3f}   ({level} CI {found.cpk_interval.low:.3f} to "
@@ -116,6 +119,7 @@ class SpcView(QWidget):
         for box in (self.phase_from, self.phase_to):
             box.setRange(0, MAX_PHASE1)
             box.setSpecialValueText("all")
+            box.setMaximumWidth(PHASE_BOX_WIDTH)
             box.setToolTip("Phase I: the subgroups the limits are estimated from (0 = all)")
         self.draw_button = QPushButton("Draw")
         self.draw_button.setObjectName("spcDraw")
@@ -159,6 +163,8 @@ class SpcView(QWidget):
         self.detail.lot_requested.connect(self.open_lot_id)
         self.side = QTabWidget()
         self.side.setObjectName("spcSide")
+        # Set, so the lot record's wide content cannot squeeze the charts (it scrolls instead).
+        self.side.setMinimumWidth(SIDE_MIN_WIDTH)
         self.side.addTab(summary, "Histogram && capability")
         self.side.addTab(self.detail, "Lot")
         self.splitter = QSplitter()
