@@ -238,6 +238,12 @@ def test_any_cell_text_gives_a_typed_row_or_a_problem(kind: str, rows: list[list
     # Each data row is either typed (no problem on it) or has at least one problem.
     if kind != PLANS:
         assert typed + len({r for r in typed_rows if r >= 2}) == len(rows)
+    else:
+        # A plan is written only whole: with no problem at all every row is a characteristic.
+        characteristics = sum(len(plan.characteristics) for plan in parsed.plans)
+        assert characteristics <= len(rows)
+        if not parsed.problems:
+            assert characteristics == len(rows)
 
 
 def test_a_product_with_lots_keeps_a_unit_of_the_same_kind() -> None:
