@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.reports.epcis_schema import EXAMPLE_NAMES, example
@@ -402,3 +402,29 @@ def test_any_damage_to_an_event_is_a_typed_refusal_or_a_reading(damage: dict[str
     except EpcisFormatError as refused:  # anything else (TypeError, KeyError...) fails the test
         path = refused.path
     assert path is None or path.startswith("$.epcisBody.eventList[0]")
+
+
+uri_like = st.one_of(
+    st.text(max_size=40).map(lambda rest: "urn:x:" + rest),
+    st.text(alphabet="abcxyz:/?#@%[]<>{}|^` \\äé0123456789AF.-_~!$&'()*+,;=", max_size=30).map(
+        lambda rest: "https://h/" + rest
+    ),
+)
+
+
+@settings(deadline=None)  # the first call builds the RFC 3987 grammar: seconds
+@given(uri_like)
+def test_what_the_parser_takes_as_a_uri_the_schema_takes_too(text: str) -> None:
+    import jsonschema
+
+    event = object_event(readPoint={"id": text})
+    refused_at = None
+    try:
+        (parsed,) = read_document(document(event)).events
+    except EpcisFormatError as refused:
+        refused_at = refused.path
+    if refused_at is not None:
+        assert refused_at.endswith(".readPoint.id")
+    else:
+        assert parsed.read_point == text
+        assert jsonschema.Draft7Validator.FORMAT_CHECKER.conforms(text, "uri")

@@ -33,7 +33,10 @@ MAX_EVENTS = 100_000  # one document; a larger one should be split
 MAX_MAGNITUDE = Decimal(10) ** 12
 _OFFSET = re.compile(r"[+-](?:0\d|1[0-4]):[0-5]\d")
 _UOM = re.compile(r"[A-Z0-9]{2,3}")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:\S+")
+# RFC 3986 characters only (what the schema's "uri" format accepts): unreserved, sub-delims,
+# ":@/?", percent-escapes, one fragment; no spaces, no non-ASCII, no "<>{}|\\^`[]".
+_URI_CHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})"
+_SCHEME = re.compile(rf"[A-Za-z][A-Za-z0-9+.\-]*:{_URI_CHAR}+(?:#{_URI_CHAR}*)?")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)", re.IGNORECASE)
 
 T = TypeVar("T")
@@ -396,7 +399,9 @@ def _uri(value: Json, path: str) -> str:
     text = _text(value, path, limit=MAX_URI)
     if not _SCHEME.fullmatch(text):
         raise EpcisFormatError(
-            path, f"{text!r} is not a URI (e.g. urn:epc:id:sgtin:... or https://...)"
+            path,
+            f"{text!r} is not a URI (e.g. urn:epc:id:sgtin:... or https://...; spaces and"
+            " characters outside ASCII are percent-encoded)",
         )
     return text
 
