@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -259,3 +260,25 @@ def test_delivered_steps_are_purged_after_a_while_but_conflicts_stay(
     assert outbox.purge_delivered(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert outbox.state_of(delivered.id) is None
     assert outbox.state_of(refused.id) == OutboxState.CONFLICT
+
+
+def test_a_step_behind_a_backlog_is_acknowledged_at_once(outbox: Outbox, plant: Plant) -> None:
+    forwarder = Forwarder(outbox, plant.engine, probe_seconds=60)
+    forwarder.start()
+    try:
+        assert forwarder.submit(_receipt_command(plant, "B-0"), wait=30).state == (
+            OutboxState.DELIVERED
+        )
+        with forwarder._drain_lock:  # the forwarder is busy sending an earlier step
+            outbox.enqueue(_receipt_command(plant, "B-1"))
+            started = time.monotonic()
+            queued = forwarder.submit(_receipt_command(plant, "B-2"), wait=30)
+            assert time.monotonic() - started < 10  # not the 30 s it would wait for an answer
+        assert queued.state == OutboxState.PENDING
+        assert queued.backlog == 2
+        deadline = time.monotonic() + 30
+        while outbox.counts().pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        forwarder.stop()
+    assert outbox.counts().pending == 0

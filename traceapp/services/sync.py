@@ -162,8 +162,12 @@ class Forwarder:
             raise
         stored = time.perf_counter() - began
         self.publish()
-        if self._thread is not None and wait > 0 and self._online is not False:
+        if self._online is not False:  # offline, it knocks again on its own every few seconds
             self._wake.set()
+        # Wait for the answer only when it can come soon: the server is there and nothing of
+        # this station's is queued ahead (behind a backlog, the operator would wait for nothing).
+        ahead = self.outbox.counts().pending - 1
+        if self._thread is not None and wait > 0 and self._online is not False and ahead <= 0:
             waiter.done.wait(wait)
         with self._waiters_lock:
             if not waiter.claimed:
