@@ -428,3 +428,17 @@ def test_what_the_parser_takes_as_a_uri_the_schema_takes_too(text: str) -> None:
     else:
         assert parsed.read_point == text
         assert jsonschema.Draft7Validator.FORMAT_CHECKER.conforms(text, "uri")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("bizStep", "mixing"),
+        ("bizStep", "urn:epcglobal:cbv:bizstep:mixing"),
+        ("disposition", "fine"),
+    ],
+)
+def test_a_word_outside_the_vocabulary_that_is_no_uri_is_refused(key: str, value: str) -> None:
+    with pytest.raises(EpcisFormatError) as refused:
+        read_document(document(object_event(**{key: value})))
+    assert refused.value.path == f"$.epcisBody.eventList[0].{key}"

@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.domain.test_epcis_parse import _KEYS, document, json_values, object_event
 from tests.reports.epcis_schema import EXAMPLE_NAMES, example, schema_errors
 from traceapp.domain.epcis import (
     BizTransaction,
     EpcisDocument,
     EpcisEvent,
+    EpcisFormatError,
     ErrorDeclarationInfo,
     QuantityElement,
     SensorElement,
@@ -22,7 +24,7 @@ from traceapp.domain.epcis import (
     SourceDestination,
     canonical_hash,
 )
-from traceapp.domain.epcis_parse import load_document
+from traceapp.domain.epcis_parse import load_document, read_document
 from traceapp.domain.steps import Action, EventType
 from traceapp.reports.epcis import document_json, dumps_document
 
@@ -198,3 +200,17 @@ def test_amounts_offsets_and_lot_codes_survive_the_json(
     )
     (again,) = load_document(dumps_document(_document([event]))).events
     assert canonical_hash(again) == canonical_hash(event)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYS, json_values, max_size=5))
+def test_whatever_the_parser_accepts_rebuilds_into_a_valid_document(
+    damage: dict[str, object],
+) -> None:
+    event = object_event()
+    event.update(damage)
+    try:
+        parsed = read_document(document(event))
+    except EpcisFormatError:
+        return  # refused with its path: tested in tests/domain
+    assert schema_errors(document_json(parsed)) == []

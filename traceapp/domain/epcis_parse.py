@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar, overload
 
+from traceapp.domain import epcis_vocabulary as vocabulary
 from traceapp.domain.epcis import (
     BizTransaction,
     EpcisDocument,
@@ -137,8 +138,8 @@ def _event(data: Json, path: str) -> EpcisEvent:
         time_zone_offset=offset,
         event_id=_optional_uri(event, "eventID", path),
         action=action,
-        biz_step=_cbv(_optional_word(event, "bizStep", path)),
-        disposition=_cbv(_optional_word(event, "disposition", path)),
+        biz_step=_optional_term(event, "bizStep", path, vocabulary.BIZ_STEPS),
+        disposition=_optional_term(event, "disposition", path, vocabulary.DISPOSITIONS),
         read_point=_place(event, "readPoint", path),
         biz_location=_place(event, "bizLocation", path),
         parent_id=parent,
@@ -225,7 +226,7 @@ def _biz_transaction(data: Json, path: str) -> BizTransaction:
     item = _object(data, path)
     return BizTransaction(
         value=_uri(_required(item, "bizTransaction", path), f"{path}.bizTransaction"),
-        type=_cbv(_optional_word(item, "type", path)),
+        type=_optional_term(item, "type", path, vocabulary.BIZ_TRANSACTION_TYPES),
     )
 
 
@@ -233,7 +234,11 @@ def _party(key: str) -> Callable[[Json, str], SourceDestination]:
     def read(data: Json, path: str) -> SourceDestination:
         item = _object(data, path)
         return SourceDestination(
-            type=_cbv(_word(_required(item, "type", path), f"{path}.type")),
+            type=_term(
+                _required(item, "type", path),
+                f"{path}.type",
+                vocabulary.SOURCE_DESTINATION_TYPES,
+            ),
             value=_uri(_required(item, key, path), f"{path}.{key}"),
         )
 
@@ -271,8 +276,8 @@ def _sensor_report(data: Json, path: str) -> SensorReport:
         return None if item.get(key) is None else _number(item[key], f"{path}.{key}")
 
     return SensorReport(
-        type=_optional_word(item, "type", path, limit=MAX_URI),
-        exception=_optional_word(item, "exception", path, limit=MAX_URI),
+        type=_optional_term(item, "type", path, vocabulary.MEASUREMENT_TYPES, web=True),
+        exception=_optional_term(item, "exception", path, vocabulary.SENSOR_ALERT_TYPES, web=True),
         device_id=_optional_uri(item, "deviceID", path),
         time=_optional_time(item, "time", path),
         value=number("value"),
@@ -283,7 +288,7 @@ def _sensor_report(data: Json, path: str) -> SensorReport:
         perc_rank=number("percRank"),
         perc_value=number("percValue"),
         uom=uom,
-        component=_optional_word(item, "component", path, limit=MAX_URI),
+        component=_optional_term(item, "component", path, vocabulary.COMPONENTS),
         string_value=_optional_text(item, "stringValue", path),
         boolean_value=boolean,
         uri_value=_optional_uri(item, "uriValue", path),
@@ -300,7 +305,7 @@ def _declaration(event: Mapping[str, Json], path: str) -> ErrorDeclarationInfo |
     ids = _array(item.get("correctiveEventIDs", []), f"{here}.correctiveEventIDs")
     return ErrorDeclarationInfo(
         declaration_time=_time(_required(item, "declarationTime", here), f"{here}.declarationTime"),
-        reason=_cbv(_optional_word(item, "reason", here)),
+        reason=_optional_term(item, "reason", here, vocabulary.ERROR_REASONS),
         corrective_event_ids=tuple(
             _uri(value, f"{here}.correctiveEventIDs[{i}]") for i, value in enumerate(ids)
         ),
@@ -325,6 +330,27 @@ def _cbv(word: str | None) -> str | None:
         return None
     match = _CBV_URI.fullmatch(word)
     return match.group(1) if match else word
+
+
+def _term(value: Json, path: str, words: frozenset[str], *, web: bool = False) -> str:
+    """A vocabulary word, bare (CBV spelled as a URI is read as its word), or another URI."""
+    text = _cbv(_word(value, path, limit=MAX_URI))
+    if text in words:
+        return text
+    reserved = vocabulary.WEB_VOCABULARY_NAMESPACES if web else vocabulary.CBV_NAMESPACES
+    if _SCHEME.fullmatch(text) and not text.startswith(reserved):
+        return text
+    raise EpcisFormatError(
+        path, f"{text!r} is neither a standard word here nor a URI of your own vocabulary"
+    )
+
+
+def _optional_term(
+    item: Mapping[str, Json], key: str, path: str, words: frozenset[str], *, web: bool = False
+) -> str | None:
+    if item.get(key) is None:
+        return None
+    return _term(item[key], f"{path}.{key}", words, web=web)
 
 
 # --- field readers: each names the path of what it refuses ------------------------------------
