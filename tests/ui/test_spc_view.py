@@ -108,7 +108,8 @@ def open_spc_tab(qtbot: QtBot, station: Station) -> None:
 
 def draw(qtbot: QtBot, station: Station) -> None:
     qtbot.mouseClick(station.spc.draw_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(station.spc.charts) == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: station.spc.histogram is not None, timeout=WAIT_MS)
+    assert len(station.spc.charts) == 2
     histogram = station.spc.histogram
     assert histogram is not None
     qtbot.waitUntil(histogram.isVisible, timeout=WAIT_MS)

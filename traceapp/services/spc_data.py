@@ -28,7 +28,7 @@ from traceapp.domain.timeutil import join_instant
 from traceapp.services.recording import require_product
 
 NUMERIC = (CharacteristicKind.VARIABLE.value, CharacteristicKind.COUNT.value)
-MAX_SUBGROUPS = 5_000  # the newest; a chart of more points is unreadable and slow to draw
+MAX_SUBGROUPS = 1_000  # the newest; a chart of more points is unreadable and slow to draw
 
 
 def products_with_plans(uow: UnitOfWork, *, actor: Actor) -> tuple[str, ...]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -24,8 +25,8 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.results import LotDetail
 from traceapp.domain.spc.capability import Capability
-from traceapp.domain.spc.charts import LIMIT_ONLY, ChartType
-from traceapp.domain.spc.rules import NELSON, WESTERN_ELECTRIC, Rule
+from traceapp.domain.spc.charts import LIMIT_ONLY, Chart, ChartType
+from traceapp.domain.spc.rules import NELSON, WESTERN_ELECTRIC, Rule, Violation
 from traceapp.domain.spc.series import VARIABLE_CHARTS, Analysis, SpcCharacteristic, analyse
 from traceapp.services import lots as lot_queries
 from traceapp.services import spc_data
@@ -91,6 +92,7 @@ class SpcView(QWidget):
         self._detail_generation = 0
         self._loaded_once = False
         self._sized = False
+        self._build_generation = 0
         self.analysis: Analysis | None = None
         self.charts: list[ControlChart] = []
         self.histogram: Histogram | None = None
@@ -267,6 +269,7 @@ class SpcView(QWidget):
         self._context.run(work, done, failed)
 
     def _clear_plots(self) -> None:
+        self._build_generation += 1  # plots still queued from an earlier analysis are dropped
         for chart in self.charts:
             chart.setParent(None)
             chart.deleteLater()
@@ -278,21 +281,28 @@ class SpcView(QWidget):
         self.capability.clear()
 
     def show_analysis(self, analysis: Analysis) -> None:
+        """Show an analysis: one plot per event-loop turn (each is up to ~0.1 s of work at
+        1,000 points), so the window keeps answering while they are built."""
         self._clear_plots()
         self.analysis = analysis
+        self._build_generation += 1
+        build = self._build_generation
         data = analysis.series
         result = analysis.charts
         zones = result.kind not in LIMIT_ONLY
+        steps: list[Callable[[], None]] = []
         for chart, violations in zip(result.charts, analysis.violations, strict=True):
-            widget = ControlChart(chart, violations, data.subgroups, zones=zones, unit=data.unit)
-            widget.point_clicked.connect(self.open_point)
-            self._plots.addWidget(widget)
-            self.charts.append(widget)
-        values = [v for g in data.subgroups for v in g.values]
-        self.histogram = Histogram(
-            values, lsl=data.lsl, usl=data.usl, target=data.nominal, unit=data.unit
-        )
-        self._histogram_box.insertWidget(0, self.histogram, 1)
+            steps.append(partial(self._add_chart, chart, violations, zones))
+        steps.append(self._add_histogram)
+
+        def next_step() -> None:
+            if build != self._build_generation or not steps:
+                return
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(0, next_step)
+
+        next_step()
         self.capability.setText(capability_text(analysis.capability, analysis.capability_note))
         flagged = sorted({v.point for found in analysis.violations for v in found})
         first, last = result.phase1
@@ -308,6 +318,25 @@ class SpcView(QWidget):
         else:
             summary += "No point breaks a rule. Click a point to open its lot."
         self.message.setText(summary)
+
+    def _add_chart(self, chart: Chart, violations: Sequence[Violation], zones: bool) -> None:
+        if self.analysis is None:
+            return
+        data = self.analysis.series
+        widget = ControlChart(chart, violations, data.subgroups, zones=zones, unit=data.unit)
+        widget.point_clicked.connect(self.open_point)
+        self._plots.addWidget(widget)
+        self.charts.append(widget)
+
+    def _add_histogram(self) -> None:
+        if self.analysis is None:
+            return
+        data = self.analysis.series
+        values = [v for g in data.subgroups for v in g.values]
+        self.histogram = Histogram(
+            values, lsl=data.lsl, usl=data.usl, target=data.nominal, unit=data.unit
+        )
+        self._histogram_box.insertWidget(0, self.histogram, 1)
 
     # --- the lot behind a point ------------------------------------------------------------
 
