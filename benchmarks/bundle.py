@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -191,18 +192,7 @@ def build_info(bundle: Path) -> dict[str, Any] | None:
 def measure_starts(
     bundle: Path, runs: int, lots: int, qt_platform: str, workdir: Path
 ) -> dict[str, Any]:
-    from traceapp.services.database import open_database
-    from traceapp.services.demo import build_demo_plant
-
     markers = _gui_startup()
-    database = workdir / "startup-plant.db"
-    database.unlink(missing_ok=True)
-    url = f"sqlite:///{database}"
-    engine, _ = open_database(url)
-    try:
-        build_demo_plant(engine, lots=lots, days=5)
-    finally:
-        engine.dispose()
     elsewhere = workdir / "cwd"  # neither the checkout nor the bundle
     elsewhere.mkdir(exist_ok=True)
     env = clean_env(workdir, qt_platform)
@@ -213,6 +203,12 @@ def measure_starts(
     # The venv runs traceapp from this checkout, the one the bundle is built from (not from
     # wherever the venv's editable install points).
     envs = {"bundle": env, "venv": {**env, "PYTHONPATH": str(ROOT)}}
+    # The plant is made by this checkout's `traceapp demo`, so its schema is the bundle's.
+    plant = workdir / "plant"
+    shutil.rmtree(plant, ignore_errors=True)
+    demo = [*commands["venv"], "demo", "--headless", "--out", str(plant), "--lots", str(lots)]
+    _run_timed([*demo, "--days", "5"], envs["venv"], elsewhere)
+    url = f"sqlite:///{plant / 'plant.db'}"
     for name, command in commands.items():  # warm the OS file cache; not counted
         time_window(command, url, envs[name], elsewhere, workdir / "marker-warm.txt", markers)
     version: dict[str, list[dict[str, float]]] = {name: [] for name in commands}
