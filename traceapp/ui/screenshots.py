@@ -14,10 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QThreadPool
+from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QThreadPool
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +37,7 @@ from traceapp.services import lots as lot_queries
 from traceapp.services import masterdata
 from traceapp.services.database import open_database
 from traceapp.services.demo import DemoSummary, build_demo_plant
-from traceapp.services.inspections import add_plan
+from traceapp.services.inspections import add_plan, record_inspection
 from traceapp.services.live_demo import demo_source_url, fill_demo_sensors
 from traceapp.services.sensors import Recorder
 from traceapp.ui.application import application, standard_pages
@@ -254,6 +255,72 @@ def _quality_failed(app: QApplication, shooter: Shooter, window: MainWindow, pag
     history = page.findChild(QTableWidget, "qualityHistory")
     wait_for(app, lambda: history is not None and history.rowCount() > 0)
     shooter.save(window, "quality-failed")
+    _quality_spc(app, shooter, window, page, lot)
+
+
+# Net weights of earlier lots for the SPC shot: in control, then a shift up (still in spec).
+SPC_WEIGHTS = (
+    500.2, 499.1, 501.0, 499.8, 500.6, 498.9, 500.1, 501.3, 499.5, 500.4,
+    499.9, 500.8, 498.7, 500.3, 499.6, 500.9, 500.0, 499.4, 501.1, 500.5,
+    503.8, 504.6, 503.9, 505.1, 504.2, 503.5,
+)  # fmt: skip
+
+
+SPC_STATUSES = frozenset({"active", "released", "on_hold"})  # lots still in the plant
+
+
+def _quality_spc(
+    app: QApplication, shooter: Shooter, window: MainWindow, page: QWidget, failed: str
+) -> None:
+    """The SPC tab: earlier lots of the product inspected (the last six shifted up), the
+    individuals chart drawn with Nelson rules, the first flagged point clicked: its lot opens."""
+    spc = getattr(page, "spc", None)
+    tabs = page.findChild(QTabWidget, "qualityTabs")
+    if spc is None or tabs is None:
+        return
+    engine = window.context.engine
+    product = failed.split("/", 1)[0]
+    with UnitOfWork(engine, write=False) as uow:
+        lots = [
+            lot
+            for lot in lot_queries.list_lots(uow, text=product, limit=500)
+            if lot.part_number == product
+            and lot.status.value in SPC_STATUSES
+            and f"{lot.part_number}/{lot.lot_code}" != failed  # inspected once, just now
+        ][: len(SPC_WEIGHTS)]
+    start = datetime.now(UTC) - timedelta(hours=len(lots) + 1)
+    for hour, (summary, weight) in enumerate(zip(reversed(lots), SPC_WEIGHTS, strict=False)):
+        with UnitOfWork(engine) as uow:
+            record_inspection(
+                uow,
+                actor=masterdata.actor_for(uow),
+                code=f"{summary.part_number}/{summary.lot_code}",
+                step="final",
+                values={"net_weight": [f"{weight:.1f}"], "seal": ["ok"], "blemishes": ["0"]},
+                inspected_at=start + timedelta(hours=hour),
+            )
+    bar = tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    wait_for(app, lambda: spc.characteristic.count() > 0)
+    index = spc.characteristic.findText("net_weight @ final")
+    if index < 0:
+        return
+    spc.characteristic.setCurrentIndex(index)
+    spc.chart_type.setCurrentIndex(spc.chart_type.findText("Individuals / MR"))
+    QTest.mouseClick(spc.draw_button, Qt.MouseButton.LeftButton)
+    wait_for(app, lambda: len(spc.charts) == 2)
+    settle(app, 0.5)
+    shooter.save(window, "quality-spc")
+    chart = spc.charts[0]
+    if chart.marks:
+        x, y = chart.scene_position(min(chart.marks))
+        QTest.mouseClick(
+            chart.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(round(x), round(y))
+        )
+        wait_for(app, lambda: spc.detail.detail is not None and spc.detail.isVisible())
+        settle(app, 0.5)
+        shooter.save(window, "quality-spc-lot")
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(0).center())
 
 
 def _signed_release(app: QApplication, shooter: Shooter, window: MainWindow) -> None:

@@ -126,19 +126,25 @@ class SpcView(QWidget):
         self.draw_button = QPushButton("Draw")
         self.draw_button.setObjectName("spcDraw")
         self.draw_button.clicked.connect(self.draw)
-        controls = QHBoxLayout()
-        for text, widget in (
-            ("Product", self.product),
-            ("Characteristic", self.characteristic),
-            ("Chart", self.chart_type),
-            ("Rules", self.rules),
-            ("Phase I", self.phase_from),
-            ("to", self.phase_to),
+        # Two rows: what is charted, then how; one row squeezed the boxes' texts at 1366 px.
+        what = QHBoxLayout()
+        how = QHBoxLayout()
+        for row, text, widget in (
+            (what, "Product", self.product),
+            (what, "Characteristic", self.characteristic),
+            (how, "Chart", self.chart_type),
+            (how, "Rules", self.rules),
+            (how, "Phase I", self.phase_from),
+            (how, "to", self.phase_to),
         ):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addWidget(self.draw_button)
-        controls.addStretch(1)
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        how.addWidget(self.draw_button)
+        what.addStretch(1)
+        how.addStretch(1)
+        controls = QVBoxLayout()
+        controls.addLayout(what)
+        controls.addLayout(how)
 
         self.message = QLabel("Pick a product and a characteristic, then Draw.")
         self.message.setObjectName("spcMessage")
