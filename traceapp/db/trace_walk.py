@@ -87,9 +87,27 @@ class ShipmentLine(NamedTuple):
     repeat: bool = False  # already counted on this shipment through another container
 
 
+_new_object = object.__new__
+_new_tuple = tuple.__new__
+_set_slot = object.__setattr__
+_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
+
+
 def as_uuid(raw: RawId) -> uuid.UUID:
-    """The UUID of an id read as text (either spelling)."""
-    return uuid.UUID(raw)
+    """The UUID of an id read as text (either spelling).
+
+    Built around `uuid.UUID.__init__`: a large trace hands out some 25,000 ids, and the
+    constructor's checks for its five ways of being called took three times as long as
+    this. For text the database wrote (32 hex digits, or 36 with hyphens); anything else goes
+    to the constructor (`int` alone would take a sign, spaces or underscores)."""
+    digits = raw.replace("-", "") if len(raw) == 36 else raw
+    if len(digits) != 32 or not digits.isalnum():
+        return uuid.UUID(raw)  # not as the database spells it: the constructor decides
+    value = int(digits, 16)
+    result: uuid.UUID = _new_object(uuid.UUID)
+    _set_slot(result, "int", value)
+    _set_slot(result, "is_safe", _UNKNOWN_SAFETY)
+    return result
 
 
 def raw_id(dialect: str, value: uuid.UUID) -> RawId:
@@ -279,18 +297,21 @@ class TraceReader:
             row[0]: row[1:]
             for row in self._rows("parties", {row[7] for row in rows if row[7] is not None})
         }
-        decimal = self.decimal
+        # Each distinct quantity converted once: thousands of lots share a few values.
+        distinct = {row[5] for row in rows} | {row[6] for row in rows}
+        amounts = {value: self.decimal(value) or Decimal(0) for value in distinct}
+        no_supplier = (None, None)
         lots: dict[RawId, LotRow] = {}
         for row in rows:
             lot_id = row[0]
             if lot_id in lots:
                 continue
-            part_number, product_name, kind = products[row[1]]
-            supplier_code, supplier_name = suppliers.get(row[7], (None, None))
-            lots[lot_id] = LotRow(
-                lot_id, part_number, product_name, kind, row[2], row[3], row[4],
-                decimal(row[5]) or Decimal(0), decimal(row[6]) or Decimal(0),
-                supplier_code, supplier_name, row[8],
+            lots[lot_id] = _new_tuple(
+                LotRow,
+                (
+                    lot_id, *products[row[1]], row[2], row[3], row[4], amounts[row[5]],
+                    amounts[row[6]], *suppliers.get(row[7], no_supplier), row[8],
+                ),
             )  # fmt: skip
         return lots
 
@@ -303,18 +324,20 @@ class TraceReader:
         """The lots of the closure of `start` (forward: descendants; backward: ancestors), and
         every live edge between them."""
         rows = self._rows("closure_forward" if forward else "closure_backward", start, "start")
-        decimal = self.decimal
-        edges: list[Edge[RawId]] = []
-        for row in rows:
-            other = row[9]
-            if other is not None:
-                # Forward, the walk reached this lot from its parent; backward, from its child.
-                edge = (
-                    Edge(other, row[0], decimal(row[10]))
-                    if forward
-                    else Edge(row[0], other, decimal(row[10]))
-                )
-                edges.append(edge)
+        quantities = {value: self.decimal(value) for value in {row[10] for row in rows}}
+        # Forward, the walk reached this lot from its parent; backward, from its child.
+        if forward:
+            edges = [
+                _new_tuple(Edge, (row[9], row[0], quantities[row[10]]))
+                for row in rows
+                if row[9] is not None
+            ]
+        else:
+            edges = [
+                _new_tuple(Edge, (row[0], row[9], quantities[row[10]]))
+                for row in rows
+                if row[9] is not None
+            ]
         return edges, list(self._lots(rows).values())
 
     def held_in_containers(self, lot_ids: Sequence[RawId]) -> tuple[list[Stay], list[ContainerRow]]:
@@ -324,13 +347,12 @@ class TraceReader:
         A case packed on pallet P and later moved to Q reaches P only for the time it sat on P:
         each step up intersects the intervals, and an empty intersection stops there.
         """
-        decimal = self.decimal
+        rows = self._rows("lot_contents", lot_ids)
+        quantities = {value: self.decimal(value) for value in {row[2] for row in rows}}
         stays: list[Stay] = []
         frontier: dict[RawId, list[Stay]] = {}
-        for origin, (container, lot, quantity, since, until) in enumerate(
-            self._rows("lot_contents", lot_ids)
-        ):
-            stay = Stay(container, lot, decimal(quantity), since, until, origin)
+        for origin, (container, lot, quantity, since, until) in enumerate(rows):
+            stay = _new_tuple(Stay, (container, lot, quantities[quantity], since, until, origin))
             stays.append(stay)
             frontier.setdefault(container, []).append(stay)
         holders: dict[RawId, list[tuple[RawId, Moment, Moment | None]]] = {}
@@ -348,46 +370,52 @@ class TraceReader:
     def shipments_of(self, lot_ids: Sequence[RawId], stays: Sequence[Stay]) -> list[ShipmentLine]:
         """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""
         lines: list[ShipmentLine] = []
-        instants: dict[RawId, datetime] = {}
+        heads: dict[RawId, tuple[Any, ...]] = {}
+        decimal = self.decimal
         for row in self._rows("shipped_loose", lot_ids):
-            lines.append(self._line(row, instants, None, row[9], self.decimal(row[10])))
-        by_container: dict[RawId, list[Stay]] = {}
-        for stay in stays:
-            by_container.setdefault(stay.container_id, []).append(stay)
-        if not by_container:
+            head = self._head(row, heads)
+            lines.append(_new_tuple(ShipmentLine, (*head, None, row[9], decimal(row[10]), False)))
+        if not stays:
             return lines
+        shipped = self._rows("shipped_in", {stay.container_id: None for stay in stays})
+        # Only the stays in a shipped container matter: a large trace has some 30,000 stays
+        # and a few hundred shipped containers.
+        by_container: dict[RawId, list[Stay]] = {row[9]: [] for row in shipped}
+        for stay in stays:
+            theirs = by_container.get(stay.container_id)
+            if theirs is not None:
+                theirs.append(stay)
         counted: set[tuple[RawId, int]] = set()
-        for row in self._rows("shipped_in", by_container):
+        for row in shipped:
             shipped_at = row[2]
-            for stay in by_container[row[9]]:
+            head = self._head(row, heads)
+            container = row[9]
+            for stay in by_container[container]:
                 # The lot travels with the container only if it was inside when it left.
                 if stay.since <= shipped_at and (stay.until is None or shipped_at < stay.until):
                     # What one content row holds travels once, even where imported data nests
                     # its case twice over (in a pallet, and beside it in the same truck).
-                    repeat = (row[0], stay.origin) in counted
-                    counted.add((row[0], stay.origin))
+                    key = (row[0], stay.origin)
+                    repeat = key in counted
+                    counted.add(key)
+                    # tuple.__new__ straight away: some 30,000 lines, each made in one step.
                     lines.append(
-                        self._line(row, instants, row[9], stay.lot_id, stay.quantity, repeat)
+                        _new_tuple(
+                            ShipmentLine, (*head, container, stay.lot_id, stay.quantity, repeat)
+                        )
                     )
         return lines
 
-    def _line(
-        self,
-        row: Sequence[Any],
-        instants: dict[RawId, datetime],
-        container_id: RawId | None,
-        lot_id: RawId,
-        quantity: Decimal | None,
-        repeat: bool = False,
-    ) -> ShipmentLine:
-        shipment_id = row[0]
-        shipped_at = instants.get(shipment_id)
-        if shipped_at is None:
-            shipped_at = instants[shipment_id] = self.instant(row[2])
-        return ShipmentLine(
-            shipment_id, row[1], shipped_at, row[3], row[4], row[5], row[6], row[7], row[8],
-            container_id, lot_id, quantity, repeat,
-        )  # fmt: skip
+    def _head(self, row: Sequence[Any], heads: dict[RawId, tuple[Any, ...]]) -> tuple[Any, ...]:
+        """A shipment's own fields of a ShipmentLine (shipment_id to contact_phone), made once
+        per shipment, with its time converted once."""
+        head = heads.get(row[0])
+        if head is None:
+            head = heads[row[0]] = (
+                row[0], row[1], self.instant(row[2]), row[3], row[4], row[5], row[6], row[7],
+                row[8],
+            )  # fmt: skip
+        return head
 
     def containers(self, ids: Sequence[RawId]) -> list[ContainerRow]:
         if not ids:
@@ -424,7 +452,9 @@ def _step_up(
                 if key in seen:
                     continue
                 seen.add(key)
-                up = Stay(outer, stay.lot_id, stay.quantity, since, until, stay.origin)
+                up = _new_tuple(
+                    Stay, (outer, stay.lot_id, stay.quantity, since, until, stay.origin)
+                )
                 stays.append(up)
                 following.setdefault(outer, []).append(up)
     return following
