@@ -4,6 +4,7 @@ and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +54,28 @@ def test_live_signals_and_holds_once(
     assert "ALARM: 3 signal(s)" in out
     assert "already held DOUGH/D-HOT (SPC N1 on MIX1/temp)" in out
     assert "\nheld " not in out
+
+
+def test_the_hold_setting_holds_and_no_hold_overrides_it(
+    mixer: Plant,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = mixer.engine.url.render_as_string(hide_password=False)
+    base = ("--db", url, "spc", "live", "--channel", "MIX1/temp", *WINDOW, "--rules", "N1")
+    monkeypatch.setenv("TRACEAPP_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "settings.toml").write_text("[monitoring]\nhold_on_spc_signal = 1\n")
+    code, _, err = run(capsys, *base, "--json")
+    assert code != 0
+    assert "hold_on_spc_signal must be true or false" in err
+    (tmp_path / "settings.toml").write_text("[monitoring]\nhold_on_spc_signal = true\n")
+    code, out, err = run(capsys, *base, "--no-hold", "--json")
+    assert code == 0, err
+    assert json.loads(out)["held"] == []
+    code, out, err = run(capsys, *base, "--json")
+    assert code == 0, err
+    assert sorted(json.loads(out)["held"]) == ["DOUGH/D-HOT", "FLOUR/F-1"]
 
 
 def test_a_bad_rule_name_exits_with_a_message(

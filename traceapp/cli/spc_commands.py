@@ -11,6 +11,7 @@ from pathlib import Path
 from traceapp.cli.context import Context
 from traceapp.cli.output import labelled, print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
+from traceapp.config import load_settings, settings_path
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.errors import InvalidInput
 from traceapp.domain.sensors import from_micros
@@ -21,6 +22,8 @@ from traceapp.domain.spc.rules import Rule, parse_rules
 from traceapp.domain.timeutil import parse_time
 from traceapp.services import spc_live
 
+MONITORING_SECTION = "monitoring"  # settings.toml, shared with `sensors review`
+HOLD_SETTING = "hold_on_spc_signal"  # [monitoring] hold_on_spc_signal = true: spc live holds
 _ATTRIBUTE = {ChartType.P, ChartType.NP, ChartType.C, ChartType.U}
 _WITH_SIZE = {ChartType.P, ChartType.NP, ChartType.U}
 _SUBGROUPED = {ChartType.XBAR_R, ChartType.XBAR_S}
@@ -157,11 +160,16 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         "--phase1-from", metavar="ISO", help="phase-I window start (limits from its buckets)"
     )
     p.add_argument("--phase1-to", metavar="ISO", help="phase-I window end")
-    p.add_argument(
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument(
         "--hold",
-        action="store_true",
-        help="hold the lots on the channel's equipment during each signal's window (once)",
+        dest="hold",
+        action="store_const",
+        const=True,
+        help="hold the lots on the channel's equipment during each signal's window, once "
+        "(default: settings.toml [monitoring] hold_on_spc_signal)",
     )
+    choice.add_argument("--no-hold", dest="hold", action="store_const", const=False)
 
 
 def _data_options(p: argparse.ArgumentParser) -> None:
@@ -500,6 +508,7 @@ def live_command(ctx: Context) -> int:
                 "A phase-I window needs both ends.", hint="Give --phase1-from and --phase1-to."
             )
         phase1 = (parse_time(args.phase1_from), parse_time(args.phase1_to))
+    hold = _live_hold(args.hold)
     with ctx.database() as engine:
         actor = ctx.login(engine)
         with UnitOfWork(engine) as uow:
@@ -512,7 +521,7 @@ def live_command(ctx: Context) -> int:
                 rules=rules,
                 width=args.width,
                 phase1=phase1,
-                hold=args.hold,
+                hold=hold,
             )
     limits = result.limits
     report: dict[str, object] = {
@@ -559,11 +568,27 @@ def live_command(ctx: Context) -> int:
                 [[s.rule.value, _iso(s.time_us), f"{s.value:.6g}"] for s in result.signals],
             )
         )
-    for hold in result.held:
-        print(f"{'already held' if hold.replayed else 'held'} {hold.lot} ({hold.rule})")
+    for entry in result.held:
+        print(f"{'already held' if entry.replayed else 'held'} {entry.lot} ({entry.rule})")
     for line in result.not_held:
         print(f"not held {line}")
     return 0
+
+
+def _live_hold(given: bool | None) -> bool:
+    """--hold / --no-hold, else settings.toml `[monitoring] hold_on_spc_signal` (default false)."""
+    if given is not None:
+        return given
+    path = settings_path()
+    section = load_settings(path).get(MONITORING_SECTION, {})
+    value = section.get(HOLD_SETTING, False) if isinstance(section, dict) else None
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"In the settings file {path}, [{MONITORING_SECTION}] {HOLD_SETTING} must be true "
+            "or false.",
+            hint=f"Write {HOLD_SETTING} = true (or false) under [{MONITORING_SECTION}].",
+        )
+    return value
 
 
 def _iso(micros: int) -> str:
