@@ -444,8 +444,8 @@ class Findings:
 
 
 def _events_in_commit_order(uow: UnitOfWork) -> list[Event]:
-    """Events ordered by the audit sequence of their insert: writers take the audit head lock
-    first, so the sequence is the order in which they committed."""
+    """Events ordered by the audit sequence of their insert: a writer numbers its entries under
+    the audit head's lock and holds it until its commit, so the sequence is the commit order."""
     rows = uow.session.execute(
         select(AuditEntry.entity_id, AuditEntry.seq).where(
             AuditEntry.entity == "events", AuditEntry.action == "create"

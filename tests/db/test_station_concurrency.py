@@ -21,6 +21,7 @@ import pytest
 from traceapp.db.engine import make_engine
 from traceapp.db.models import Event
 from traceapp.db.uow import UnitOfWork
+from traceapp.services import audit, masterdata
 
 from ..conftest import fresh_pg_url
 from .station_workload import (
@@ -87,6 +88,8 @@ def test_four_station_processes_keep_every_invariant(plant_url: str, tmp_path: P
         found = check_invariants(engine)
         with UnitOfWork(engine, write=False) as uow:
             stored = {str(i) for i in uow.session.scalars(uow.session.query(Event.id).statement)}
+            # The audit chain, extended by four processes at once, verifies end to end.
+            verdict = audit.verify(uow, actor=masterdata.actor_for(uow))
     finally:
         engine.dispose()
 
@@ -100,6 +103,7 @@ def test_four_station_processes_keep_every_invariant(plant_url: str, tmp_path: P
     print(f"\n{len(log)} steps, {found.events} events ({dict(found.by_step)}); {summary}")
 
     assert found.violations == [], f"{len(found.violations)} violations: {found.violations[:10]}"
+    assert verdict.intact, verdict
     assert len(log) >= STATIONS * OPERATIONS
     unexpected = set(refusals) - EXPECTED_REFUSALS
     assert not unexpected, f"refusals nobody expected: {unexpected}; {summary}"

@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from traceapp.db.audit_log import lock_head
+from traceapp.db.audit_log import ADVISORY_NAMESPACE
 from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
 from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork, is_transient
@@ -315,6 +316,24 @@ def record_once(
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+EVENT_ID_KEY_BITS = 31  # pg_advisory_xact_lock(int4, int4): the UUID's low bits, made signed
+
+
+def claim_event_id(uow: UnitOfWork, event_id: uuid.UUID) -> None:
+    """Queue behind another transaction recording the same event UUID (PostgreSQL).
+
+    Two stations (or an outbox and its retry) sending one UUID at once would otherwise both find
+    it absent and both run the step: the second would wait on the first's lot locks and then be
+    refused for the kilos the first took, instead of being answered with the first's result.
+    The audit trail no longer serialises all writers (its head is locked only at the commit), so
+    the UUID gets a lock of its own; two UUIDs sharing the low bits merely wait for each other.
+    """
+    if uow.dialect != "postgresql":
+        return  # SQLite writers are serialised by BEGIN IMMEDIATE
+    key = (event_id.int & ((1 << 32) - 1)) - (1 << EVENT_ID_KEY_BITS)
+    uow.session.execute(select(func.pg_advisory_xact_lock(ADVISORY_NAMESPACE + 1, key)))
+
+
 def _record(
     uow: UnitOfWork,
     *,
@@ -322,8 +341,8 @@ def _record(
     step: HandlingStep,
     apply: Callable[[], Event],
 ) -> StepResult:
-    lock_head(uow.session)
     if event_id is not None:
+        claim_event_id(uow, event_id)
         previous = Repository(uow.session).event(event_id)
         if previous is not None:
             return _replay(uow, previous, step)
