@@ -18,7 +18,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from traceapp.domain.permissions import Role
-from traceapp.domain.sensors import SECOND_US, Limits, Reading
+from traceapp.domain.sensors import SECOND_US, Limits, Reading, ReadingBlock
 from traceapp.services import sensors
 from traceapp.services.masterdata import actor_for
 from traceapp.services.users import add_user
@@ -207,23 +207,25 @@ def test_readings_are_kept_while_the_database_fails_and_written_when_it_is_back(
         sqlite_engine, "simulator://?channels=2&rate=100", batch_seconds=0.05,
         on_event=events.append,
     )  # fmt: skip
-    real_write = recorder._writer.write
+    real_write = recorder._writer.write_blocks
     failures = {"left": 5}
 
-    def flaky(batch: list[Reading]) -> store.BatchResult:
+    def flaky(batch: list[ReadingBlock]) -> store.BatchResult:
         if failures["left"]:
             failures["left"] -= 1
             raise OperationalError("INSERT", {}, Exception("server closed the connection"))
         return real_write(batch)
 
-    monkeypatch.setattr(recorder._writer, "write", flaky)
+    monkeypatch.setattr(recorder._writer, "write_blocks", flaky)
     received: list[Reading] = []
     original_take = recorder._take
 
-    def counting(readings: list[Reading], *, front: bool = False) -> None:
+    def counting(
+        blocks: list[ReadingBlock], *, front: bool = False, arrived: float | None = None
+    ) -> None:
         if not front:
-            received.extend(readings)
-        original_take(readings, front=front)
+            received.extend(r for b in blocks for r in b.readings())
+        original_take(blocks, front=front, arrived=arrived)
 
     monkeypatch.setattr(recorder, "_take", counting)
     recorder._source = sensors._Source(recorder.source_url, counting, recorder._state_changed)

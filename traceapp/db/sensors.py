@@ -8,16 +8,18 @@ records gaps and excursions, and commits once per batch.
 
 from __future__ import annotations
 
-import math
+import struct
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
-from traceapp.db.bulk import TableRows, insert_rows, native_types
+from traceapp.db.bulk import native_types
 from traceapp.db.engine import WRITE_OPTION
 from traceapp.db.models.master import Location
 from traceapp.db.models.sensors import (
@@ -37,18 +39,38 @@ from traceapp.domain.sensors import (
     Excursion,
     ExcursionKind,
     ExcursionTracker,
+    FloatArray,
     Gap,
+    IntArray,
     Limits,
     Reading,
-    aggregate,
+    ReadingBlock,
+    blocks_of,
     check_name,
 )
 
 # Channels are read as Core rows (these functions take a Connection, not an ORM session).
 _CHANNELS = SensorChannel.__table__
 DEFAULT_PERIOD_US = 5 * SECOND_US  # a channel silent longer than this has a gap (per channel)
-_READING_COLUMNS = ("channel_id", "time_us", "value")
-_AGGREGATE_COLUMNS = ("channel_id", "start_us", "minimum", "maximum", "total", "count")
+_SQLITE_INSERT_READINGS = (
+    "INSERT INTO sensor_readings (channel_id, time_us, value) VALUES (?, ?, ?)"
+)
+_PG_COPY_READINGS = "COPY sensor_readings (channel_id, time_us, value) FROM STDIN (FORMAT BINARY)"
+# PostgreSQL's binary COPY: a signature, flags and header extension length; then per row the
+# field count and each field's length and big-endian value; -1 at the end.
+_PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_PG_COPY_TRAILER = struct.pack("!h", -1)
+_PG_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("cid_len", ">i4"),
+        ("cid", ">i4"),
+        ("time_len", ">i4"),
+        ("time", ">i8"),
+        ("value_len", ">i4"),
+        ("value", ">f8"),
+    ]
+)
 
 
 def _channel(row: Any) -> Channel:
@@ -231,6 +253,73 @@ class _State:
     tracker: ExcursionTracker
 
 
+@dataclass(slots=True)
+class _Batch:
+    """A batch as three arrays (channel id, time, value): channel after channel, each in time
+    order; `bounds[k]:bounds[k + 1]` are the rows of `states[k]`."""
+
+    states: list[_State]
+    bounds: IntArray
+    ids: IntArray
+    times: IntArray
+    values: FloatArray
+
+    @classmethod
+    def of(cls, parts: list[tuple[_State, list[ReadingBlock]]]) -> _Batch:
+        states = [state for state, _ in parts]
+        blocks = [block for _, blocks in parts for block in blocks]
+        sizes = np.array([sum(len(b) for b in blocks) for _, blocks in parts], dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        cids = np.array([state.channel.id for state in states], dtype=np.int64)
+        if not blocks:
+            empty = np.empty(0, dtype=np.int64)
+            return cls(states, bounds, empty, empty, np.empty(0))
+        ids = np.repeat(cids, sizes)
+        times = np.concatenate([b.times_us for b in blocks]).astype(np.int64, copy=False)
+        values = np.concatenate([b.values for b in blocks]).astype(np.float64, copy=False)
+        finite = np.isfinite(values)
+        if not finite.all():
+            at = int(np.argmin(finite))
+            channel = states[int(np.searchsorted(bounds, at, side="right")) - 1].channel
+            raise InvalidInput(
+                f"Reading {float(values[at])!r} of {channel.equipment}/{channel.name} is not a "
+                "finite number.",
+                hint="Sources must drop such readings.",
+            )
+        if len(times) > 1 and bool(((times[1:] < times[:-1]) & (ids[1:] == ids[:-1])).any()):
+            order = np.lexsort((times, ids))  # stable: equal times keep their order
+            # lexsort orders by id too: put the channels back in the order of `states`.
+            rank = np.empty(int(cids.max()) + 1, dtype=np.int64)
+            rank[cids] = np.arange(len(cids))
+            order = order[np.argsort(rank[ids[order]], kind="stable")]
+            times, values = times[order], values[order]
+        return cls(states, bounds, ids, times, values)
+
+
+def _bucket_rows(
+    ids: IntArray, times: IntArray, values: FloatArray, width: int
+) -> list[tuple[int, int, float, float, float, int]]:
+    """(channel, bucket start, min, max, sum, count) per bucket; rows grouped by channel, each in
+    time order, so a bucket is a run of neighbouring rows."""
+    if not len(times):
+        return []
+    starts_us = times - times % width
+    change = (ids[1:] != ids[:-1]) | (starts_us[1:] != starts_us[:-1])
+    first = np.concatenate([[0], np.flatnonzero(change) + 1])
+    counts = np.diff(np.append(first, len(times)))
+    return list(
+        zip(
+            ids[first].tolist(),
+            starts_us[first].tolist(),
+            np.minimum.reduceat(values, first).tolist(),
+            np.maximum.reduceat(values, first).tolist(),
+            np.add.reduceat(values, first).tolist(),
+            counts.tolist(),
+            strict=True,
+        )
+    )
+
+
 @dataclass
 class SensorWriter:
     """Writes batches of readings with their aggregates, gaps and excursions; one per recorder.
@@ -245,7 +334,14 @@ class SensorWriter:
     auto_create: bool = True
     default_period_us: int = DEFAULT_PERIOD_US
     retention_us: int | None = None
+    # The recorder keeps one connection between batches (`close()` at the end): on SQLite
+    # (NullPool) opening one costs its pragmas and closing the last one checkpoints the WAL.
+    keep_connection: bool = False
+    # SQLite: synchronous=NORMAL on the writer's connection. With WAL the file stays consistent
+    # on a power cut; the last batches of readings may be lost (scans are never written here).
+    relaxed_sync: bool = False
     unknown: int = 0
+    _connection: Connection | None = None
     _states: dict[tuple[str, str, str], _State] = field(default_factory=dict)
     _by_id: dict[int, _State] = field(default_factory=dict)
 
@@ -291,16 +387,16 @@ class SensorWriter:
         """Channels known to this writer that are silent now (their gap is still open)."""
         return sum(1 for state in self._by_id.values() if state.gap_open)
 
-    def _state(self, connection: Connection, reading: Reading) -> _State | None:
-        key = (reading.site, reading.equipment, reading.channel)
+    def _state(self, connection: Connection, key: tuple[str, str, str], unit: str) -> _State | None:
         state = self._states.get(key)
         if state is not None:
             return state
+        site, equipment, name = key
         row = connection.execute(
             select(_CHANNELS).where(
-                SensorChannel.site == reading.site,
-                SensorChannel.equipment == reading.equipment,
-                SensorChannel.name == reading.channel,
+                SensorChannel.site == site,
+                SensorChannel.equipment == equipment,
+                SensorChannel.name == name,
             )
         ).one_or_none()
         if row is not None:
@@ -308,11 +404,11 @@ class SensorWriter:
         elif self.auto_create:
             channel = add_channel(
                 connection,
-                site=reading.site,
-                equipment=reading.equipment,
-                name=reading.channel,
-                quantity=reading.channel,
-                unit=reading.unit,
+                site=site,
+                equipment=equipment,
+                name=name,
+                quantity=name,
+                unit=unit,
                 expected_period_us=self.default_period_us,
             )
         else:
@@ -354,111 +450,189 @@ class SensorWriter:
     # writing
 
     def write(self, readings: Sequence[Reading]) -> BatchResult:
-        """Write one batch in one transaction; readings may come in any order.
+        """Write one batch of single readings (any order, any channels) in one transaction."""
+        return self.write_blocks(blocks_of(readings))
+
+    def write_blocks(self, blocks: Sequence[ReadingBlock]) -> BatchResult:
+        """Write one batch in one transaction; blocks may come in any order, several per channel.
 
         If the batch fails, nothing of it is stored, and what this writer remembers (channels it
         created, last times, open gaps and excursions) is read again from the database next time:
         the same batch can be retried.
         """
         try:
-            return self._write_batch(readings)
+            return self._write_batch(blocks)
         except BaseException:
             self.forget()
             raise
 
     def forget(self) -> None:
-        """Drop what the writer remembers of channels; it is read from the database again."""
+        """Drop what the writer remembers of channels (read from the database again next time)
+        and its connection (a new one next time)."""
         self._states.clear()
         self._by_id.clear()
+        self.close()
 
-    def _write_batch(self, readings: Sequence[Reading]) -> BatchResult:
-        by_channel: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        with _write(self.engine) as connection, connection.begin():
-            for reading in readings:
-                if not math.isfinite(reading.value):
-                    raise InvalidInput(
-                        f"Reading {reading.value!r} of {reading.equipment}/{reading.channel} "
-                        "is not a finite number.",
-                        hint="Sources must drop such readings.",
-                    )
-                state = self._state(connection, reading)
+    def _write_batch(self, blocks: Sequence[ReadingBlock]) -> BatchResult:
+        grouped: dict[tuple[str, str, str], list[ReadingBlock]] = defaultdict(list)
+        for block in blocks:
+            if len(block):
+                grouped[block.key].append(block)
+        with self._transaction() as connection:
+            parts: list[tuple[_State, list[ReadingBlock]]] = []
+            for key, mine in grouped.items():
+                state = self._state(connection, key, mine[-1].unit)
                 if state is None:
-                    self.unknown += 1
+                    self.unknown += sum(len(b) for b in mine)
                     continue
-                by_channel[state.channel.id].append((reading.time_us, reading.value))
-            for values in by_channel.values():
-                values.sort()
-            written = self._write_raw(connection, by_channel)
-            for table in (sensor_seconds, sensor_minutes):
-                self._write_aggregates(connection, table, by_channel)
-            opened, closed = self._write_gaps(connection, by_channel)
-            changed = self._write_excursions(connection, by_channel)
-        return BatchResult(written, len(by_channel), opened, closed, changed)
+                parts.append((state, mine))
+            batch = _Batch.of(parts)
+            written = self._write_raw(connection, batch)
+            for table, width in ((sensor_seconds, SECOND_US), (sensor_minutes, MINUTE_US)):
+                rows = _bucket_rows(batch.ids, batch.times, batch.values, width)
+                if rows:
+                    connection.exec_driver_sql(self._upserts[table.name], rows)
+            opened, closed = self._write_gaps(connection, batch)
+            changed = self._write_excursions(connection, batch)
+        return BatchResult(written, len(batch.states), opened, closed, changed)
 
-    def _write_raw(
-        self, connection: Connection, by_channel: dict[int, list[tuple[int, float]]]
-    ) -> int:
-        integer = self._types.integer
-        value = float if self._sqlite else repr
-        rows: Iterable[tuple[int | str, int | str, float | str]] = (
-            (integer(cid), integer(t), value(v))
-            for cid, values in by_channel.items()
-            for t, v in values
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        connection = self._connect()
+        try:
+            with connection.begin():
+                yield connection
+        except BaseException:
+            self.close()  # a connection that failed is not kept
+            raise
+        finally:
+            if not self.keep_connection:
+                self.close()
+
+    def _connect(self) -> Connection:
+        if self._connection is None:
+            self._connection = _write(self.engine)
+            if self._sqlite and self.relaxed_sync:
+                # On the driver, before SQLAlchemy begins: the pragma refuses a transaction.
+                cursor = self._connection.connection.cursor()
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+        return self._connection
+
+    def close(self) -> None:
+        """Close the writer's connection (kept between batches with `keep_connection`)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _write_raw(self, connection: Connection, batch: _Batch) -> int:
+        driver: Any = connection.connection.driver_connection
+        count = len(batch.times)
+        if not count:
+            return 0
+        if self._sqlite:
+            # Straight to sqlite3 with plain tuples: no bind processing, no NULL handling (no
+            # column here is ever NULL). tolist() makes the Python numbers in C.
+            rows = zip(batch.ids.tolist(), batch.times.tolist(), batch.values.tolist(), strict=True)
+            driver.executemany(_SQLITE_INSERT_READINGS, rows)
+            return count
+        # PostgreSQL: one binary COPY, the rows laid out by numpy (no text per value).
+        table = np.empty(count, dtype=_PG_ROW)
+        table["fields"] = 3
+        table["cid_len"] = 4
+        table["time_len"] = 8
+        table["value_len"] = 8
+        table["cid"] = batch.ids
+        table["time"] = batch.times
+        table["value"] = batch.values
+        with driver.cursor() as cursor, cursor.copy(_PG_COPY_READINGS) as copy:
+            copy.write(_PG_COPY_HEADER + table.tobytes() + _PG_COPY_TRAILER)
+        return count
+
+    def _write_gaps(self, connection: Connection, batch: _Batch) -> tuple[int, int]:
+        """Silences longer than a channel's period between its readings (and before the first,
+        after the last one known); a channel's open gap ends at its first newer reading."""
+        if not len(batch.times):
+            return 0, 0
+        none = np.iinfo(np.int64).min
+        sizes = np.diff(batch.bounds)
+        lasts = np.array(
+            [none if s.last_us is None else s.last_us for s in batch.states], dtype=np.int64
         )
-        return insert_rows(connection, TableRows(sensor_readings, _READING_COLUMNS, rows))
-
-    def _write_aggregates(
-        self,
-        connection: Connection,
-        table: Table,
-        by_channel: dict[int, list[tuple[int, float]]],
-    ) -> None:
-        width = SECOND_US if table is sensor_seconds else MINUTE_US
-        rows = [
-            (a.channel_id, a.start_us, a.minimum, a.maximum, a.mean * a.count, a.count)
-            for cid, values in by_channel.items()
-            for a in aggregate(cid, values, width)
-        ]
-        if rows:
-            connection.exec_driver_sql(self._upserts[table.name], rows)
-
-    def _write_gaps(
-        self, connection: Connection, by_channel: dict[int, list[tuple[int, float]]]
-    ) -> tuple[int, int]:
-        opened = closed = 0
-        for cid, values in by_channel.items():
-            state = self._by_id[cid]
-            period = state.channel.expected_period_us
-            last = state.last_us
-            for t, _ in values:
-                if last is not None and t <= last:
-                    continue  # late or repeated reading: no silence before it
-                if state.gap_open:
-                    connection.execute(
-                        update(sensor_gaps)
-                        .where(sensor_gaps.c.channel_id == cid, sensor_gaps.c.end_us.is_(None))
-                        .values(end_us=t)
+        periods = np.array([s.channel.expected_period_us for s in batch.states], dtype=np.int64)
+        last_of_row = np.repeat(lasts, sizes)
+        # Late or repeated readings (not after the channel's last known one) open no gap.
+        newer = batch.times > last_of_row
+        previous = np.empty_like(batch.times)
+        previous[0] = none
+        previous[1:] = batch.times[:-1]
+        first_newer = newer.copy()
+        first_newer[1:] &= ~newer[:-1] | (batch.ids[1:] != batch.ids[:-1])
+        previous[first_newer] = last_of_row[first_newer]
+        with np.errstate(over="ignore"):
+            silent = (batch.times - previous) > np.repeat(periods, sizes)
+        found = newer & silent & (previous != none)
+        closing = {}
+        for k, state in enumerate(batch.states):
+            lo, hi = int(batch.bounds[k]), int(batch.bounds[k + 1])
+            mine = np.flatnonzero(newer[lo:hi])
+            if not len(mine):
+                continue
+            if state.gap_open:
+                first = lo + int(mine[0])
+                closing[state.channel.id] = int(batch.times[first])
+                found[first] = False  # it ends the open gap instead
+                state.gap_open = False
+            state.last_us = int(batch.times[lo + int(mine[-1])])
+        for cid, end in closing.items():
+            connection.execute(
+                update(sensor_gaps)
+                .where(sensor_gaps.c.channel_id == cid, sensor_gaps.c.end_us.is_(None))
+                .values(end_us=end)
+            )
+        at = np.flatnonzero(found)
+        if len(at):
+            connection.execute(
+                insert(sensor_gaps),
+                [
+                    {"channel_id": c, "start_us": s, "end_us": e}
+                    for c, s, e in zip(
+                        batch.ids[at].tolist(),
+                        previous[at].tolist(),
+                        batch.times[at].tolist(),
+                        strict=True,
                     )
-                    state.gap_open = False
-                    closed += 1
-                elif last is not None and t - last > period:
-                    connection.execute(
-                        insert(sensor_gaps).values(channel_id=cid, start_us=last, end_us=t)
-                    )
-                    opened += 1
-                    closed += 1
-                last = t
-            state.last_us = last
-        return opened, closed
+                ],
+            )
+        return len(at), len(at) + len(closing)
 
-    def _write_excursions(
-        self, connection: Connection, by_channel: dict[int, list[tuple[int, float]]]
-    ) -> int:
-        rows = [
-            (e.channel_id, e.start_us, e.kind.value, e.end_us, e.worst, e.count, int(e.open))
-            for cid, values in by_channel.items()
-            for e in self._by_id[cid].tracker.feed(values)
-        ]
+    def _write_excursions(self, connection: Connection, batch: _Batch) -> int:
+        rows = []
+        for k, state in enumerate(batch.states):
+            tracker = state.tracker
+            limits = tracker.limits
+            if limits.empty:
+                continue
+            lo, hi = int(batch.bounds[k]), int(batch.bounds[k + 1])
+            times, values = batch.times[lo:hi], batch.values[lo:hi]
+            # Only readings that can change a run go through the tracker: from the first one
+            # outside (or the start, if a run is open) to the one after the last outside.
+            out = np.zeros(len(values), dtype=bool)
+            for low, high in ((limits.lsl, limits.usl), (limits.lcl, limits.ucl)):
+                if low is not None:
+                    out |= values < low
+                if high is not None:
+                    out |= values > high
+            anything = bool(out.any())
+            if not anything and not tracker.running:
+                continue
+            first = 0 if tracker.running else int(np.argmax(out))
+            end = len(out) - int(np.argmax(out[::-1])) + 1 if anything else 1
+            part = zip(times[first:end].tolist(), values[first:end].tolist(), strict=True)
+            rows += [
+                (e.channel_id, e.start_us, e.kind.value, e.end_us, e.worst, e.count, int(e.open))
+                for e in tracker.feed(part)
+            ]
         if rows:
             connection.exec_driver_sql(self._excursion_upsert, rows)
         return len(rows)
@@ -475,7 +649,7 @@ class SensorWriter:
         ]
         if not silent:
             return opened
-        with _write(self.engine) as connection, connection.begin():
+        with self._transaction() as connection:
             for state in silent:
                 assert state.last_us is not None
                 connection.execute(
@@ -492,7 +666,7 @@ class SensorWriter:
         cutoff = now_us - self.retention_us
         t = sensor_readings.c
         deleted = 0
-        with _write(self.engine) as connection, connection.begin():
+        with self._transaction() as connection:
             ids = connection.execute(select(SensorChannel.id)).scalars().all()
             for cid in ids:  # per channel, so each delete is a range of the (channel, time) index
                 result = connection.execute(

@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+import numpy.typing as npt
+
 from traceapp.domain.errors import InvalidInput
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 MICROS = 1_000_000
 SECOND_US = MICROS
@@ -139,6 +146,72 @@ class Reading:
     unit: str = ""
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ReadingBlock:
+    """Many readings of one channel at once: times (µs) and values as numpy arrays.
+
+    What fast sources hand over (the simulator: one block per channel per tick), so that at tens
+    of thousands of readings a second no Python object is made per reading.
+    """
+
+    site: str
+    equipment: str
+    channel: str
+    times_us: IntArray
+    values: FloatArray
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.times_us.shape != self.values.shape or self.times_us.ndim != 1:
+            raise InvalidInput(
+                f"A block of {self.equipment}/{self.channel} has {self.times_us.shape} times "
+                f"but {self.values.shape} values.",
+                hint="Give one time per value, as one-dimensional arrays.",
+            )
+
+    def __len__(self) -> int:
+        return int(self.times_us.shape[0])
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.site, self.equipment, self.channel)
+
+    def readings(self) -> list[Reading]:
+        """The block as one Reading each (for small amounts: tests, exports)."""
+        s, e, c, u = self.site, self.equipment, self.channel, self.unit
+        return [
+            Reading(s, e, c, t, v, u)
+            for t, v in zip(self.times_us.tolist(), self.values.tolist(), strict=True)
+        ]
+
+
+def blocks_of(readings: Iterable[Reading]) -> list[ReadingBlock]:
+    """Readings grouped into one block per channel (in the order given; units: the last seen)."""
+    grouped: dict[tuple[str, str, str], tuple[list[int], list[float], list[str]]] = defaultdict(
+        lambda: ([], [], [""])
+    )
+    for r in readings:
+        times, values, unit = grouped[(r.site, r.equipment, r.channel)]
+        times.append(r.time_us)
+        values.append(r.value)
+        unit[0] = r.unit
+    return [
+        ReadingBlock(
+            site,
+            equipment,
+            channel,
+            np.array(times, dtype=np.int64),
+            np.array(values, dtype=np.float64),
+            unit[0],
+        )
+        for (site, equipment, channel), (times, values, unit) in grouped.items()
+    ]
+
+
+def count_readings(items: Sequence[Reading | ReadingBlock]) -> int:
+    return sum(len(i) if isinstance(i, ReadingBlock) else 1 for i in items)
+
+
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """min, mean, max and count of one channel's readings in one bucket (a second or a minute)."""
@@ -187,6 +260,11 @@ class ExcursionTracker:
     channel_id: int
     limits: Limits
     _runs: dict[ExcursionKind, Excursion | None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while a run is open (the last reading fed was outside some limits)."""
+        return self._runs is not None and any(r is not None for r in self._runs.values())
 
     def resume(self, run: Excursion) -> None:
         """Carry on an excursion still open when the previous writer stopped."""

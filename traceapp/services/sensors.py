@@ -35,7 +35,10 @@ from traceapp.domain.sensors import (
     Gap,
     Limits,
     Reading,
+    ReadingBlock,
+    blocks_of,
     check_name,
+    count_readings,
 )
 from traceapp.services.recording import now_utc
 
@@ -176,21 +179,21 @@ class RecorderStatus:
     """What the recorder has done since the last status (rate) and in all (totals)."""
 
     state: SourceState
-    readings_per_s: float
+    readings_per_s: float  # written (committed) per second since the previous status
     written: int
     channels: int
     open_gaps: int
     gaps_recorded: int
     bad_messages: int
     dropped: int
+    backlog: int = 0  # readings received and not yet written
+    lag_s: float = 0.0  # how long the oldest of them has waited (0 when none waits)
 
 
 class _Source:
     """A started source: MQTT, OPC UA, or the simulator in a thread of its own."""
 
-    def __init__(
-        self, url: str, sink: Callable[[Sequence[Reading]], None], on_state: Callable[..., None]
-    ) -> None:
+    def __init__(self, url: str, sink: Sink, on_state: Callable[..., None]) -> None:
         self.mqtt: MqttSource | None = None
         self.opcua: OpcUaSource | None = None
         self._stop = threading.Event()
@@ -254,10 +257,16 @@ _HINT = (
 )
 
 
+Sink = Callable[[Sequence[Reading] | Sequence[ReadingBlock]], None]
+
+
 @dataclass
 class Recorder:
     """Reads a source and writes what it gives, batch by batch, in a writer thread.
 
+    Sources hand over single readings (MQTT, OPC UA) or blocks of one channel's readings as
+    arrays (the simulator); both wait in one buffer and are written as blocks, so per reading
+    the recorder does no Python work beyond what the source did (see benchmarks/chart_frames.py).
     `on_event` gets one line per connection change and per gap (from the recorder's threads).
     """
 
@@ -267,7 +276,9 @@ class Recorder:
     default_period_us: int = store.DEFAULT_PERIOD_US
     batch_seconds: float = BATCH_SECONDS
     on_event: Callable[[str], None] | None = None
-    _buffer: list[Reading] = field(default_factory=list)
+    _buffer: list[Reading | ReadingBlock] = field(default_factory=list)
+    _buffered: int = 0  # readings in _buffer
+    _oldest_at: float | None = None  # when the oldest of them arrived (monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
     _state: SourceState = SourceState.STARTING
@@ -281,7 +292,11 @@ class Recorder:
 
     def __post_init__(self) -> None:
         self._writer = store.SensorWriter(
-            self.engine, default_period_us=self.default_period_us, retention_us=self.retention_us
+            self.engine,
+            default_period_us=self.default_period_us,
+            retention_us=self.retention_us,
+            keep_connection=True,
+            relaxed_sync=True,
         )
         self._source = _Source(self.source_url, self._take, self._state_changed)
         self._thread = threading.Thread(target=self._write_loop, name="sensor-writer", daemon=True)
@@ -293,16 +308,28 @@ class Recorder:
             except Exception:
                 _log.exception("event callback failed")
 
-    def _take(self, readings: Sequence[Reading], *, front: bool = False) -> None:
+    def _take(
+        self,
+        items: Sequence[Reading] | Sequence[ReadingBlock],
+        *,
+        front: bool = False,
+        arrived: float | None = None,
+    ) -> None:
+        count = count_readings(items)
         with self._lock:
             if front:
-                self._buffer[:0] = readings
+                self._buffer[:0] = items
+                self._oldest_at = arrived
             else:
-                self._buffer.extend(readings)
-            excess = len(self._buffer) - MAX_BUFFER
-            if excess > 0:
-                del self._buffer[:excess]
-                self._dropped += excess
+                self._buffer.extend(items)
+                if self._oldest_at is None:
+                    self._oldest_at = time.monotonic()
+            self._buffered += count
+            while self._buffered > MAX_BUFFER and self._buffer:  # the oldest go first
+                lost = self._buffer.pop(0)
+                size = len(lost) if isinstance(lost, ReadingBlock) else 1
+                self._buffered -= size
+                self._dropped += size
 
     def _state_changed(self, state: SourceState) -> None:
         self._state = state
@@ -343,27 +370,33 @@ class Recorder:
                 time.sleep(self.batch_seconds)
             else:
                 raise StorageUnavailable(
-                    f"{len(self._buffer)} readings could not be written: the database is "
-                    "unavailable.",
+                    f"{self._buffered} readings could not be written: the database is unavailable.",
                     hint="Check the database server; the readings of this stop are lost.",
                 )
         except BaseException as exc:  # handed over: stop() re-raises it
             _log.exception("sensor writer failed")
             self._failure = exc
             self._event(f"writer failed: {exc}")
+        finally:
+            self._writer.close()
 
     def _flush(self) -> bool:
         """Write what was received; False when the database failed (the readings are kept)."""
         with self._lock:
             batch, self._buffer = self._buffer, []
+            self._buffered, arrived, self._oldest_at = 0, self._oldest_at, None
         if not batch:
             return True
+        blocks = [i for i in batch if isinstance(i, ReadingBlock)]
+        singles = [i for i in batch if not isinstance(i, ReadingBlock)]
+        if singles:
+            blocks += blocks_of(singles)
         try:
-            result = self._writer.write(batch)
+            result = self._writer.write_blocks(blocks)
         except OperationalError as exc:
             # The database is away (server restart, network, a lock held too long): keep the
             # readings, in order, and try again next time; the source goes on meanwhile.
-            self._take(batch, front=True)
+            self._take(blocks, front=True, arrived=arrived)
             if not self._database_down:
                 self._database_down = True
                 self._event(f"database unavailable, keeping readings: {exc.orig}")
@@ -384,6 +417,8 @@ class Recorder:
         rate = self._since / max(now - self._since_at, 1e-9)
         self._since, self._since_at = 0, now
         open_gaps = self._writer.open_gaps  # no database access: it may be the one away
+        with self._lock:
+            backlog, oldest = self._buffered, self._oldest_at
         return RecorderStatus(
             state=self._state,
             readings_per_s=rate,
@@ -393,6 +428,8 @@ class Recorder:
             gaps_recorded=self._gaps,
             bad_messages=self._source.bad,
             dropped=self._dropped,
+            backlog=backlog,
+            lag_s=0.0 if oldest is None else now - oldest,
         )
 
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from traceapp.devices.sensors.simulator import Behaviour, Simulator
-from traceapp.domain.sensors import MICROS, Reading
+from traceapp.domain.sensors import MICROS, Reading, ReadingBlock
 
 T0 = 1_796_040_000_000_000
 CALM = Behaviour(faults_per_hour=0, dropouts_per_hour=0, drift_sigmas_per_hour=0)
@@ -70,9 +70,10 @@ def test_real_time_mode_hands_over_readings_until_stopped() -> None:
     got: list[Reading] = []
     lock = threading.Lock()
 
-    def sink(batch: Sequence[Reading]) -> None:
+    def sink(blocks: Sequence[ReadingBlock]) -> None:
         with lock:
-            got.extend(batch)
+            for block in blocks:
+                got.extend(block.readings())
 
     sim = Simulator(channels=2, rate=100, seed=0, behaviour=CALM)
     stop = threading.Event()
@@ -83,3 +84,14 @@ def test_real_time_mode_hands_over_readings_until_stopped() -> None:
     thread.join(timeout=5)
     assert not thread.is_alive()
     assert 2 * 100 * 0.3 < len(got) < 2 * 100 * 1.0
+    assert {(r.equipment, r.channel) for r in got} == {("eq01", "temp"), ("eq01", "pressure")}
+
+
+def test_blocks_hold_the_same_readings_as_advance() -> None:
+    blocks = Simulator(channels=4, rate=20, seed=9, start_us=T0).advance_blocks(T0 + 5 * MICROS)
+    readings = Simulator(channels=4, rate=20, seed=9, start_us=T0).advance(T0 + 5 * MICROS)
+    assert [r for b in blocks for r in b.readings()] == readings
+    assert [b.key for b in blocks] == [
+        ("sim", "eq01", k) for k in ("temp", "pressure", "speed", "humidity")
+    ]
+    assert all(len(b) == 100 for b in blocks)
