@@ -245,8 +245,11 @@ def test_a_station_the_database_lacks_is_named_before_anyone_types(
     qtbot.waitUntil(lambda: screen.message.isVisible(), timeout=WAIT_MS)
     assert screen.message.text() == (
         "This database has no station 'NOWHERE-9', so nobody can sign in at it.\n"
-        "Start TraceApp with --station CODE naming one of its stations."
+        "Choose one of its stations (Ctrl+Shift+S, or click the station in the status bar)."
     )
+    picker = window.station_picker  # open already: the keyboard is in its filter
+    assert picker is not None
+    qtbot.waitUntil(lambda: picker.isVisible() and picker.filter.hasFocus(), timeout=WAIT_MS)
     window.context.background.wait()
 
 

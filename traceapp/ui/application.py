@@ -11,11 +11,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.resources import app_icon, configured_language, install_translator
+from traceapp.ui.station_picker import LAST_STATION_KEY
 from traceapp.ui.theme import apply_base_font
 
 SETTINGS_ORGANISATION = "TraceApp"
 SETTINGS_APPLICATION = "TraceApp"
-LAST_STATION_KEY = "station/last"
 
 PageFactory = Callable[[StationContext], QWidget]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -13,6 +14,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.commands import OutboxState
 from traceapp.domain.errors import KnownError
+from traceapp.domain.ids import LocationId
 from traceapp.domain.permissions import Role
 from traceapp.domain.results import StepResult
 from traceapp.services.sync_cache import StationCache
@@ -44,6 +46,7 @@ class StationContext(QObject):
     signed_out = Signal()  # the person left: pages drop what they were doing for them
     locked = Signal()  # the station locked itself: pages keep their work, nothing runs
     scanner_state_changed = Signal(str, bool)  # what the scanner is doing, and whether it is fine
+    station_changed = Signal(str)  # the station this workstation records at (its code)
 
     def __init__(
         self,
@@ -102,6 +105,21 @@ class StationContext(QObject):
         self._locked_for = self._actor.username
         self._actor = None
         self.locked.emit()
+
+    def set_station(self, code: str, station_id: LocationId) -> None:
+        """This workstation records at another station (the picker read it from the database).
+
+        The person signed in stays signed in; their next steps carry the new station. Someone
+        who signs in later (or unlocks) is checked against it by the sign-in service."""
+        self.station_code = code
+        actor = self._actor
+        if actor is not None:
+            self._actor = dataclasses.replace(actor, station_id=station_id, station_code=code)
+            sync = self.sync
+            if sync is not None:  # the offline cache is kept per signed-in actor
+                moved = self._actor
+                self.background.run(lambda: sync.set_actor(moved), lambda _: None, _log_only)
+        self.station_changed.emit(code)
 
     def set_scanner_state(self, text: str, ok: bool) -> None:
         """Pages and device adapters say what the scanner is doing; the status bar shows it."""

@@ -32,13 +32,16 @@ from PySide6.QtWidgets import (
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
+from traceapp.domain.ids import LocationId
 from traceapp.services import catalog, users
+from traceapp.services.catalog import LocationInfo
 from traceapp.ui.connection_dialog import connection_button
 from traceapp.ui.context import StationContext
 from traceapp.ui.icons import NAV_ICON_SIZE, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
 from traceapp.ui.messages import error_text
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
+from traceapp.ui.station_picker import LAST_STATION_KEY, STATION_KEY, StationPicker
 from traceapp.ui.status_bar import StationStatusBar, role_label
 from traceapp.ui.theme import THEME_PROPERTY, Restyler, Theme, apply_theme
 
@@ -198,6 +201,9 @@ class MainWindow(QMainWindow):
         self._shortcut(THEME_TOGGLE_KEY, self.toggle_theme)
         self._shortcut(CANCEL_KEY, self.status.cancel_current)
         self._shortcut(HELP_KEY, self.show_shortcuts)
+        self._shortcut(STATION_KEY, self.choose_station)
+        self.status.station.clicked.connect(self.choose_station)
+        self.station_picker: StationPicker | None = None
 
         minutes = self._settings.value(IDLE_SETTING)
         timeout = idle_timeout if idle_timeout is not None else idle_timeout_ms(minutes)
@@ -307,8 +313,10 @@ class MainWindow(QMainWindow):
             screen = self.first_admin_screen if needs_admin else self.sign_in_screen
             screen.show_error(
                 f"This database has no station {self.context.station_code!r}, so nobody can "
-                "sign in at it.\nStart TraceApp with --station CODE naming one of its stations."
+                f"sign in at it.\nChoose one of its stations ({_key_text(STATION_KEY)}, or "
+                "click the station in the status bar)."
             )
+            self.choose_station()
         self._startup_mark("ready")
 
     def show_sign_in(self, message: str = "") -> None:
@@ -370,6 +378,40 @@ class MainWindow(QMainWindow):
         if self.context.actor is not None:
             self.context.sign_out()
 
+    # -- station -----------------------------------------------------------------------------
+
+    def choose_station(self) -> None:
+        """Open the station picker (Ctrl+Shift+S, or a click on the station in the status bar)."""
+        if self.station_picker is None:
+            self.station_picker = StationPicker(self.context, self)
+            self.station_picker.chosen.connect(self._on_station_chosen)
+            self.station_picker.finished.connect(self._on_station_picker_closed)
+        self.station_picker.load()
+        self.station_picker.open()  # not exec(): the window keeps running behind it
+        self.station_picker.activateWindow()  # the keyboard goes to its filter at once
+
+    def _on_station_picker_closed(self) -> None:
+        # The keyboard goes back to the window (its shortcuts work again) and to the field a
+        # scan belongs in.
+        self.activateWindow()
+        screen = self.screens.currentWidget()
+        if screen is self.sign_in_screen and self.sign_in_screen.identity.isEnabled():
+            focus = self.sign_in_screen.identity
+            focus.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif screen is self.workspace and self.current_page is not None:
+            self._focus_page(self.current_page)
+
+    def _on_station_chosen(self, station: LocationInfo) -> None:
+        self.context.set_station(station.code, LocationId(station.id))
+        self._settings.setValue(LAST_STATION_KEY, station.code)
+        screen = self.screens.currentWidget()
+        if screen is self.sign_in_screen and self.sign_in_screen.identity.isEnabled():
+            # The sign-in screen names the station: show the new one, without an error about
+            # the old one (a locked session's user stays prefilled).
+            self.sign_in_screen.show_ready(locked_for=self.context.locked_for)
+        elif screen is self.first_admin_screen:
+            self.first_admin_screen.show_ready()
+
     # -- look --------------------------------------------------------------------------------
 
     def set_theme(self, theme: Theme) -> None:
@@ -400,6 +442,7 @@ class MainWindow(QMainWindow):
             f"{LOCK_KEY}\tLock the station",
             f"{SIGN_OUT_KEY}\tSign out",
             f"{THEME_TOGGLE_KEY}\tLight or dark theme",
+            f"{STATION_KEY}\tChoose this workstation's station",
             f"{CANCEL_KEY}\tCancel the long work shown in the status bar",
             f"{QUIT_KEY}\tQuit",
             f"{HELP_KEY}\tThis list",

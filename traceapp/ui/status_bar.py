@@ -47,7 +47,11 @@ class StationStatusBar(QStatusBar):
         self._context = context
         self.setSizeGripEnabled(False)
         self.user = _label("statusUser")
-        self.station = _label("statusStation")
+        # The station is a button: a click (or Ctrl+Shift+S anywhere) opens the station picker.
+        self.station = QPushButton()
+        self.station.setObjectName("statusStation")
+        self.station.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a scan never lands on it
+        self.station.setToolTip("Choose this workstation's station (Ctrl+Shift+S)")
         self.database = _label("statusDatabase")
         self.scanner = _label("scannerOk")
         self.work_text = _label("statusWork")
@@ -61,8 +65,8 @@ class StationStatusBar(QStatusBar):
         self.addWidget(self.work_text, 1)
         self.addWidget(self.progress)
         self.addWidget(self.cancel)
-        for label in (self.user, self.station, self.database, self.scanner):
-            self.addPermanentWidget(label)
+        for widget in (self.user, self.station, self.database, self.scanner):
+            self.addPermanentWidget(widget)
         # Shared mode: the link to the server, the backlog and the conflicts; a click reviews them.
         self.sync = QPushButton()
         self.sync.setObjectName("syncOk")
@@ -78,7 +82,7 @@ class StationStatusBar(QStatusBar):
             self.sync.hide()
         self._running: list[Progress] = []
         self._show_work()
-        self.station.setText(f"Station: {context.station_code or 'none'}")
+        self.show_station(context.station_code or "")
         kind = "shared" if context.shared else "local"
         full = f"Database: {kind} — {context.database_label}"
         # A file path or server URL can be long: keep its ends, the whole of it in the tooltip.
@@ -93,12 +97,17 @@ class StationStatusBar(QStatusBar):
         context.signed_out.connect(self.show_signed_out)
         context.locked.connect(self.show_locked)
         context.scanner_state_changed.connect(self.set_scanner_state)
+        context.station_changed.connect(self.show_station)
         context.background.started.connect(self.track)
 
     def show_actor(self, actor: Actor) -> None:
         self.user.setText(f"User: {actor.username} ({role_label(actor.role)})")
         if actor.station_code:
-            self.station.setText(f"Station: {actor.station_code}")
+            self.show_station(actor.station_code)
+
+    def show_station(self, code: str) -> None:
+        # "&" in a code from the database would turn the next letter into a mnemonic.
+        self.station.setText(f"Station: {code or 'none'}".replace("&", "&&"))
 
     def show_signed_out(self) -> None:
         self.user.setText("User: nobody signed in")
