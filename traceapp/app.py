@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import gc
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from traceapp.config import (
+    config_dir,
     connection_settings,
     first_start_needed,
     load_settings,
     settings_path,
     url_with_saved_password,
 )
-from traceapp.db.engine import masked
+from traceapp.db.engine import make_engine, masked, parse_url
+from traceapp.db.outbox import OUTBOX_FILE
 from traceapp.domain.errors import InvalidInput, StorageUnavailable
 from traceapp.services.connection import LOGIN_PROBLEMS, explain
 from traceapp.services.database import open_database
+from traceapp.services.offline_signin import DEFAULT_MAX_AGE, can_start_offline
 
 WORKSTATION_SECTION = "workstation"  # settings.toml: [workstation] idle_lock_minutes = 10
 
@@ -36,6 +40,33 @@ def idle_lock_from_settings_file() -> int | None:
             hint="Write e.g. idle_lock_minutes = 10, or 0 to never lock by itself.",
         )
     return int(minutes * 60_000)
+
+
+def offline_sign_in_age_from_settings_file() -> timedelta:
+    """`[workstation] offline_sign_in_days` of the settings file (default 7; 0 = never): how
+    long after someone's last sign-in on the server a shared-mode station lets them in offline."""
+    path = settings_path()
+    section = load_settings(path).get(WORKSTATION_SECTION)
+    if not isinstance(section, dict) or "offline_sign_in_days" not in section:
+        return DEFAULT_MAX_AGE
+    days = section["offline_sign_in_days"]
+    if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
+        raise InvalidInput(
+            f"In the settings file {path}, [workstation] offline_sign_in_days must be a number "
+            "of days (0 or more).",
+            hint="Write e.g. offline_sign_in_days = 7, or 0 to need the server at every sign-in.",
+        )
+    return timedelta(days=days)
+
+
+def _offline_engine(url: str) -> Engine | None:
+    """Shared mode with the server out of reach: start on the station's copy (the outbox file
+    holds the master data and someone who signed in here), without migrating; else None."""
+    if parse_url(url).get_backend_name() != "postgresql":
+        return None
+    if not can_start_offline(config_dir() / OUTBOX_FILE):
+        return None
+    return make_engine(url)
 
 
 def _collect_widgets() -> None:
@@ -69,11 +100,12 @@ def _open_station_database(url: str) -> Engine | None:
             # question for the person at the station (shared mode may go on offline).
             settings = connection_settings()
             failure = explain(url, getattr(exc.__cause__, "orig", None))
-            if (
-                settings is None
-                or settings.mode != "shared"
-                or failure.reason not in LOGIN_PROBLEMS
-            ):
+            if failure.reason not in LOGIN_PROBLEMS:
+                offline = _offline_engine(url)
+                if offline is None:
+                    raise
+                return offline
+            if settings is None or settings.mode != "shared":
                 raise
             from traceapp.ui.application import application
             from traceapp.ui.connection_dialog import ConnectionDialog
@@ -116,7 +148,11 @@ def run_gui(url: str, *, station: str | None = None) -> int:
     application()
     settings = default_settings()
     # Shared mode: steps go through the station's own outbox (store and forward).
-    sync = StationSync.for_engine(engine) if engine.dialect.name == "postgresql" else None
+    sync = (
+        StationSync.for_engine(engine, offline_sign_in_age=offline_sign_in_age_from_settings_file())
+        if engine.dialect.name == "postgresql"
+        else None
+    )
     context = StationContext(
         engine,
         station_code=station_for(station, settings),

@@ -222,3 +222,16 @@ class Outbox:
                 "SELECT body, saved_at FROM cache WHERE name = ?", (name,)
             ).fetchone()
         return (str(row[0]), datetime.fromisoformat(row[1])) if row else None
+
+    def cache_names(self, prefix: str) -> list[str]:
+        """The names of the kept entries that start with `prefix`."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT name FROM cache WHERE substr(name, 1, ?) = ? ORDER BY name",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    def cache_delete(self, name: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM cache WHERE name = ?", (name,))

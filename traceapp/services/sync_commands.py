@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
+from traceapp.db.models import Event, User
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.commands import JsonValue, StepCommand
-from traceapp.domain.errors import InvalidInput
+from traceapp.domain.errors import InvalidInput, PermissionDenied
 from traceapp.domain.ids import new_uuid
 from traceapp.domain.quantity import Quantity, format_decimal
 from traceapp.domain.results import StepResult
@@ -285,6 +286,7 @@ def apply_command(uow: UnitOfWork, command: StepCommand) -> StepResult:
     handler = _APPLY.get(command.step)
     if handler is None:
         raise InvalidInput(f"A {command.step.value} step cannot be sent from a station's outbox.")
+    command = _as_the_server_knows_the_user(uow, command)
     try:
         return handler(uow, command, command.arguments)
     except (KeyError, TypeError, AttributeError) as exc:
@@ -292,6 +294,24 @@ def apply_command(uow: UnitOfWork, command: StepCommand) -> StepResult:
             f"The stored {command.step.value} step is missing or mangles {exc}.",
             hint="It is kept for review; record the step again by hand if it happened.",
         ) from exc
+
+
+def _as_the_server_knows_the_user(uow: UnitOfWork, command: StepCommand) -> StepCommand:
+    """The command with its user's role as the server has it now; refused when the account was
+    disabled meanwhile (a station may have let them in offline). A step already recorded is
+    answered as before (a resend after a lost answer), whatever became of the account."""
+    user = uow.session.get(User, uuid.UUID(str(command.actor.user_id)))
+    if user is not None and user.active:
+        if user.role == command.actor.role:
+            return command
+        return replace(command, actor=replace(command.actor, role=user.role))
+    if uow.session.get(Event, command.id) is not None:
+        return command
+    raise PermissionDenied(
+        f"The account {command.actor.username} is disabled on the server, so its "
+        f"{command.step.value} step is not recorded.",
+        hint="It is kept for review: record the step again in the name of someone allowed to.",
+    )
 
 
 def _named(value: Any) -> str:

@@ -53,6 +53,11 @@ def hash_secret(secret: str) -> str:
     return _hasher.hash(secret)
 
 
+def verify_secret(digest: str, secret: str) -> None:
+    """Raise argon2's VerificationError (or a subclass) unless `secret` matches `digest`."""
+    _hasher.verify(digest, secret)
+
+
 def badge_digest(badge: str) -> str:
     # A badge code is a long random identifier: a plain SHA-256 finds it by index without
     # keeping it readable; the PIN that goes with it is the secret, hashed with argon2.

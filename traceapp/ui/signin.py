@@ -7,6 +7,7 @@ every check of a password (argon2, 50-100 ms) runs in the worker pool.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -158,6 +159,9 @@ class SignInScreen(_Card):
         self.secret.returnPressed.connect(self._on_secret_entered)
         self.submit.clicked.connect(self.attempt)
         self._busy = False
+        if context.sync is not None:
+            context.sync.session_refused.connect(self._on_session_refused)
+            context.sync.status_changed.connect(self._on_sync_status)
         self.show_ready()
 
     def show_ready(self, *, locked_for: str | None = None) -> None:
@@ -176,10 +180,33 @@ class SignInScreen(_Card):
             self.identity.setText(locked_for)
         else:
             self.title.setText("Sign in")
-            self.subtitle.setText(f"Station {station}")
+            self.subtitle.setText(f"Station {station}{self._offline_note()}")
             self.identity.clear()
         self.identity.selectAll()
         self.identity.setFocus()
+
+    def _offline_note(self) -> str:
+        sync = self._context.sync
+        if sync is None or sync.status.online is not False:
+            return ""
+        days = sync.offline_sign_in_age.total_seconds() / 86_400
+        return (
+            " · OFFLINE: the server cannot be reached. Whoever signed in at this station in the "
+            f"last {days:g} days can sign in; scans are kept here and sent later."
+        )
+
+    def _on_sync_status(self, _status: object) -> None:
+        if self.title.text() == "Sign in":  # not while a locked session's name is shown
+            station = self._context.station_code or "no station chosen"
+            self.subtitle.setText(f"Station {station}{self._offline_note()}")
+
+    def _on_session_refused(self, username: str, message: str) -> None:
+        actor = self._context.actor
+        if actor is None or actor.username != username:
+            return  # someone else is signed in by now
+        self._context.sign_out()
+        self.show_ready()
+        self.show_error(message)
 
     def show_opening(self) -> None:
         self.title.setText("Opening the database…")
@@ -200,7 +227,13 @@ class SignInScreen(_Card):
             return
         self.clear_error()
         self._set_busy(True)
-        work = sign_in_work(self._context.engine, identity, secret, self._context.station_code)
+        station = self._context.station_code
+        sync = self._context.sync
+        work: Callable[[], Actor]
+        if sync is not None:  # shared mode: the server, or this station's copy when it is gone
+            work = partial(sync.sign_in, identity, secret, station)
+        else:
+            work = sign_in_work(self._context.engine, identity, secret, station)
         self._context.background.run(work, self._on_signed_in, self._on_failed)
 
     def _on_identity_entered(self) -> None:

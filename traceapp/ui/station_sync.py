@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,6 +17,15 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.commands import OutboxItem, OutboxState, StepCommand
 from traceapp.domain.errors import StorageUnavailable
+from traceapp.services import users
+from traceapp.services.offline_signin import (
+    DEFAULT_MAX_AGE,
+    check_session,
+    forget_user,
+    recheck_kept_sign_ins,
+    remember_sign_in,
+    sign_in_offline,
+)
 from traceapp.services.sync import Delivery, Forwarder, SyncStatus, is_offline_error
 from traceapp.services.sync_cache import StationCache, load_cache, refresh_cache
 from traceapp.services.sync_station import forwarder_engine
@@ -32,10 +42,21 @@ class StationSync(QObject):
     """
 
     status_changed = Signal(object)  # SyncStatus, from the forwarder thread (queued to the GUI)
+    # The server, reachable again, refuses the person who signed in offline (why, in words).
+    session_refused = Signal(str, str)  # user name, message
 
-    def __init__(self, engine: Engine, outbox_path: Path, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        outbox_path: Path,
+        parent: QObject | None = None,
+        *,
+        offline_sign_in_age: timedelta = DEFAULT_MAX_AGE,
+    ) -> None:
         super().__init__(parent)
         self.outbox = Outbox(outbox_path)
+        self.offline_sign_in_age = offline_sign_in_age
+        self._unchecked: Actor | None = None  # signed in offline, not yet seen by the server
         # Its own engine: connections that give up within seconds when the network is gone.
         self.engine = forwarder_engine(engine.url.render_as_string(hide_password=False))
         self._actor: Actor | None = None
@@ -49,9 +70,11 @@ class StationSync(QObject):
             app.aboutToQuit.connect(self.stop)
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> StationSync:
+    def for_engine(
+        cls, engine: Engine, *, offline_sign_in_age: timedelta = DEFAULT_MAX_AGE
+    ) -> StationSync:
         """The station's outbox next to its settings file, not in the plant database."""
-        return cls(engine, config_dir() / OUTBOX_FILE)
+        return cls(engine, config_dir() / OUTBOX_FILE, offline_sign_in_age=offline_sign_in_age)
 
     def start(self) -> None:
         self.forwarder.start()
@@ -69,10 +92,66 @@ class StationSync(QObject):
         self.status_changed.emit(status)
 
     def _on_online(self) -> None:
+        with UnitOfWork(self.engine, write=False) as uow:
+            forgotten = recheck_kept_sign_ins(self.outbox, uow)
+            unchecked = self._unchecked
+            refused = check_session(uow, unchecked) if unchecked is not None else None
+        if forgotten:
+            log.info("kept sign-ins the server refuses now, forgotten: %s", ", ".join(forgotten))
+        if unchecked is not None:
+            self._unchecked = None
+            if refused is not None:
+                if self._actor == unchecked:
+                    self._actor = None
+                self.session_refused.emit(
+                    unchecked.username,
+                    f"{unchecked.username} was signed out: {refused}. Ask an administrator.",
+                )
+                return
         if self._actor is not None:
             self._cache = refresh_cache(self.outbox, self.engine, self._actor)
 
     # Blocking work, for the worker pool.
+    def sign_in(self, identity: str, secret: str, station: str | None) -> Actor:
+        """Sign in on the server (a badge and PIN, else a user name and password) and keep what
+        lets the same person in again offline; when the server cannot be reached, from that."""
+        if self.forwarder.online is not False:
+            try:
+                return self._sign_in_online(identity, secret, station)
+            except Exception as error:
+                if not is_offline_error(error):
+                    raise
+                self.forwarder.wake()  # it finds out for itself and says OFFLINE
+        cached = self.cache()
+        actor = sign_in_offline(
+            self.outbox,
+            identity=identity,
+            secret=secret,
+            station=station,
+            locations=cached.choices.locations,
+            max_age=self.offline_sign_in_age,
+        )
+        self._unchecked = actor
+        return actor
+
+    def _sign_in_online(self, identity: str, secret: str, station: str | None) -> Actor:
+        with UnitOfWork(self.engine) as uow:
+            try:
+                actor = users.authenticate_badge(uow, badge=identity, pin=secret, station=station)
+            except users.LoginFailed:
+                pass
+            else:
+                remember_sign_in(self.outbox, actor, secret=secret, badge=identity)
+                return actor
+        with UnitOfWork(self.engine) as uow:
+            try:
+                actor = users.authenticate(uow, username=identity, password=secret, station=station)
+            except users.AccountLocked:
+                forget_user(self.outbox, identity)
+                raise
+        remember_sign_in(self.outbox, actor, secret=secret)
+        return actor
+
     def set_actor(self, actor: Actor) -> None:
         """Who is signed in: the cache is read in their name (kept for when the server is gone)."""
         self._actor = actor
