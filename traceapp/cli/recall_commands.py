@@ -184,7 +184,7 @@ def render(
             f"{totals.lots_on_site} lots still on site",
         ),
         ("Shipped", _quantity(totals.shipped, totals.shipped_upper_bound)),
-        ("FSMA 204 events", len(result.events)),
+        ("FSMA 204 events", len(result.details()[0])),
         ("Drill time", f"{result.drill_ms:.1f} ms"),
         ("SHA-256", digest),
     ]

@@ -18,6 +18,11 @@ from traceapp.domain.trace import TraceResult
 RECORD_TYPE = "recall"  # the record type a recall's signature names
 
 
+class RecallIncomplete(ValueError):
+    """A drill result was hashed, printed or signed before its events were read (a bug in the
+    caller, not something a person typed)."""
+
+
 class SuspectKind(enum.StrEnum):
     LOT = "lot"
     SUPPLIER_LOT = "supplier_lot"
@@ -132,13 +137,31 @@ class RecallResult:
     backward: TraceResult
     on_site: tuple[StockOnSite, ...]
     totals: RecallTotals
-    events: tuple[CriticalTrackingEvent, ...]
+    # The FSMA 204 events of the affected lots; None while only the drill has run (its result
+    # is on screen first, the events are read after it: services.recall.gather_details).
+    events: tuple[CriticalTrackingEvent, ...] | None
     # Sensor excursions during the affected lots' production and transit (issue 8): the hash
-    # binds them, so the printed charts are the ones signed.
-    excursions: tuple[RecallExcursion, ...] = ()
+    # binds them, so the printed charts are the ones signed. None: not read yet, as `events`.
+    excursions: tuple[RecallExcursion, ...] | None = ()
+
+    @property
+    def complete(self) -> bool:
+        """The events and excursions are read: the result may be hashed, signed and printed."""
+        return self.events is not None and self.excursions is not None
+
+    def details(self) -> tuple[tuple[CriticalTrackingEvent, ...], tuple[RecallExcursion, ...]]:
+        """The events and the excursions; a drill result without them is refused."""
+        if self.events is None or self.excursions is None:
+            raise RecallIncomplete(
+                f"The recall {self.recall_id} has no FSMA 204 events yet: gather them "
+                "(services.recall.gather_details) before its report, spreadsheet or signature."
+            )
+        return self.events, self.excursions
 
     def as_plain(self) -> dict[str, object]:
-        """The result as JSON types: decimals as strings, times ISO 8601 with their offset."""
+        """The result as JSON types: decimals as strings, times ISO 8601 with their offset.
+        Only of a complete result: the hash binds the events and excursions."""
+        self.details()
         plain = _plain(self)
         assert isinstance(plain, dict)
         return plain

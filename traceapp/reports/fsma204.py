@@ -92,13 +92,14 @@ def write_xlsx(result: RecallResult, path: Path, *, sha256: str | None = None) -
     every cell (a Cell object, type checks, coordinates, one XML element at a time), which for
     the 10,000-lot recall's ~700,000 cells was 7.4 s of the 5 s the whole spreadsheet may take.
     """
+    events, _excursions = result.details()
     book = Workbook(write_only=True)
     sheet: WriteOnlyWorksheet = book.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     last = get_column_letter(len(COLUMNS))
-    sheet.auto_filter.ref = f"A1:{last}{len(result.events) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}{len(events) + 1}"
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     header = []
@@ -124,7 +125,7 @@ def write_xlsx(result: RecallResult, path: Path, *, sha256: str | None = None) -
         summary.append([WriteOnlyCell(summary, value=key), value])
     made = io.BytesIO()
     book.save(made)
-    _with_rows(made, sheet.path.lstrip("/"), path, _sheet_rows(result.events, styles))
+    _with_rows(made, sheet.path.lstrip("/"), path, _sheet_rows(events, styles))
 
 
 def _with_rows(made: io.BytesIO, sheet_path: str, path: Path, body: Iterator[str]) -> None:
@@ -201,10 +202,11 @@ def _xml_text(text: str) -> str:
 
 def write_csv(result: RecallResult, path: Path) -> None:
     """The same events as CSV (UTF-8 with BOM, so spreadsheet programs read accents right)."""
+    events, _excursions = result.details()
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([column.title for column in COLUMNS])
-        for values in rows(result.events):
+        for values in rows(events):
             writer.writerow([_text(value) for value in values])
 
 
@@ -237,6 +239,6 @@ def _summary(result: RecallResult, sha256: str) -> list[tuple[str, object]]:
             shipped + (" (at most)" if totals.shipped_upper_bound else ""),
         ),
         ("Lots still on site", totals.lots_on_site),
-        ("Critical tracking events", len(result.events)),
+        ("Critical tracking events", len(result.details()[0])),
         ("SHA-256 of the recall result", sha256),
     ]

@@ -113,6 +113,7 @@ def render_recall_pdf(
 ) -> None:
     """Write the recall report of `result` to `out`, signed by `signature` or marked NOT SIGNED.
     `sha256`: the result's hash when the caller has it already (it is computed otherwise)."""
+    result.details()  # a drill result without its events is refused before anything is written
     digest = sha256 if sha256 is not None else result.sha256()
     styles = _styles()
     target: Any = str(out) if isinstance(out, Path) else out
@@ -485,7 +486,7 @@ def _cover(
                 f"{_count(len(result.backward.suppliers), 'supplier')}"
             ),
         ),
-        ("FSMA 204 events", _text(len(result.events))),
+        ("FSMA 204 events", _text(len(result.details()[0]))),
         (
             "Signature",
             _text(signature.line()) if signature is not None else f"<b>{NOT_SIGNED}</b>",
@@ -710,14 +711,15 @@ def _on_site(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Fl
 
 
 def _excursions(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    _events, excursions = result.details()
     story: list[Flowable] = [
         CondPageBreak(60 * mm),
         Paragraph(
-            f"Sensor excursions during production and transit ({len(result.excursions)})",
+            f"Sensor excursions during production and transit ({len(excursions)})",
             styles["h2"],
         ),
     ]
-    if not result.excursions:
+    if not excursions:
         story.append(
             Paragraph(
                 "No reading outside the specification was recorded while an affected lot was "
@@ -737,7 +739,7 @@ def _excursions(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list
         )
     )
     groups: dict[tuple[object, ...], list[RecallExcursion]] = defaultdict(list)
-    for row in result.excursions:
+    for row in excursions:
         key = (row.place, row.residence_since, row.residence_until, row.channel, row.start)
         groups[key].append(row)
     for index, rows in enumerate(groups.values()):

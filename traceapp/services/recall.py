@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from traceapp.db import trace as queries
@@ -48,15 +65,13 @@ from traceapp.domain.recall import (
     new_recall_id,
 )
 from traceapp.domain.steps import HandlingStep, ItemRole
-from traceapp.domain.timeutil import join_instant, split_instant
+from traceapp.domain.timeutil import split_instant
 from traceapp.domain.trace import Direction, TraceResult
 from traceapp.services import conditions, dispositions
 from traceapp.services.recording import find_lot, now_utc
 from traceapp.services.signatures import Meaning, SignatureRefused, SignatureSummary
 from traceapp.services.trace import TraceStart, trace_rows
 from traceapp.services.users import LoginFailed, authenticate
-
-CHUNK = 5000  # ids per IN list: well under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +100,7 @@ def may_export(actor: Actor) -> None:
     require(actor.role, UseCase.EXPORT, username=actor.username)
 
 
-def run_recall(
+def run_drill(
     uow: UnitOfWork,
     *,
     actor: Actor,
@@ -97,8 +112,9 @@ def run_recall(
     until: datetime | None = None,
 ) -> RecallResult:
     """A recall drill from suspect lots, a supplier's lot code, or equipment and a time window:
-    the forward and backward traces, the stock still on site, and the FSMA 204 events of every
-    affected lot. Reads only; nothing is recorded."""
+    the forward and backward traces (affected lots, customers, shipments) and the stock still on
+    site. The FSMA 204 events and sensor excursions are not read yet (`events` and `excursions`
+    are None): `gather_details` adds them for the reports. Reads only; nothing is recorded."""
     started = time.perf_counter()
     require(actor.role, UseCase.READ, username=actor.username)
     why = reason.strip()
@@ -109,7 +125,6 @@ def run_recall(
     with queries.index_walks(uow.session):
         forward = trace_rows(reader, start, Direction.FORWARD, started=started)
         backward = trace_rows(reader, start, Direction.BACKWARD)
-    # The drill reads where the stock left is; the spreadsheet's details of every lot come after.
     here = _lot_info(uow, [lot.id for lot in forward.lots if lot.on_hand.value > 0])
     on_site = tuple(
         StockOnSite(i.name, i.product_name, i.status, i.location, Quantity(i.on_hand, i.unit))
@@ -118,8 +133,6 @@ def run_recall(
     )
     totals = _totals(forward, len(on_site))
     drill_ms = (time.perf_counter() - started) * 1000
-    events = critical_tracking_events(uow, reader, _lot_info(uow, [lot.id for lot in forward.lots]))
-    excursions = conditions.recall_excursions(uow.session, [lot.id for lot in forward.lots])
     run_at = now_utc()
     return RecallResult(
         recall_id=new_recall_id(run_at),
@@ -132,9 +145,47 @@ def run_recall(
         backward=backward,
         on_site=on_site,
         totals=totals,
-        events=events,
-        excursions=excursions,
+        events=None,
+        excursions=None,
     )
+
+
+def gather_details(uow: UnitOfWork, drill: RecallResult) -> RecallResult:
+    """The drill's result with the FSMA 204 events and the sensor excursions of every affected
+    lot: what the spreadsheet, the PDF and a signature need (the hash binds them). The same
+    recall id; a result that has them already comes back as it is."""
+    if drill.complete:
+        return drill
+    reader = walk.TraceReader(uow.session)
+    ids = [lot.id for lot in drill.forward.lots]
+    events = critical_tracking_events(uow, reader, _lot_info(uow, ids))
+    excursions = conditions.recall_excursions(uow.session, ids)
+    return dataclasses.replace(drill, events=events, excursions=excursions)
+
+
+def run_recall(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    reason: str,
+    lots: Sequence[str] = (),
+    supplier_lot: str | None = None,
+    equipment: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> RecallResult:
+    """The drill and its details in one: what the command line and the benchmark ask for."""
+    drill = run_drill(
+        uow,
+        actor=actor,
+        reason=reason,
+        lots=lots,
+        supplier_lot=supplier_lot,
+        equipment=equipment,
+        since=since,
+        until=until,
+    )
+    return gather_details(uow, drill)
 
 
 def _start(
@@ -225,45 +276,75 @@ def _totals(forward: TraceResult, on_site: int) -> RecallTotals:
     )
 
 
-def _chunks(ids: Sequence[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
-    for first in range(0, len(ids), CHUNK):
-        yield list(ids[first : first + CHUNK])
+def _among(column: Any, ids: Collection[uuid.UUID], dialect: str) -> ColumnElement[bool]:
+    """`column` is one of `ids` (see `_among_raw`)."""
+    return _among_raw(column, [walk.raw_id(dialect, i) for i in ids], dialect)
 
 
-def _lot_info(uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _LotInfo]:
+def _among_raw(column: Any, ids: Collection[walk.RawId], dialect: str) -> ColumnElement[bool]:
+    """`column` is one of `ids` (as the database spells them), bound as ONE parameter: an IN
+    list of 10,000 binds took longer to bind and plan than the query took to run (~0.2 s a
+    statement on PostgreSQL). An array on PostgreSQL, a JSON array read by json_each on
+    SQLite."""
+    if dialect == "postgresql":
+        listed = "{" + ",".join(ids) + "}"
+        array = cast(bindparam(None, listed, type_=String), postgresql.ARRAY(Uuid(as_uuid=True)))
+        return column == any_(array)  # type: ignore[no-any-return]
+    values: Select[tuple[Any]] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, json.dumps(list(ids)), type_=String))
+    )
+    return column.in_(values)  # type: ignore[no-any-return]
+
+
+def _raw(column: Any, dialect: str) -> Any:
+    """An id column read as text, as `walk.raw_id` spells it: 40,000 events' ids are joined
+    here, and text is made and hashed several times faster than uuid.UUID objects."""
+    return cast(column, Text) if dialect == "postgresql" else type_coerce(column, String)
+
+
+def _event_id(raw: walk.RawId) -> str:
+    """The canonical (hyphenated) spelling of an event id read as text."""
+    if len(raw) == 32:
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return raw
+
+
+def _lot_info(uow: UnitOfWork, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, _LotInfo]:
     here = aliased(Location)
     made = aliased(Event)
     made_at = aliased(Location)
     supplier = aliased(Party)
     info: dict[uuid.UUID, _LotInfo] = {}
-    for chunk in _chunks(ids):
-        rows = uow.session.execute(
-            select(
-                Lot.id,
-                Product.part_number,
-                Lot.lot_code,
-                Product.gtin,
-                Product.name,
-                Lot.status,
-                Lot.unit,
-                Lot.on_hand,
-                here.code,
-                supplier.name,
-                Lot.supplier_lot_code,
-                made_at.code,
-            )
-            .join(Product, Product.id == Lot.product_id)
-            .outerjoin(here, here.id == Lot.location_id)
-            .outerjoin(supplier, supplier.id == Lot.supplier_id)
-            .outerjoin(made, made.id == Lot.created_event_id)
-            .outerjoin(made_at, made_at.id == made.station_id)
-            .where(Lot.id.in_(chunk))
+    if not ids:
+        return info
+    connection = uow.session.connection()
+    rows = connection.execute(
+        select(
+            Lot.id,
+            Product.part_number,
+            Lot.lot_code,
+            Product.gtin,
+            Product.name,
+            Lot.status,
+            Lot.unit,
+            Lot.on_hand,
+            here.code,
+            supplier.name,
+            Lot.supplier_lot_code,
+            made_at.code,
         )
-        for row in rows:
-            info[row[0]] = _LotInfo(
-                f"{row[1]}/{row[2]}", row[2], row[3], row[4], row[5], row[6],
-                row[7], row[8], row[9], row[10], row[11],
-            )  # fmt: skip
+        .join(Product, Product.id == Lot.product_id)
+        .outerjoin(here, here.id == Lot.location_id)
+        .outerjoin(supplier, supplier.id == Lot.supplier_id)
+        .outerjoin(made, made.id == Lot.created_event_id)
+        .outerjoin(made_at, made_at.id == made.station_id)
+        .where(_among(Lot.id, ids, connection.dialect.name))
+    )
+    for row in rows:
+        info[row[0]] = _LotInfo(
+            f"{row[1]}/{row[2]}", row[2], row[3], row[4], row[5], row[6],
+            row[7], row[8], row[9], row[10], row[11],
+        )  # fmt: skip
     return info
 
 
@@ -273,143 +354,228 @@ def _tlc_source(lot: _LotInfo) -> str | None:
     return lot.made_at
 
 
+_ZONES: dict[int, timezone] = {}
+
+
 def _when(moment: datetime, offset: int) -> datetime:
-    return join_instant(moment, offset)
+    """`join_instant` with one zone object per offset (41,344 events of a large recall)."""
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = timezone(timedelta(minutes=offset))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone)
 
 
-def _live() -> ColumnElement[bool]:
-    """Leaves out events declared in error (their corrections are events of their own)."""
-    return ~select(ErrorDeclaration.id).where(ErrorDeclaration.event_id == Event.id).exists()
+_SortKey = tuple[datetime, str, str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _EventRow:
+    step: str
+    event_time: datetime  # UTC
+    offset: int
+    reference_document: str | None
+    station_id: walk.RawId | None
+    party_id: walk.RawId | None
 
 
 def critical_tracking_events(
     uow: UnitOfWork, reader: walk.TraceReader, info: dict[uuid.UUID, _LotInfo]
 ) -> tuple[CriticalTrackingEvent, ...]:
     """The receiving, transformation and shipping events of the lots in `info`, with their FSMA
-    204 key data elements: set-based queries over all the lots, never one per lot."""
-    ids = list(info)
-    rows: list[CriticalTrackingEvent] = []
-    station = aliased(Location)
-    for chunk in _chunks(ids):
-        received: Sequence[Any] = uow.session.execute(
+    204 key data elements.
+
+    A few statements over all the lots, each one index lookup per id (the ids bound as one
+    array), joined here: the lots' event items and parent edges, then their events, the parent
+    lots, stations and parties by primary key. One statement joining them all had PostgreSQL
+    plan hash joins over whole tables (2.8 s for 10,000 lots on the 1,000,000-lot plant)."""
+    if not info:
+        return ()
+    connection = uow.session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Each statement is a few index scans; compiling them (JIT, chosen from the row
+        # estimates of a 10,000-id array) took 0.2-0.4 s a statement. This transaction only.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    lots = {walk.raw_id(dialect, lot_id): lot for lot_id, lot in info.items()}
+    items: Sequence[Any] = connection.execute(
+        select(
+            _raw(EventItem.event_id, dialect),
+            _raw(EventItem.lot_id, dialect),
+            EventItem.role,
+            EventItem.quantity,
+            EventItem.unit,
+        ).where(_among_raw(EventItem.lot_id, lots, dialect))
+    ).all()
+    edges: Sequence[Any] = connection.execute(
+        select(
+            _raw(LotEdge.event_id, dialect),
+            _raw(LotEdge.child_lot_id, dialect),
+            _raw(LotEdge.parent_lot_id, dialect),
+            LotEdge.quantity,
+            LotEdge.unit,
+        ).where(
+            _among_raw(LotEdge.child_lot_id, lots, dialect), LotEdge.voided_by_event_id.is_(None)
+        )
+    ).all()
+    event_ids = {edge[0] for edge in edges} | {item[0] for item in items}
+    events: dict[walk.RawId, _EventRow] = {
+        r[0]: _EventRow(r[1], r[2], r[3], r[4], r[5], r[6])
+        for r in connection.execute(
             select(
-                Event.id,
+                _raw(Event.id, dialect),
+                Event.step,
                 Event.event_time,
                 Event.event_tz_offset_minutes,
                 Event.reference_document,
-                EventItem.lot_id,
-                EventItem.quantity,
-                EventItem.unit,
-                station.code,
-                station.gln,
-                Party.name,
-                Party.gln,
+                _raw(Event.station_id, dialect),
+                _raw(Event.party_id, dialect),
+            ).where(_among_raw(Event.id, event_ids, dialect))
+        )
+    }
+    # Events declared in error are left out (their corrections are events of their own).
+    for (declared,) in connection.execute(
+        select(_raw(ErrorDeclaration.event_id, dialect)).where(
+            _among_raw(ErrorDeclaration.event_id, event_ids, dialect)
+        )
+    ):
+        events.pop(declared, None)
+    parents = {
+        r[0]: (f"{r[1]}/{r[2]}", r[3], r[4])
+        for r in connection.execute(
+            select(_raw(Lot.id, dialect), Product.part_number, Lot.lot_code, Product.name, Lot.unit)
+            .join(Product, Product.id == Lot.product_id)
+            .where(_among_raw(Lot.id, {edge[2] for edge in edges}, dialect))
+        )
+    }
+    places = _places(connection, dialect, events.values())
+    keyed: list[tuple[_SortKey, CriticalTrackingEvent]] = []
+    kind, receiving = CteKind.RECEIVING, CteKind.RECEIVING.value
+    receive = HandlingStep.RECEIVE.value
+    output = ItemRole.OUTPUT.value
+    made_here: dict[tuple[walk.RawId, walk.RawId], tuple[Decimal | None, str | None]] = {}
+    for event_id, lot_id, role, quantity, unit in items:
+        event = events.get(event_id)
+        if event is None:
+            continue
+        if role == output:
+            made_here[(event_id, lot_id)] = (quantity, unit)
+        if event.step != receive:
+            continue
+        lot = lots[lot_id]
+        station, station_gln, _ = places.get(event.station_id, _NOWHERE)
+        _, party_gln, party = places.get(event.party_id, _NOWHERE)
+        keyed.append((
+            (event.event_time, receiving, lot.name, ""),
+            CriticalTrackingEvent(
+                kind, _event_id(event_id), _when(event.event_time, event.offset), lot.name,
+                lot.gtin, lot.lot_code, lot.product_name, quantity, unit, station, station_gln,
+                party, party_gln, _tlc_source(lot), event.reference_document,
+            ),
+        ))  # fmt: skip
+    kind, transformation = CteKind.TRANSFORMATION, CteKind.TRANSFORMATION.value
+    for event_id, child_id, parent_id, given, given_unit in edges:
+        event = events.get(event_id)
+        if event is None:
+            continue
+        lot = lots[child_id]
+        quantity, unit = made_here.get((event_id, child_id), (None, None))
+        input_tlc, input_product, parent_unit = parents[parent_id]
+        station, station_gln, _ = places.get(event.station_id, _NOWHERE)
+        keyed.append((
+            (event.event_time, transformation, lot.name, input_tlc),
+            CriticalTrackingEvent(
+                kind, _event_id(event_id), _when(event.event_time, event.offset), lot.name,
+                lot.gtin, lot.lot_code, lot.product_name, quantity, unit, station, station_gln,
+                None, None, station, event.reference_document, input_tlc=input_tlc,
+                input_product=input_product, input_quantity=given,
+                input_unit=given_unit or parent_unit,
+            ),
+        ))  # fmt: skip
+    keyed += _shipping(connection, reader, lots)
+    # Sorted by the UTC instants (one zone: compared without offsets), then kind and lots: the
+    # same order as by the local times, several times faster for 40,000 events.
+    keyed.sort(key=_first)
+    return tuple(event for _key, event in keyed)
+
+
+_NOWHERE: tuple[str | None, str | None, str | None] = (None, None, None)
+
+
+def _places(
+    connection: Connection, dialect: str, events: Iterable[_EventRow]
+) -> dict[walk.RawId | None, tuple[str | None, str | None, str | None]]:
+    """Stations (code, GLN, -) and parties (-, GLN, name) of the events, by id."""
+    stations: set[walk.RawId] = set()
+    parties: set[walk.RawId] = set()
+    for event in events:
+        if event.station_id is not None:
+            stations.add(event.station_id)
+        if event.party_id is not None:
+            parties.add(event.party_id)
+    found: dict[walk.RawId | None, tuple[str | None, str | None, str | None]] = {}
+    if stations:
+        for r in connection.execute(
+            select(_raw(Location.id, dialect), Location.code, Location.gln).where(
+                _among_raw(Location.id, stations, dialect)
             )
-            .join(EventItem, EventItem.event_id == Event.id)
-            .outerjoin(station, station.id == Event.station_id)
-            .outerjoin(Party, Party.id == Event.party_id)
-            .where(
-                Event.step == HandlingStep.RECEIVE.value,
-                EventItem.lot_id.in_(chunk),
-                _live(),
+        ):
+            found[r[0]] = (r[1], r[2], None)
+    if parties:
+        for row in connection.execute(
+            select(_raw(Party.id, dialect), Party.gln, Party.name).where(
+                _among_raw(Party.id, parties, dialect)
             )
-        ).all()
-        for r in received:
-            lot = info[r[4]]
-            rows.append(
-                CriticalTrackingEvent(
-                    CteKind.RECEIVING, str(r[0]), _when(r[1], r[2]), lot.name, lot.gtin,
-                    lot.lot_code, lot.product_name, r[5], r[6], r[7], r[8], r[9], r[10],
-                    _tlc_source(lot), r[3],
-                )
-            )  # fmt: skip
-        parent = aliased(Lot)
-        parent_product = aliased(Product)
-        output = aliased(EventItem)
-        made: Sequence[Any] = uow.session.execute(
-            select(
-                Event.id,
-                Event.event_time,
-                Event.event_tz_offset_minutes,
-                Event.reference_document,
-                LotEdge.child_lot_id,
-                output.quantity,
-                output.unit,
-                station.code,
-                station.gln,
-                parent_product.part_number,
-                parent.lot_code,
-                parent_product.name,
-                LotEdge.quantity,
-                LotEdge.unit,
-                parent.unit,
-            )
-            .join(LotEdge, LotEdge.event_id == Event.id)
-            .join(parent, parent.id == LotEdge.parent_lot_id)
-            .join(parent_product, parent_product.id == parent.product_id)
-            .outerjoin(
-                output,
-                and_(
-                    output.event_id == Event.id,
-                    output.lot_id == LotEdge.child_lot_id,
-                    output.role == ItemRole.OUTPUT.value,
-                ),
-            )
-            .outerjoin(station, station.id == Event.station_id)
-            .where(
-                LotEdge.child_lot_id.in_(chunk),
-                LotEdge.voided_by_event_id.is_(None),
-                _live(),
-            )
-        ).all()
-        for r in made:
-            lot = info[r[4]]
-            rows.append(
-                CriticalTrackingEvent(
-                    CteKind.TRANSFORMATION, str(r[0]), _when(r[1], r[2]), lot.name, lot.gtin,
-                    lot.lot_code, lot.product_name, r[5], r[6], r[7], r[8], None, None,
-                    r[7], r[3], input_tlc=f"{r[9]}/{r[10]}", input_product=r[11],
-                    input_quantity=r[12], input_unit=r[13] or r[14],
-                )
-            )  # fmt: skip
-    rows += _shipping(uow, reader, info)
-    rows.sort(key=lambda e: (e.occurred_at, e.cte.value, e.tlc, e.input_tlc or ""))
-    return tuple(rows)
+        ):
+            found[row[0]] = (None, row[1], row[2])
+    return found
+
+
+def _first(pair: tuple[_SortKey, CriticalTrackingEvent]) -> _SortKey:
+    return pair[0]
 
 
 def _shipping(
-    uow: UnitOfWork, reader: walk.TraceReader, info: dict[uuid.UUID, _LotInfo]
-) -> list[CriticalTrackingEvent]:
+    connection: Connection, reader: walk.TraceReader, lots: dict[walk.RawId, _LotInfo]
+) -> list[tuple[_SortKey, CriticalTrackingEvent]]:
     """Shipping events, loose or in a container that left while the lot was in it: the same
     container walk the trace uses, so a lot is on the shipments the trace names."""
-    raw = [reader.raw_id(lot_id) for lot_id in info]
+    raw = list(lots)
     stays, _ = reader.held_in_containers(raw)
     lines = [line for line in reader.shipments_of(raw, stays) if not line.repeat]
     if not lines:
         return []
-    events = {walk.as_uuid(line.event_id) for line in lines}
+    dialect = connection.dialect.name
     station = aliased(Location)
-    where: dict[uuid.UUID, tuple[int, str | None, str | None, str | None]] = {}
-    for chunk in _chunks(list(events)):
-        for r in uow.session.execute(
-            select(Event.id, Event.event_tz_offset_minutes, station.code, station.gln, Party.gln)
-            .outerjoin(station, station.id == Event.station_id)
-            .outerjoin(Party, Party.id == Event.party_id)
-            .where(Event.id.in_(chunk))
-        ):
-            where[r[0]] = (r[1], r[2], r[3], r[4])
-    rows: list[CriticalTrackingEvent] = []
+    where: dict[walk.RawId, tuple[int, str | None, str | None, str | None]] = {}
+    for r in connection.execute(
+        select(
+            _raw(Event.id, dialect),
+            Event.event_tz_offset_minutes,
+            station.code,
+            station.gln,
+            Party.gln,
+        )
+        .outerjoin(station, station.id == Event.station_id)
+        .outerjoin(Party, Party.id == Event.party_id)
+        .where(_among_raw(Event.id, {line.event_id for line in lines}, dialect))
+    ):
+        where[r[0]] = (r[1], r[2], r[3], r[4])
+    rows: list[tuple[_SortKey, CriticalTrackingEvent]] = []
+    kind, shipping = CteKind.SHIPPING, CteKind.SHIPPING.value
     for line in lines:
-        event_id = walk.as_uuid(line.event_id)
-        offset, location, gln, customer_gln = where[event_id]
-        lot = info[walk.as_uuid(line.lot_id)]
-        rows.append(
+        offset, location, gln, customer_gln = where[line.event_id]
+        lot = lots[line.lot_id]
+        rows.append((
+            (line.shipped_at, shipping, lot.name, ""),
             CriticalTrackingEvent(
-                CteKind.SHIPPING, str(event_id), _when(line.shipped_at, offset), lot.name, lot.gtin, lot.lot_code, lot.product_name, line.quantity,
+                kind, _event_id(line.event_id), _when(line.shipped_at, offset), lot.name,
+                lot.gtin, lot.lot_code, lot.product_name, line.quantity,
                 lot.unit if line.quantity is not None else None, location, gln,
                 line.customer_name, customer_gln, _tlc_source(lot), line.reference_document,
-            )
-        )  # fmt: skip
+            ),
+        ))  # fmt: skip
     return rows
 
 

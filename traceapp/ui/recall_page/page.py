@@ -136,13 +136,18 @@ def summary_text(result: RecallResult) -> str:
     totals = result.totals
     suspects = ", ".join(result.forward.start) or "—"
     shipped = amount(totals.shipped, totals.shipped_upper_bound)
+    events = (
+        count(len(result.events), "FSMA 204 event")
+        if result.events is not None
+        else "reading the FSMA 204 events…"
+    )
     on_site = count(totals.lots_on_site, "lot")
     if result.on_site:
         on_site += f" ({_sum_by_unit([stock.on_hand for stock in result.on_site])})"
     return (
         f"{result.recall_id} · suspect {suspects}\n"
         f"{count(totals.lots, 'affected lot')} · {count(len(result.backward.lots), 'lot')} "
-        f"upstream · {count(len(result.events), 'FSMA 204 event')}\n"
+        f"upstream · {events}\n"
         f"Still on site: {on_site}\n"
         f"Shipped: {shipped} of suspect material in {count(totals.shipments, 'shipment')} "
         f"to {count(totals.customers, 'customer')}"
