@@ -19,6 +19,17 @@ threads in the GUI process and (b) in a process of its own (as `traceapp monitor
 the page shows `channels` of them (16 at 100 Hz, polled from the database). The page runs its
 own timers (10 Hz poll, 30 Hz frames) for the given seconds; reported: frames/s, the
 gaps between frames (p50/p95/max: a stutter is a long gap), readings written per second.
+
+Part 3, sustained ingest (`--sustained-seconds` > 0, default 60; `--skip-frames` runs it alone):
+a recorder process (`--record-only`, as `traceapp monitor --record` runs) writes a simulated
+plant of `--sustained-channels x --sustained-rate` readings/s (500 x 100 = 50,000) into a
+fresh SQLite file and then a fresh PostgreSQL database (`--sustained-backends`), while the real
+page (its own 10 Hz poll and 30 Hz frame timers) shows `--channels` of them. Reported per
+backend: readings written per second (counted in the database over the measured time, not
+received), the recorder's backlog and lag (its status line every second) and CPU share, frame
+gaps p50/p95/p99/max, the longest turn of the GUI thread's event loop (`longest_gui_turn_ms`,
+work on the GUI thread in one go) and the longest time between two turns
+(`longest_gui_stall_ms`, that work plus waiting for a core).
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "chart_frames.json"
 TARGET_FPS = 30.0
+SUSTAINED_TARGET = 50_000  # readings/s written into SQLite beside the window (issue 8)
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _percentiles(values_ms: list[float]) -> dict[str, float]:
@@ -187,17 +200,27 @@ def measure_frames(args: argparse.Namespace, *, fast: bool, seconds: float) -> d
 
 
 def _record(db_url: str, source: str, seconds: float) -> None:
-    """The recorder alone (what `traceapp monitor --record` runs), for the separate process."""
+    """The recorder alone (what `traceapp monitor --record` runs), for the separate process.
+
+    Prints its status as a JSON line every second (written, backlog, lag, CPU) and at the end.
+    """
     from traceapp.db.engine import make_engine
     from traceapp.services.sensors import Recorder
 
     engine = make_engine(db_url)
     recorder = Recorder(engine, source)
     recorder.start()
-    time.sleep(seconds)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and recorder.failed is None:
+        time.sleep(min(1.0, max(0.0, end - time.monotonic())))
+        status = recorder.status()
+        line = {"at": time.time(), "written": status.written, "backlog": status.backlog,
+                "lag_s": round(status.lag_s, 3), "dropped": status.dropped,
+                "cpu_s": round(time.process_time(), 3)}  # fmt: skip
+        print(json.dumps(line), flush=True)
     recorder.stop()
     status = recorder.status()
-    print(json.dumps({"written": status.written}))
+    print(json.dumps({"written": status.written, "final": True}), flush=True)
 
 
 def measure_ingest(args: argparse.Namespace, *, separate: bool, workdir: Path) -> dict[str, Any]:
@@ -299,6 +322,180 @@ def measure_ingest(args: argparse.Namespace, *, separate: bool, workdir: Path) -
     }
 
 
+# --- part 3: sustained ingest in a recorder process beside the page ----------------------------
+
+
+def _prepare_database(backend: str, workdir: Path, pg_database: str) -> str:
+    """A fresh database at the current schema with the built-in users; its URL."""
+    from sqlalchemy.engine import make_url
+
+    if backend == "sqlite":
+        path = workdir / "sustained.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    import psycopg
+
+    server = os.environ.get("TRACEAPP_BENCH_PG_URL", DEFAULT_PG_URL)
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{pg_database}"')
+    return make_url(server).set(database=pg_database).render_as_string(hide_password=False)
+
+
+def _drop_pg(pg_database: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    server = os.environ.get("TRACEAPP_BENCH_PG_URL", DEFAULT_PG_URL)
+    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{pg_database}" WITH (FORCE)')
+
+
+def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) -> dict[str, Any]:
+    """A recorder process writes `sustained_channels x sustained_rate` readings/s for
+    `sustained_seconds` while the real page (its own timers: 10 Hz poll, 30 Hz frames) shows
+    `channels` of them; written readings are counted in the database."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from traceapp.db.models.sensors import SensorChannel, sensor_readings
+    from traceapp.db.uow import UnitOfWork
+    from traceapp.services.database import open_database
+    from traceapp.services.masterdata import actor_for, ensure_builtin_users
+    from traceapp.ui.application import application
+    from traceapp.ui.live_monitor import LiveMonitorPage
+
+    app = application()
+    url = _prepare_database(backend, workdir, args.pg_database)
+    engine, _ = open_database(url)
+    with UnitOfWork(engine) as uow:
+        ensure_builtin_users(uow)
+    with UnitOfWork(engine) as uow:
+        admin = actor_for(uow)
+    offered = args.sustained_channels * args.sustained_rate
+    source = (f"simulator://?channels={args.sustained_channels}&rate={args.sustained_rate:g}"
+              "&seed=3")  # fmt: skip
+    statuses: list[dict[str, Any]] = []
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--record-only", url, source,
+         str(args.sustained_seconds + 120)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def read_status() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            statuses.append(json.loads(line))
+
+    reader = threading.Thread(target=read_status, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with engine.connect() as c:
+            known = c.execute(select(func.count()).select_from(SensorChannel)).scalar_one()
+        if known >= args.sustained_channels:
+            break
+        time.sleep(0.2)
+    time.sleep(2.0)  # the first batches (channel creation) behind us
+    context = _context(engine)
+    context.sign_in(admin)
+    page = LiveMonitorPage(context)
+    page.resize(args.width, args.height)
+    page.show()
+    ticks: list[float] = []
+    original = page.render_frame
+
+    def timed_frame() -> None:
+        ticks.append(time.perf_counter())
+        original()
+
+    page._frame_timer.timeout.disconnect()
+    page._frame_timer.timeout.connect(timed_frame)
+    deadline = time.monotonic() + 60
+    while not page.charts.plots and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    page.set_channels(sorted(page._channels, key=lambda c: c.id)[: args.channels])
+    for _ in range(50):  # the page settles on its channels (first poll, history)
+        app.processEvents()
+        time.sleep(0.01)
+
+    def count() -> int:
+        with engine.connect() as c:
+            return int(c.execute(select(func.count()).select_from(sensor_readings)).scalar_one())
+
+    before = count()
+    first_status = len(statuses)
+    cpu_start = time.process_time()
+    start = time.perf_counter()
+    end = start + args.sustained_seconds
+    ticks.clear()
+    busy_ms: list[float] = []  # one turn of the GUI thread's event loop
+    turns: list[float] = []
+    while time.perf_counter() < end:
+        began = time.perf_counter()
+        app.processEvents()
+        busy_ms.append((time.perf_counter() - began) * 1000)
+        turns.append(began)
+        time.sleep(0.001)
+    wall = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    after = count()
+    during = statuses[first_status:]
+    page.stop()
+    context.background.wait()
+    child.terminate()
+    child.wait(timeout=120)
+    reader.join(timeout=10)
+    if child.stdout is not None:
+        child.stdout.close()
+    curves = len(page.charts.plots)
+    page.close()
+    page.deleteLater()
+    app.processEvents()
+    engine.dispose()
+    if backend == "postgres":
+        _drop_pg(args.pg_database)
+    gaps_ms = [(b - a) * 1000 for a, b in itertools.pairwise(ticks)]
+    turn_gaps_ms = [(b - a) * 1000 for a, b in itertools.pairwise(turns)]
+    written_per_s = (after - before) / wall
+    backlog = [s["backlog"] for s in during if "backlog" in s]
+    lag = [s["lag_s"] for s in during if "lag_s" in s]
+    child_cpu = [s["cpu_s"] for s in during if "cpu_s" in s]
+    return {
+        "backend": backend,
+        "recorder": "separate process",
+        "seconds": round(wall, 1),
+        "channels_recorded": args.sustained_channels,
+        "readings_per_s_offered": offered,
+        "readings_written": after - before,
+        "readings_written_per_s": round(written_per_s),
+        "keeps_up": written_per_s >= 0.98 * offered and (not backlog or backlog[-1] < offered),
+        "recorder_backlog_readings": {
+            "max": max(backlog) if backlog else None,
+            "last": backlog[-1] if backlog else None,
+        },
+        "recorder_lag_s": {
+            "p50": round(float(np.percentile(lag, 50)), 2) if lag else None,
+            "max": round(max(lag), 2) if lag else None,
+        },
+        "recorder_cpu_share": round((child_cpu[-1] - child_cpu[0]) / wall, 2)
+        if len(child_cpu) > 1 else None,
+        "dropped": during[-1].get("dropped") if during else None,
+        "curves": curves,
+        "fps": round(len(ticks) / wall, 1),
+        "frame_gap_ms": _percentiles(gaps_ms) if gaps_ms else {},
+        "longest_gui_turn_ms": round(max(busy_ms), 1) if busy_ms else None,
+        "gui_turn_ms": _percentiles(busy_ms) if busy_ms else {},
+        "longest_gui_stall_ms": round(max(turn_gaps_ms), 1) if turn_gaps_ms else None,
+        "gui_process_cpu_share": round(cpu / wall, 2),
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--channels", type=int, default=16)
@@ -311,6 +508,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--ingest-seconds", type=float, default=15.0, help="0: skip part 2")
     parser.add_argument("--ingest-channels", type=int, default=160, help="recorded, part 2")
     parser.add_argument("--ingest-rate", type=float, default=100.0, help="per channel, part 2")
+    parser.add_argument("--sustained-seconds", type=float, default=60.0, help="0: skip part 3")
+    parser.add_argument("--sustained-channels", type=int, default=500, help="recorded, part 3")
+    parser.add_argument("--sustained-rate", type=float, default=100.0, help="per channel, part 3")
+    parser.add_argument("--sustained-backends", default="sqlite,postgres")
+    parser.add_argument("--pg-database", default="traceapp_bench_chart_frames")
+    parser.add_argument("--skip-frames", action="store_true", help="part 3 only (no parts 1-2)")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--record-only", nargs=3, metavar=("DB", "SOURCE", "SECONDS"),
@@ -338,16 +541,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "target_fps": TARGET_FPS,
     }
-    report["with_practices"] = measure_frames(args, fast=True, seconds=args.seconds)
-    report["without_practices"] = measure_frames(args, fast=False, seconds=args.slow_seconds)
-    report["target_met"] = report["with_practices"]["meets_30fps"]
-    if args.ingest_seconds > 0:
+    if not args.skip_frames:
+        report["with_practices"] = measure_frames(args, fast=True, seconds=args.seconds)
+        report["without_practices"] = measure_frames(args, fast=False, seconds=args.slow_seconds)
+        report["target_met"] = report["with_practices"]["meets_30fps"]
+    if args.ingest_seconds > 0 and not args.skip_frames:
         with tempfile.TemporaryDirectory() as tmp:
             workdir = args.workdir or Path(tmp)
             report["ingest_beside_chart"] = [
                 measure_ingest(args, separate=False, workdir=workdir),
                 measure_ingest(args, separate=True, workdir=workdir),
             ]
+    if args.sustained_seconds > 0:
+        backends = [b.strip() for b in args.sustained_backends.split(",") if b.strip()]
+        if set(backends) - {"sqlite", "postgres"}:
+            parser.error("--sustained-backends are sqlite and/or postgres")
+        report["sustained_ingest"] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = args.workdir or Path(tmp)
+            for backend in backends:
+                report["machine"][f"load_1min_before_{backend}"] = round(os.getloadavg()[0], 2)
+                report["sustained_ingest"].append(
+                    measure_sustained(args, backend=backend, workdir=workdir)
+                )
+        report["sustained_target_met_sqlite"] = any(
+            r["backend"] == "sqlite" and r["readings_written_per_s"] >= SUSTAINED_TARGET
+            for r in report["sustained_ingest"]
+        )
     report["machine"]["load_1min_after"] = round(os.getloadavg()[0], 2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
