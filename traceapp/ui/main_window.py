@@ -39,7 +39,6 @@ from traceapp.ui.connection_dialog import connection_button
 from traceapp.ui.context import StationContext
 from traceapp.ui.icons import NAV_ICON_SIZE, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
-from traceapp.ui.messages import error_text
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
 from traceapp.ui.station_picker import LAST_STATION_KEY, STATION_KEY, StationPicker
 from traceapp.ui.status_bar import StationStatusBar, role_label
@@ -326,8 +325,7 @@ class MainWindow(QMainWindow):
             self.sign_in_screen.show_error(message)
 
     def _on_open_failed(self, error: BaseException, details: str) -> None:
-        self.sign_in_screen.show_ready()
-        self.sign_in_screen.show_error(error_text(error, details))
+        self.sign_in_screen.show_open_failed(error, details)
         self._startup_mark("ready")
 
     def _on_signed_in(self, actor: Actor) -> None:

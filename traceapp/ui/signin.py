@@ -26,6 +26,7 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import LOCAL_ADMIN_USERNAME, Actor
 from traceapp.domain.errors import AlreadyExists
 from traceapp.services import users
+from traceapp.services.sync import is_offline_error
 from traceapp.ui.context import StationContext
 from traceapp.ui.messages import error_text
 
@@ -185,15 +186,25 @@ class SignInScreen(_Card):
         self.identity.selectAll()
         self.identity.setFocus()
 
-    def _offline_note(self) -> str:
+    def _offline_note(self, *, known_offline: bool = False) -> str:
         sync = self._context.sync
-        if sync is None or sync.status.online is not False:
+        if sync is None or (sync.status.online is not False and not known_offline):
             return ""
         days = sync.offline_sign_in_age.total_seconds() / 86_400
         return (
             " · OFFLINE: the server cannot be reached. Whoever signed in at this station in the "
             f"last {days:g} days can sign in; scans are kept here and sent later."
         )
+
+    def show_open_failed(self, error: BaseException, details: str) -> None:
+        """The start-up check could not read the database. In shared mode with the server out of
+        reach that is not an error for the person at the station: they sign in from its copy."""
+        self.show_ready()
+        if self._context.sync is not None and is_offline_error(error):
+            station = self._context.station_code or "no station chosen"
+            self.subtitle.setText(f"Station {station}{self._offline_note(known_offline=True)}")
+            return
+        self.show_error(error_text(error, details))
 
     def _on_sync_status(self, _status: object) -> None:
         if self.title.text() == "Sign in":  # not while a locked session's name is shown
