@@ -51,6 +51,12 @@ from traceapp.services.signatures import Meaning
 from traceapp.ui.context import StationContext
 from traceapp.ui.icons import DECISION_ICONS, decorate
 from traceapp.ui.messages import error_text
+from traceapp.ui.signature_form import (
+    ConfirmButtons,
+    SignatureFields,
+    message_label,
+    statement_label,
+)
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 PRINT_KEY = "Ctrl+P"
@@ -275,11 +281,11 @@ class DecisionDialog(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("&Reason:", self.reason)
         self.descendants: QCheckBox | None = None
+        self.signature: SignatureFields | None = None
         self.signer: QLineEdit | None = None
         self.password: QLineEdit | None = None
         self.meaning: QComboBox | None = None
-        self.statement = _plain("", "decisionStatement")
-        self.statement.setStyleSheet("font-weight: bold;")
+        self.statement = statement_label()
         if decision is Decision.HOLD:
             self.descendants = QCheckBox("Hold every &descendant (each usable lot made from it)")
             self.descendants.setObjectName("holdDescendants")
@@ -291,28 +297,21 @@ class DecisionDialog(QDialog):
             form.addRow("", self.descendants)
         else:
             actor = context.actor
-            self.signer = QLineEdit(actor.username if actor is not None else "")
-            self.signer.setObjectName("signerName")
-            self.signer.setAccessibleName("Signer's user name")
-            self.password = QLineEdit()
-            self.password.setObjectName("signerPassword")
-            self.password.setEchoMode(QLineEdit.EchoMode.Password)
-            self.password.setAccessibleName("Password")
-            self.meaning = QComboBox()
-            self.meaning.setObjectName("signatureMeaning")
-            self.meaning.setAccessibleName("Meaning of the signature")
-            for meaning in Meaning:
-                self.meaning.addItem(meaning.value, meaning.value)
-            self.meaning.setCurrentIndex(self.meaning.findData(DEFAULT_MEANING[decision]))
-            form.addRow("Signed by (&user):", self.signer)
-            form.addRow("&Password:", self.password)
-            form.addRow("&Meaning:", self.meaning)
+            self.signature = SignatureFields(
+                form,
+                signer=actor.username if actor is not None else "",
+                signer_editable=True,
+                meaning=Meaning(DEFAULT_MEANING[decision]),
+            )
+            self.signer = self.signature.signer
+            self.password = self.signature.password
+            self.meaning = self.signature.meaning
             self.meaning.currentIndexChanged.connect(self._update_statement)
-        self.message = _plain("", "errorText")
-        self.message.hide()
-        self.confirm = QPushButton(self._confirm_words())
-        self.confirm.setObjectName("confirmDecision")
-        self.confirm.setDefault(True)
+        self.message = message_label()
+        buttons = ConfirmButtons(
+            self._confirm_words(), confirm_name="confirmDecision", cancel_name="cancelDecision"
+        )
+        self.confirm, self.cancel = buttons.confirm, buttons.cancel
         # The default button is drawn bold (theme): wide enough for its longest words in bold.
         bold = QFont(self.confirm.font())
         bold.setBold(True)
@@ -321,21 +320,14 @@ class DecisionDialog(QDialog):
         )
         # The theme's style sheet sets min-width (which wins over setMinimumWidth): set ours there.
         self.confirm.setStyleSheet(f"min-width: {widest + CONFIRM_SLACK_PX}px;")
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setObjectName("cancelDecision")
-        self.cancel.setAutoDefault(False)
         self.confirm.clicked.connect(self._on_confirm)
         self.cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(_plain("Enter confirms · Esc cancels", "infoText"), 1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.confirm)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(form)
         layout.addWidget(self.statement)
         layout.addWidget(self.message)
-        layout.addLayout(buttons)
+        layout.addLayout(buttons.row)
         self.reason.textChanged.connect(self._update_statement)
         if self.descendants is not None:
             self.descendants.toggled.connect(self._update_statement)
@@ -348,8 +340,8 @@ class DecisionDialog(QDialog):
             words += " and every usable lot made from it"
         reason = self.reason.text().strip() or "…"
         text = f"{words}: {reason}"
-        if self.meaning is not None:
-            text += f"\nMeaning of my signature: {self.meaning.currentText()}."
+        if self.signature is not None:
+            text += f"\n{self.signature.meaning_line()}"
         return text
 
     def _update_statement(self) -> None:
@@ -396,17 +388,15 @@ class DecisionDialog(QDialog):
             )
             return
         signed_by: SignedBy | None = None
-        if self.signer is not None and self.password is not None and self.meaning is not None:
-            if not self.signer.text().strip():
-                self._refuse("Type the signer's user name.", self.signer)
-                return
-            if not self.password.text():
-                self._refuse("Type the signer's password to sign.", self.password)
+        if self.signature is not None:
+            missing = self.signature.missing()
+            if missing is not None:
+                self._refuse(*missing)
                 return
             signed_by = SignedBy(
-                self.signer.text().strip(),
-                self.password.text(),
-                Meaning(self.meaning.currentData()),
+                self.signature.signer.text().strip(),
+                self.signature.password.text(),
+                self.signature.chosen(),
             )
         descendants = self.descendants is not None and self.descendants.isChecked()
         decision, code, event_id = self.decision, self.lot, self._event_id
