@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QTextDocument
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -209,11 +209,21 @@ def test_f1_lists_the_keys_of_the_role_s_pages_and_actions(
     box = window.findChild(QMessageBox)
     assert box is not None
     qtbot.waitUntil(box.isVisible, timeout=WAIT_MS)
-    lines = box.text().splitlines()
-    assert lines[0] == "F3\tLots & genealogy"  # no F2: an auditor has no scan station
-    assert "Ctrl+L\tLock the station" in lines
+    shown = QTextDocument()
+    shown.setHtml(box.text())  # a table: key, then what it does
+    cells = [cell for cell in shown.toPlainText().splitlines() if cell]
+    rows = list(zip(cells[::2], cells[1::2], strict=True))
+    assert rows[0] == ("F3", "Lots & genealogy")  # no F2: an auditor has no scan station
+    assert ("Ctrl+L", "Lock the station") in rows
+    assert ("Ctrl+Shift+S", "Choose this workstation's station") in rows
     qtbot.keyClick(box, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT_MS)
+    # The keyboard is back with the window: its keys work at once.
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT_MS)
+    qtbot.keyClick(
+        QApplication.focusWidget() or window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier
+    )
+    qtbot.waitUntil(window.sign_in_screen.isVisible, timeout=WAIT_MS)
 
 
 def test_the_idle_lock_closes_the_open_key_list(

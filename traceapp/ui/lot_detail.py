@@ -355,7 +355,7 @@ class LotDetailPanel(QScrollArea):
                     cell.setFont(font)
                 self.events.setItem(index, column, cell)
         self.events.resizeRowsToContents()
-        caption = f"History ({len(rows)} events)"
+        caption = f"History ({len(rows)} event{'' if len(rows) == 1 else 's'})"
         if detail.events_truncated:
             caption += " — only the first events are shown"
         self.history_caption.setText(caption)

@@ -11,7 +11,10 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from traceapp.domain.quantity import format_decimal
 from traceapp.domain.results import LotSummary
 
-_COLUMNS = ("Lot", "Product", "Status", "On hand", "Unit", "Expiry", "Supplier")
+# Status and quantity right after the lot: on a 1366 px screen the list pane shows about three
+# columns, and a held lot must be seen without scrolling sideways.
+_COLUMNS = ("Lot", "Status", "On hand", "Unit", "Product", "Expiry", "Supplier")
+_ON_HAND = 2
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers, not as text
 
@@ -19,10 +22,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers, not as text
 def _cell(lot: LotSummary, column: int) -> str:
     values = (
         lot.name,
-        lot.product_name,
         lot.status.value.replace("_", " "),
         format_decimal(lot.on_hand.value),
         lot.on_hand.unit,
+        lot.product_name,
         lot.expiry.isoformat() if lot.expiry else "",
         lot.supplier or "",
     )
@@ -59,12 +62,12 @@ class LotTableModel(QAbstractTableModel):
         lot = self._lots[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell(lot, index.column())
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 3:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == _ON_HAND:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return lot.name
         if role == SORT_ROLE:
-            if index.column() == 3:
+            if index.column() == _ON_HAND:
                 return float(lot.on_hand.value)
             return _cell(lot, index.column()).casefold()
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:

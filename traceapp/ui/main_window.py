@@ -8,6 +8,7 @@ person's own settings); an idle station locks itself after `security/idle_lock_m
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from collections.abc import Sequence
@@ -450,9 +451,19 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText("\n".join(self.shortcut_lines()))
+        # Two aligned columns (tab stops left "Ctrl+Shift+O" out of line); page titles are
+        # the app's own words, escaped all the same.
+        rows = "".join(
+            f"<tr><td style='padding-right: 24px'><b>{html.escape(key)}</b></td>"
+            f"<td>{html.escape(what)}</td></tr>"
+            for key, what in (line.split("\t", 1) for line in self.shortcut_lines())
+        )
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(f"<table>{rows}</table>")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # The keyboard comes back to the window (its shortcuts work again), also where no
+        # window manager hands it back.
+        box.finished.connect(lambda _result: self.activateWindow())
         box.open()  # not exec(): the window keeps running behind it
 
     def _shortcut(self, key: str, slot: object) -> None:

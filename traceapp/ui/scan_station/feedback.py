@@ -10,7 +10,7 @@ import threading
 from importlib.resources import as_file, files
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtGui import QTextDocument
+from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,10 @@ OBJECT_NAMES = {
     "error": "feedbackRefused",
 }
 DETAIL_POINT_SIZE = 15  # the title takes the theme's size (26 pt); the reason reads smaller
+MIN_TITLE_POINT_SIZE = 16  # a long code shrinks the title down to this, never below
+# Codes such as RM-FLOUR-T55/W-WALK-1 must not wrap at their hyphens ("RM-" / "FLOUR-T55/W-"):
+# shown with non-breaking hyphens they wrap only at spaces or after a "/".
+NON_BREAKING_HYPHEN = "\u2011"
 PLAY_TIMEOUT_S = 5.0  # a sound player that hangs is abandoned, never waited for by the window
 
 
@@ -54,7 +58,8 @@ class FeedbackPanel(QLabel):
         """The lines the panel shows, as plain text (what a person reads on it)."""
         document = QTextDocument()
         document.setHtml(self.text())
-        return [line for line in document.toPlainText().splitlines() if line.strip()]
+        text = document.toPlainText().replace(NON_BREAKING_HYPHEN, "-")  # it looks like one
+        return [line for line in text.splitlines() if line.strip()]
 
     def show_idle(self, title: str, detail: str = "") -> None:
         self._show("idle", title, detail)
@@ -69,15 +74,42 @@ class FeedbackPanel(QLabel):
     def show_error(self, title: str, detail: str = "") -> None:
         self._show("error", title, detail)
 
-    def _show(self, state: str, title: str, detail: str) -> None:
-        self.title_text, self.detail_text = title, detail
-        body = f"<div>{html.escape(title)}</div>"
+    def _title_point_size(self, title: str) -> int | None:
+        """A smaller size when the title's widest unbreakable piece (a long lot code) would not
+        fit the panel at the theme's size; None keeps the theme's size."""
+        font = QFont(self.font())
+        size = font.pointSize()
+        width = self.contentsRect().width()
+        if size <= 0 or width <= 0:
+            return None
+        pieces = title.replace("/", "/ ").split()
+        widest = max((QFontMetrics(font).horizontalAdvance(p) for p in pieces), default=0)
+        if widest <= width:
+            return None
+        return max(MIN_TITLE_POINT_SIZE, size * width // widest)
+
+    def _render(self) -> None:
+        title, detail = self.title_text, self.detail_text
+        shown = html.escape(title).replace("-", NON_BREAKING_HYPHEN)
+        size = self._title_point_size(title.replace("-", NON_BREAKING_HYPHEN))
+        style = f' style="font-size: {size}pt;"' if size is not None else ""
+        body = f"<div{style}>{shown}</div>"
         if detail:
             body += (
                 f'<div style="font-size: {DETAIL_POINT_SIZE}pt; font-weight: normal;">'
-                f"{html.escape(detail)}</div>"
+                f"{html.escape(detail).replace('-', NON_BREAKING_HYPHEN)}</div>"
             )
-        self.setText(body)
+        if body != self.text():
+            self.setText(body)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._render()
+
+    def _show(self, state: str, title: str, detail: str) -> None:
+        self.title_text, self.detail_text = title, detail
+        self._render()
         self.setAccessibleName(title)
         self.setAccessibleDescription(detail)
         if state == self._state:
