@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QColor, QHideEvent, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -44,6 +44,7 @@ from traceapp.ui.live_monitor.charts import (
     ZOOM_STEP,
     ChannelPlots,
 )
+from traceapp.ui.recorder_process import RecorderSupervisor, sources_from_settings_file
 
 POLL_MS = 100  # new readings 10 times a second
 OPEN_RAW_S = 60.0  # raw readings read when the page opens; older ones come from the aggregates
@@ -86,9 +87,13 @@ class LiveMonitorPage(QWidget):
         settings: QSettings | None = None,
         fast: bool = True,
         poll: bool = True,
+        recorder_sources: Sequence[str] | None = None,
     ) -> None:
         """`fast=False` draws without the pyqtgraph practices (benchmark); `poll=False` leaves
-        feeding to the caller (`feed`), as the frame-time benchmark does."""
+        feeding to the caller (`feed`), as the frame-time benchmark does.
+
+        `recorder_sources`: the sources of the recorder process this window runs; None reads
+        `[monitoring] sources` of the settings file (none: no recorder is started here)."""
         super().__init__()
         self.setObjectName("liveMonitorPage")
         self.context = context
@@ -156,6 +161,11 @@ class LiveMonitorPage(QWidget):
         self.message = QLabel()
         self.message.setObjectName("errorText")
         self.message.setWordWrap(True)
+        self.recorder_label = QLabel()
+        self.recorder_label.setObjectName("liveRecorder")
+        self.recorder_label.setVisible(False)
+        self.recorder: RecorderSupervisor | None = None
+        self._watched: QWidget | None = None
 
         self.alarm_table = QTableWidget(0, len(ALARM_COLUMNS))
         self.alarm_table.setObjectName("liveAlarms")
@@ -194,6 +204,7 @@ class LiveMonitorPage(QWidget):
             controls.addWidget(widget)
         controls.addWidget(self.span_label)
         controls.addStretch(1)
+        controls.addWidget(self.recorder_label)
         controls.addWidget(self.state_label)
         centre = QVBoxLayout()
         centre.addLayout(controls)
@@ -253,6 +264,72 @@ class LiveMonitorPage(QWidget):
         context.locked.connect(self.stop)
         self._loaded_for: str | None = None  # whose channel list is loaded
         self._update_controls()
+        self._start_recorder(recorder_sources)
+
+    # --- the recorder process of this window ----------------------------------------------
+
+    def _start_recorder(self, sources: Sequence[str] | None) -> None:
+        """Start (and supervise) a recorder process for the configured sources, if any.
+
+        Made once with the window; it stops when the application quits (or `stop_recorder`)."""
+        if sources is None:
+            try:
+                sources = sources_from_settings_file()
+            except KnownError as exc:
+                self._show_recorder(f"Recorder: not started. {exc.message} {exc.hint}", ok=False)
+                return
+        if not sources:
+            return
+        self.recorder = RecorderSupervisor(self.context.engine.url, sources, parent=self)
+        self.recorder.status_changed.connect(self._on_recorder_status)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop_recorder)
+        self.recorder.start()
+        self._show_recorder(self.recorder.status, ok=True)
+
+    def stop_recorder(self) -> None:
+        if self.recorder is not None:
+            self.recorder.stop()
+
+    def _watch_window(self) -> None:
+        """Stop the recorder when the window this page sits in closes (the application
+        quitting stops it too, for a page that was never shown)."""
+        window = self.window()
+        if self.recorder is None or window is self or window is self._watched:
+            return
+        self._watched = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._watched and event.type() == QEvent.Type.Close:
+            self.stop_recorder()
+        return super().eventFilter(watched, event)
+
+    def _on_recorder_status(self, text: str, ok: bool) -> None:
+        self._watch_window()
+        self._show_recorder(text, ok=ok)
+        recorder = self.recorder
+        # Channels the recorder created since the list was read: read it again.
+        if (
+            recorder is not None
+            and recorder.channels > len(self._channels)
+            and self._loaded_for is not None
+            and self.isVisible()
+        ):
+            self._load_channels()
+
+    def _show_recorder(self, text: str, *, ok: bool) -> None:
+        self.recorder_label.setVisible(True)
+        self.recorder_label.setText(text)
+        self.recorder_label.setToolTip(
+            "A recorder process this window runs for the settings' [monitoring] sources"
+        )
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < DARK_BELOW
+        self.recorder_label.setProperty("problem", not ok)
+        self.recorder_label.setStyleSheet(
+            "" if ok else f"color: {SPEC_TEXT[dark]}; font-weight: bold;"
+        )
 
     # --- page protocol --------------------------------------------------------------------
 
@@ -300,6 +377,7 @@ class LiveMonitorPage(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._watch_window()
         self._load_channels_once(self.context.actor)
 
     # --- channels -------------------------------------------------------------------------
@@ -324,8 +402,13 @@ class LiveMonitorPage(QWidget):
         self._on_equipment_changed(self.equipment.currentText())
         if not channels:
             self.message.setText(
-                "No sensor channels yet. Start a recorder: traceapp monitor --source URL --record."
+                "No sensor channels yet: waiting for the recorder's first readings."
+                if self.recorder is not None
+                else "No sensor channels yet. Start a recorder: traceapp monitor --source URL "
+                "--record, or name sources under [monitoring] in the settings file."
             )
+        elif self.message.text().startswith("No sensor channels yet"):
+            self.message.clear()
 
     def set_channels(self, channels: Sequence[Channel]) -> None:
         """Show these channels (all of them ticked); used by the benchmark and the list."""

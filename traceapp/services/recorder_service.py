@@ -1,0 +1,123 @@
+"""The recorder child process the window starts for `[monitoring] sources`: records, prints its status as JSON lines.
+
+    TRACEAPP_RECORDER_DB=URL python -m traceapp.services.recorder_service --source URL [...]
+
+One `Recorder` per source, all into the database of TRACEAPP_RECORDER_DB (from the environment,
+not the command line, so a server password does not show in the process list). Every second a
+line on stdout: {"state": "running", "readings_per_s": ..., "written": ..., "backlog": ...,
+"lag_s": ..., "sources": [{"url": ..., "state": ...}, ...]}; a failure is a last line
+{"state": "failed", "error": "..."} and exit status 1 (2 for a bad source or database address).
+SIGTERM (the window closing) stops the sources, writes what they gave, and exits 0.
+
+It runs as the station's recording service, set up by whoever controls the settings file, not
+as the person signed in to the window: it only writes readings (and the channels it hears about),
+like `traceapp monitor --record`. Reviewing lots against excursions stays with that command
+(it needs a login to put lots on hold).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from traceapp.db.engine import make_engine
+from traceapp.domain.errors import KnownError
+from traceapp.services.sensors import Recorder
+
+DB_VARIABLE = "TRACEAPP_RECORDER_DB"
+STATUS_EVERY_S = 1.0
+EXIT_FAILED = 1
+EXIT_BAD_SETUP = 2
+
+
+def _say(line: dict[str, object]) -> None:
+    print(json.dumps(line), flush=True)
+
+
+def _masked(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "?"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--source", action="append", required=True, help="a sensor source URL")
+    args = parser.parse_args(argv)
+    url = os.environ.get(DB_VARIABLE, "")
+    if not url:
+        _say({"state": "failed", "error": f"{DB_VARIABLE} is not set: no database to record to."})
+        return EXIT_BAD_SETUP
+    stop = threading.Event()
+
+    def stopping(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
+    try:
+        engine = make_engine(url)
+        recorders = [Recorder(engine, source) for source in args.source]
+    except (KnownError, ArgumentError) as exc:
+        text = f"{exc.message} {exc.hint}".strip() if isinstance(exc, KnownError) else str(exc)
+        _say({"state": "failed", "error": text, "database": _masked(url)})
+        return EXIT_BAD_SETUP
+    for recorder in recorders:
+        recorder.start()
+    parent = os.getppid()
+    failure: BaseException | None = None
+    try:
+        while not stop.wait(STATUS_EVERY_S):
+            if os.getppid() != parent:  # the window died without stopping us: stop too
+                break
+            statuses = [r.status() for r in recorders]
+            _say(
+                {
+                    "state": "running",
+                    "readings_per_s": round(sum(s.readings_per_s for s in statuses), 1),
+                    "written": sum(s.written for s in statuses),
+                    "channels": sum(s.channels for s in statuses),
+                    "backlog": sum(s.backlog for s in statuses),
+                    "lag_s": round(max(s.lag_s for s in statuses), 3),
+                    "sources": [
+                        {"url": _masked(r.source_url), "state": s.state.value}
+                        for r, s in zip(recorders, statuses, strict=True)
+                    ],
+                    "at": time.time(),
+                }
+            )
+            failure = next((r.failed for r in recorders if r.failed is not None), None)
+            if failure is not None:
+                break
+    finally:
+        for recorder in recorders:
+            try:
+                recorder.stop()
+            except BaseException as exc:  # the first failure is the one reported
+                failure = failure or exc
+        engine.dispose()
+    if failure is not None:
+        text = (
+            f"{failure.message} {failure.hint}".strip()
+            if isinstance(failure, KnownError)
+            else f"{type(failure).__name__}: {failure}"
+        )
+        _say({"state": "failed", "error": text})
+        return EXIT_FAILED
+    _say({"state": "stopped"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
