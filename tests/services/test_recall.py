@@ -11,13 +11,13 @@ import pytest
 from traceapp.domain.errors import InvalidInput, NotFound, PermissionDenied
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.recall import CteKind, RecallResult, SuspectKind
+from traceapp.domain.recall import CteKind, RecallIncomplete, RecallResult, SuspectKind
 from traceapp.services import users
-from traceapp.services.dispositions import decisions_of
+from traceapp.services.dispositions import decisions_of, hold
 from traceapp.services.lots import lot_detail
 from traceapp.services.packing import PackItem, pack
 from traceapp.services.production import InputSpec, OutputSpec, produce
-from traceapp.services.recall import hold_affected, run_recall, sign_off
+from traceapp.services.recall import gather_details, hold_affected, run_drill, run_recall, sign_off
 from traceapp.services.shipping import ship
 from traceapp.services.signatures import Meaning, SignatureRefused, signatures_of
 
@@ -174,6 +174,45 @@ def test_canonical_json_is_stable_and_its_hash_is_what_is_signed(plant: Plant) -
     assert [s.record_hash for s in stored] == [result.sha256()]
     with plant.uow() as uow, pytest.raises(SignatureRefused):
         sign_off(uow, result=result, signer="qm", password="wrong-password")
+    # The signer says what the signature means (21 CFR 11.50); it is stored and returned.
+    with plant.uow() as uow:
+        reviewed = sign_off(
+            uow, result=result, signer="qm", password=PASSWORD, meaning=Meaning.REVIEWED
+        )
+    assert reviewed.meaning is Meaning.REVIEWED
+    with plant.uow() as uow:
+        stored = signatures_of(uow, record_type="recall", record_id=result.recall_id)
+    assert sorted(s.meaning.value for s in stored) == ["approved", "reviewed"]
+    # A lot decision's meaning is not a recall report's; nothing is signed.
+    with plant.uow() as uow, pytest.raises(InvalidInput, match="released"):
+        sign_off(uow, result=result, signer="qm", password=PASSWORD, meaning=Meaning.RELEASED)
+    with plant.uow() as uow:
+        assert len(signatures_of(uow, record_type="recall", record_id=result.recall_id)) == 2
+
+
+def test_the_drill_comes_first_and_its_events_after(plant: Plant) -> None:
+    build_recall_plant(plant)
+    with plant.uow() as uow:
+        drill = run_drill(uow, actor=plant.actor, reason="mould", supplier_lot="SL-9")
+    # The affected set, customers and stock on site are there; the events are not read yet.
+    assert {c.code for c in drill.forward.customers} == {"SHOP1", "SHOP2"}
+    assert drill.on_site
+    assert drill.events is None
+    assert not drill.complete
+    # A drill result is not hashed, printed or signed: the hash binds the events.
+    with pytest.raises(RecallIncomplete):
+        drill.sha256()
+    with plant.uow() as uow:
+        full = gather_details(uow, drill)
+    assert full.complete
+    assert full.recall_id == drill.recall_id
+    assert full.forward == drill.forward
+    assert full.on_site == drill.on_site
+    whole = _recall(plant, supplier_lot="SL-9")
+    assert whole.events == full.events
+    assert whole.excursions == full.excursions
+    with plant.uow() as uow:
+        assert gather_details(uow, full) is full
 
 
 def test_hold_affected_holds_each_usable_lot_on_site_with_the_recall_id(plant: Plant) -> None:
@@ -182,16 +221,55 @@ def test_hold_affected_holds_each_usable_lot_on_site_with_the_recall_id(plant: P
     with plant.uow() as uow:
         report = hold_affected(uow, actor=plant.actor, result=result)
     assert set(report.held) == {"FLOUR/F-1", "COOKIE/C-2"}
+    assert report.refused == ()
+    assert report.not_tried == ()
     with plant.uow() as uow:
         for name in report.held:
             assert lot_detail(uow, name).lot.status is LotStatus.ON_HOLD
-            assert [d.reason for d in decisions_of(uow, name)] == [result.recall_id]
+            assert [d.reason for d in decisions_of(uow, name)] == [
+                f"recall {result.recall_id}: Salmonella at the mill"
+            ]
     # Run again: nothing usable is left to hold; both are reported as skipped.
     again = _recall(plant, supplier_lot="SL-9")
     with plant.uow() as uow:
         second = hold_affected(uow, actor=plant.actor, result=again)
     assert second.held == ()
     assert len(second.skipped) == 2
+
+
+def test_hold_affected_holds_every_lot_it_can_and_names_each_refusal(plant: Plant) -> None:
+    build_recall_plant(plant)
+    result = _recall(plant, supplier_lot="SL-9")
+    assert [s.lot for s in result.on_site] == ["COOKIE/C-2", "FLOUR/F-1"]
+    # Stopped by the caller (Cancel) before the first lot: every lot is named as not tried.
+    with plant.uow() as uow:
+        stopped = hold_affected(uow, actor=plant.actor, result=result, on_lot=lambda *_: False)
+    assert stopped.held == ()
+    assert stopped.not_tried == ("COOKIE/C-2", "FLOUR/F-1")
+    with plant.uow() as uow:
+        assert lot_detail(uow, "FLOUR/F-1").lot.status is LotStatus.ACTIVE
+    # Someone else stops the cookies after the drill: the service refuses to hold them again.
+    with plant.uow() as uow:
+        hold(uow, actor=plant.actor, code="COOKIE/C-2", reason="found by the line")
+    seen: list[tuple[int, int, str]] = []
+
+    def on_lot(done: int, total: int, lot: str) -> bool:
+        seen.append((done, total, lot))
+        return True
+
+    with plant.uow() as uow:
+        report = hold_affected(uow, actor=plant.actor, result=result, reason="metal", on_lot=on_lot)
+    # The refusal of the first lot did not stop the second.
+    assert report.held == ("FLOUR/F-1",)
+    (refusal,) = report.refused
+    assert refusal.lot == "COOKIE/C-2"
+    assert refusal.why.startswith("Lot COOKIE/C-2 is ON HOLD and cannot")
+    assert seen == [(0, 2, "COOKIE/C-2"), (1, 2, "FLOUR/F-1")]
+    with plant.uow() as uow:
+        assert lot_detail(uow, "FLOUR/F-1").lot.status is LotStatus.ON_HOLD
+        assert [d.reason for d in decisions_of(uow, "FLOUR/F-1")] == [
+            f"recall {result.recall_id}: metal"
+        ]
 
 
 def test_a_recall_needs_one_start_and_a_reason(plant: Plant) -> None:

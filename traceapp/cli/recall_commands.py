@@ -14,8 +14,15 @@ from traceapp.domain.errors import InvalidInput
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import RecallResult
 from traceapp.domain.timeutil import parse_time
-from traceapp.services.recall import HoldReport, hold_affected, may_export, run_recall, sign_off
-from traceapp.services.signatures import SignatureSummary
+from traceapp.services.recall import (
+    RECALL_MEANINGS,
+    HoldReport,
+    hold_affected,
+    may_export,
+    run_recall,
+    sign_off,
+)
+from traceapp.services.signatures import Meaning, SignatureSummary
 
 DEFAULT_REASON = "recall drill"
 _EPILOG = """\
@@ -32,8 +39,9 @@ spreadsheet: one row per receiving, transformation and shipping event of the aff
 --json prints the recall result as canonical JSON (sorted keys, no whitespace): its SHA-256 is
 what --sign-as signs. --pdf writes the recall report: cover, genealogy, affected lots, shipments
 by customer, stock on site, and the signature (or NOT SIGNED), with the recall id, the SHA-256
-and a QR code of the recall id on every page. --hold puts every affected lot still on site and usable on hold, with the
-recall id as the reason. Writing a spreadsheet or the PDF needs the export permission (not operators)."""
+and a QR code of the recall id on every page; --meaning says what the signature means. --hold
+puts every affected lot still on site and usable on hold ("recall RC-...: REASON"), each on its
+own: a lot that cannot be held is named with why, the others are still held. Writing a spreadsheet or the PDF needs the export permission (not operators)."""
 
 
 def register(sub: Subparsers, parsers: Parsers) -> None:
@@ -59,6 +67,12 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
     )
     p.add_argument("--hold", action="store_true", help="hold every affected lot still on site")
     add_sign_as(p)
+    p.add_argument(
+        "--meaning",
+        choices=[m.value for m in RECALL_MEANINGS],
+        default=Meaning.APPROVED.value,
+        help="what the --sign-as signature means (21 CFR 11.50; default: %(default)s)",
+    )
 
 
 def recall_command(ctx: Context) -> int:
@@ -108,7 +122,13 @@ def recall_command(ctx: Context) -> int:
         signature: SignatureSummary | None = None
         if signer is not None:
             with UnitOfWork(engine) as uow:
-                signature = sign_off(uow, result=result, signer=signer[0], password=signer[1])
+                signature = sign_off(
+                    uow,
+                    result=result,
+                    signer=signer[0],
+                    password=signer[1],
+                    meaning=Meaning(args.meaning),
+                )
         if args.pdf:
             pdf = Path(args.pdf)
             _write_pdf(result, signature, pdf, digest)
@@ -125,7 +145,11 @@ def recall_command(ctx: Context) -> int:
         if signature is not None:
             notes.append(signature.line())
         if held is not None:
-            notes.append(f"held {len(held.held)} lots, skipped {len(held.skipped)}")
+            notes.append(
+                f"held {len(held.held)} lots, skipped {len(held.skipped)}, "
+                f"refused {len(held.refused)}"
+            )
+            notes += [f"NOT HELD {r.lot}: {r.why}" for r in held.refused]
         print("\n".join(notes), file=sys.stderr)
     else:
         print(render(result, digest, [path for path, _ in files], signature, held))
@@ -218,6 +242,8 @@ def render(
         lines += ["", f"Held {len(held.held)} lots: {', '.join(held.held) or 'none'}"]
         if held.skipped:
             lines.append(f"Not held (already stopped): {', '.join(held.skipped)}")
+        for refusal in held.refused:
+            lines.append(f"NOT HELD {refusal.lot}: {refusal.why}")
     for path in files:
         lines.append(f"Wrote {path}")
     if signature is not None:

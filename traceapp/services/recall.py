@@ -6,7 +6,7 @@ import dataclasses
 import json
 import time
 import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -47,8 +47,7 @@ from traceapp.db.models import (
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
-from traceapp.domain.dispositions import DecisionOutcome
-from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
+from traceapp.domain.errors import InvalidInput, KnownError, NotFound, UnknownCode
 from traceapp.domain.ids import new_uuid
 from traceapp.domain.lots import USABLE_STATUSES, LotStatus
 from traceapp.domain.permissions import UseCase, require
@@ -579,10 +578,27 @@ def _shipping(
     return rows
 
 
+# What a recall report's signer may say the signature means (21 CFR 11.50: review, approval,
+# authorship...); "released" and "rejected" belong to lot decisions.
+RECALL_MEANINGS = (Meaning.APPROVED, Meaning.REVIEWED, Meaning.VERIFIED, Meaning.AUTHORED)
+
+
 def sign_off(
-    uow: UnitOfWork, *, result: RecallResult, signer: str, password: str
+    uow: UnitOfWork,
+    *,
+    result: RecallResult,
+    signer: str,
+    password: str,
+    meaning: Meaning = Meaning.APPROVED,
 ) -> SignatureSummary:
-    """The signer answers for the recall report: a signature bound to the result's SHA-256."""
+    """The signer answers for the recall report: a signature bound to the result's SHA-256,
+    with its meaning (approved, reviewed, verified, authored)."""
+    if meaning not in RECALL_MEANINGS:
+        raise InvalidInput(
+            f"A recall report is not signed as {meaning.value!r}.",
+            hint="Sign it as " + ", ".join(m.value for m in RECALL_MEANINGS) + ".",
+        )
+    digest = result.sha256()  # a drill result without its events is refused here, unsigned
     try:
         person = authenticate(uow, username=signer, password=password)
     except LoginFailed as exc:
@@ -593,10 +609,7 @@ def sign_off(
     require(person.role, UseCase.EXPORT, username=person.username)
     uow.restart()
     user = uow.session.get_one(User, person.user_id)
-    # The lot decision dialogs offer every Meaning, so a recall gets no word of its own there:
-    # "approved" on record type "recall" is the sign-off, and the audit entry says so.
-    meaning = Meaning.APPROVED
-    uow.acting(person, reason=f"signature: recall sign-off {result.recall_id}")
+    uow.acting(person, reason=f"signature: recall sign-off {result.recall_id} ({meaning.value})")
     signature = Signature(
         id=new_uuid(),
         user_id=user.id,
@@ -605,7 +618,7 @@ def sign_off(
         meaning=meaning.value,
         record_type=RECORD_TYPE,
         record_id=result.recall_id,
-        record_hash=result.sha256(),
+        record_hash=digest,
     )
     uow.session.add(signature)
     uow.commit()
@@ -622,23 +635,66 @@ def sign_off(
 
 
 @dataclass(frozen=True, slots=True)
+class HoldRefusal:
+    lot: str  # PART/LOT
+    why: str  # the service's message and hint
+
+
+@dataclass(frozen=True, slots=True)
 class HoldReport:
     held: tuple[str, ...]
-    skipped: tuple[str, ...]  # on site but already on hold, rejected, ...
+    skipped: tuple[str, ...]  # already stopped when the drill ran: on hold, rejected, ...
+    refused: tuple[HoldRefusal, ...] = ()  # refused when it was tried (held meanwhile, ...)
+    not_tried: tuple[str, ...] = ()  # `on_lot` said stop before these were reached
 
 
-def hold_affected(uow: UnitOfWork, *, actor: Actor, result: RecallResult) -> HoldReport:
-    """Hold every affected lot still on site and usable, each through `dispositions.hold` with
-    the recall id as the reason."""
+def hold_event_id(recall_id: str, lot: str) -> uuid.UUID:
+    """One hold event per recall and lot: holding again after a partial failure does not hold a
+    lot twice (the dispositions service replays a known event id)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"traceapp:recall-hold:{recall_id}:{lot}")
+
+
+def hold_affected(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    result: RecallResult,
+    reason: str | None = None,
+    on_lot: Callable[[int, int, str], bool] | None = None,
+) -> HoldReport:
+    """Hold every affected lot still on site and usable, each through `dispositions.hold` in
+    its own transaction, with the reason "recall RC-...: <reason>" (default: the recall's).
+
+    A lot the service refuses does not stop the others: it is listed with why. `on_lot(done,
+    total, lot)` is told before each lot is tried; when it returns False, the lots from there
+    on are listed as not tried (a person pressed Cancel)."""
     require(actor.role, UseCase.HOLD, username=actor.username)
+    why = (reason if reason is not None else result.reason).strip()
+    if not why:
+        raise InvalidInput("A hold needs a reason.", hint="Say what is suspected and why.")
     held: list[str] = []
     skipped: list[str] = []
+    refused: list[HoldRefusal] = []
+    usable: list[str] = []
     for stock in result.on_site:
-        if LotStatus(stock.status) not in USABLE_STATUSES:
+        if LotStatus(stock.status) in USABLE_STATUSES:
+            usable.append(stock.lot)
+        else:
             skipped.append(f"{stock.lot} ({stock.status.replace('_', ' ')})")
-            continue
-        outcome: DecisionOutcome = dispositions.hold(
-            uow, actor=actor, code=stock.lot, reason=result.recall_id
-        )
-        held.append(outcome.decision.lot)
-    return HoldReport(tuple(held), tuple(skipped))
+    for done, lot in enumerate(usable):
+        if on_lot is not None and not on_lot(done, len(usable), lot):
+            return HoldReport(tuple(held), tuple(skipped), tuple(refused), tuple(usable[done:]))
+        try:
+            dispositions.hold(
+                uow,
+                actor=actor,
+                code=lot,
+                reason=f"recall {result.recall_id}: {why}",
+                event_id=hold_event_id(result.recall_id, lot),
+            )
+        except KnownError as exc:
+            uow.restart()
+            refused.append(HoldRefusal(lot, f"{exc.message} {exc.hint or ''}".strip()))
+        else:
+            held.append(lot)
+    return HoldReport(tuple(held), tuple(skipped), tuple(refused))
