@@ -136,18 +136,27 @@ def test_pdf_signed_with_sign_as_shows_the_signature_bound_to_the_hash(
     target = tmp_path / "r.pdf"
     code, out, err = call(
         capsys, "--db", url, "recall", "--lot", "FLOUR/F-1", "--sign-as", "qm",
-        "--pdf", str(target),
+        "--meaning", "reviewed", "--pdf", str(target),
     )  # fmt: skip
     assert code == 0, err
     assert f"Wrote {target}" in out
+    assert "Reviewed by Quinn Manager (qm)" in out
     digest = next(line.split()[-1] for line in out.splitlines() if line.startswith("SHA-256"))
     pages = pdf_pages(target)
     for page in pages:
         assert digest in page
         assert "NOT SIGNED" not in page
     assert "Quinn Manager (qm)" in pages[-1]
-    assert "Approved" in pages[-1]
+    assert "Meaning Reviewed" in " ".join(pages[-1].split())
     assert "21 CFR 11.50" in pages[-1]
+    # A lot decision's meaning is not offered for a recall report.
+    with pytest.raises(SystemExit) as refused:
+        call(
+            capsys, "--db", url, "recall", "--lot", "FLOUR/F-1", "--sign-as", "qm",
+            "--meaning", "released",
+        )  # fmt: skip
+    assert refused.value.code == 2
+    assert "invalid choice: 'released'" in capsys.readouterr().err
 
 
 def test_an_operator_may_not_print_the_recall_pdf(
