@@ -23,6 +23,7 @@ from traceapp.db.models.inspections import (
 from traceapp.db.models.inventory import CodeBinding, Container, Lot, SerialUnit
 from traceapp.db.models.master import Location, Party, PlantMeta, Product, User
 from traceapp.db.models.sensors import SensorChannel
+from traceapp.db.models.spc_watch import SpcAlarm, SpcChannelSetting
 
 __all__ = [
     "AuditEntry",
@@ -58,5 +59,7 @@ __all__ = [
     "ShipmentItem",
     "ShipmentLogger",
     "Signature",
+    "SpcAlarm",
+    "SpcChannelSetting",
     "User",
 ]
