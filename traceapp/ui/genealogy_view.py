@@ -19,6 +19,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QResizeEvent,
     QShowEvent,
     QWheelEvent,
 )
@@ -374,6 +375,7 @@ class GenealogyView(QGraphicsView):
         self._dirty: set[NodeKey] = set()  # nodes whose side strips must be repainted
         self._in_flight = 0  # levels being loaded
         self._fit_pending = False
+        self._auto_fit = False  # fitted and untouched since: a resize fits again
         self._label_font = QFont(self.font())
         self._label_font.setPointSizeF(max(7.0, self._label_font.pointSizeF() * 0.75))
         # Items come and go as nodes expand and collapse: no index to rebuild each time.
@@ -640,6 +642,7 @@ class GenealogyView(QGraphicsView):
         shifted = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier and key in _PAN:
             dx, dy = _PAN[key]  # Ctrl+arrows pan, a tenth of the view at a time
+            self._auto_fit = False
             bar_x, bar_y = self.horizontalScrollBar(), self.verticalScrollBar()
             bar_x.setValue(bar_x.value() + dx * max(20, self.viewport().width() // 10))
             bar_y.setValue(bar_y.value() + dy * max(20, self.viewport().height() // 10))
@@ -721,6 +724,7 @@ class GenealogyView(QGraphicsView):
     # --- zoom ------------------------------------------------------------------------------
 
     def zoom(self, factor: float) -> None:
+        self._auto_fit = False  # the person chose a size: resizing keeps it
         current = self.transform().m11()
         factor = min(max(current * factor, MIN_ZOOM), MAX_ZOOM) / current
         self.scale(factor, factor)
@@ -729,6 +733,7 @@ class GenealogyView(QGraphicsView):
         """The whole graph in view, unless its text would get too small to read: then the
         selected node in the middle at the smallest readable size."""
         self._fit_pending = False
+        self._auto_fit = True
         rect = self.scene().itemsBoundingRect()
         if rect.isEmpty():
             return
@@ -745,7 +750,19 @@ class GenealogyView(QGraphicsView):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._fit_pending:  # drawn while its tab was hidden: fit now that it has a size
+        if self._fit_pending:
+            # Drawn while its tab was hidden: fit once the tab has its final size (at show time
+            # the viewport can still have an old one, and the graph's ends were cut off).
+            QTimer.singleShot(0, self._fit_if_pending)
+
+    def _fit_if_pending(self) -> None:
+        if self._fit_pending and self.isVisible():
+            self.fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Fitted and not zoomed or moved since: stay fitted as the pane gets its size.
+        if (self._fit_pending or self._auto_fit) and self.isVisible():
             self.fit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:
