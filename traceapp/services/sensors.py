@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Connection, Engine, select
@@ -22,7 +23,6 @@ from traceapp.db.models.sensors import SensorChannel
 from traceapp.db.uow import UnitOfWork
 from traceapp.devices.input.events import SourceState
 from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
-from traceapp.devices.sensors.opcua import OpcUaAddress, OpcUaSource
 from traceapp.devices.sensors.simulator import Simulator
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, StorageUnavailable
@@ -41,6 +41,9 @@ from traceapp.domain.sensors import (
     count_readings,
 )
 from traceapp.services.recording import now_utc
+
+if TYPE_CHECKING:
+    from traceapp.devices.sensors import opcua
 
 _log = logging.getLogger(__name__)
 
@@ -195,14 +198,19 @@ class _Source:
 
     def __init__(self, url: str, sink: Sink, on_state: Callable[..., None]) -> None:
         self.mqtt: MqttSource | None = None
-        self.opcua: OpcUaSource | None = None
+        self.opcua: opcua.OpcUaSource | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         scheme = urlsplit(url).scheme
         if scheme == "mqtt":
             self.mqtt = MqttSource(MqttAddress.parse(url), sink, on_state=on_state)
         elif scheme == "opc.tcp":
-            self.opcua = OpcUaSource(OpcUaAddress.parse(url), sink, on_state=on_state)
+            # asyncua takes most of a second to import: only a recorder of OPC UA pays for it.
+            from traceapp.devices.sensors import opcua as opcua_source
+
+            self.opcua = opcua_source.OpcUaSource(
+                opcua_source.OpcUaAddress.parse(url), sink, on_state=on_state
+            )
         elif scheme == "simulator":
             options = {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
             try:

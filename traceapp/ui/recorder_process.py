@@ -69,6 +69,7 @@ class RecorderSupervisor(QObject):
         self._stopping = False
         self._failures = 0
         self._last_error = ""
+        self._why = ""
         self._pending = b""
         self._started_at = 0.0
         self._process: QProcess | None = None
@@ -106,7 +107,10 @@ class RecorderSupervisor(QObject):
         self._process = process
         self._pending = b""
         self._started_at = time.monotonic()
-        self._set("Recorder: starting", ok=True)
+        if self.restarts:
+            self._set(f"Recorder: restarting (it stopped: {self._why})", ok=False)
+        else:
+            self._set("Recorder: starting", ok=True)
         process.start(sys.executable, arguments)
 
     def stop(self) -> None:
@@ -177,6 +181,7 @@ class RecorderSupervisor(QObject):
         self.restarts += 1
         why = self._last_error or (f"exit status {code}" if code is not None else "did not start")
         self._last_error = ""
+        self._why = why
         self.readings_per_s = 0.0
         self._set(f"Recorder: stopped ({why}); restarting in {delay} s", ok=False)
         self._restart.start(delay * 1000)

@@ -163,6 +163,7 @@ class LiveMonitorPage(QWidget):
         self.message.setWordWrap(True)
         self.recorder_label = QLabel()
         self.recorder_label.setObjectName("liveRecorder")
+        self.recorder_label.setWordWrap(True)  # an error with its hint is long
         self.recorder_label.setVisible(False)
         self.recorder: RecorderSupervisor | None = None
         self._watched: QWidget | None = None
@@ -204,10 +205,10 @@ class LiveMonitorPage(QWidget):
             controls.addWidget(widget)
         controls.addWidget(self.span_label)
         controls.addStretch(1)
-        controls.addWidget(self.recorder_label)
         controls.addWidget(self.state_label)
         centre = QVBoxLayout()
         centre.addLayout(controls)
+        centre.addWidget(self.recorder_label)
         centre.addWidget(self.values)
         centre.addWidget(self.charts, 1)
         centre.addWidget(self.message)
@@ -323,7 +324,8 @@ class LiveMonitorPage(QWidget):
         self.recorder_label.setVisible(True)
         self.recorder_label.setText(text)
         self.recorder_label.setToolTip(
-            "A recorder process this window runs for the settings' [monitoring] sources"
+            f"{text}\n(the recorder process this window runs for the settings file's "
+            "[monitoring] sources)"
         )
         dark = self.palette().color(QPalette.ColorRole.Window).lightness() < DARK_BELOW
         self.recorder_label.setProperty("problem", not ok)
