@@ -25,7 +25,7 @@ class SpcChannelSetting(Base):
     __tablename__ = "spc_channel_settings"
 
     channel_id: Mapped[int] = mapped_column(ForeignKey("sensor_channels.id"), primary_key=True)
-    rules: Mapped[str] = mapped_column(String(16))  # nelson | we
+    rules: Mapped[str] = mapped_column(String(64))  # nelson, we, or a list: N1,N2,WE3
     width: Mapped[str] = mapped_column(String(8))  # second | minute
     phase1_from_us: Mapped[int | None] = mapped_column(BigInteger)
     phase1_to_us: Mapped[int | None] = mapped_column(BigInteger)

@@ -25,7 +25,7 @@ def upgrade() -> None:
     op.create_table(
         "spc_channel_settings",
         sa.Column("channel_id", sa.Integer(), nullable=False),
-        sa.Column("rules", sa.String(length=16), nullable=False),
+        sa.Column("rules", sa.String(length=64), nullable=False),
         sa.Column("width", sa.String(length=8), nullable=False),
         sa.Column("phase1_from_us", sa.BigInteger(), nullable=True),
         sa.Column("phase1_to_us", sa.BigInteger(), nullable=True),
