@@ -53,24 +53,38 @@ def forward_shares(
     start: Mapping[Node, Decimal],
     edges: Iterable[Edge[Node]],
     initial: Mapping[Node, Decimal | None],
+    *,
+    depths: dict[Node, int] | None = None,
 ) -> dict[Node, Share]:
-    """Amount of the suspect material (in its unit) in every lot reachable from `start`."""
+    """Amount of the suspect material (in its unit) in every lot reachable from `start`.
+    `depths`, when given, is filled with the fewest edges from a start lot to each lot."""
     children: dict[Node, list[Edge[Node]]] = {}
     for edge in edges:
-        children.setdefault(edge[0], []).append(edge)
-    return _propagate(start, children, _CHILD, initial, forward=True)
+        theirs = children.get(edge[0])
+        if theirs is None:
+            children[edge[0]] = [edge]
+        else:
+            theirs.append(edge)
+    return _propagate(start, children, _CHILD, initial, forward=True, depths=depths)
 
 
 def backward_shares(
     start: Mapping[Node, Decimal],
     edges: Iterable[Edge[Node]],
     initial: Mapping[Node, Decimal | None],
+    *,
+    depths: dict[Node, int] | None = None,
 ) -> dict[Node, Share]:
-    """Fraction of each upstream lot that ended up in the start lots (start values: fractions)."""
+    """Fraction of each upstream lot that ended up in the start lots (start values: fractions).
+    `depths`, when given, is filled with the fewest edges from each lot to a start lot."""
     parents: dict[Node, list[Edge[Node]]] = {}
     for edge in edges:
-        parents.setdefault(edge[1], []).append(edge)
-    return _propagate(start, parents, _PARENT, initial, forward=False)
+        theirs = parents.get(edge[1])
+        if theirs is None:
+            parents[edge[1]] = [edge]
+        else:
+            theirs.append(edge)
+    return _propagate(start, parents, _PARENT, initial, forward=False, depths=depths)
 
 
 # The far end of an edge as an index into it (parent, child, quantity): a subscript where a
@@ -78,6 +92,7 @@ def backward_shares(
 _PARENT: Final = 0
 _CHILD: Final = 1
 _End = Literal[0, 1]
+_new_share = tuple.__new__  # Share's own __new__ is a Python function: 10,000 calls add up
 
 
 def _propagate(
@@ -87,23 +102,21 @@ def _propagate(
     initial: Mapping[Node, Decimal | None],
     *,
     forward: bool,
+    depths: dict[Node, int] | None = None,
 ) -> dict[Node, Share]:
-    reachable = _reachable(start, links, far)
-    indegree = dict.fromkeys(reachable, 0)
-    no_links: list[Edge[Node]] = []
-    for node in reachable:
-        for edge in links.get(node, no_links):
-            indegree[edge[far]] += 1
+    indegree = _reachable(start, links, far, depths)
     zero = Decimal(0)
-    amount: dict[Node, Decimal] = {node: start.get(node, zero) for node in reachable}
+    amount: dict[Node, Decimal] = dict.fromkeys(indegree, zero)
+    amount.update(start)
     bounded: set[Node] = set()
     # Start lots whose amount is given whole: nothing that reaches them adds to it.
     fixed = {node for node, value in start.items() if forward or value >= ONE}
-    ready = deque(node for node in reachable if indegree[node] == 0)
-    done: set[Node] = set()
+    ready = deque(node for node, count in indegree.items() if count == 0)
+    done = 0
+    no_links: list[Edge[Node]] = []
     while ready:
         node = ready.popleft()
-        done.add(node)
+        done += 1
         if not forward and node in start:
             amount[node] = min(amount[node], ONE)  # no more than the whole lot
         held = amount[node]
@@ -127,16 +140,19 @@ def _propagate(
                     amount[other] += passed
                     if not exact or node_bounded:
                         bounded.add(other)
-            indegree[other] -= 1
-            if indegree[other] == 0:
+            left = indegree[other] - 1
+            indegree[other] = left
+            if left == 0:
                 ready.append(other)
-    whole = sum(start.values(), zero) if forward else ONE
-    for node in reachable - done - fixed:
-        # On a cycle or after one: no order to add up in. The whole suspect amount is the safe
-        # upper bound.
-        amount[node] = whole
-        bounded.add(node)
-    return {node: Share(amount[node], node in bounded) for node in reachable}
+    if done < len(indegree):
+        # On a cycle or after one (their in-degree never reached zero): no order to add up
+        # in. The whole suspect amount is the safe upper bound.
+        whole = sum(start.values(), zero) if forward else ONE
+        for node, count in indegree.items():
+            if count > 0 and node not in fixed:
+                amount[node] = whole
+                bounded.add(node)
+    return {node: _new_share(Share, (value, node in bounded)) for node, value in amount.items()}
 
 
 def _passed_back(
@@ -152,16 +168,28 @@ def _passed_back(
 
 
 def _reachable(
-    start: Iterable[Node], links: Mapping[Node, list[Edge[Node]]], far: _End
-) -> set[Node]:
-    seen = set(start)
-    pending = list(seen)
+    start: Iterable[Node],
+    links: Mapping[Node, list[Edge[Node]]],
+    far: _End,
+    depths: dict[Node, int] | None,
+) -> dict[Node, int]:
+    """Every node reachable from `start`, with how many edges from reachable nodes enter it.
+    Breadth first, so that `depths` (when given) gets the fewest edges to each node."""
+    indegree = dict.fromkeys(start, 0)
+    depth = depths if depths is not None else {}
+    depth.update(dict.fromkeys(indegree, 0))
+    pending = deque(indegree)
     no_links: list[Edge[Node]] = []
     while pending:
-        node = pending.pop()
+        node = pending.popleft()
+        below = depth[node] + 1
         for edge in links.get(node, no_links):
             other = edge[far]
-            if other not in seen:
-                seen.add(other)
+            count = indegree.get(other)
+            if count is None:
+                indegree[other] = 1
+                depth[other] = below
                 pending.append(other)
-    return seen
+            else:
+                indegree[other] = count + 1
+    return indegree
