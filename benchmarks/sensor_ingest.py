@@ -1,6 +1,7 @@
 """Sensor ingest and query speed through the batch writer, on SQLite and PostgreSQL.
 
-Usage: python benchmarks/sensor_ingest.py [--channels 16] [--rate 1000] [--seconds 30]
+Usage: python benchmarks/sensor_ingest.py [--channels 500] [--rate 100] [--seconds 30]
+            [--query-channels 16]
             [--batch-seconds 0.25] [--hour-rate 10] [--day-period 5] [--backends sqlite,postgres]
             [--out benchmarks/results/sensor_ingest.json]
 
@@ -9,11 +10,12 @@ not storage's, and is not timed), each written through `SensorWriter` batch by b
 recorder writes them (raw rows through the bulk path, per-second and per-minute aggregate
 upserts, gap and excursion checks, one commit per batch):
 
-1. ingest: `--channels` channels at `--rate` readings/s each for `--seconds` seconds, in batches
+1. ingest: `--channels` channels at `--rate` readings/s each for `--seconds` seconds (the
+   simulator's blocks, one per channel every 50 ms, as `write_blocks` takes them), in batches
    of `--batch-seconds` of data (what the recorder collects between two writes). Reported:
    readings/s over the whole run (wall and CPU) and per-batch times; the writer keeps up when a
    batch takes less time than it took the data to arrive.
-2. hour: the same channels at `--hour-rate` readings/s for one hour; then the query for one hour
+2. hour: `--query-channels` channels at `--hour-rate` readings/s for one hour; then the query for one hour
    of one channel at full resolution.
 3. day: the same channels every `--day-period` seconds for 24 hours; then the query for one day
    of one channel from the per-minute aggregates (1,440 rows).
@@ -43,8 +45,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from traceapp.db.sensors import SensorWriter, aggregates_between, readings_between
-from traceapp.devices.sensors.simulator import Simulator
-from traceapp.domain.sensors import MICROS, Reading
+from traceapp.devices.sensors.simulator import TICK_S, Simulator
+from traceapp.domain.sensors import MICROS, ReadingBlock
 from traceapp.services.database import open_database
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,22 +61,33 @@ DAY_US = 24 * HOUR_US
 
 def _batches(
     channels: int, rate: float, seconds: float, batch_seconds: float, site: str, seed: int
-) -> list[list[Reading]]:
+) -> list[list[ReadingBlock]]:
+    """Blocks as the recorder collects them: the simulator's ticks (one block per channel
+    every 50 ms) gathered into batches of `batch_seconds`."""
     simulator = Simulator(channels=channels, rate=rate, seed=seed, site=site, start_us=T0)
     step = round(batch_seconds * MICROS)
+    tick = min(step, round(TICK_S * MICROS))
     end = T0 + round(seconds * MICROS)
-    return [simulator.advance(min(t + step, end)) for t in range(T0, end, step)]
+    batches = []
+    for t in range(T0, end, step):
+        batch: list[ReadingBlock] = []
+        for u in range(t, min(t + step, end), tick):
+            batch += simulator.advance_blocks(min(u + tick, t + step, end))
+        batches.append(batch)
+    return batches
 
 
-def _write(engine: Engine, batches: list[list[Reading]]) -> dict[str, Any]:
-    writer = SensorWriter(engine)
+def _write(engine: Engine, batches: list[list[ReadingBlock]]) -> dict[str, Any]:
+    # As the recorder writes: one kept connection, synchronous=NORMAL on SQLite.
+    writer = SensorWriter(engine, keep_connection=True, relaxed_sync=True)
     times: list[float] = []
-    total = sum(len(b) for b in batches)
+    total = sum(len(block) for b in batches for block in b)
     wall, cpu = time.perf_counter(), time.process_time()
     for batch in batches:
         started = time.perf_counter()
-        writer.write(batch)
+        writer.write_blocks(batch)
         times.append(time.perf_counter() - started)
+    writer.close()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     times.sort()
     return {
@@ -107,7 +120,9 @@ def _timed(repeat: int, work: Any) -> dict[str, Any]:
     }
 
 
-def _run(engine: Engine, args: argparse.Namespace, data: dict[str, list[list[Reading]]]) -> Any:
+def _run(
+    engine: Engine, args: argparse.Namespace, data: dict[str, list[list[ReadingBlock]]]
+) -> Any:
     report: dict[str, Any] = {}
     ingest = _write(engine, data["ingest"])
     arrival_ms = 1000 * args.batch_seconds
@@ -142,8 +157,9 @@ def _pg_admin(url: str) -> str:
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--channels", type=int, default=16)
-    parser.add_argument("--rate", type=float, default=1000.0, help="readings/s per channel")
+    parser.add_argument("--channels", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=100.0, help="readings/s per channel")
+    parser.add_argument("--query-channels", type=int, default=16, help="hour and day sets")
     parser.add_argument("--seconds", type=float, default=30.0, help="seconds of ingest data")
     parser.add_argument("--batch-seconds", type=float, default=0.25)
     parser.add_argument("--hour-rate", type=float, default=10.0, help="readings/s, hour set")
@@ -165,8 +181,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     made = time.perf_counter()
     data = {
         "ingest": _batches(args.channels, args.rate, args.seconds, args.batch_seconds, "ingest", args.seed),
-        "hour": _batches(args.channels, args.hour_rate, 3600, 60, "hour", args.seed),
-        "day": _batches(args.channels, 1 / args.day_period, 86_400, 600, "day", args.seed),
+        "hour": _batches(args.query_channels, args.hour_rate, 3600, 60, "hour", args.seed),
+        "day": _batches(args.query_channels, 1 / args.day_period, 86_400, 600, "day", args.seed),
     }  # fmt: skip
     made = time.perf_counter() - made
 
@@ -182,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             for k in (
                 "channels",
                 "rate",
+                "query_channels",
                 "seconds",
                 "batch_seconds",
                 "hour_rate",
@@ -200,7 +217,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                 sync = connection.exec_driver_sql("PRAGMA synchronous").scalar()
                 journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
             report["sqlite"] = {
-                "synchronous": sync,
+                "synchronous": sync,  # the app's connections (2: FULL)
+                "synchronous_writer": 1,  # NORMAL: the writer's connection, as the recorder's
                 "journal_mode": journal,
                 **_run(engine, args, data),
             }

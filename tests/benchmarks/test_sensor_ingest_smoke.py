@@ -16,7 +16,7 @@ def test_ingest_and_queries_are_measured_on_sqlite_and_postgres(
     tmp_path: Path, pg_template: str
 ) -> None:
     out = tmp_path / "sensor_ingest.json"
-    args = ["--channels", "2", "--rate", "100", "--seconds", "2", "--hour-rate", "0.1",
+    args = ["--channels", "2", "--rate", "100", "--seconds", "2", "--hour-rate", "0.1", "--query-channels", "2",
             "--day-period", "600", "--repeat", "2", "--workdir", str(tmp_path), "--out", str(out),
             "--pg-database", f"traceapp_bench_sensors_{os.getpid()}"]  # fmt: skip
     with benchmark_module("sensor_ingest.py") as benchmark:

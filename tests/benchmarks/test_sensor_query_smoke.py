@@ -31,5 +31,11 @@ def test_poll_and_history_queries_are_timed_on_both_databases(
         assert figures["poll"]["rows"] <= 2 * 10 * 0.1 + 2
         assert 0 < figures["hour_raw"]["rows"] <= 3600
         assert 0 < figures["day_minutes"]["rows"] <= 24 * 60 * 2  # buckets, and NaN rows
-        for query in ("poll", "poll_with_events", "open", "history_hour_seconds", "hour_raw"):
+        for query in ("poll", "poll_with_events", "open", "history_hour_seconds", "hour_raw",
+                      "hour_raw_arrays"):  # fmt: skip
             assert figures[query]["median_ms"] > 0
+        assert figures["hour_raw_arrays"]["rows"] == figures["hour_raw"]["rows"]
+        experiment = figures["covering_index_experiment"]
+        assert experiment["index"].startswith("CREATE INDEX ix_bench_readings_covering")
+        for query in ("hour_raw", "hour_raw_arrays"):
+            assert experiment[query]["rows"] == figures["hour_raw"]["rows"]
