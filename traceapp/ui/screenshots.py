@@ -1,6 +1,6 @@
 """Render every main view of the real window on a demo plant into PNG files (scripts/screenshots.sh).
 
-    python -m traceapp.ui.screenshots [DIR]      (default docs/screenshots)
+    python -m traceapp.ui.screenshots [DIR] [--size 1920x1080]   (default docs/screenshots, 1366x768)
 
 A demo plant goes into a temporary SQLite file; the window signs in the way a person does (typed
 keys), visits each page its role may open, and `grab()`s it. Run it under Xvfb (`xvfb-run -a`)
@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QPoint, QSettings, Qt, QThreadPool
+from PySide6.QtCore import QEventLoop, QPoint, QRect, QSettings, Qt, QThreadPool
+from PySide6.QtGui import QPainter, QPalette, QPen
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -53,7 +54,7 @@ STATION = "LYON-PACK-ST1"  # a packing station of the demo plant
 WAREHOUSE = "LYON-WH-ST1"
 USER, PASSWORD = "bruno.sup", "demo-bruno-2026"  # a supervisor opens every floor page
 QUALITY, QUALITY_PASSWORD = "claire.qm", "demo-claire-2026"  # she releases, with her signature
-WINDOW_SIZE = (1366, 800)  # a common shop-floor panel PC
+WINDOW_SIZE = (1366, 768)  # a common shop-floor panel PC: the whole screen, status bar included
 LIVE_CHANNELS, LIVE_RATE = 8, 20.0  # the live monitor's simulated sensors (readings/s each)
 LIVE_EQUIPMENT = "eq01"  # the first simulated machine
 
@@ -94,11 +95,21 @@ class Shooter:
         self.out = out
         self.saved: list[Path] = []
 
-    def save(self, widget: QWidget, name: str) -> None:
+    def save(self, widget: QWidget, name: str, *, dialog: QWidget | None = None) -> None:
+        """`widget` as shown; with `dialog`, that window drawn over it where it stands."""
         settle(self.app)
         # Named by view, not numbered: a page added later does not rename the others.
         path = self.out / f"{name}.png"
-        if not widget.grab().save(str(path)):
+        picture = widget.grab()
+        if dialog is not None:
+            painter = QPainter(picture)
+            at = dialog.mapToGlobal(QPoint(0, 0)) - widget.mapToGlobal(QPoint(0, 0))
+            painter.drawPixmap(at, dialog.grab())
+            # Its edge, as a window manager's frame would show it.
+            painter.setPen(QPen(dialog.palette().color(QPalette.ColorRole.Mid), 2))
+            painter.drawRect(QRect(at, dialog.size()).adjusted(1, 1, -1, -1))
+            painter.end()
+        if not picture.save(str(path)):
             raise OSError(f"could not write {path}")
         self.saved.append(path)
         print(f"screenshots: {path}")
@@ -362,7 +373,11 @@ def _signed_release(app: QApplication, shooter: Shooter, window: MainWindow) -> 
 
 
 def _german_scan_station(
-    app: QApplication, shooter: Shooter, engine: Engine, settings: QSettings
+    app: QApplication,
+    shooter: Shooter,
+    engine: Engine,
+    settings: QSettings,
+    size: tuple[int, int] = WINDOW_SIZE,
 ) -> None:
     """The scan station with `[ui] language = "de"`: a new window (texts are set when widgets
     are made), a move scanned (Alt+6, lot, place) and booked with F12."""
@@ -371,7 +386,7 @@ def _german_scan_station(
         context = StationContext(
             engine, station_code=STATION, database_label="plant.db (demo)", shared=False
         )
-        window = _window(context, settings)
+        window = _window(context, settings, size)
         screen = window.sign_in_screen
         wait_for(app, lambda: screen.identity.isEnabled())
         type_into(screen.identity, USER)
@@ -404,9 +419,11 @@ def page_status(page: QWidget) -> str:
     return badge.text() if badge is not None else ""
 
 
-def _window(context: StationContext, settings: QSettings) -> MainWindow:
+def _window(
+    context: StationContext, settings: QSettings, size: tuple[int, int] = WINDOW_SIZE
+) -> MainWindow:
     window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
-    window.resize(*WINDOW_SIZE)
+    window.resize(*size)
     window.show()
     # Window shortcuts (F-keys, Alt+digit) reach only the active window, as on a real desk.
     window.raise_()
@@ -414,7 +431,26 @@ def _window(context: StationContext, settings: QSettings) -> MainWindow:
     return window
 
 
-def render(out: Path) -> list[Path]:
+def _station_picker(app: QApplication, shooter: Shooter, window: MainWindow) -> None:
+    """Ctrl+Shift+S on the sign-in screen: the plant's stations, filtered by typing "pack"; Esc
+    keeps the station."""
+    screen = window.sign_in_screen
+    QTest.keyClick(
+        screen.identity,
+        Qt.Key.Key_S,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    wait_for(app, lambda: window.station_picker is not None and window.station_picker.isVisible())
+    picker = window.station_picker
+    assert picker is not None
+    wait_for(app, lambda: picker.filter.isEnabled())
+    QTest.keyClicks(picker.filter, "pack")
+    shooter.save(window, "station-picker", dialog=picker)
+    QTest.keyClick(picker.filter, Qt.Key.Key_Escape)
+    wait_for(app, lambda: not picker.isVisible())
+
+
+def render(out: Path, size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
     app = application()
     out.mkdir(parents=True, exist_ok=True)
     shooter = Shooter(app, out)
@@ -425,7 +461,7 @@ def render(out: Path) -> list[Path]:
         # A new database: the first administrator's screen.
         empty, _ = open_database(f"sqlite:///{folder / 'new.db'}")
         context = StationContext(empty, station_code=None, database_label="new.db", shared=False)
-        window = _window(context, settings)
+        window = _window(context, settings, size)
         wait_for(app, lambda: window.screens.currentWidget() is window.first_admin_screen)
         shooter.save(window, "first-administrator")
         window.close()
@@ -445,10 +481,11 @@ def render(out: Path) -> list[Path]:
         context = StationContext(
             engine, station_code=STATION, database_label="plant.db (demo)", shared=False
         )
-        window = _window(context, settings)
+        window = _window(context, settings, size)
         screen = window.sign_in_screen
         wait_for(app, lambda: screen.identity.isEnabled())
         shooter.save(window, "sign-in")
+        _station_picker(app, shooter, window)
         type_into(screen.identity, USER)
         type_into(screen.secret, "not-the-password")
         wait_for(app, lambda: screen.message.isVisible() and screen.identity.isEnabled())
@@ -473,7 +510,7 @@ def render(out: Path) -> list[Path]:
         window.close()
         settle(app)
         recorder.stop()
-        _german_scan_station(app, shooter, engine, settings)
+        _german_scan_station(app, shooter, engine, settings, size)
         engine.dispose()
     return shooter.saved
 
@@ -481,8 +518,15 @@ def render(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="docs/screenshots", help="folder for the PNGs")
+    parser.add_argument(
+        "--size", default="1366x768", help="window size WIDTHxHEIGHT (default 1366x768)"
+    )
     args = parser.parse_args(argv)
-    saved = render(Path(args.out))
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+    except ValueError:
+        parser.error(f"--size {args.size!r}: give WIDTHxHEIGHT, e.g. 1920x1080")
+    saved = render(Path(args.out), (width, height))
     print(f"screenshots: {len(saved)} views in {args.out}")
     return 0
 
