@@ -104,8 +104,9 @@ def press(qtbot: QtBot, page: RecallPage, key: Qt.Key, modifier: Qt.KeyboardModi
 
 
 def run_and_wait(qtbot: QtBot, page: RecallPage) -> RecallResult:
+    """Run the drill and wait for its FSMA 204 events too (read after the drill is shown)."""
     press(qtbot, page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: page.result is not None, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: page.result is not None and page.result.complete, timeout=WAIT_MS)
     assert page.result is not None
     return page.result
 
@@ -190,6 +191,39 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
     assert page.lots_model.rowCount() == page.customers_model.rowCount() == 0
     assert page.timer_label.text() == "Drill: not run"
     assert result.recall_id not in page.summary.text()
+
+
+def test_the_affected_set_is_on_screen_before_the_fsma_events_are_read(
+    qtbot: QtBot, open_page: Callable[[str], RecallPage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = open_page("qm.quinn")
+    release = threading.Event()
+    real = recall_work.gather_details
+
+    def slow(*args: object, **kwargs: object) -> RecallResult:
+        release.wait(WAIT_MS / 1000)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recall_work, "gather_details", slow)
+    scan(qtbot, page, flour_label("F-100"))
+    qtbot.waitUntil(lambda: page.suspect_names() == ["FLOUR/F-100"], timeout=WAIT_MS)
+    press(qtbot, page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: page.result is not None, timeout=WAIT_MS)
+    # The drill is on screen and its clock stopped while the events are still being read.
+    assert page.timer_label.text().endswith(" s ✓")
+    assert column(page, "customers", "Name") == ["Shop 1"]
+    assert "reading the FSMA 204 events…" in page.summary.text()
+    for button in (page.hold_button, page.pdf_button, page.xlsx_button, page.csv_button):
+        assert not button.isEnabled()
+        assert button.toolTip() == "Reading the FSMA 204 events of the affected lots…"
+    stopped = page.timer_label.text()
+    release.set()
+    qtbot.waitUntil(page.pdf_button.isEnabled, timeout=WAIT_MS)
+    assert page.result is not None
+    assert page.result.complete
+    assert page.hold_button.isEnabled()
+    assert f"{len(page.result.events or ())} FSMA 204 events" in page.summary.text()
+    assert page.timer_label.text() == stopped
 
 
 def test_a_lot_clicked_in_the_table_opens_its_record(
@@ -357,13 +391,13 @@ def test_cancel_drops_a_running_drill_and_an_unknown_lot_is_refused_in_words(
     assert "FLOUR/NOPE" in page.message.text()
     assert page.suspect_names() == []
     release = threading.Event()
-    real = recall_work.run_recall
+    real = recall_work.run_drill
 
     def slow(*args: object, **kwargs: object) -> RecallResult:
         release.wait(WAIT_MS / 1000)
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(recall_work, "run_recall", slow)
+    monkeypatch.setattr(recall_work, "run_drill", slow)
     qtbot.keyClicks(page.suspect_input, "DOUGH/D-7", delay=HUMAN_KEY_GAP_MS)
     press(qtbot, page, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(page.cancel_button.isEnabled, timeout=WAIT_MS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -99,7 +99,6 @@ _STATEMENT_VERBS: dict[Decision, str] = {
 }
 BUTTONS_PER_ROW = 4
 DIALOG_WIDTH_PX = 680  # a reason of a sentence fits the field
-CONFIRM_SLACK_PX = 8  # a style sheet's min-width is the text's box, without padding
 
 
 def status_words(status: LotStatus) -> str:
@@ -309,17 +308,12 @@ class DecisionDialog(QDialog):
             self.meaning.currentIndexChanged.connect(self._update_statement)
         self.message = message_label()
         buttons = ConfirmButtons(
-            self._confirm_words(), confirm_name="confirmDecision", cancel_name="cancelDecision"
+            self._confirm_words(),
+            confirm_name="confirmDecision",
+            cancel_name="cancelDecision",
+            busy_words="Recording…",
         )
         self.confirm, self.cancel = buttons.confirm, buttons.cancel
-        # The default button is drawn bold (theme): wide enough for its longest words in bold.
-        bold = QFont(self.confirm.font())
-        bold.setBold(True)
-        widest = max(
-            QFontMetrics(bold).horizontalAdvance(t) for t in (self._confirm_words(), "Recording…")
-        )
-        # The theme's style sheet sets min-width (which wins over setMinimumWidth): set ours there.
-        self.confirm.setStyleSheet(f"min-width: {widest + CONFIRM_SLACK_PX}px;")
         self.confirm.clicked.connect(self._on_confirm)
         self.cancel.clicked.connect(self.reject)
         layout = QVBoxLayout(self)

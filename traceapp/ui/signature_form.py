@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton
 
 from traceapp.services.signatures import Meaning
 
 KEYS_HINT = "Enter confirms · Esc cancels"
+CONFIRM_SLACK_PX = 8  # a style sheet's min-width is the text's box, without padding
 
 
 def plain_label(text: str = "", name: str | None = None) -> QLabel:
@@ -98,12 +100,21 @@ class SignatureFields:
 
 
 class ConfirmButtons:
-    """Cancel and the default confirm button, after the keys hint, in one row."""
+    """Cancel and the default confirm button, after the keys hint, in one row. The confirm
+    button is wide enough for each of `words` (its own and what it says while busy)."""
 
-    def __init__(self, confirm_words: str, *, confirm_name: str, cancel_name: str) -> None:
+    def __init__(
+        self, confirm_words: str, *, confirm_name: str, cancel_name: str, busy_words: str
+    ) -> None:
         self.confirm = QPushButton(confirm_words)
         self.confirm.setObjectName(confirm_name)
         self.confirm.setDefault(True)
+        # The default button is drawn bold (theme): wide enough for its longest words in bold.
+        bold = QFont(self.confirm.font())
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(t) for t in (confirm_words, busy_words))
+        # The theme's style sheet sets min-width (which wins over setMinimumWidth): set ours there.
+        self.confirm.setStyleSheet(f"min-width: {widest + CONFIRM_SLACK_PX}px;")
         self.cancel = QPushButton("Cancel")
         self.cancel.setObjectName(cancel_name)
         self.cancel.setAutoDefault(False)

@@ -45,6 +45,7 @@ from traceapp.domain.results import LotDetail
 from traceapp.domain.trace import AffectedParty, TracedLot, TracedShipment
 from traceapp.services import lots as lot_queries
 from traceapp.services.dispositions import decisions_of
+from traceapp.services.recall import RECALL_MEANINGS
 from traceapp.services.signatures import Meaning
 from traceapp.services.station import ScanInfo, resolve_scan, station_choices
 from traceapp.ui.background import Cancelled, Progress
@@ -65,6 +66,7 @@ from traceapp.ui.recall_page.work import (
     DrillRequest,
     HoldAllReport,
     Written,
+    details,
     drill,
     export_pdf,
     export_sheet,
@@ -73,6 +75,7 @@ from traceapp.ui.recall_page.work import (
 from traceapp.ui.scanner_input import WedgeInput
 
 DEFAULT_REASON = "recall drill"
+READING_TIP = "Reading the FSMA 204 events of the affected lots…"
 TICK_MS = 100  # the drill timer's refresh
 RUN_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 CLEAR_SUSPECTS_KEY = "Ctrl+Shift+Backspace"
@@ -627,13 +630,41 @@ class RecallPage(QWidget):
         self.timer_label.setToolTip(
             "From Run until the affected lots and customers were on the screen"
         )
-        self.summary.setText(
-            f"On screen {self.shown_after_s:.2f} s after Run (trace {result.drill_ms / 1000:.2f} s)."
-            f"\n{summary_text(result)}"
-        )
+        self._show_summary(result)
         self._update_actions()
         self.tabs.setCurrentIndex(CUSTOMERS_TAB if result.forward.customers else LOTS_TAB)
         self._size_shown_table()
+        self._read_details(result)
+
+    def _show_summary(self, result: RecallResult) -> None:
+        self.summary.setText(
+            f"On screen {self.shown_after_s or 0:.2f} s after Run "
+            f"(trace {result.drill_ms / 1000:.2f} s).\n{summary_text(result)}"
+        )
+
+    def _read_details(self, drill_result: RecallResult) -> None:
+        """The FSMA 204 events and sensor excursions, read in the background once the affected
+        set is on screen; hold, PDF and spreadsheets wait for them (the hash binds them)."""
+        generation = self._generation
+
+        def done(result: RecallResult) -> None:
+            if generation == self._generation and self.result is drill_result:
+                self.result = result
+                self._show_summary(result)
+                self._update_actions()
+
+        def failed(error: BaseException, details: str) -> None:
+            if generation == self._generation:
+                self._show_error(
+                    "The FSMA 204 events could not be read: "
+                    f"{error_text(error, details)}\nRun the drill again."
+                )
+
+        self._context.run(
+            lambda uow, actor: details(uow, actor, drill_result),
+            self._same_person(done),
+            self._same_person(failed),
+        )
 
     def _tables(self) -> tuple[QTableView, ...]:
         return (self.lots_table, self.customers_table, self.shipments_table, self.stock_table)
@@ -662,18 +693,24 @@ class RecallPage(QWidget):
     def _update_actions(self) -> None:
         actor = self._context.actor
         role = actor.role if actor is not None else ""
-        ready = self.result is not None
+        # Hold, PDF and spreadsheets bind the result's hash, events included: they wait for
+        # the events, read after the drill is on screen.
+        ready = self.result is not None and self.result.complete
         may_hold = allowed(role, UseCase.HOLD)
         self.hold_button.setVisible(may_hold)
         self.hold_button.setEnabled(
             ready and may_hold and bool(self.result and self.result.on_site)
         )
+        reading = self.result is not None and not ready
         if ready and self.result is not None and not self.result.on_site:
             self.hold_button.setToolTip("No affected stock is left on site.")
+        elif reading:
+            self.hold_button.setToolTip(READING_TIP)
         else:
             self.hold_button.setToolTip("Hold every affected lot still on site (signed)")
         for button in (self.pdf_button, self.xlsx_button, self.csv_button):
             button.setEnabled(ready and allowed(role, UseCase.EXPORT))
+            button.setToolTip(READING_TIP if reading else "")
 
     # -- a lot's record ------------------------------------------------------------------------
 
@@ -802,6 +839,7 @@ class RecallPage(QWidget):
             submit=lambda password, meaning, _reason: self._write_pdf(
                 result, password, meaning, target
             ),
+            meanings=RECALL_MEANINGS,
         )
         self._open_dialog(dialog)
 

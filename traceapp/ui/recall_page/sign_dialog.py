@@ -3,37 +3,25 @@ signed-in person re-types the password and picks the meaning, as in the lot deci
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QFormLayout, QLineEdit, QVBoxLayout, QWidget
 
 from traceapp.domain.errors import InvalidInput
 from traceapp.services.signatures import Meaning
 from traceapp.ui.decisions import DIALOG_WIDTH_PX
 from traceapp.ui.messages import error_text
+from traceapp.ui.signature_form import (
+    ConfirmButtons,
+    SignatureFields,
+    message_label,
+    plain_label,
+    statement_label,
+)
 
 # What the confirm button says while the work runs.
 BUSY_WORDS = "Signing…"
-
-
-def _plain(text: str = "", name: str | None = None) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # reasons were typed by people
-    label.setWordWrap(True)
-    if name:
-        label.setObjectName(name)
-    return label
 
 
 class SignDialog(QDialog):
@@ -55,6 +43,7 @@ class SignDialog(QDialog):
         submit: Callable[[str, Meaning, str], None],
         reason: str | None = None,
         meaning: Meaning = Meaning.APPROVED,
+        meanings: Sequence[Meaning] = tuple(Meaning),
     ) -> None:
         super().__init__(parent)
         self.setObjectName("recallSignDialog")
@@ -65,7 +54,7 @@ class SignDialog(QDialog):
         self._statement_words = statement
         self._confirm_words = confirm_words
         self._busy = False
-        heading = _plain(title, "screenTitle")
+        heading = plain_label(title, "screenTitle")
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.reason: QLineEdit | None = None
@@ -76,46 +65,31 @@ class SignDialog(QDialog):
             self.reason.setPlaceholderText("What is suspected and why (required)")
             form.addRow("&Reason:", self.reason)
             self.reason.textChanged.connect(self._update_statement)
-        self.signer = QLineEdit(signer)
-        self.signer.setObjectName("signatureUser")
-        self.signer.setReadOnly(True)  # the signed-in person signs; another signs in first
-        self.signer.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.password = QLineEdit()
-        self.password.setObjectName("signaturePassword")
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setAccessibleName("Password")
-        self.meaning = QComboBox()
-        self.meaning.setObjectName("signatureMeaning")
-        self.meaning.setAccessibleName("Meaning of the signature")
-        for option in Meaning:
-            self.meaning.addItem(option.value, option.value)
-        self.meaning.setCurrentIndex(self.meaning.findData(meaning.value))
+        # The signed-in person signs; another person signs in first.
+        self.signature = SignatureFields(
+            form, signer=signer, signer_editable=False, meaning=meaning, meanings=meanings
+        )
+        self.signer = self.signature.signer
+        self.password = self.signature.password
+        self.meaning = self.signature.meaning
         self.meaning.currentIndexChanged.connect(self._update_statement)
-        form.addRow("Signed by:", self.signer)
-        form.addRow("&Password:", self.password)
-        form.addRow("&Meaning:", self.meaning)
-        self.statement = _plain("", "decisionStatement")
-        self.statement.setStyleSheet("font-weight: bold;")
-        self.message = _plain("", "errorText")
-        self.message.hide()
-        self.confirm = QPushButton(confirm_words)
-        self.confirm.setObjectName("confirmSignature")
-        self.confirm.setDefault(True)
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setObjectName("cancelSignature")
-        self.cancel.setAutoDefault(False)
+        self.statement = statement_label()
+        self.message = message_label()
+        buttons = ConfirmButtons(
+            confirm_words,
+            confirm_name="confirmSignature",
+            cancel_name="cancelSignature",
+            busy_words=BUSY_WORDS,
+        )
+        self.confirm, self.cancel = buttons.confirm, buttons.cancel
         self.confirm.clicked.connect(self._on_confirm)
         self.cancel.clicked.connect(self.reject)
-        buttons = QHBoxLayout()
-        buttons.addWidget(_plain("Enter confirms · Esc cancels", "infoText"), 1)
-        buttons.addWidget(self.cancel)
-        buttons.addWidget(self.confirm)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addWidget(self.statement)
         layout.addWidget(self.message)
-        layout.addLayout(buttons)
+        layout.addLayout(buttons.row)
         self.password.returnPressed.connect(self._on_confirm)
         self._update_statement()
         self.first_field().setFocus()
@@ -127,14 +101,14 @@ class SignDialog(QDialog):
         text = self._statement_words
         if self.reason is not None:
             text += f": {self.reason.text().strip() or '…'}"
-        return f"{text}\nMeaning of my signature: {self.meaning.currentText()}."
+        return f"{text}\n{self.signature.meaning_line()}"
 
     def _update_statement(self) -> None:
         self.statement.setText(self.statement_text())
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        for field in (self.reason, self.password, self.meaning, self.confirm):
+        for field in (self.reason, *self.signature.widgets(), self.confirm):
             if field is not None:
                 field.setEnabled(not busy)
         self.confirm.setText(BUSY_WORDS if busy else self._confirm_words)
@@ -151,12 +125,13 @@ class SignDialog(QDialog):
         if self.reason is not None and not reason:
             self.show_refusal("A hold needs a reason.\nSay what is suspected and why.", self.reason)
             return
-        if not self.password.text():
-            self.show_refusal("Type your password to sign.", self.password)
+        missing = self.signature.missing()
+        if missing is not None:
+            self.show_refusal(*missing)
             return
         self.message.hide()
         self._set_busy(True)
-        self._submit(self.password.text(), Meaning(self.meaning.currentData()), reason)
+        self._submit(self.password.text(), self.signature.chosen(), reason)
 
     def finish(self) -> None:
         self._set_busy(False)

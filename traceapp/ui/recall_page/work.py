@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,12 +17,17 @@ from pathlib import Path
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.dispositions import DecisionSignature
-from traceapp.domain.errors import InvalidInput, KnownError
-from traceapp.domain.lots import USABLE_STATUSES, LotStatus
+from traceapp.domain.errors import InvalidInput
 from traceapp.domain.permissions import UseCase, require
-from traceapp.domain.recall import RECORD_TYPE, RecallResult
-from traceapp.services import dispositions
-from traceapp.services.recall import may_export, run_recall
+from traceapp.domain.recall import RecallResult
+from traceapp.services.recall import (
+    HoldRefusal,
+    gather_details,
+    hold_affected,
+    may_export,
+    run_drill,
+    sign_off,
+)
 from traceapp.services.signatures import Meaning, SignatureSummary, sign
 from traceapp.ui.background import Progress
 
@@ -76,12 +80,13 @@ class DrillRequest:
 
 
 def drill(uow: UnitOfWork, actor: Actor, progress: Progress, request: DrillRequest) -> RecallResult:
-    """The recall drill. Cancel is honoured before it starts and when it ends (the drill is one
-    read transaction; a cancelled one is not shown)."""
+    """The recall drill: affected lots, customers, shipments, stock on site (no FSMA events
+    yet: `details` reads them after the drill is on screen). Cancel is honoured before it
+    starts and when it ends (the drill is one read transaction; a cancelled one is not shown)."""
     progress.check()
     progress.report(0, 0, "Tracing forward and backward…")
     with _no_gc_pauses(keep=True):
-        result = run_recall(
+        result = run_drill(
             uow,
             actor=actor,
             reason=request.reason,
@@ -95,10 +100,12 @@ def drill(uow: UnitOfWork, actor: Actor, progress: Progress, request: DrillReque
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class HoldFailure:
-    lot: str
-    why: str
+def details(uow: UnitOfWork, actor: Actor, result: RecallResult) -> RecallResult:
+    """The drill's result with its FSMA 204 events and sensor excursions, read while the
+    person already reads the tables: the reports and signatures need them."""
+    del actor  # the drill checked who may read; this reads the same lots' events
+    with _no_gc_pauses(keep=True):
+        return gather_details(uow, result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +113,7 @@ class HoldAllReport:
     signature: SignatureSummary
     held: tuple[str, ...]
     skipped: tuple[str, ...]  # already stopped when the drill ran: on hold, rejected, ...
-    failed: tuple[HoldFailure, ...]  # refused or failed when it was tried
+    failed: tuple[HoldRefusal, ...]  # refused or failed when it was tried
     not_tried: tuple[str, ...]  # Cancel pressed before these were reached
 
 
@@ -130,9 +137,8 @@ def hold_all(
     meaning: Meaning,
     reason: str,
 ) -> HoldAllReport:
-    """Sign, then hold every affected lot still on site and usable, one by one through the
-    dispositions service (each in its own transaction, so a refusal leaves the others held).
-    Every lot not held is named, with why."""
+    """Sign, then hold every affected lot still on site and usable (`hold_affected`: each lot
+    in its own transaction, a refusal named with why and the others still held)."""
     why = reason.strip()
     if not why:
         raise InvalidInput("A hold needs a reason.", hint="Say what is suspected and why.")
@@ -147,43 +153,16 @@ def hold_all(
         record_id=result.recall_id,
         content=hold_content(result, result.sha256(), why),
     )
-    held: list[str] = []
-    skipped: list[str] = []
-    failed: list[HoldFailure] = []
-    usable = []
-    for stock in result.on_site:
-        if LotStatus(stock.status) in USABLE_STATUSES:
-            usable.append(stock.lot)
-        else:
-            skipped.append(f"{stock.lot} ({stock.status.replace('_', ' ')})")
-    total = len(usable)
-    for done, lot in enumerate(usable):
+
+    def on_lot(done: int, total: int, lot: str) -> bool:
         progress.report(done, total, f"Holding {lot}")
-        if progress.cancelled:
-            return HoldAllReport(
-                signature, tuple(held), tuple(skipped), tuple(failed), tuple(usable[done:])
-            )
-        try:
-            dispositions.hold(
-                uow,
-                actor=actor,
-                code=lot,
-                reason=f"recall {result.recall_id}: {why}",
-                event_id=_hold_event_id(result.recall_id, lot),
-            )
-        except KnownError as exc:
-            uow.restart()
-            failed.append(HoldFailure(lot, f"{exc.message} {exc.hint}".strip()))
-        else:
-            held.append(lot)
-    progress.report(total, total, "Held")
-    return HoldAllReport(signature, tuple(held), tuple(skipped), tuple(failed), ())
+        return not progress.cancelled
 
-
-def _hold_event_id(recall_id: str, lot: str) -> uuid.UUID:
-    """One event per recall and lot: pressing Hold all again after a failure does not hold a
-    lot twice (the dispositions service replays a known event id)."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"traceapp:recall-hold:{recall_id}:{lot}")
+    report = hold_affected(uow, actor=actor, result=result, reason=why, on_lot=on_lot)
+    if not report.not_tried:
+        total = len(report.held) + len(report.refused)
+        progress.report(total, total, "Held")
+    return HoldAllReport(signature, report.held, report.skipped, report.refused, report.not_tried)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,20 +194,14 @@ def export_pdf(
     path: Path,
 ) -> Written:
     """The signed recall report: the signed-in person signs the result's SHA-256 (name, time,
-    meaning), and the PDF prints that signature."""
+    meaning: `sign_off`), and the PDF prints that signature."""
     from traceapp.reports.recall_pdf import render_recall_pdf  # reportlab: only when asked
 
     may_export(actor)
     target = _checked_path(path, ".pdf")
     digest = result.sha256()
-    signature = sign(
-        uow,
-        signer=actor.username,
-        password=password,
-        meaning=meaning,
-        record_type=RECORD_TYPE,
-        record_id=result.recall_id,
-        content=result.as_plain(),  # its record hash is the result's SHA-256
+    signature = sign_off(
+        uow, result=result, signer=actor.username, password=password, meaning=meaning
     )
     printed = DecisionSignature(
         printed_name=signature.printed_name,
