@@ -14,6 +14,9 @@ fills when it opens); one channel at `--hour-rate` for the hour before; one chan
 - open: `live.poll` of every channel from 10 minutes back (the page opening: raw window);
 - history_hour_seconds: `live.history` of every channel over an hour (per-second aggregates);
 - hour_raw: `readings_between` of one channel for an hour at full resolution (`--hour-rate`);
+- hour_raw_arrays: the same hour as numpy arrays through the driver (`readings_arrays`);
+- covering_index_experiment: both again with an extra index that holds the value too (made for
+  the measurement and dropped after; not in the schema);
 - day_minutes: `live.history` of one channel over 24 hours (per-minute aggregates).
 """
 
@@ -136,16 +139,47 @@ def _run(engine: Engine, args: argparse.Namespace) -> dict[str, Any]:
         with engine.connect() as connection:
             return len(store.readings_between(connection, ids["hour"][0], now - HOUR_US, now))
 
+    def hour_raw_arrays() -> int:
+        with engine.connect() as connection:
+            times, _ = store.readings_arrays(connection, ids["hour"][0], now - HOUR_US, now)
+            return int(times.shape[0])
+
     repeat = args.repeat
-    return {
+    report = {
         "written": written,
         "poll": _timed(repeat, lambda: poll(now - POLL_US, False)),
         "poll_with_events": _timed(repeat, lambda: poll(now - POLL_US, True)),
         "open": _timed(max(3, repeat // 2), lambda: poll(now - window, False)),
         "history_hour_seconds": _timed(repeat, lambda: history(ids["live"], HOUR_US)),
         "hour_raw": _timed(repeat, hour_raw),
+        "hour_raw_arrays": _timed(repeat, hour_raw_arrays),
         "day_minutes": _timed(repeat, lambda: history(ids["day"], DAY_US)),
     }
+    # Layout experiment, not the shipped schema: an index that holds the value too, so the
+    # hour is read from the index alone (no look-up of each row in the table).
+    sqlite = engine.dialect.name == "sqlite"
+    covering = (
+        "CREATE INDEX ix_bench_readings_covering ON sensor_readings (channel_id, time_us, value)"
+        if sqlite
+        else "CREATE INDEX ix_bench_readings_covering ON sensor_readings (channel_id, time_us) "
+        "INCLUDE (value)"
+    )
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(covering)
+    made_ms = (time.perf_counter() - started) * 1000
+    if not sqlite:  # an index-only scan needs the visibility map (autovacuum makes it later)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE sensor_readings")
+    report["covering_index_experiment"] = {
+        "index": covering,
+        "made_ms": round(made_ms, 1),
+        "hour_raw": _timed(repeat, hour_raw),
+        "hour_raw_arrays": _timed(repeat, hour_raw_arrays),
+    }
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_bench_readings_covering")
+    return report
 
 
 def _pg_admin(url: str) -> str:
