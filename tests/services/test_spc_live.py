@@ -104,8 +104,10 @@ def test_minutes_beyond_the_control_limit_signal_rule_1_without_holding(mixer: P
 def test_hold_stops_the_lots_made_in_the_signal_window_once(mixer: Plant) -> None:
     result = _evaluate(mixer, hold=True)
     held = {h.lot: h for h in result.held}
-    # The dough made then and the flour that went into the mixer then; not the later dough.
-    assert set(held) == {"DOUGH/D-HOT", "FLOUR/F-1"}
+    # The dough made then; not the flour that went into the mixer then (an input, made
+    # elsewhere: the signal says nothing about it), not the later dough.
+    assert set(held) == {"DOUGH/D-HOT"}
+    assert _status(mixer, "FLOUR/F-1") is LotStatus.ACTIVE
     assert held["DOUGH/D-HOT"].rule == "SPC N1 on MIX1/temp"
     assert not held["DOUGH/D-HOT"].replayed
     assert _status(mixer, "DOUGH/D-HOT") is LotStatus.ON_HOLD
@@ -120,7 +122,7 @@ def test_hold_stops_the_lots_made_in_the_signal_window_once(mixer: Plant) -> Non
     assert "broke SPC rule N1" in decision.reason
 
     again = _evaluate(mixer, hold=True)
-    assert {h.lot for h in again.held} == {"DOUGH/D-HOT", "FLOUR/F-1"}
+    assert {h.lot for h in again.held} == {"DOUGH/D-HOT"}
     assert all(h.replayed for h in again.held)
     with mixer.uow() as uow:
         assert len(dispositions.decisions_of(uow, "DOUGH/D-HOT")) == 1

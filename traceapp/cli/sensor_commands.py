@@ -15,24 +15,22 @@ from dataclasses import asdict
 from types import FrameType
 from typing import TextIO, TypeVar
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from traceapp.cli.context import Context
 from traceapp.cli.output import print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
 from traceapp.config import load_settings, settings_path
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.actor import Actor
 from traceapp.domain.conditions import FlagResult
-from traceapp.domain.errors import InvalidInput, KnownError
+from traceapp.domain.errors import InvalidInput
 from traceapp.domain.sensors import MICROS, Limits, from_micros, parse_time
 from traceapp.domain.timeutil import parse_time as parse_instant
-from traceapp.services import conditions, sensors
+from traceapp.services import conditions, live_watch, sensors
 
 T = TypeVar("T")
 MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] hold_on_excursion = true
-REVIEW_EVERY_S = 10.0  # the recorder reviews lots against new excursions this often
+REVIEW_EVERY_S = (
+    5.0  # the recorder reviews excursions and live SPC this often (services/live_watch)
+)
 
 _MONITOR_EPILOG = """\
 Sources:
@@ -43,8 +41,9 @@ Sources:
   simulator://?channels=16&rate=100&seed=0
 A channel heard for the first time is created (unit from the payload, expected period --period).
 A channel silent for longer than its expected period gets a gap, closed by its next reading.
-Every 10 s the lots made during an excursion outside the specification are flagged (and held
-for review when settings.toml has [monitoring] hold_on_excursion = true, or with --hold).
+Every 5 s the lots made during an excursion outside the specification are flagged (and held
+for review when settings.toml has [monitoring] hold_on_excursion = true, or with --hold), and
+the channels with SPC enabled (traceapp sensors spc) are checked: signals become alarms.
 One status line per --every seconds (default 60); connection changes and gaps as they happen.
 Ctrl+C stops after writing what was received.
 
@@ -125,7 +124,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
         review_command,
         help="flag (and by setting hold) lots made or shipped during an excursion",
         epilog="Idempotent: a lot is flagged once per excursion. The recorder (traceapp monitor)\n"
-        "runs it every 10 s; run it by hand after recording steps late.",
+        "runs it every 5 s; run it by hand after recording steps late.",
     )
     review.add_argument(
         "--since", metavar="ISO", help="re-check steps from this time (default: the last 2 days)"
@@ -236,12 +235,16 @@ def monitor_command(ctx: Context) -> int:
             default_period_us=round(args.period * MICROS),
             on_event=event,
         )
+        # Condition review + live SPC of SPC-enabled channels, in a thread of its own
+        watch = live_watch.LiveWatch(
+            engine, actor, hold=hold, on_line=event, every_s=REVIEW_EVERY_S
+        )
         started = time.monotonic()
         recorder.start()
+        watch.start()
         try:
             with _term_as_interrupt():
                 next_status = started + args.every
-                next_review = started + REVIEW_EVERY_S
                 while recorder.failed is None:
                     now = time.monotonic()
                     if args.seconds is not None and now - started >= args.seconds:
@@ -249,15 +252,12 @@ def monitor_command(ctx: Context) -> int:
                     if now >= next_status:
                         _print_status(ctx, recorder.status())
                         next_status += args.every
-                    if now >= next_review:
-                        _review(engine, actor, hold, event)
-                        next_review = time.monotonic() + REVIEW_EVERY_S
                     time.sleep(0.1)
         except KeyboardInterrupt:
             event("stopping: writing what was received")
         finally:
             recorder.stop()
-        _review(engine, actor, hold, event)  # what the last batch closed
+            watch.stop()  # and one last pass: what the last batch closed
         status = recorder.status()
     _print_status(ctx, status, final=True)
     return 0
@@ -421,21 +421,6 @@ def _hold(ctx: Context) -> bool:
             hint="Write hold_on_excursion = true (or false) under [monitoring].",
         )
     return value
-
-
-def _review(engine: Engine, actor: Actor, hold: bool, event: Callable[[str], None]) -> None:
-    try:
-        with UnitOfWork(engine) as uow:
-            result = conditions.review(uow, actor=actor, hold=hold)
-    except (OperationalError, IntegrityError, KnownError) as exc:
-        # The database is away, or another recorder flagged or held the same lot first: the
-        # recorder goes on, and the next review (in 10 s) sees the lot as it is then.
-        event(f"review postponed: {exc}")
-        return
-    for line in result.flagged:
-        event(f"flagged {line}")
-    for name in result.held:
-        event(f"held {name} for review (sensor excursion)")
 
 
 def conditions_command(ctx: Context) -> int:

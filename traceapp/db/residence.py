@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, or_, select, true
+from sqlalchemy import Connection, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from traceapp.db.models import (
@@ -100,6 +100,30 @@ def produce_residences(
             since, until = _window(began, ended, at)
             found.append(Residence(lot_id, ResidenceKind.EQUIPMENT, code, since, until, event_id))
     return found
+
+
+def lots_produced_on(
+    session: Session, equipment_id: uuid.UUID, since: datetime, until: datetime
+) -> list[uuid.UUID]:
+    """Lots that came OUT of a produce step on the equipment overlapping [since, until] (not its
+    inputs: a signal there says nothing of a lot made elsewhere; corrected steps left out)."""
+    began = func.coalesce(Event.started_at, Event.event_time)
+    ended = func.coalesce(Event.ended_at, Event.event_time)
+    query = (
+        select(EventItem.lot_id)
+        .join(Event, Event.id == EventItem.event_id)
+        .where(
+            Event.equipment_id == equipment_id,
+            Event.step == HandlingStep.PRODUCE.value,
+            EventItem.role == ItemRole.OUTPUT.value,
+            EventItem.lot_id.is_not(None),
+            began <= until,
+            ended >= since,
+            _live(),  # type: ignore[arg-type]
+        )
+        .distinct()
+    )
+    return sorted(row for row in session.scalars(query) if row is not None)
 
 
 def produce_residences_since(session: Session, since: datetime) -> list[Residence]:

@@ -8,6 +8,7 @@ and a slow chart never slows ingest down (see docs/live_monitor.md for the figur
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,7 +68,9 @@ class ChannelSeries:
 
 @dataclass(frozen=True, slots=True)
 class Alarm:
-    """An excursion of a channel, with its acknowledgement when someone gave it."""
+    """An excursion of a channel, or (`rule` set) an SPC signal on it, with its acknowledgement
+    when someone gave it. An SPC alarm is one episode of its rule: `start_us` its first signal,
+    `end_us` its last, `count` the signals, `worst` the bucket mean farthest from the centre."""
 
     channel: Channel
     kind: ExcursionKind
@@ -78,10 +81,19 @@ class Alarm:
     open: bool
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    rule: str | None = None  # the SPC rule (N1-N8, WE1-WE4) of an SPC alarm
 
     @property
     def key(self) -> str:
-        return alarm_store.alarm_key(self.channel.id, self.kind.value, self.start_us)
+        kind = self.kind.value if self.rule is None else alarm_store.spc_kind(self.rule)
+        return alarm_store.alarm_key(self.channel.id, kind, self.start_us)
+
+    @property
+    def kind_text(self) -> str:
+        """What the alarm list's Kind column says: OUT OF SPEC, out of control, SPC N2."""
+        if self.rule is not None:
+            return f"SPC {self.rule}"
+        return "OUT OF SPEC" if self.kind is ExcursionKind.SPEC else "out of control"
 
     @property
     def acknowledged(self) -> bool:
@@ -194,10 +206,14 @@ def _series(channel_id: int, rows: Sequence[tuple[int, float]]) -> ChannelSeries
 def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: int) -> list[Alarm]:
     connection = uow.session.connection()
     found: list[Alarm] = []
+    channel_of: dict[int, Channel] = {}
     for channel_id in channel_ids:
-        channel = store.find_channel(connection, channel_id)
+        channel = channel_of[channel_id] = store.find_channel(connection, channel_id)
         for e in store.excursions_between(connection, channel_id, start_us, end_us):
             found.append(Alarm(channel, e.kind, e.start_us, e.end_us, e.worst, e.count, e.open))
+    # SPC signals the recorder's review stored (services/live_watch): out-of-control alarms too
+    for a in alarm_store.spc_alarms_between(uow.session, channel_ids, start_us, end_us):
+        found.append(_spc_alarm(channel_of[a.channel_id], a))
     # The newest alarms only: a list of thousands helps nobody and costs the window its time.
     found.sort(key=lambda a: (a.start_us, a.channel.id, a.kind.value), reverse=True)
     del found[MAX_ALARMS:]
@@ -206,13 +222,23 @@ def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: 
     for alarm in found:
         ack = acks.get(alarm.key)
         if ack is not None:
-            alarm = Alarm(
-                alarm.channel, alarm.kind, alarm.start_us, alarm.end_us, alarm.worst,
-                alarm.count, alarm.open, ack.username, ack.at,
-            )  # fmt: skip
+            alarm = dataclasses.replace(alarm, acknowledged_by=ack.username, acknowledged_at=ack.at)
         result.append(alarm)
     result.sort(key=lambda a: (a.start_us, a.channel.id, a.kind.value), reverse=True)
     return result
+
+
+def _spc_alarm(channel: Channel, a: alarm_store.StoredSpcAlarm) -> Alarm:
+    return Alarm(
+        channel,
+        ExcursionKind.CONTROL,
+        a.first_signal_us,
+        a.last_signal_us,
+        a.worst,
+        a.signals,
+        False,
+        rule=a.rule,
+    )
 
 
 def history(
@@ -273,8 +299,10 @@ def acknowledge(
     kind: ExcursionKind,
     start_us: int,
     note: str | None = None,
+    rule: str | None = None,
 ) -> Alarm:
-    """Acknowledge an alarm (an excursion) as the acting user: an audit entry names who and when.
+    """Acknowledge an alarm (an excursion, or with `rule` an SPC alarm) as the acting user: an
+    audit entry names who and when.
 
     An alarm is acknowledged once; a second acknowledgement is refused and names the first.
     """
@@ -282,6 +310,8 @@ def acknowledge(
     uow.acting(actor, reason=(note or "").strip() or None)
     connection = uow.session.connection()
     channel = store.find_channel(connection, channel_id)
+    if rule is not None:
+        return _acknowledge_spc(uow, channel, rule, start_us)
     matching = [
         e
         for e in store.excursions_between(connection, channel_id, start_us, start_us)
@@ -293,16 +323,7 @@ def acknowledge(
             hint="Refresh the alarm list and pick the alarm again.",
         )
     key = alarm_store.alarm_key(channel_id, kind.value, start_us)
-    # The audit head's row lock first, so two people acknowledging at once queue here and the
-    # second one sees the first acknowledgement.
-    alarm_store.lock_audit(uow.session)
-    earlier = alarm_store.acknowledgements(uow.session, [key]).get(key)
-    if earlier is not None:
-        raise AlreadyExists(
-            f"This alarm of {channel.key} was acknowledged by {earlier.username} "
-            f"at {earlier.at.isoformat(timespec='seconds')}.",
-            hint="Nothing to do: the list shows who acknowledged it.",
-        )
+    _refuse_second(uow, channel, key)
     excursion = matching[0]
     assert uow.audit is not None
     alarm_store.append_acknowledgement(
@@ -323,3 +344,45 @@ def acknowledge(
         channel, kind, excursion.start_us, excursion.end_us, excursion.worst, excursion.count,
         excursion.open, ack.username, ack.at,
     )  # fmt: skip
+
+
+def _refuse_second(uow: UnitOfWork, channel: Channel, key: str) -> None:
+    # The audit head's row lock first, so two people acknowledging at once queue here and the
+    # second one sees the first acknowledgement.
+    alarm_store.lock_audit(uow.session)
+    earlier = alarm_store.acknowledgements(uow.session, [key]).get(key)
+    if earlier is not None:
+        raise AlreadyExists(
+            f"This alarm of {channel.key} was acknowledged by {earlier.username} "
+            f"at {earlier.at.isoformat(timespec='seconds')}.",
+            hint="Nothing to do: the list shows who acknowledged it.",
+        )
+
+
+def _acknowledge_spc(uow: UnitOfWork, channel: Channel, rule: str, first_signal_us: int) -> Alarm:
+    stored = alarm_store.spc_alarm(uow.session, channel.id, rule, first_signal_us)
+    if stored is None:
+        raise NotFound(
+            f"There is no SPC {rule} alarm of {channel.key} starting then.",
+            hint="Refresh the alarm list and pick the alarm again.",
+        )
+    _refuse_second(uow, channel, stored.key)
+    assert uow.audit is not None
+    alarm_store.append_acknowledgement(
+        uow.session,
+        uow.audit,
+        stored.key,
+        {
+            "channel": channel.key,
+            "site": channel.site,
+            "kind": alarm_store.spc_kind(rule),
+            "rule": rule,
+            "start_us": first_signal_us,
+            "worst": stored.worst,
+        },
+    )
+    uow.commit()
+    ack = alarm_store.acknowledgements(uow.session, [stored.key])[stored.key]
+    return dataclasses.replace(
+        _spc_alarm(channel, stored), acknowledged_by=ack.username, acknowledged_at=ack.at
+    )

@@ -697,9 +697,9 @@ class LiveMonitorPage(QWidget):
             cells = (
                 _local(alarm.start_us),
                 alarm.channel.key,
-                "OUT OF SPEC" if alarm.kind is ExcursionKind.SPEC else "out of control",
+                alarm.kind_text,
                 f"{alarm.worst:.{_decimals(alarm.worst)}f} {alarm.channel.unit}",
-                "still outside" if alarm.open else f"ended {_local(alarm.end_us)}",
+                _state_text(alarm),
                 ack,
             )
             colour = (SPEC_TEXT if alarm.kind is ExcursionKind.SPEC else CONTROL_TEXT)[dark]
@@ -758,6 +758,7 @@ class LiveMonitorPage(QWidget):
                 channel_id=target.channel.id,
                 kind=target.kind,
                 start_us=target.start_us,
+                rule=target.rule,
             )
 
         self.context.run(work, self._on_acknowledged, self._on_error, write=True)
@@ -765,10 +766,17 @@ class LiveMonitorPage(QWidget):
     def _on_acknowledged(self, alarm: live.Alarm) -> None:
         self._alarms = [alarm if a.key == alarm.key else a for a in self._alarms]
         self._show_alarms()
-        self.message.setText(f"Acknowledged: {alarm.channel.key} {alarm.kind.value} alarm.")
+        self.message.setText(f"Acknowledged: {alarm.channel.key} {alarm.kind_text} alarm.")
 
     def _on_error(self, error: BaseException, _details: str) -> None:
         self.message.setText(_error_text(error))
+
+
+def _state_text(alarm: live.Alarm) -> str:
+    if alarm.rule is not None:  # an SPC alarm: its signals, the last one's time
+        plural = "s" if alarm.count != 1 else ""
+        return f"{alarm.count} signal{plural}, last {_local(alarm.end_us)}"
+    return "still outside" if alarm.open else f"ended {_local(alarm.end_us)}"
 
 
 def _value_text(value: float, unit: str) -> str:
