@@ -38,6 +38,7 @@ def test_benchmark_times_drill_events_spreadsheets_and_pdf_per_landmark(
     assert report["benchmark"] == "recall"
     [result] = report["results"]
     assert result["plant_lots"] >= 500
+    assert len(result["load_average_before"]) == len(result["load_average_after"]) == 3
     assert [r["name"] for r in result["recalls"]] == [
         "forward_100",
         "forward_1000",
@@ -48,6 +49,9 @@ def test_benchmark_times_drill_events_spreadsheets_and_pdf_per_landmark(
         assert item["counts"]["fsma_events"] >= 1
         for part in ("drill", "events", "json", "xlsx", "csv", "pdf"):
             assert item[f"median_{part}_ms"] > 0
+            assert item[f"median_{part}_cpu_ms"] >= 0
+        # The drill as the service times it, and as its caller waits for it.
+        assert item["median_drill_wall_ms"] >= item["median_drill_ms"]
         assert item["xlsx_bytes"] > 0
         assert item["pdf_bytes"] > 0
     # Read-only: the plant file is as it was.
