@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -35,8 +36,11 @@ class PassResult:
     errors: tuple[str, ...]
 
 
-def review_once(engine: Engine, actor: Actor, *, hold: bool) -> PassResult:
-    """One pass: the condition review (holding by `hold`), then live SPC on enabled channels."""
+def review_once(
+    engine: Engine, actor: Actor, *, hold: bool, now: datetime | None = None
+) -> PassResult:
+    """One pass: the condition review (holding by `hold`), then live SPC on enabled channels
+    (over the buckets complete at `now`, default the clock's now; tests give one)."""
     lines: list[str] = []
     errors: list[str] = []
     try:
@@ -48,7 +52,7 @@ def review_once(engine: Engine, actor: Actor, *, hold: bool) -> PassResult:
         errors.append(f"review postponed: {exc}")
     try:
         with UnitOfWork(engine) as uow:
-            found = spc_live.watch(uow, actor=actor)
+            found = spc_live.watch(uow, actor=actor, now=now)
         for note in found.alarms:
             what = "SPC alarm" if note.new else "SPC alarm continues"
             lines.append(
