@@ -2,64 +2,232 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>Lots</name>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="99"/>
+        <source>Scan or type a lot, container, part or product…</source>
+        <translation>Charge, Behälter, Teil oder Produkt scannen oder eintippen…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="102"/>
+        <source>Search lots</source>
+        <translation>Chargen suchen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="107"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="263"/>
+        <source>All products</source>
+        <translation>Alle Produkte</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="108"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="29"/>
+        <source>Product</source>
+        <translation>Produkt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="111"/>
+        <source>All statuses</source>
+        <translation>Jeder Status</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="114"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="26"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="115"/>
+        <source>Made between</source>
+        <translation>Hergestellt zwischen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="151"/>
+        <source>&amp;Record</source>
+        <translation>&amp;Datenblatt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="152"/>
+        <source>&amp;Genealogy</source>
+        <translation>&amp;Stammbaum</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="158"/>
+        <source>and</source>
+        <translation>und</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="235"/>
+        <source>Searching…</source>
+        <translation>Suche läuft…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="248"/>
+        <source>No lots shown.</source>
+        <translation>Keine Chargen angezeigt.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="296"/>
+        <source>Showing the first {shown} lots; more match. Narrow the search.</source>
+        <translation>Die ersten {shown} Chargen; weitere passen. Suche eingrenzen.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="301"/>
+        <source>1 lot shown</source>
+        <translation>1 Charge angezeigt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="304"/>
+        <source>{shown} lots shown</source>
+        <translation>{shown} Chargen angezeigt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="309"/>
+        <source>{status} on {parent}</source>
+        <translation>{status} auf {parent}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="316"/>
+        <source>{kind} {code} ({state}) holds the 1 lot below.</source>
+        <translation>{kind} {code} ({state}) enthält die Charge unten.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="318"/>
+        <source>{kind} {code} ({state}) holds the {shown} lots below.</source>
+        <translation>{kind} {code} ({state}) enthält die {shown} Chargen unten.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lots_page.py" line="343"/>
+        <source>No lot matches the search.
+Check the code, or clear the filters (product, status, dates).</source>
+        <translation>Keine Charge passt zur Suche.
+Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="25"/>
+        <source>Lot</source>
+        <translation>Charge</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="27"/>
+        <source>On hand</source>
+        <translation>Bestand</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="28"/>
+        <source>Unit</source>
+        <translation>Einheit</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="30"/>
+        <source>Expiry</source>
+        <translation>MHD</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="31"/>
+        <source>Supplier</source>
+        <translation>Lieferant</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="35"/>
+        <source>active</source>
+        <translation>aktiv</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="36"/>
+        <source>on hold</source>
+        <translation>gesperrt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="37"/>
+        <source>released</source>
+        <translation>freigegeben</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="38"/>
+        <source>rejected</source>
+        <translation>abgelehnt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="39"/>
+        <source>consumed</source>
+        <translation>verbraucht</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="40"/>
+        <source>shipped</source>
+        <translation>versandt</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="41"/>
+        <source>recalled</source>
+        <translation>zurückgerufen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/lot_table.py" line="42"/>
+        <source>voided</source>
+        <translation>storniert</translation>
+    </message>
+</context>
+<context>
     <name>Navigation</name>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="64"/>
+        <location filename="../../traceapp/ui/main_window.py" line="67"/>
         <source>Scan station</source>
         <translation>Scanstation</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="65"/>
+        <location filename="../../traceapp/ui/main_window.py" line="68"/>
         <source>Lots &amp; genealogy</source>
         <translation>Chargen &amp; Herkunft</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="66"/>
+        <location filename="../../traceapp/ui/main_window.py" line="69"/>
         <source>Quality</source>
         <translation>Qualität</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="67"/>
+        <location filename="../../traceapp/ui/main_window.py" line="70"/>
         <source>Live monitor</source>
         <translation>Live-Monitor</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="68"/>
+        <location filename="../../traceapp/ui/main_window.py" line="71"/>
         <source>Recall &amp; reports</source>
         <translation>Rückruf &amp; Berichte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="69"/>
+        <location filename="../../traceapp/ui/main_window.py" line="72"/>
         <source>Admin</source>
         <translation>Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="76"/>
+        <location filename="../../traceapp/ui/main_window.py" line="79"/>
         <source>Ctrl</source>
         <translation>Strg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="77"/>
+        <location filename="../../traceapp/ui/main_window.py" line="80"/>
         <source>Shift</source>
         <translation>Umschalt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="157"/>
+        <location filename="../../traceapp/ui/main_window.py" line="160"/>
         <source>Lock</source>
         <translation>Sperren</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="161"/>
+        <location filename="../../traceapp/ui/main_window.py" line="164"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="384"/>
+        <location filename="../../traceapp/ui/main_window.py" line="425"/>
         <source>Dark theme</source>
         <translation>Dunkles Design</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="386"/>
+        <location filename="../../traceapp/ui/main_window.py" line="427"/>
         <source>Light theme</source>
         <translation>Helles Design</translation>
     </message>
@@ -77,12 +245,12 @@
         <translation>Warte auf die Kamera…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="45"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="49"/>
         <source>Ready</source>
         <translation>Bereit</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="46"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="50"/>
         <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
         <source>Scan a label.</source>
         <translation>Etikett scannen.</translation>

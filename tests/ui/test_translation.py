@@ -1,5 +1,5 @@
-"""German for the scan station: every string translated, none left as its English source, and
-the page a person sees speaks German when `[ui] language = "de"`."""
+"""German for the scan station and the lots page: every string translated, none left as its
+English source, and the pages a person sees speak German when `[ui] language = "de"`."""
 
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
+from traceapp.domain.codes import GS
 from traceapp.domain.steps import HandlingStep
 from traceapp.ui.context import StationContext
+from traceapp.ui.lots_page import GRAPH_TAB, LotsPage
 from traceapp.ui.resources import configured_language, install_translator, remove_translator
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.feedback import FeedbackSound
 
+from .lots_plant import build_bakery, flour_label
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,11 +34,16 @@ QM = TS.with_suffix(".qm")
 BIN = ROOT / ".venv" / "bin"
 UI = ROOT / "traceapp" / "ui"
 # what scripts/translations.sh hands lupdate
-SOURCES = [*sorted((UI / "scan_station").glob("*.py")), UI / "main_window.py"]
-CONTEXTS = ("ScanStation", "Navigation")
+SOURCES = [
+    *sorted((UI / "scan_station").glob("*.py")),
+    UI / "main_window.py",
+    UI / "lots_page.py",
+    UI / "lot_table.py",
+]
+CONTEXTS = ("ScanStation", "Navigation", "Lots")
 WAIT_MS = 10_000
-# Words that are the same in German and English, each on purpose (none so far).
-IDENTICAL: frozenset[str] = frozenset()
+# Words that are the same in German and English, each on purpose.
+IDENTICAL: frozenset[str] = frozenset({"Status"})
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 
@@ -175,4 +183,38 @@ def test_the_scan_station_speaks_german(
     qtbot.keyClick(page.scan, Qt.Key.Key_F12)
     qtbot.waitUntil(lambda: page.feedback.state == "error", timeout=WAIT_MS)
     assert page.feedback.title_text == "Der Schritt ist nicht vollständig."
+    context.background.wait()
+
+
+@pytest.mark.gui
+def test_the_lots_page_speaks_german(qtbot: QtBot, sqlite_engine: Engine, german: None) -> None:
+    actor = build_bakery(sqlite_engine)
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
+    context.sign_in(actor)
+    page = LotsPage(context)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.count.text() == "21 Chargen angezeigt", timeout=WAIT_MS)
+    model = page.table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[:4] == ["Charge", "Status", "Bestand", "Einheit"]
+    assert page.search.placeholderText().startswith("Charge, Behälter, Teil oder Produkt")
+    assert page.dated.text() == "Hergestellt zwischen"
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
+        "&Datenblatt",
+        "&Stammbaum",
+    ]
+    # A sack's label scanned into the search: one lot, its status in German.
+    page.search.setFocus()
+    qtbot.keyClicks(page.search, flour_label("F-300").replace(GS, ""))
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.count.text() == "1 Charge angezeigt", timeout=WAIT_MS)
+    assert model.index(0, 1).data() == "aktiv"
+    # Alt+S (the German mnemonic) shows the genealogy.
+    qtbot.keyClick(page.search, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.tabs.currentIndex() == GRAPH_TAB, timeout=WAIT_MS)
     context.background.wait()

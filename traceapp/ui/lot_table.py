@@ -6,23 +6,58 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
 
+from traceapp.domain.lots import LotStatus
 from traceapp.domain.quantity import format_decimal
 from traceapp.domain.results import LotSummary
 
 # Status and quantity right after the lot: on a 1366 px screen the list pane shows about three
 # columns, and a held lot must be seen without scrolling sideways.
-_COLUMNS = ("Lot", "Status", "On hand", "Unit", "Product", "Expiry", "Supplier")
+_COLUMNS = (
+    str(QT_TRANSLATE_NOOP("Lots", "Lot")),
+    str(QT_TRANSLATE_NOOP("Lots", "Status")),
+    str(QT_TRANSLATE_NOOP("Lots", "On hand")),
+    str(QT_TRANSLATE_NOOP("Lots", "Unit")),
+    str(QT_TRANSLATE_NOOP("Lots", "Product")),
+    str(QT_TRANSLATE_NOOP("Lots", "Expiry")),
+    str(QT_TRANSLATE_NOOP("Lots", "Supplier")),
+)
+# Lot statuses as the lists show them (the words of LotStatus, for the translation tools).
+STATUS_WORDS: dict[LotStatus, str] = {
+    LotStatus.ACTIVE: str(QT_TRANSLATE_NOOP("Lots", "active")),
+    LotStatus.ON_HOLD: str(QT_TRANSLATE_NOOP("Lots", "on hold")),
+    LotStatus.RELEASED: str(QT_TRANSLATE_NOOP("Lots", "released")),
+    LotStatus.REJECTED: str(QT_TRANSLATE_NOOP("Lots", "rejected")),
+    LotStatus.CONSUMED: str(QT_TRANSLATE_NOOP("Lots", "consumed")),
+    LotStatus.SHIPPED: str(QT_TRANSLATE_NOOP("Lots", "shipped")),
+    LotStatus.RECALLED: str(QT_TRANSLATE_NOOP("Lots", "recalled")),
+    LotStatus.VOIDED: str(QT_TRANSLATE_NOOP("Lots", "voided")),
+}
 _ON_HAND = 2
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers, not as text
 
 
+def status_word(status: LotStatus) -> str:
+    """A lot status in the person's language ("on hold"; a status added later: its value)."""
+    word = STATUS_WORDS.get(status)
+    if word is None:
+        return status.value.replace("_", " ")
+    return QCoreApplication.translate("Lots", word)
+
+
 def _cell(lot: LotSummary, column: int) -> str:
     values = (
         lot.name,
-        lot.status.value.replace("_", " "),
+        status_word(lot.status),
         format_decimal(lot.on_hand.value),
         lot.on_hand.unit,
         lot.product_name,
@@ -78,5 +113,5 @@ class LotTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _COLUMNS[section]
+            return QCoreApplication.translate("Lots", _COLUMNS[section])
         return None

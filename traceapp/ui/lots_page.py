@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QDate,
     QEvent,
     QModelIndex,
@@ -48,7 +49,7 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions, LotState
 from traceapp.ui.genealogy_view import GenealogyPanel, lot_key
 from traceapp.ui.lot_detail import LotDetailPanel, plain_label
-from traceapp.ui.lot_table import SORT_ROLE, LotTableModel
+from traceapp.ui.lot_table import SORT_ROLE, LotTableModel, status_word
 from traceapp.ui.messages import error_text
 
 SEARCH_DELAY_MS = 250  # wait for the person (or scanner) to finish typing before querying
@@ -94,22 +95,24 @@ class LotsPage(QWidget):
         self._sized = False
         self.search = QLineEdit()
         self.search.setObjectName("lotSearch")
-        self.search.setPlaceholderText("Scan or type a lot, container, part or product…")
+        self.search.setPlaceholderText(
+            QCoreApplication.translate("Lots", "Scan or type a lot, container, part or product…")
+        )
         self.search.setClearButtonEnabled(True)
-        self.search.setAccessibleName("Search lots")
+        self.search.setAccessibleName(QCoreApplication.translate("Lots", "Search lots"))
         self._separator_keys = _SeparatorKeys(self)
         self.search.installEventFilter(self._separator_keys)
         self.product_filter = QComboBox()
         self.product_filter.setObjectName("productFilter")
-        self.product_filter.addItem("All products", None)
-        self.product_filter.setAccessibleName("Product")
+        self.product_filter.addItem(QCoreApplication.translate("Lots", "All products"), None)
+        self.product_filter.setAccessibleName(QCoreApplication.translate("Lots", "Product"))
         self.status_filter = QComboBox()
         self.status_filter.setObjectName("statusFilter")
-        self.status_filter.addItem("All statuses", None)
+        self.status_filter.addItem(QCoreApplication.translate("Lots", "All statuses"), None)
         for status in LotStatus:
-            self.status_filter.addItem(status.value.replace("_", " "), status.value)
-        self.status_filter.setAccessibleName("Status")
-        self.dated = QCheckBox("Made between")
+            self.status_filter.addItem(status_word(status), status.value)
+        self.status_filter.setAccessibleName(QCoreApplication.translate("Lots", "Status"))
+        self.dated = QCheckBox(QCoreApplication.translate("Lots", "Made between"))
         self.dated.setObjectName("datedFilter")
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-30))
@@ -145,14 +148,14 @@ class LotsPage(QWidget):
         self.genealogy = GenealogyPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("lotTabs")
-        self.tabs.addTab(self.detail, "&Record")
-        self.tabs.addTab(self.genealogy, "&Genealogy")
+        self.tabs.addTab(self.detail, QCoreApplication.translate("Lots", "&Record"))
+        self.tabs.addTab(self.genealogy, QCoreApplication.translate("Lots", "&Genealogy"))
         filters = QHBoxLayout()
         filters.addWidget(self.product_filter, 2)
         filters.addWidget(self.status_filter, 1)
         dates = QHBoxLayout()
         dates.addWidget(self.date_from, 1)
-        dates.addWidget(QLabel("and"))
+        dates.addWidget(QLabel(QCoreApplication.translate("Lots", "and")))
         dates.addWidget(self.date_to, 1)
         for combo in (self.product_filter, self.status_filter):
             # Long product names must not hold the search column wide open.
@@ -229,7 +232,7 @@ class LotsPage(QWidget):
         self._search_generation += 1
         generation = self._search_generation
         query = self.query()
-        self.count.setText("Searching…")
+        self.count.setText(QCoreApplication.translate("Lots", "Searching…"))
 
         def work(uow: UnitOfWork, actor: Actor) -> LotSearch:
             return lot_queries.search_lots(uow, actor=actor, query=query)
@@ -242,7 +245,7 @@ class LotsPage(QWidget):
             if generation == self._search_generation:
                 self._open_first = False
                 self.model.set_lots(())
-                self.count.setText("No lots shown.")
+                self.count.setText(QCoreApplication.translate("Lots", "No lots shown."))
                 self._show_error(error_text(error, details))
 
         self._context.run(work, done, fail)
@@ -257,7 +260,7 @@ class LotsPage(QWidget):
         current = self.product_filter.currentData()
         self.product_filter.blockSignals(True)
         self.product_filter.clear()
-        self.product_filter.addItem("All products", None)
+        self.product_filter.addItem(QCoreApplication.translate("Lots", "All products"), None)
         for product in products:
             self.product_filter.addItem(
                 f"{product.part_number} — {product.name}", product.part_number
@@ -289,15 +292,37 @@ class LotsPage(QWidget):
         self.table.resizeColumnsToContents()
         shown = len(result.lots)
         if result.more:
-            self.count.setText(f"Showing the first {shown} lots; more match. Narrow the search.")
+            self.count.setText(
+                QCoreApplication.translate(
+                    "Lots", "Showing the first {shown} lots; more match. Narrow the search."
+                ).format(shown=shown)
+            )
+        elif shown == 1:
+            self.count.setText(QCoreApplication.translate("Lots", "1 lot shown"))
         else:
-            self.count.setText(f"{shown} lot shown" if shown == 1 else f"{shown} lots shown")
+            self.count.setText(
+                QCoreApplication.translate("Lots", "{shown} lots shown").format(shown=shown)
+            )
         if result.scanned_container is not None:
             container = result.scanned_container
-            where = f" on {container.parent_code}" if container.parent_code else ""
+            state = (
+                QCoreApplication.translate("Lots", "{status} on {parent}").format(
+                    status=container.status, parent=container.parent_code
+                )
+                if container.parent_code
+                else container.status
+            )
+            holds = (
+                QCoreApplication.translate("Lots", "{kind} {code} ({state}) holds the 1 lot below.")
+                if shown == 1
+                else QCoreApplication.translate(
+                    "Lots", "{kind} {code} ({state}) holds the {shown} lots below."
+                )
+            )
             self.container_info.setText(
-                f"{container.kind.title()} {container.code} ({container.status}{where}) "
-                f"holds the {shown} lot{'s' if shown != 1 else ''} below."
+                holds.format(
+                    kind=container.kind.title(), code=container.code, state=state, shown=shown
+                )
             )
             self.container_info.show()
         else:
@@ -315,8 +340,11 @@ class LotsPage(QWidget):
             self.open_lot_id(result.lots[0].id)
         elif open_first:
             self._show_error(
-                "No lot matches the search.\nCheck the code, or clear the filters (product, "
-                "status, dates)."
+                QCoreApplication.translate(
+                    "Lots",
+                    "No lot matches the search.\nCheck the code, or clear the filters "
+                    "(product, status, dates).",
+                )
             )
 
     # --- one lot ---------------------------------------------------------------------------
