@@ -129,14 +129,14 @@ def serialize_writers(session: Session) -> None:
 lock_head = serialize_writers
 
 
-def append_now(session: Session, acting: AuditContext, changes: list[Change]) -> None:
+def append_entries(session: Session, acting: AuditContext, changes: list[Change]) -> None:
     """Add entries that no row change stands for (e.g. an acknowledgement): written at the commit
     with the transaction's other entries."""
     _pending(session).append((acting, changes))
 
 
 # Kept for callers of the earlier private name.
-_append = append_now
+_append = append_entries
 
 
 def _lock_chain_head(session: Session) -> AuditHead | None:
