@@ -47,7 +47,7 @@ def test_live_signals_and_holds_once(
 
     code, out, err = run(capsys, *base, "--hold", "--json")
     assert code == 0, err
-    assert sorted(json.loads(out)["held"]) == ["DOUGH/D-HOT", "FLOUR/F-1"]
+    assert sorted(json.loads(out)["held"]) == ["DOUGH/D-HOT"]  # not its flour input
 
     code, out, err = run(capsys, *base, "--hold")
     assert code == 0, err
@@ -75,7 +75,7 @@ def test_the_hold_setting_holds_and_no_hold_overrides_it(
     assert json.loads(out)["held"] == []
     code, out, err = run(capsys, *base, "--json")
     assert code == 0, err
-    assert sorted(json.loads(out)["held"]) == ["DOUGH/D-HOT", "FLOUR/F-1"]
+    assert sorted(json.loads(out)["held"]) == ["DOUGH/D-HOT"]  # not its flour input
 
 
 def test_a_bad_rule_name_exits_with_a_message(

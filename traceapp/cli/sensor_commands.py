@@ -15,6 +15,7 @@ from dataclasses import asdict
 from types import FrameType
 from typing import TextIO, TypeVar
 
+from traceapp.cli import live_spc_commands
 from traceapp.cli.context import Context
 from traceapp.cli.output import print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
@@ -86,6 +87,7 @@ def register(sub: Subparsers, parsers: Parsers) -> None:
 
     group = parsers.add(sub, "sensors", None, help="sensor channels and exports of their readings")
     sensors_sub = group.add_subparsers(dest="sensors_command", metavar="COMMAND", required=True)
+    live_spc_commands.register_sensors(sensors_sub, parsers)
     channel = parsers.add(sensors_sub, "channel", None, help="add or list sensor channels")
     channel_sub = channel.add_subparsers(dest="channel_command", metavar="COMMAND", required=True)
     add = parsers.add(channel_sub, "add", channel_add_command, help="add a channel (master data)")
