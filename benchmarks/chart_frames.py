@@ -490,6 +490,11 @@ def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) 
         "fps": round(len(ticks) / wall, 1),
         "frame_gap_ms": _percentiles(gaps_ms) if gaps_ms else {},
         "longest_gui_turn_ms": round(max(busy_ms), 1) if busy_ms else None,
+        # when the five longest turns came, seconds into the measurement
+        "longest_gui_turns_at_s": sorted(
+            (round(turns[i] - start, 1), round(busy_ms[i], 1))
+            for i in np.argsort(busy_ms)[-5:].tolist()
+        ) if busy_ms else [],
         "gui_turn_ms": _percentiles(busy_ms) if busy_ms else {},
         "longest_gui_stall_ms": round(max(turn_gaps_ms), 1) if turn_gaps_ms else None,
         "gui_process_cpu_share": round(cpu / wall, 2),
