@@ -23,6 +23,7 @@ from traceapp.cli import (
     label_commands,
     lot_commands,
     master_commands,
+    nonconformance_commands,
     recall_commands,
     sensor_commands,
     spc_commands,
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.register(sub, parsers)
     spc_commands.register(sub, parsers)
     inspection_commands.register(sub, parsers)
+    nonconformance_commands.register(sub, parsers)
     sensor_commands.register(sub, parsers)
     epcis_commands.register(sub, parsers)
     import_commands.register(sub, parsers)
