@@ -433,21 +433,32 @@ def _shipments(
 ) -> tuple[TracedShipment, ...]:
     grouped: dict[RawId, list[walk.ShipmentLine]] = {}
     for row in shipped:
-        grouped.setdefault(row.shipment_id, []).append(row)
+        theirs = grouped.get(row[0])
+        if theirs is None:
+            grouped[row[0]] = [row]
+        else:
+            theirs.append(row)
     result = []
+    zero = Decimal(0)
     for shipment_id, rows in grouped.items():
         first = rows[0]
-        total = Decimal(0)
+        total = zero
         bounded = unit is None
+        boxes: set[RawId | None] = set()
+        lots: set[RawId] = set()
         for row in rows:
-            if row.repeat:
+            # container_id, lot_id, quantity, repeat: indexes, not names, over some 14,000 lines
+            container, lot, quantity, repeat = row[9:]
+            boxes.add(container)
+            lots.add(lot)
+            if repeat:
                 continue  # counted through another container on this shipment
-            fraction, upper = fractions[row.lot_id]
-            if fraction is None or row.quantity is None:
+            fraction, upper = fractions[lot]
+            if fraction is None or quantity is None:
                 bounded = True
                 continue
             # Shipped quantity (lot's unit) x suspect amount per unit of that lot = suspect amount.
-            total += row.quantity * fraction
+            total += quantity * fraction
             bounded = bounded or upper
         result.append(
             TracedShipment(
@@ -457,10 +468,8 @@ def _shipments(
                 customer=first.customer_code,
                 customer_name=first.customer_name,
                 reference_document=first.reference_document,
-                containers=tuple(
-                    sorted({container_codes[c] for c in {r.container_id for r in rows} if c})
-                ),
-                lots=tuple(sorted({names[lot_id] for lot_id in {r.lot_id for r in rows}})),
+                containers=tuple(sorted({container_codes[c] for c in boxes if c})),
+                lots=tuple(sorted({names[lot_id] for lot_id in lots})),
                 quantity=_amount(total, unit) if unit is not None else None,
                 upper_bound=bounded,
             )
@@ -471,7 +480,7 @@ def _shipments(
 def _customers(
     shipped: Sequence[walk.ShipmentLine], shipments: Sequence[TracedShipment]
 ) -> tuple[AffectedParty, ...]:
-    contacts = {row.customer_code: row for row in shipped}
+    contacts = {row[4]: row for row in shipped}  # by customer_code
     by_customer: dict[str, list[TracedShipment]] = {}
     for shipment in shipments:
         by_customer.setdefault(shipment.customer, []).append(shipment)
