@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType
 
 from traceapp.db import trace as queries
 from traceapp.db import trace_walk as walk
@@ -301,6 +302,11 @@ def _raw(column: Any, dialect: str) -> Any:
     return cast(column, Text) if dialect == "postgresql" else type_coerce(column, String)
 
 
+def _bare(column: Any) -> Any:
+    """A column read without SQLAlchemy's result processing (converted by the caller)."""
+    return type_coerce(column, NullType())
+
+
 def _event_id(raw: walk.RawId) -> str:
     """The canonical (hyphenated) spelling of an event id read as text."""
     if len(raw) == 32:
@@ -398,12 +404,15 @@ def critical_tracking_events(
         # estimates of a 10,000-id array) took 0.2-0.4 s a statement. This transaction only.
         connection.exec_driver_sql("SET LOCAL jit = off")
     lots = {walk.raw_id(dialect, lot_id): lot for lot_id, lot in info.items()}
+    # Quantities and times as the driver gives them, converted as the trace reader does (its
+    # converters agree with SQLAlchemy's to the digit, and remember repeated quantities).
+    decimal, instant = reader.decimal, reader.instant
     items: Sequence[Any] = connection.execute(
         select(
             _raw(EventItem.event_id, dialect),
             _raw(EventItem.lot_id, dialect),
             EventItem.role,
-            EventItem.quantity,
+            _bare(EventItem.quantity),
             EventItem.unit,
         ).where(_among_raw(EventItem.lot_id, lots, dialect))
     ).all()
@@ -412,7 +421,7 @@ def critical_tracking_events(
             _raw(LotEdge.event_id, dialect),
             _raw(LotEdge.child_lot_id, dialect),
             _raw(LotEdge.parent_lot_id, dialect),
-            LotEdge.quantity,
+            _bare(LotEdge.quantity),
             LotEdge.unit,
         ).where(
             _among_raw(LotEdge.child_lot_id, lots, dialect), LotEdge.voided_by_event_id.is_(None)
@@ -420,12 +429,12 @@ def critical_tracking_events(
     ).all()
     event_ids = {edge[0] for edge in edges} | {item[0] for item in items}
     events: dict[walk.RawId, _EventRow] = {
-        r[0]: _EventRow(r[1], r[2], r[3], r[4], r[5], r[6])
+        r[0]: _EventRow(r[1], instant(r[2]), r[3], r[4], r[5], r[6])
         for r in connection.execute(
             select(
                 _raw(Event.id, dialect),
                 Event.step,
-                Event.event_time,
+                _bare(Event.event_time),
                 Event.event_tz_offset_minutes,
                 Event.reference_document,
                 _raw(Event.station_id, dialect),
@@ -454,7 +463,8 @@ def critical_tracking_events(
     receive = HandlingStep.RECEIVE.value
     output = ItemRole.OUTPUT.value
     made_here: dict[tuple[walk.RawId, walk.RawId], tuple[Decimal | None, str | None]] = {}
-    for event_id, lot_id, role, quantity, unit in items:
+    for event_id, lot_id, role, bare_quantity, unit in items:
+        quantity = decimal(bare_quantity)
         event = events.get(event_id)
         if event is None:
             continue
@@ -474,7 +484,8 @@ def critical_tracking_events(
             ),
         ))  # fmt: skip
     kind, transformation = CteKind.TRANSFORMATION, CteKind.TRANSFORMATION.value
-    for event_id, child_id, parent_id, given, given_unit in edges:
+    for event_id, child_id, parent_id, bare_given, given_unit in edges:
+        given = decimal(bare_given)
         event = events.get(event_id)
         if event is None:
             continue
