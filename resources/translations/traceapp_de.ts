@@ -1020,4 +1020,67 @@ Strg+Z</translation>
         <translation>Korrektur gebucht — {reason}</translation>
     </message>
 </context>
+<context>
+    <name>StationPicker</name>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="71"/>
+        <source>Station of this workstation</source>
+        <translation>Station dieses Arbeitsplatzes</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="76"/>
+        <source>Choose the station</source>
+        <translation>Station wählen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="86"/>
+        <source>Type or scan part of a station&apos;s code or name</source>
+        <translation>Teil von Code oder Name einer Station eintippen oder scannen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="91"/>
+        <source>Filter stations</source>
+        <translation>Stationen filtern</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="96"/>
+        <source>Stations</source>
+        <translation>Stationen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="104"/>
+        <source>Use this station</source>
+        <translation>Diese Station nehmen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="108"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="144"/>
+        <source>Now: {code}. Steps are recorded at the station chosen here.</source>
+        <translation>Jetzt: {code}. Schritte werden an der hier gewählten Station gebucht.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="148"/>
+        <source>Now: no station chosen. Steps are recorded at the station chosen here.</source>
+        <translation>Jetzt: keine Station gewählt. Schritte werden an der hier gewählten Station gebucht.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="158"/>
+        <source>Reading the stations…</source>
+        <translation>Stationen werden gelesen…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="169"/>
+        <source>This database has no stations yet. An administrator adds them: traceapp location add CODE --kind station --parent AREA, or a master data file.</source>
+        <translation>Diese Datenbank hat noch keine Stationen. Ein Administrator legt sie an: traceapp location add CODE --kind station --parent AREA, oder mit einer Stammdatendatei.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/station_picker.py" line="208"/>
+        <source>No station matches {text}. Clear the field to see all.</source>
+        <translation>Keine Station passt zu {text}. Feld leeren, um alle zu sehen.</translation>
+    </message>
+</context>
 </TS>

@@ -24,6 +24,7 @@ from traceapp.ui.lots_page import GRAPH_TAB, LotsPage
 from traceapp.ui.resources import configured_language, install_translator, remove_translator
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.feedback import FeedbackSound
+from traceapp.ui.station_picker import StationPicker
 
 from .lots_plant import build_bakery, flour_label
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
@@ -39,8 +40,9 @@ SOURCES = [
     UI / "main_window.py",
     UI / "lots_page.py",
     UI / "lot_table.py",
+    UI / "station_picker.py",
 ]
-CONTEXTS = ("ScanStation", "Navigation", "Lots")
+CONTEXTS = ("ScanStation", "Navigation", "Lots", "StationPicker")
 WAIT_MS = 10_000
 # Words that are the same in German and English, each on purpose.
 IDENTICAL: frozenset[str] = frozenset({"Status"})
@@ -217,4 +219,25 @@ def test_the_lots_page_speaks_german(qtbot: QtBot, sqlite_engine: Engine, german
     # Alt+S (the German mnemonic) shows the genealogy.
     qtbot.keyClick(page.search, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: page.tabs.currentIndex() == GRAPH_TAB, timeout=WAIT_MS)
+    context.background.wait()
+
+
+@pytest.mark.gui
+def test_the_station_picker_speaks_german(
+    qtbot: QtBot, sqlite_engine: Engine, german: None
+) -> None:
+    build_plant(sqlite_engine)  # one station: RCV1
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
+    picker = StationPicker(context)
+    qtbot.addWidget(picker)
+    picker.load()
+    picker.show()
+    qtbot.waitUntil(lambda: picker.filter.isEnabled(), timeout=WAIT_MS)
+    assert picker.title.text() == "Station wählen"
+    assert picker.current.text().startswith("Jetzt: keine Station gewählt.")
+    assert picker.use.text() == "Diese Station nehmen"
+    qtbot.keyClicks(picker.filter, "ofen")
+    assert picker.message.text() == "Keine Station passt zu 'ofen'. Feld leeren, um alle zu sehen."
     context.background.wait()

@@ -8,7 +8,7 @@ which keeps it in QSettings (`station/last`) for the next start.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -67,11 +67,13 @@ class StationPicker(QDialog):
     def __init__(self, context: StationContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stationPicker")
-        self.setWindowTitle("Station of this workstation")
+        self.setWindowTitle(
+            QCoreApplication.translate("StationPicker", "Station of this workstation")
+        )
         self._context = context
         self._stations: tuple[LocationInfo, ...] = ()
 
-        self.title = QLabel("Choose the station")
+        self.title = QLabel(QCoreApplication.translate("StationPicker", "Choose the station"))
         self.title.setObjectName("screenTitle")
         self.title.setWordWrap(True)
         self.current = QLabel()
@@ -80,12 +82,18 @@ class StationPicker(QDialog):
         self.current.setWordWrap(True)
         self.filter = QLineEdit()
         self.filter.setObjectName("stationFilter")
-        self.filter.setPlaceholderText("Type or scan part of a station's code or name")
-        self.filter.setAccessibleName("Filter stations")
+        self.filter.setPlaceholderText(
+            QCoreApplication.translate(
+                "StationPicker", "Type or scan part of a station's code or name"
+            )
+        )
+        self.filter.setAccessibleName(
+            QCoreApplication.translate("StationPicker", "Filter stations")
+        )
         self.filter.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setObjectName("stationList")
-        self.list.setAccessibleName("Stations")
+        self.list.setAccessibleName(QCoreApplication.translate("StationPicker", "Stations"))
         self.list.setAlternatingRowColors(True)
         self.list.setUniformItemSizes(True)
         self.message = QLabel()
@@ -93,11 +101,11 @@ class StationPicker(QDialog):
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setWordWrap(True)
         self.message.hide()
-        self.use = QPushButton("Use this station")
+        self.use = QPushButton(QCoreApplication.translate("StationPicker", "Use this station"))
         self.use.setObjectName("primary")
         self.use.setDefault(True)
         decorate(self.use, "confirm")
-        self.cancel = QPushButton("Cancel")
+        self.cancel = QPushButton(QCoreApplication.translate("StationPicker", "Cancel"))
         decorate(self.cancel, "clear")
 
         layout = QVBoxLayout(self)
@@ -133,16 +141,21 @@ class StationPicker(QDialog):
         """Read the stations in a worker; the list fills when they arrive."""
         code = self._context.station_code
         self.current.setText(
-            f"Now: {code}. Steps are recorded at the station chosen here."
+            QCoreApplication.translate(
+                "StationPicker", "Now: {code}. Steps are recorded at the station chosen here."
+            ).format(code=code)
             if code
-            else "Now: no station chosen. Steps are recorded at the station chosen here."
+            else QCoreApplication.translate(
+                "StationPicker",
+                "Now: no station chosen. Steps are recorded at the station chosen here.",
+            )
         )
         self.list.clear()
         self.message.hide()
         self.filter.clear()
         self.filter.setEnabled(False)
         self._update_use()
-        self.list.addItem("Reading the stations…")
+        self.list.addItem(QCoreApplication.translate("StationPicker", "Reading the stations…"))
         self.list.item(0).setFlags(Qt.ItemFlag.NoItemFlags)
         self._context.run_unsigned(read_stations, self._on_loaded, self._on_failed)
 
@@ -153,8 +166,12 @@ class StationPicker(QDialog):
         if not stations:
             self.list.clear()
             self._show_message(
-                "This database has no stations yet. An administrator adds them: "
-                "traceapp location add CODE --kind station --parent AREA, or a master data file."
+                QCoreApplication.translate(
+                    "StationPicker",
+                    "This database has no stations yet. An administrator adds them: "
+                    "traceapp location add CODE --kind station --parent AREA, or a master "
+                    "data file.",
+                )
             )
             self._update_use()
             return
@@ -187,7 +204,11 @@ class StationPicker(QDialog):
             self.list.setCurrentRow(exact)
             self.message.hide()
         elif self._stations:
-            self._show_message(f"No station matches {text.strip()!r}. Clear the field to see all.")
+            self._show_message(
+                QCoreApplication.translate(
+                    "StationPicker", "No station matches {text}. Clear the field to see all."
+                ).format(text=repr(text.strip()))
+            )
         self._update_use()
 
     def selected(self) -> LocationInfo | None:
