@@ -6,15 +6,17 @@ Every query takes a batch of lot ids (chunked IN lists) or a time range, never o
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from traceapp.db.models import (
+    AuditEntry,
     ErrorDeclaration,
     Event,
     EventItem,
@@ -159,6 +161,138 @@ def produce_residences_since(session: Session, since: datetime) -> list[Residenc
             Residence(lot_id, ResidenceKind.EQUIPMENT, code, window_since, window_until, event_id)
         )
     return found
+
+
+# --- moves: a lot resides where it was moved (or received) until moved on, shipped or consumed ----
+
+GONE = frozenset({"shipped", "consumed", "voided"})
+MATCH_EVENT_S = 120  # a location change belongs to the lot's step recorded at most this long before
+
+
+def monitored_places(session: Session) -> dict[uuid.UUID, str]:
+    """Location id -> code of every location with sensor channels (cold rooms, zones, equipment)."""
+    ids = monitored_equipment(session)
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(Location.id, Location.code).where(Location.id.in_(ids))).all()
+    )
+
+
+def lots_stored_at(
+    session: Session, places: Mapping[uuid.UUID, str], *, arrived_since: datetime
+) -> set[uuid.UUID]:
+    """Lots that arrived at one of `places` since then, or stand at one now (review candidates)."""
+    if not places:
+        return set()
+    here = session.scalars(
+        select(Lot.id).where(Lot.location_id.in_(list(places)), Lot.status.not_in(GONE))
+    )
+    found = set(here)
+    a = AuditEntry
+    rows = session.scalars(
+        select(a.entity_id).where(
+            a.entity == "lots", a.recorded_at >= arrived_since, _sets_location(places)
+        )
+    )
+    found.update(uuid.UUID(text) for text in rows if text)
+    return found
+
+
+def _sets_location(places: Mapping[uuid.UUID, str]) -> ColumnElement[bool]:
+    # The audit trail's values are JSON with sorted keys and ", "/": " separators.
+    return or_(*(AuditEntry.new_value.like(f'%"location_id": "{p}"%') for p in places))
+
+
+def move_residences(
+    session: Session,
+    lot_ids: Sequence[uuid.UUID],
+    places: Mapping[uuid.UUID, str],
+    *,
+    now: datetime,
+) -> list[Residence]:
+    """Each stay of these lots at one of `places` (locations with channels): from the step that
+    put it there (a move, or the receipt) until its location changed again or it was shipped,
+    consumed or voided, else until `now`.
+
+    The destination of a move is in the audit trail (the lot row's location_id change, same
+    transaction as the move event); the stay starts at that step's event time.
+    """
+    if not places:
+        return []
+    a = AuditEntry
+    arrived: set[str] = set()
+    for chunk in _chunks(lot_ids):
+        arrived.update(
+            t
+            for t in session.scalars(
+                select(a.entity_id).where(
+                    a.entity == "lots",
+                    a.entity_id.in_([str(i) for i in chunk]),
+                    _sets_location(places),
+                )
+            )
+            if t
+        )
+    if not arrived:
+        return []
+    ids = sorted(uuid.UUID(t) for t in arrived)
+    history: dict[uuid.UUID, list[tuple[datetime, dict[str, object]]]] = {i: [] for i in ids}
+    steps: dict[uuid.UUID, list[tuple[datetime, datetime, uuid.UUID | None]]] = {i: [] for i in ids}
+    for chunk in _chunks(ids):
+        for key, entered, text in session.execute(
+            select(a.entity_id, a.recorded_at, a.new_value)
+            .where(a.entity == "lots", a.entity_id.in_([str(i) for i in chunk]))
+            .order_by(a.seq)
+        ):
+            if key and text:
+                history[uuid.UUID(key)].append((_aware(entered), json.loads(text)))
+        for item_lot, step_id, kind, recorded, happened in session.execute(
+            select(EventItem.lot_id, Event.id, Event.step, Event.recorded_at, Event.event_time)
+            .join(Event, Event.id == EventItem.event_id)
+            .where(EventItem.lot_id.in_(chunk), _live())  # type: ignore[arg-type]
+        ):
+            if item_lot is not None:
+                # A lot made on equipment stands "at" it afterwards: its produce residence
+                # covers the making, and standing there after is no stay of its own.
+                origin = None if kind == HandlingStep.PRODUCE.value else step_id
+                steps[item_lot].append((_aware(recorded), _aware(happened), origin))
+    found: list[Residence] = []
+    for lot_id in ids:
+        stay: tuple[str, datetime, uuid.UUID] | None = None
+        for entered, change in history[lot_id]:
+            ends = "location_id" in change or change.get("status") in GONE
+            if stay is not None and ends:
+                place, since, origin = stay
+                until = max(since, _step_time(steps[lot_id], entered)[0])
+                found.append(Residence(lot_id, ResidenceKind.LOCATION, place, since, until, origin))
+                stay = None
+            target = change.get("location_id")
+            if isinstance(target, str) and change.get("status") not in GONE:
+                place_code = places.get(uuid.UUID(target))
+                began, step = _step_time(steps[lot_id], entered)
+                if place_code is not None and step is not None:
+                    stay = (place_code, began, step)
+        if stay is not None:
+            place, since, origin = stay
+            found.append(
+                Residence(lot_id, ResidenceKind.LOCATION, place, since, max(since, now), origin)
+            )
+    return found
+
+
+def _step_time(
+    steps: Sequence[tuple[datetime, datetime, uuid.UUID | None]], at: datetime
+) -> tuple[datetime, uuid.UUID | None]:
+    """The event time of the lot's step whose transaction made the change entered `at` (the
+    latest step recorded before it, within MATCH_EVENT_S), else `at` itself; and that step's
+    event (None when none matched, or it was a produce step)."""
+    best: tuple[datetime, datetime, uuid.UUID | None] | None = None
+    for recorded, happened, event_id in steps:
+        near = recorded <= at and (at - recorded).total_seconds() <= MATCH_EVENT_S
+        if near and (best is None or recorded > best[0]):
+            best = (recorded, happened, event_id)
+    return (best[1], best[2]) if best is not None else (at, None)
 
 
 def channels_at(connection: Connection, equipment: Iterable[str]) -> dict[str, list[Channel]]:

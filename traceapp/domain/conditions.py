@@ -24,6 +24,7 @@ MAX_RULE = 120  # the audit trail's rule column
 class ResidenceKind(enum.StrEnum):
     EQUIPMENT = "equipment"  # made on it (produce event with equipment and start/end)
     TRANSIT = "transit"  # on a shipment with a logger bound to it
+    LOCATION = "location"  # moved to (or received at) a place with channels, until moved on or gone
 
 
 class Resolution(enum.StrEnum):
@@ -38,14 +39,18 @@ class Residence:
 
     lot_id: uuid.UUID
     kind: ResidenceKind
-    place: str  # equipment code, or "shipment REF"
+    place: str  # equipment or location code, or "shipment REF"
     since: datetime
     until: datetime
-    event_id: uuid.UUID  # the produce or ship event it comes from
+    event_id: uuid.UUID  # the produce, ship, or move (receive) event it comes from
 
     @property
     def label(self) -> str:
-        return self.place if self.kind is ResidenceKind.EQUIPMENT else f"in transit: {self.place}"
+        if self.kind is ResidenceKind.TRANSIT:
+            return f"in transit: {self.place}"
+        if self.kind is ResidenceKind.LOCATION:
+            return f"stored at {self.place}"
+        return self.place
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Process conditions bound to lots: residences, their readings and excursions, flags and holds, cold chain.
 
-A lot resided on the equipment of its produce step (start to end) and, when a logger is bound
-to a shipment it was on, in transit. `lot_conditions` reads what the channels there recorded;
+A lot resided on the equipment of its produce step (start to end), at each place with channels it
+was moved or received to (a cold room, a warehouse zone: until moved on, shipped or consumed), and,
+when a logger is bound to a shipment it was on, in transit. `lot_conditions` reads what the channels there recorded;
 `review` flags (and, by setting, holds) every lot resident during an excursion outside the
 specification. The review looks at steps and excursions of a recent window each time it runs, so
 it is right whichever was recorded first (the lot, or the excursion that closed later), and a
@@ -156,8 +157,10 @@ def _watched(
     """Each residence of these lots with the channels that watched it (those with none left out)."""
     # Only steps on equipment with channels are read: a recall of 10,000 lots made on
     # unmonitored lines costs one small query, not a pass over their events.
-    monitored = places.monitored_equipment(session)
-    produced = places.produce_residences(session, lot_ids, monitored)
+    monitored = places.monitored_places(session)
+    produced = places.produce_residences(session, lot_ids, list(monitored))
+    # Stays where the lots were moved (or received) to: a cold room, a warehouse zone
+    produced += places.move_residences(session, lot_ids, monitored, now=now_utc())
     channels = places.channels_at(session.connection(), {r.place for r in produced})
     watched = [(r, channels[r.place]) for r in produced if r.place in channels]
     bindings = places.logger_bindings(session)
@@ -225,14 +228,18 @@ def review(
     """Flag every lot resident during an excursion outside the specification; with `hold`, put
     the usable ones on hold by the system, naming the channel, limit and time. Idempotent.
 
-    Looks at produce steps since `since` (default: the last two days) and loggers bound to
-    shipments that had not ended by then. Run it after excursions change (the recorder does,
+    Looks at produce steps since `since` (default: the last two days), lots moved to a place with
+    channels since then or standing at one now, and loggers bound to shipments that had not ended
+    by then. Run it after excursions change (the recorder does,
     every few seconds) and whenever steps may have been recorded late.
     """
     require(actor.role, UseCase.READ, username=actor.username)
     session = uow.session
     start = since if since is not None else now_utc() - LOOKBACK
     produced = places.produce_residences_since(session, start)
+    monitored = places.monitored_places(session)
+    stored = places.lots_stored_at(session, monitored, arrived_since=start)
+    produced += places.move_residences(session, sorted(stored), monitored, now=now_utc())
     channels = places.channels_at(session.connection(), {r.place for r in produced})
     watched = [(r, channels[r.place]) for r in produced if r.place in channels]
     bindings = places.logger_bindings(session, ending_after_us=to_micros(start))
