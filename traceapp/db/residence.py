@@ -189,13 +189,18 @@ def lots_stored_at(
         select(Lot.id).where(Lot.location_id.in_(list(places)), Lot.status.not_in(GONE))
     )
     found = set(here)
-    a = AuditEntry
-    rows = session.scalars(
-        select(a.entity_id).where(
-            a.entity == "lots", a.recorded_at >= arrived_since, _sets_location(places)
+    # Moved or received since then (an event scan like the produce steps', not the audit trail:
+    # the recorder runs this every few seconds); where to is read for these lots only.
+    moved = session.scalars(
+        select(EventItem.lot_id)
+        .join(Event, Event.id == EventItem.event_id)
+        .where(
+            Event.step.in_([HandlingStep.MOVE.value, HandlingStep.RECEIVE.value]),
+            Event.event_time >= arrived_since,
+            EventItem.lot_id.is_not(None),
         )
     )
-    found.update(uuid.UUID(text) for text in rows if text)
+    found.update(i for i in moved if i is not None)
     return found
 
 
