@@ -370,15 +370,16 @@ class TraceReader:
             for origin, row in enumerate(rows)
         ]
         frontier = _by_container(stays)
-        holders: dict[RawId, list[tuple[RawId, Moment, Moment | None]]] = {}
+        # Each container's holders as the rows read them: (child, outer, packed, unpacked).
+        holders: dict[RawId, list[tuple[Any, ...]]] = {}
         seen: set[tuple[int, RawId, Moment, Moment | None]] = set()
         while frontier:
             unknown = [container for container in frontier if container not in holders]
             if unknown:
                 for container in unknown:
                     holders[container] = []
-                for child, outer, packed, unpacked in self._rows("outer_contents", unknown):
-                    holders[child].append((outer, packed, unpacked))
+                for row in self._rows("outer_contents", unknown):
+                    holders[row[0]].append(row)
             frontier = _step_up(frontier, holders, seen, stays)
         return stays, self.containers(list(dict.fromkeys([stay[0] for stay in stays])))
 
@@ -442,7 +443,7 @@ class TraceReader:
 
 def _step_up(
     frontier: dict[RawId, list[Stay]],
-    holders: dict[RawId, list[tuple[RawId, Moment, Moment | None]]],
+    holders: dict[RawId, list[tuple[Any, ...]]],
     seen: set[tuple[int, RawId, Moment, Moment | None]],
     stays: list[Stay],
 ) -> dict[RawId, list[Stay]]:
@@ -454,7 +455,7 @@ def _step_up(
     following: list[Stay] = []
     new = _new_tuple
     for container, theirs in frontier.items():
-        for outer, packed, unpacked in holders[container]:
+        for _, outer, packed, unpacked in holders[container]:
             for _, lot, quantity, since, until, origin in theirs:
                 if until is not None and not packed < until:
                     continue
