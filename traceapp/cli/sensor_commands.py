@@ -275,7 +275,12 @@ def _print_status(ctx: Context, status: sensors.RecorderStatus, *, final: bool =
         f"{status.written:,} written  {status.channels} channels  "
         f"{status.open_gaps} open gaps ({status.gaps_recorded} recorded)  "
         f"source {status.state.value}  {status.bad_messages} bad messages"
-        + (f"  {status.dropped} dropped" if status.dropped else ""),
+        + (f"  {status.dropped} dropped" if status.dropped else "")
+        + (
+            f"  {status.backlog:,} waiting (oldest {status.lag_s:.1f} s)"
+            if status.backlog and not final
+            else ""
+        ),
         flush=True,
     )
 
