@@ -65,7 +65,7 @@ def test_a_stay_in_a_cold_room_selects_its_readings_and_flags_its_excursion(plan
     assert (stay.kind, stay.place, stay.label) == (
         ResidenceKind.LOCATION,
         "COLD1",
-        "stored at COLD1",
+        "COLD1 (stored)",
     )
     assert (stay.since, stay.until) == (T0 + timedelta(minutes=5), T0 + timedelta(minutes=20))
     (window,) = first.windows

@@ -17,7 +17,8 @@ from tests.ui.lots_plant import actor_of, add_deciders, at, build_bakery
 from traceapp.db import sensors as store
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.sensors import Limits, Reading, to_micros
-from traceapp.services import sensors
+from traceapp.services import masterdata, sensors
+from traceapp.services.moving import move
 from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import LotsPage
 
@@ -104,3 +105,48 @@ def test_a_lot_made_during_an_excursion_shows_it_flagged_with_its_chart(
         lambda: section.summary.text().startswith("No monitored equipment"), timeout=WAIT_MS
     )
     assert section.charts == []
+
+
+def test_a_lot_moved_into_a_cold_room_shows_its_stay_there(
+    qtbot: QtBot, page: LotsPage, sqlite_engine: Engine
+) -> None:
+    engine = sqlite_engine  # the page's database
+    quinn = actor_of(engine, "qm.quinn")
+    with UnitOfWork(engine) as uow:
+        masterdata.add_location(
+            uow, actor=quinn, code="COLD1", name="Cold room 1", kind="area", parent=None
+        )
+    with UnitOfWork(engine) as uow:
+        masterdata.add_location(
+            uow, actor=quinn, code="DRY1", name="Dry store", kind="area", parent=None
+        )
+    with UnitOfWork(engine) as uow:
+        sensors.add_channel(
+            uow, actor=quinn, site="plant1", equipment="COLD1", name="temp",
+            quantity="temperature", unit="degC", limits=Limits(lsl=0.0, usl=8.0),
+        )  # fmt: skip
+    moved_in, moved_out = at(30), at(30) + timedelta(minutes=20)
+    # A reading a minute, 4 degC; 9.5 degC (above USL 8) in minutes 5 to 7 of the stay
+    readings = []
+    for m in range(-5, 26):
+        value = 9.5 if 5 <= m <= 7 else 4.0
+        moment = to_micros(moved_in + timedelta(minutes=m))
+        readings.append(Reading("plant1", "COLD1", "temp", moment, value))
+    store.SensorWriter(engine, auto_create=False).write(readings)
+    with UnitOfWork(engine) as uow:
+        move(uow, actor=quinn, items=["FLOUR/F-100"], to="COLD1", event_time=moved_in)
+    with UnitOfWork(engine) as uow:
+        move(uow, actor=quinn, items=["FLOUR/F-100"], to="DRY1", event_time=moved_out)
+
+    _open(qtbot, page, "FLOUR/F-100")
+    section = page.detail.conditions
+    qtbot.waitUntil(lambda: section.summary.text().startswith("FLAGGED"), timeout=WAIT_MS)
+    assert section.summary.text() == (
+        "FLAGGED: 1 excursion outside the specification while it was at COLD1 (stored)."
+    )
+    assert section.excursion_text.text().startswith("SPEC  COLD1/temp 9.5 degC above USL 8")
+    (chart,) = section.charts
+    assert chart.isVisible()
+    assert chart.getPlotItem().titleLabel.text.startswith("COLD1/temp")
+    assert chart.residence_band.getRegion() == (moved_in.timestamp(), moved_out.timestamp())
+    page.grab().save(str(Path("/tmp") / "lot-conditions-stored.png"))

@@ -49,7 +49,7 @@ class Residence:
         if self.kind is ResidenceKind.TRANSIT:
             return f"in transit: {self.place}"
         if self.kind is ResidenceKind.LOCATION:
-            return f"stored at {self.place}"
+            return f"{self.place} (stored)"
         return self.place
 
 
