@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -22,6 +24,7 @@ from traceapp.services.receiving import receive
 from traceapp.ui.context import StationContext
 from traceapp.ui.quality_page import QualityPage
 from traceapp.ui.spc.view import SpcView
+from traceapp.ui.theme import apply_base_font
 
 from .scan_plant import build_plant, floor_actor
 
@@ -168,3 +171,42 @@ def test_clicking_a_point_opens_the_lot_behind_it(qtbot: QtBot, station: Station
     detail = station.spc.detail
     qtbot.waitUntil(lambda: detail.isVisible(), timeout=WAIT_MS)
     qtbot.waitUntil(lambda: detail.title.text() == f"FLOUR/M-{HIGH_LOT}", timeout=WAIT_MS)
+
+
+def test_the_capability_text_is_whole_at_1366_by_768(
+    qtbot: QtBot, qapp: QApplication, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """As in the window at 1366x768: the theme's base font, the page beside the navigation
+    (about 1110 x 650 px; docs/screenshots/quality-spc.png lost 'overall 1.941''s end)."""
+    before = QFont(qapp.font())
+    apply_base_font(qapp)
+    try:
+        _plant(sqlite_engine)
+        context = StationContext(
+            sqlite_engine, station_code="RCV1", database_label="local — test", shared=False
+        )
+        context.sign_in(floor_actor(sqlite_engine, "sam"))
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        page = QualityPage(context, settings=settings)
+        qtbot.addWidget(page)
+        page.resize(1110, 650)
+        page.show()
+        qtbot.waitExposed(page)
+        station = Station(page, page.spc, sqlite_engine)
+        open_spc_tab(qtbot, station)
+        station.spc.chart_type.setCurrentIndex(station.spc.chart_type.findText("Individuals / MR"))
+        draw(qtbot, station)
+        label = station.spc.capability
+        qtbot.waitUntil(lambda: "Ppk" in label.text(), timeout=WAIT_MS)
+        page.grab().save(str(tmp_path / "spc-1366.png"))  # looked at: every line whole
+        metrics = label.fontMetrics()
+        lines = label.text().splitlines()
+        assert lines[1].startswith("mean ")
+        assert lines[2].startswith("sigma within ")
+        widest = max(metrics.horizontalAdvance(line) for line in lines)
+        # Every line whole: no character past the label's right edge
+        assert widest <= label.contentsRect().width(), (widest, label.contentsRect().width())
+        assert label.visibleRegion().boundingRect().right() >= label.contentsRect().right()
+        context.background.wait()
+    finally:
+        qapp.setFont(before)

@@ -69,8 +69,10 @@ def capability_text(found: Capability | None, note: str) -> str:
         (
             f"Capability of subgroups {found.phase1[0]}-{found.phase1[1]} "
             f"({found.observations} values)",
-            f"mean {found.mean:.6g}, sigma within {found.sigma_within:.4g}, "
-            f"overall {found.sigma_overall:.4g}",
+            # Short lines: the side panel is ~430 px at 1366 px (45 characters of the theme's
+            # monospace); a longer line lost its end there.
+            f"mean {found.mean:.6g}",
+            f"sigma within {found.sigma_within:.4g}, overall {found.sigma_overall:.4g}",
             f"Cp   {found.cp:.3f}   ({level} CI {found.cp_interval.low:.3f} to "
             f"{found.cp_interval.high:.3f})",
             f"Cpk  {found.cpk:.3f}   ({level} CI {found.cpk_interval.low:.3f} to "
@@ -158,6 +160,8 @@ class SpcView(QWidget):
         font.setStyleHint(font.StyleHint.Monospace)
         font.setFamily("monospace")
         self.capability.setFont(font)
+        # Narrower still (a smaller screen, a wider splitter): a line wraps, it is never cut.
+        self.capability.setWordWrap(True)
         self._plots = QVBoxLayout()
         self._plots.setContentsMargins(0, 0, 0, 0)
         charts = QWidget()
