@@ -4,6 +4,7 @@ and PostgreSQL). What the recorder then does with it: tests/services/test_spc_wa
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,34 @@ def test_bad_settings_are_refused_with_what_to_do(
     code, _, err = run(capsys, *db, "sensors", "spc")
     assert code != 0
     assert "Name the channel" in err
+
+
+def test_the_recorder_raises_the_alarm_without_anyone_asking(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """traceapp monitor --record on the simulator: SPC enabled on its channel with a centre its
+    readings are far from, the recorder's review stores the signals as one alarm and says so."""
+    for name, value in (
+        ("TRACEAPP_CONFIG_DIR", str(tmp_path / "config")),
+        ("TRACEAPP_DATA_DIR", str(tmp_path / "data")),
+        ("TRACEAPP_ADMIN_PASSWORD", "admin-pass-123"),
+        ("TRACEAPP_USER", "admin"),
+        ("TRACEAPP_PASSWORD", "admin-pass-123"),
+    ):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TRACEAPP_DB", raising=False)
+    db = ("--db", f"sqlite:///{tmp_path / 'plant.db'}")
+    record = ("monitor", "--source", "simulator://?channels=1&rate=20&seed=1", "--record")
+    code, _, err = run(capsys, *db, *record, "--seconds", "0.5")  # makes the channel
+    assert code == 0, err
+    code, out, err = run(
+        capsys, *db, "sensors", "spc", "eq01/temp", "--rules", "N1", "--center", "0",
+        "--sigma", "0.001",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = run(capsys, *db, *record, "--seconds", "2.5", "--json")
+    assert code == 0, err
+    events = [json.loads(line).get("event", "") for line in out.splitlines()]
+    alarms = [e for e in events if e.startswith("SPC alarm")]
+    assert alarms, events
+    assert alarms[0].startswith("SPC alarm: eq01/temp rule N1, "), alarms
