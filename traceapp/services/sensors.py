@@ -22,7 +22,6 @@ from traceapp.db.models.master import Location
 from traceapp.db.models.sensors import SensorChannel
 from traceapp.db.uow import UnitOfWork
 from traceapp.devices.input.events import SourceState
-from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
 from traceapp.devices.sensors.simulator import Simulator
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, StorageUnavailable
@@ -44,6 +43,7 @@ from traceapp.services.recording import now_utc
 
 if TYPE_CHECKING:
     from traceapp.devices.sensors import opcua
+    from traceapp.devices.sensors.mqtt import MqttSource
 
 _log = logging.getLogger(__name__)
 
@@ -203,6 +203,9 @@ class _Source:
         self._thread: threading.Thread | None = None
         scheme = urlsplit(url).scheme
         if scheme == "mqtt":
+            # paho is imported by a recorder of MQTT only (not by the window or the CLI).
+            from traceapp.devices.sensors.mqtt import MqttAddress, MqttSource
+
             self.mqtt = MqttSource(MqttAddress.parse(url), sink, on_state=on_state)
         elif scheme == "opc.tcp":
             # asyncua takes most of a second to import: only a recorder of OPC UA pays for it.
