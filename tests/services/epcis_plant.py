@@ -12,16 +12,14 @@ from sqlalchemy import Engine
 
 from tests.conftest import fresh_pg_url
 from tests.services.conftest import Plant
-from traceapp.db import sensors as store
+from tests.services.sensor_plant import add_channel, make_on_mixer, write_readings
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.sensors import Reading, to_micros
-from traceapp.services import masterdata, sensors
+from traceapp.services import masterdata
 from traceapp.services.corrections import correct
 from traceapp.services.database import open_database
 from traceapp.services.masterdata import ensure_builtin_users
 from traceapp.services.packing import PackItem, pack
-from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.shipping import ship
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -58,36 +56,17 @@ def build_epcis_plant(plant: Plant) -> None:
             reason="wrong supplier lot",
             event_time=at(0.7),
         )
-    with plant.uow() as uow:
-        sensors.add_channel(
-            uow,
-            actor=plant.actor,
-            site="plant1",
-            equipment="MIX1",
-            name="temp",
-            quantity="temperature",
-            unit="degC",
-        )
-    store.SensorWriter(plant.engine, auto_create=False).write(
-        [
-            Reading("plant1", "MIX1", "temp", to_micros(at(1) + timedelta(minutes=i)), 50.0 + i)
-            for i in range(5)
-        ]
+    add_channel(plant)
+    write_readings(plant, [(at(1) + timedelta(minutes=i), 50.0 + i) for i in range(5)])
+    make_on_mixer(
+        plant,
+        "D-1",
+        at(1),
+        at(1) + timedelta(minutes=10),
+        inputs=(("FLOUR/F-1", "40 kg"), ("OIL/O-1", "5 kg")),
+        quantity="45 kg",
+        event_time=at(1) + timedelta(minutes=10),
     )
-    with plant.uow() as uow:
-        produce(
-            uow,
-            actor=plant.actor,
-            inputs=[
-                InputSpec("FLOUR/F-1", Quantity.parse("40 kg")),
-                InputSpec("OIL/O-1", Quantity.parse("5 kg")),
-            ],
-            outputs=[OutputSpec("DOUGH", "D-1", Quantity.parse("45 kg"))],
-            equipment="MIX1",
-            started_at=at(1),
-            ended_at=at(1) + timedelta(minutes=10),
-            event_time=at(1) + timedelta(minutes=10),
-        )
     with plant.uow() as uow:
         pack(
             uow,

@@ -15,55 +15,30 @@ from traceapp.db.uow import UnitOfWork
 from traceapp.domain.conditions import ResidenceKind, Resolution
 from traceapp.domain.errors import InvalidInput, NotFound
 from traceapp.domain.lots import LotStatus
-from traceapp.domain.quantity import Quantity
 from traceapp.domain.sensors import ExcursionKind, Limits, Reading, to_micros
 from traceapp.services import conditions, dispositions, lots, sensors
 from traceapp.services.packing import PackItem
-from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.shipping import ship
 
 from .conftest import Plant
+from .sensor_plant import add_channel, make_on_mixer, write_readings
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 LIMITS = Limits(lsl=20.0, usl=80.0, lcl=40.0, ucl=60.0)
 
 
 def _channel(plant: Plant) -> None:
-    with plant.uow() as uow:
-        sensors.add_channel(
-            uow,
-            actor=plant.actor,
-            site="plant1",
-            equipment="MIX1",
-            name="temp",
-            quantity="temperature",
-            unit="degC",
-            limits=LIMITS,
-        )
+    add_channel(plant, limits=LIMITS)
 
 
 def _readings(plant: Plant, start: datetime, minutes: int, hot: tuple[int, int]) -> None:
     """A reading every 10 s; 85 degC from minute hot[0] to hot[1] after T0, 50 otherwise."""
-    batch = []
-    for i in range(minutes * 6):
-        at = start + timedelta(seconds=10 * i)
-        minute = (at - T0) / timedelta(minutes=1)
-        value = 85.0 if hot[0] <= minute < hot[1] else 50.0
-        batch.append(Reading("plant1", "MIX1", "temp", to_micros(at), value, "degC"))
-    store.SensorWriter(plant.engine, auto_create=False).write(batch)
+    times = [start + timedelta(seconds=10 * i) for i in range(minutes * 6)]
+    hot_from, hot_to = T0 + timedelta(minutes=hot[0]), T0 + timedelta(minutes=hot[1])
+    write_readings(plant, [(t, 85.0 if hot_from <= t < hot_to else 50.0) for t in times])
 
 
-def _make(plant: Plant, lot: str, since: datetime, until: datetime) -> None:
-    with plant.uow() as uow:
-        produce(
-            uow,
-            actor=plant.actor,
-            inputs=[InputSpec("FLOUR/F-1", Quantity.parse("10 kg"))],
-            outputs=[OutputSpec("DOUGH", lot, Quantity.parse("10 kg"))],
-            equipment="MIX1",
-            started_at=since,
-            ended_at=until,
-        )
+_make = make_on_mixer
 
 
 @pytest.fixture

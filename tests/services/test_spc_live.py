@@ -8,16 +8,14 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from traceapp.db import sensors as store
 from traceapp.domain.errors import NotFound
 from traceapp.domain.lots import LotStatus
-from traceapp.domain.quantity import Quantity
-from traceapp.domain.sensors import Limits, Reading, to_micros
+from traceapp.domain.sensors import Limits, to_micros
 from traceapp.domain.spc.rules import Rule, parse_rules
-from traceapp.services import dispositions, lots, sensors, spc_live
-from traceapp.services.production import InputSpec, OutputSpec, produce
+from traceapp.services import dispositions, lots, spc_live
 
 from .conftest import Plant
+from .sensor_plant import add_channel, make_on_mixer, write_readings
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 END = T0 + timedelta(minutes=60)
@@ -29,41 +27,22 @@ RULES = parse_rules("N1,N5")
 def _readings(plant: Plant) -> None:
     """A reading every 10 s for an hour, 50 degC with a little noise, 62 during HOT."""
     noise = np.random.default_rng(7).normal(0.0, 0.3, 360)
-    batch = []
-    for i in range(360):
-        at = T0 + timedelta(seconds=10 * i)
-        value = 62.0 if HOT[0] <= i // 6 < HOT[1] else 50.0 + float(noise[i])
-        batch.append(Reading("plant1", "MIX1", "temp", to_micros(at), value, "degC"))
-    store.SensorWriter(plant.engine, auto_create=False).write(batch)
+    write_readings(
+        plant,
+        [
+            (T0 + timedelta(seconds=10 * i), 62.0 if HOT[0] <= i // 6 < HOT[1] else 50.0 + noise[i])
+            for i in range(360)
+        ],
+    )
 
 
-def _make(plant: Plant, lot: str, since: datetime, until: datetime) -> None:
-    with plant.uow() as uow:
-        produce(
-            uow,
-            actor=plant.actor,
-            inputs=[InputSpec("FLOUR/F-1", Quantity.parse("10 kg"))],
-            outputs=[OutputSpec("DOUGH", lot, Quantity.parse("10 kg"))],
-            equipment="MIX1",
-            started_at=since,
-            ended_at=until,
-        )
+_make = make_on_mixer
 
 
 @pytest.fixture
 def mixer(plant: Plant) -> Plant:
     plant.receive("F-1")
-    with plant.uow() as uow:
-        sensors.add_channel(
-            uow,
-            actor=plant.actor,
-            site="plant1",
-            equipment="MIX1",
-            name="temp",
-            quantity="temperature",
-            unit="degC",
-            limits=LIMITS,
-        )
+    add_channel(plant, limits=LIMITS)
     _readings(plant)
     _make(plant, "D-HOT", T0 + timedelta(minutes=29), T0 + timedelta(minutes=34))
     _make(plant, "D-LATER", T0 + timedelta(minutes=45), T0 + timedelta(minutes=50))
