@@ -6,13 +6,18 @@ One `Recorder` per source, all into the database of TRACEAPP_RECORDER_DB (from t
 not the command line, so a server password does not show in the process list). Every second a
 line on stdout: {"state": "running", "readings_per_s": ..., "written": ..., "backlog": ...,
 "lag_s": ..., "sources": [{"url": ..., "state": ...}, ...]}; a failure is a last line
-{"state": "failed", "error": "..."} and exit status 1 (2 for a bad source or database address).
-SIGTERM (the window closing) stops the sources, writes what they gave, and exits 0.
+{"state": "failed", "error": "..."} and exit status 1 (2 for a bad source, database address or
+settings file). SIGTERM (the window closing) stops the sources, writes what they gave, runs a
+last review and exits 0.
 
 It runs as the station's recording service, set up by whoever controls the settings file, not
-as the person signed in to the window: it only writes readings (and the channels it hears about),
-like `traceapp monitor --record`. Reviewing lots against excursions stays with that command
-(it needs a login to put lots on hold).
+as the person signed in to the window. Like `traceapp monitor --record` it writes readings (and
+the channels it hears about) and every `--review-every` seconds (default 5) runs the same
+periodic review (`live_watch`: lots made during an excursion flagged, and held when
+`--hold` / `[monitoring] hold_on_excursion` says so; live SPC of the channels that have it
+enabled). The review acts as the system user (TraceApp itself, role `system`): what it holds
+names the rule that fired, as every automatic hold does. Each line of the review is printed as
+{"event": "..."}.
 """
 
 from __future__ import annotations
@@ -27,17 +32,24 @@ import time
 from collections.abc import Sequence
 from types import FrameType
 
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
+from traceapp.config import load_settings, settings_path
 from traceapp.db.engine import make_engine
-from traceapp.domain.errors import KnownError
+from traceapp.db.uow import UnitOfWork
+from traceapp.domain.actor import SYSTEM_USERNAME, Actor
+from traceapp.domain.errors import InvalidInput, KnownError
+from traceapp.services.live_watch import EVERY_S, LiveWatch
+from traceapp.services.masterdata import actor_for
 from traceapp.services.sensors import Recorder
 
 DB_VARIABLE = "TRACEAPP_RECORDER_DB"
 STATUS_EVERY_S = 1.0
 EXIT_FAILED = 1
 EXIT_BAD_SETUP = 2
+MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] hold_on_excursion = true
 
 
 def _say(line: dict[str, object]) -> None:
@@ -51,13 +63,51 @@ def _masked(url: str) -> str:
         return "?"
 
 
+def hold_from_settings() -> bool:
+    """`[monitoring] hold_on_excursion` of the settings file (default false), as the CLI reads it."""
+    path = settings_path()
+    section = load_settings(path).get(MONITORING_SECTION, {})
+    value = section.get("hold_on_excursion", False) if isinstance(section, dict) else None
+    if not isinstance(value, bool):
+        raise InvalidInput(
+            f"In the settings file {path}, [monitoring] hold_on_excursion must be true or false.",
+            hint="Write hold_on_excursion = true (or false) under [monitoring].",
+        )
+    return value
+
+
+def system_actor(engine: Engine) -> Actor:
+    """TraceApp itself (role `system`): the review's holds are automatic ones naming their rule."""
+    with UnitOfWork(engine, write=False) as uow:
+        return actor_for(uow, username=SYSTEM_USERNAME)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--source", action="append", required=True, help="a sensor source URL")
+    hold = parser.add_mutually_exclusive_group()
+    hold.add_argument(
+        "--hold",
+        dest="hold",
+        action="store_const",
+        const=True,
+        help="hold flagged lots for review (default: [monitoring] hold_on_excursion)",
+    )
+    hold.add_argument("--no-hold", dest="hold", action="store_const", const=False)
+    parser.add_argument(
+        "--review-every",
+        type=float,
+        default=EVERY_S,
+        metavar="S",
+        help=f"seconds between review passes (default {EVERY_S:g})",
+    )
     args = parser.parse_args(argv)
     url = os.environ.get(DB_VARIABLE, "")
     if not url:
         _say({"state": "failed", "error": f"{DB_VARIABLE} is not set: no database to record to."})
+        return EXIT_BAD_SETUP
+    if not args.review_every > 0:
+        _say({"state": "failed", "error": "--review-every must be positive (e.g. 5)."})
         return EXIT_BAD_SETUP
     stop = threading.Event()
 
@@ -67,14 +117,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
     try:
+        holding = hold_from_settings() if args.hold is None else bool(args.hold)
         engine = make_engine(url)
         recorders = [Recorder(engine, source) for source in args.source]
-    except (KnownError, ArgumentError) as exc:
+        watch = LiveWatch(
+            engine,
+            system_actor(engine),
+            hold=holding,
+            on_line=lambda line: _say({"event": line}),
+            every_s=args.review_every,
+        )
+    except (KnownError, ArgumentError, OperationalError) as exc:
         text = f"{exc.message} {exc.hint}".strip() if isinstance(exc, KnownError) else str(exc)
         _say({"state": "failed", "error": text, "database": _masked(url)})
         return EXIT_BAD_SETUP
     for recorder in recorders:
         recorder.start()
+    watch.start()
     parent = os.getppid()
     failure: BaseException | None = None
     try:
@@ -106,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 recorder.stop()
             except BaseException as exc:  # the first failure is the one reported
                 failure = failure or exc
+        watch.stop()  # and one last pass: what the last batch closed
         engine.dispose()
     if failure is not None:
         text = (
