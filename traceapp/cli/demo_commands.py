@@ -23,7 +23,6 @@ from traceapp.domain.actor import Actor
 from traceapp.domain.errors import AlreadyExists, InvalidInput, KnownError
 from traceapp.services.database import database_info
 from traceapp.services.masterdata import actor_for
-from traceapp.services.recall import run_recall, supplier_lot_of
 from traceapp.services.users import admin_needs_password
 
 DEMO_FILE = "plant.db"
@@ -158,6 +157,7 @@ def _demo_recall(
         return None
     from traceapp.reports.fsma204 import write_xlsx  # openpyxl takes 0.2 s to import
     from traceapp.reports.recall_pdf import render_recall_pdf
+    from traceapp.services.recall import run_recall, supplier_lot_of  # not for `traceapp gui`
 
     with UnitOfWork(engine, write=False) as uow:
         supplier_lot = supplier_lot_of(uow, lot)
