@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
@@ -123,3 +124,41 @@ def test_history_is_per_second_up_to_two_hours_and_per_minute_beyond(
     assert short.series[0].maximum.tolist() == [180.0, 195.0, 196.0, 181.0]
     assert long.width == "minute"
     assert long.series[0].maximum.max() == 196.0
+
+
+def test_a_poll_reads_arrays_of_close_and_far_apart_channels(engine: Engine, admin: Actor) -> None:
+    """One query for channels whose last readings lie close, one each when far apart; the same
+    float64 arrays either way (times in seconds, values), only what is newer than each since."""
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as c, c.begin():
+        ids = [
+            store.add_channel(
+                c, site=SITE, equipment="line", name=name, quantity="t", unit="degC",
+                limits=Limits(), expected_period_us=MICROS,
+            ).id
+            for name in ("a", "b")
+        ]  # fmt: skip
+    now = time.time_ns() // 1000
+    readings = [
+        Reading(SITE, "line", name, now - (10 - i) * MICROS, 10.0 * k + i, "degC")
+        for k, name in enumerate(("a", "b"))
+        for i in range(10)
+    ]
+    store.SensorWriter(engine, auto_create=False).write(readings)
+    times = {name: [r.time_us for r in readings if r.channel == name] for name in ("a", "b")}
+    close = {ids[0]: times["a"][6], ids[1]: times["b"][7]}
+    far = {ids[0]: times["a"][6], ids[1]: 0}  # b never seen: read from MAX_POLL_US back
+    for since in (close, far):
+        with UnitOfWork(engine, write=False) as uow:
+            update = live.poll(
+                uow, actor=admin, since_us=since, now_us=now, window_us=60 * MICROS,
+                with_events=False,
+            )  # fmt: skip
+        a, b = update.series
+        assert (a.channel_id, b.channel_id) == tuple(ids)
+        assert a.values.dtype == np.float64
+        assert a.times.dtype == np.float64
+        assert a.values.tolist() == [7.0, 8.0, 9.0]
+        assert a.times.tolist() == [t / MICROS for t in times["a"][7:]]
+        expected_b = [18.0, 19.0] if since is close else [10.0 + i for i in range(10)]
+        assert b.values.tolist() == expected_b
+        assert update.gaps is None

@@ -12,10 +12,11 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from traceapp.db import alarms as alarm_store
 from traceapp.db import sensors as store
@@ -167,40 +168,56 @@ def poll(
 def _new_readings(
     connection: Connection, since_us: Mapping[int, int], now_us: int
 ) -> list[ChannelSeries]:
+    """Arrays straight from the driver (no SQLAlchemy Row per reading), in the worker: the GUI
+    thread gets numpy arrays it only copies into its rings."""
     starts = {cid: max(since + 1, now_us - MAX_POLL_US) for cid, since in since_us.items()}
     if not starts:
         return []
     earliest = min(starts.values())
     if max(starts.values()) - earliest > ONE_QUERY_SPREAD_US:
         # Channels far apart (one just added): a range query each, so none reads the others' past.
-        return [
-            _series(cid, store.readings_between(connection, cid, start, _FAR_FUTURE_US))
-            for cid, start in starts.items()
-        ]
+        found = []
+        for cid, start in starts.items():
+            times, values = store.readings_arrays(connection, cid, start, _FAR_FUTURE_US)
+            found.append(ChannelSeries(cid, times / MICROS, values))
+        return found
     # One query for every channel, not one each: the poll runs 10 times a second, and on
     # PostgreSQL a round trip under load is several milliseconds (benchmarks/sensor_query.py).
-    t = sensor_readings.c
-    rows = connection.execute(
-        select(t.channel_id, t.time_us, t.value)
-        .where(t.channel_id.in_(list(starts)), t.time_us >= earliest)
-        .order_by(t.channel_id, t.time_us)
-    ).all()
-    # Channel ids and microsecond times are below 2**53: exact as float64. Plain tuples first:
-    # numpy reads a list of SQLAlchemy Rows about 30 times slower (5.3 s for 190,000 rows).
-    table = np.array([tuple(row) for row in rows], dtype=np.float64).reshape(-1, 3)
+    table = _readings_table(connection, list(starts), earliest)
     found = []
     for cid, start in starts.items():
-        mine = table[(table[:, 0] == cid) & (table[:, 1] >= start)]
-        found.append(ChannelSeries(cid, mine[:, 1] / MICROS, np.ascontiguousarray(mine[:, 2])))
+        mine = table[(table["channel"] == cid) & (table["time"] >= start)]
+        found.append(ChannelSeries(cid, mine["time"] / MICROS, np.ascontiguousarray(mine["value"])))
     return found
 
 
-def _series(channel_id: int, rows: Sequence[tuple[int, float]]) -> ChannelSeries:
-    if not rows:
-        empty = np.empty(0, dtype=np.float64)
-        return ChannelSeries(channel_id, empty, empty.copy())
-    table = np.array(rows, dtype=np.float64)
-    return ChannelSeries(channel_id, table[:, 0] / MICROS, np.ascontiguousarray(table[:, 1]))
+_READING_ROW = np.dtype([("channel", "<i8"), ("time", "<i8"), ("value", "<f8")])
+
+
+def _readings_table(
+    connection: Connection, channel_ids: Sequence[int], start_us: int
+) -> npt.NDArray[np.void]:
+    """(channel, time, value) of `channel_ids` from `start_us` on, by channel and time, as one
+    numpy structured array read from the driver's cursor (SQLite: numpy reads the cursor; on
+    PostgreSQL psycopg's plain tuples)."""
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    query = (
+        f"SELECT channel_id, time_us, value FROM {sensor_readings.name} "
+        f"WHERE channel_id IN ({', '.join([mark] * len(channel_ids))}) AND time_us >= {mark} "
+        "ORDER BY channel_id, time_us"
+    )
+    parameters = (*(int(c) for c in channel_ids), int(start_us))
+    driver: Any = connection.connection.driver_connection
+    if sqlite:
+        cursor = driver.execute(query, parameters)
+        try:
+            return np.fromiter(cursor, dtype=_READING_ROW)
+        finally:
+            cursor.close()
+    with driver.cursor() as cursor:
+        cursor.execute(query, parameters)
+        return np.array(cursor.fetchall(), dtype=_READING_ROW)
 
 
 def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: int) -> list[Alarm]:

@@ -1,0 +1,120 @@
+"""The Live monitor's frames: a step of the followed view moves the plots over a few frames (at
+most CURVES_PER_FRAME items re-clipped a frame), all plots end aligned on the same time range,
+the y range ignores the NaNs of silences; the page freezes the garbage collector's survivors
+once it starts."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+
+import numpy as np
+from pytestqt.qtbot import QtBot
+
+from traceapp.domain.sensors import MICROS, Channel, Limits
+from traceapp.ui.live_monitor import page as page_module
+from traceapp.ui.live_monitor.charts import CURVES_PER_FRAME, ChannelPlots
+
+CHANNELS = 16
+RATE = 100.0
+
+
+def _channels() -> list[Channel]:
+    return [
+        Channel(
+            id=i + 1,
+            site="s",
+            equipment="oven",
+            name=f"t{i:02d}",
+            quantity="temperature",
+            unit="degC",
+            limits=Limits(lsl=10.0, usl=90.0),
+            expected_period_us=round(MICROS / RATE),
+        )
+        for i in range(CHANNELS)
+    ]
+
+
+def _x_ranges(charts: ChannelPlots) -> list[tuple[float, float]]:
+    return [
+        tuple(round(v, 6) for v in e.plot.getViewBox().viewRange()[0])  # type: ignore[misc]
+        for e in charts.plots.values()
+    ]
+
+
+def _feed(charts: ChannelPlots, start: float, seconds: float) -> None:
+    times = start + np.arange(int(seconds * RATE)) / RATE
+    for channel_id in charts.plots:
+        charts.add(channel_id, times, 50.0 + np.sin(times + channel_id))
+
+
+def test_a_step_of_the_followed_view_reaches_every_plot_within_a_few_frames(
+    qtbot: QtBot,
+) -> None:
+    charts = ChannelPlots()
+    qtbot.addWidget(charts)
+    charts.resize(1200, 900)
+    charts.show()
+    qtbot.waitExposed(charts)
+    charts.set_channels(_channels())
+    now = 1_800_000_000.0
+    _feed(charts, now - 60, 60)
+    charts.render_frame(now)
+    frames = math.ceil((CHANNELS - 1) / CURVES_PER_FRAME)
+    for _ in range(frames):
+        charts.render_frame(now)
+    first = _x_ranges(charts)
+    assert len(set(first)) == 1  # aligned
+    assert first[0][1] >= now
+    # Time goes on past the view's end: one step; the first plot moves at once, the rest lag
+    later = first[0][1] + 0.01
+    _feed(charts, now, later - now)
+    moved: list[list[bool]] = []
+    charts.render_frame(later)
+    ranges = _x_ranges(charts)
+    moved.append([r != first[0] for r in ranges])
+    assert ranges[0] != first[0]
+    assert ranges[0][1] >= later
+    assert sum(moved[0]) < CHANNELS  # not all 16 in the frame of the step
+    for _ in range(frames):
+        charts.render_frame(later)
+        moved.append([r != first[0] for r in _x_ranges(charts)])
+    assert all(moved[-1])  # every plot moved within `frames` more frames
+    assert len(set(_x_ranges(charts))) == 1  # and they agree again
+    newly = [sum(b) - sum(a) for a, b in itertools.pairwise(moved)]
+    assert max(newly) <= CURVES_PER_FRAME
+
+
+def test_the_y_range_ignores_a_silence(qtbot: QtBot) -> None:
+    charts = ChannelPlots()
+    qtbot.addWidget(charts)
+    charts.resize(800, 400)
+    charts.show()
+    qtbot.waitExposed(charts)
+    (channel,) = _channels()[:1]
+    charts.set_channels([channel])
+    now = 1_800_000_000.0
+    times = now - 10 + np.arange(1000) / RATE
+    values = np.full(1000, 50.0)
+    values[500] = 70.0
+    charts.add(channel.id, times[:400], values[:400])
+    charts.add(channel.id, times[600:], values[600:])  # a silence between: a NaN in the ring
+    charts.add(channel.id, times[[999]] + 0.01, np.array([70.0]))
+    assert np.isnan(charts.plots[channel.id].ring.values).any()
+    charts.render_frame(now + 1)
+    low, high = charts.plots[channel.id].plot.getViewBox().viewRange()[1]
+    assert low < 10.0  # the limits stay in sight
+    assert 90.0 < high < 100.0
+    assert math.isfinite(low)
+    assert math.isfinite(high)
+
+
+def test_freezing_the_garbage_happens_once_per_process() -> None:
+    page_module._frozen = False  # as in a fresh process
+    try:
+        assert page_module.freeze_garbage() is True
+        assert gc.get_freeze_count() > 0
+        assert page_module.freeze_garbage() is False
+    finally:
+        page_module._frozen = True
