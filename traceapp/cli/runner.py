@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy.exc import OperationalError
 
 from traceapp import __version__
-from traceapp.cli import (
-    audit_commands,
-    code_commands,
-    db_commands,
-    demo_commands,
-    epcis_commands,
-    import_commands,
-    inspection_commands,
-    label_commands,
-    lot_commands,
-    master_commands,
-    nonconformance_commands,
-    recall_commands,
-    sensor_commands,
-    spc_commands,
-    step_commands,
-    trace_commands,
-    user_commands,
-)
 from traceapp.cli.context import Context, LoginRequired
 from traceapp.cli.output import SafeStream, safe
 from traceapp.cli.parsing import Parsers, changing_options, common_options
@@ -82,7 +64,66 @@ data folder ($TRACEAPP_DATA_DIR overrides it).
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Every command in the order `traceapp --help` lists them, with the module that registers it
+# and its one-line help. main() imports only the module of the command given (its decoders,
+# reports or sensor sources load for that command alone); the others stay one line of help.
+# tests/cli/test_lazy_commands.py checks this table against what the modules register.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("db", "db_commands", "migrate or describe the database"),
+    ("product", "master_commands", "add or list products"),
+    ("party", "master_commands", "add or list suppliers and customers"),
+    ("location", "master_commands", "add or list sites, areas, stations, equipment"),
+    ("receive", "step_commands", "receive a supplier's lot"),
+    ("produce", "step_commands", "consume input lots into output lots"),
+    ("pack", "step_commands", "pack lots or containers into a container"),
+    ("unpack", "step_commands", "take lots or containers out of a container"),
+    ("ship", "step_commands", "ship to a customer"),
+    ("move", "step_commands", "move lots or containers"),
+    ("correct", "step_commands", "declare an event an error and reverse it"),
+    ("lot", "lot_commands", "show, list, hold, release or dispose of lots"),
+    ("code", "code_commands", "read scanned codes"),
+    (
+        "trace",
+        "trace_commands",
+        "trace a lot, container or supplier lot to customers and back to suppliers",
+    ),
+    (
+        "recall",
+        "recall_commands",
+        "run a recall drill: affected lots, customers, stock on site, FSMA 204 spreadsheet",
+    ),
+    ("label", "label_commands", "print lot, case and pallet labels"),
+    (
+        "demo",
+        "demo_commands",
+        "build a demo plant (products, suppliers, lots, production, shipments)",
+    ),
+    ("gui", "demo_commands", "open the desktop window"),
+    ("user", "user_commands", "add, list or disable users, or change a password (logged in)"),
+    ("audit", "audit_commands", "verify or show the audit trail (logged in, a role that reads it)"),
+    ("spc", "spc_commands", "statistical process control from a CSV file or a live channel"),
+    ("plan", "inspection_commands", "inspection plans: add a version, show them"),
+    ("inspect", "inspection_commands", "record an inspection of a lot against its plan"),
+    (
+        "nonconformance",
+        "nonconformance_commands",
+        "nonconformances found by inspections: list, close",
+    ),
+    (
+        "monitor",
+        "sensor_commands",
+        "record equipment sensor readings from MQTT, OPC UA or the simulator (headless)",
+    ),
+    ("sensors", "sensor_commands", "sensor channels and exports of their readings"),
+    ("epcis", "epcis_commands", "GS1 EPCIS 2.0 export and import"),
+    ("import", "import_commands", "import master data from a CSV or XLSX file"),
+)
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The `traceapp` parser. `commands`: register only these commands' modules (the other
+    commands are listed with their help but take no arguments); None: every module, as a
+    script that wants the whole parser needs."""
     common = common_options()
     parsers = Parsers(common=common, changing=changing_options())
     parser = argparse.ArgumentParser(
@@ -94,24 +135,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"traceapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    db_commands.register(sub, parsers)
-    master_commands.register(sub, parsers)
-    step_commands.register(sub, parsers)
-    lot_commands.register(sub, parsers)
-    code_commands.register(sub, parsers)
-    trace_commands.register(sub, parsers)
-    recall_commands.register(sub, parsers)
-    label_commands.register(sub, parsers)
-    demo_commands.register(sub, parsers)
-    user_commands.register(sub, parsers)
-    audit_commands.register(sub, parsers)
-    spc_commands.register(sub, parsers)
-    inspection_commands.register(sub, parsers)
-    nonconformance_commands.register(sub, parsers)
-    sensor_commands.register(sub, parsers)
-    epcis_commands.register(sub, parsers)
-    import_commands.register(sub, parsers)
+    wanted = {module for name, module, _help in COMMANDS if commands is None or name in commands}
+    registered: set[str] = set()
+    for name, module, help_text in COMMANDS:
+        if module not in wanted:
+            # Listed in --help; its own options are parsed once the module is loaded.
+            sub.add_parser(name, help=help_text, add_help=False)
+        elif module not in registered:
+            registered.add(module)
+            importlib.import_module(f"traceapp.cli.{module}").register(sub, parsers)
     return parser
+
+
+def parse(argv: Sequence[str] | None = None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    """Parse the command line, importing only the module of the command it names."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # First the outline (every command a name and a line of help): it answers --help and
+    # --version and finds the command; then the command's own module parses the whole line.
+    outline = build_parser(())
+    found, _rest = outline.parse_known_args(arguments)
+    command = getattr(found, "command", None)
+    if command is None:
+        return outline, outline.parse_args(arguments)
+    parser = build_parser((command,))
+    return parser, parser.parse_args(arguments)
 
 
 def exit_code_for(error: KnownError) -> int:
@@ -143,8 +190,7 @@ def _report_error(ctx: Context, code: str, message: str, hint: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one `traceapp` command; returns the exit code (see the table in `--help`)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    parser, args = parse(argv)
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_REFUSED

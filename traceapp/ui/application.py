@@ -8,16 +8,20 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
+from traceapp.config import load_settings, settings_path
+from traceapp.domain.permissions import Role, UseCase, allowed
 from traceapp.ui.context import StationContext
-from traceapp.ui.main_window import MainWindow
+from traceapp.ui.main_window import LazyPage, MainWindow
 from traceapp.ui.resources import app_icon, configured_language, install_translator
 from traceapp.ui.station_picker import LAST_STATION_KEY
 from traceapp.ui.theme import apply_base_font
 
+MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] sources, recorded by the window
+
 SETTINGS_ORGANISATION = "TraceApp"
 SETTINGS_APPLICATION = "TraceApp"
 
-PageFactory = Callable[[StationContext], QWidget]
+PageFactory = Callable[[StationContext], QWidget | LazyPage]
 
 
 def application() -> QApplication:
@@ -49,23 +53,63 @@ def station_for(cli_station: str | None, settings: QSettings) -> str | None:
 
 
 def standard_pages(settings: QSettings) -> list[PageFactory]:
-    """The pages of the workstation, in navigation order (each appears when its issue lands)."""
-    from traceapp.ui.live_monitor import LiveMonitorPage
-    from traceapp.ui.lots_page import LotsPage
-    from traceapp.ui.quality_page import QualityPage
-    from traceapp.ui.recall_page import RecallPage
+    """The pages of the workstation, in navigation order (each appears when its issue lands).
+
+    Only the Scan station is built with the window (it takes the signed-in person at once and
+    imports little); the others are `LazyPage`s, built when first opened, so their modules
+    (pyqtgraph, reportlab, numpy) load after the first window is shown. The Live monitor is
+    built with the window when the settings file has a [monitoring] section: its recorder
+    process starts with the window, not when someone first opens the page."""
     from traceapp.ui.scan_station import ScanStationPage
 
     def scan_station(context: StationContext) -> QWidget:
         return ScanStationPage(context, settings=settings)
 
-    def quality(context: StationContext) -> QWidget:
-        return QualityPage(context, settings=settings)
+    def lots(context: StationContext) -> LazyPage:
+        def build() -> QWidget:
+            from traceapp.ui.lots_page import LotsPage
 
-    def live_monitor(context: StationContext) -> QWidget:
-        return LiveMonitorPage(context, settings=settings)
+            return LotsPage(context)
 
-    return [scan_station, LotsPage, quality, live_monitor, RecallPage]
+        return LazyPage("Lots & genealogy", "F3", _may(UseCase.READ), build)
+
+    def quality(context: StationContext) -> LazyPage:
+        def build() -> QWidget:
+            from traceapp.ui.quality_page import QualityPage
+
+            return QualityPage(context, settings=settings)
+
+        return LazyPage("Quality", "F4", _may(UseCase.INSPECT), build)
+
+    def live_monitor(context: StationContext) -> QWidget | LazyPage:
+        def build() -> QWidget:
+            from traceapp.ui.live_monitor import LiveMonitorPage
+
+            return LiveMonitorPage(context, settings=settings)
+
+        if MONITORING_SECTION in load_settings(settings_path()):
+            return build()
+        return LazyPage("Live monitor", "F5", _may_watch, build)
+
+    def recall(context: StationContext) -> LazyPage:
+        def build() -> QWidget:
+            from traceapp.ui.recall_page import RecallPage
+
+            return RecallPage(context)
+
+        return LazyPage("Recall & reports", "F6", _may(UseCase.EXPORT), build)
+
+    return [scan_station, lots, quality, live_monitor, recall]
+
+
+def _may(use_case: UseCase) -> Callable[[Role], bool]:
+    return lambda role: allowed(role, use_case)
+
+
+def _may_watch(role: Role) -> bool:
+    from traceapp.services.live import may_watch  # numpy: loaded at sign-in, not at start
+
+    return may_watch(role)
 
 
 def build_window(

@@ -4,6 +4,11 @@ Left: the navigation (large entries with their F-key, lock, sign out, theme). Ce
 Bottom: the status bar (user, station, database, scanner, long work with Cancel). Window
 geometry, the last page and the theme live in QSettings (injectable, so tests never touch the
 person's own settings); an idle station locks itself after `security/idle_lock_minutes`.
+
+A page may come as a `LazyPage`: its navigation entry (title, key, who sees it) without its
+widget, which the window builds the first time the page comes to the front (or `page()` asks
+for it). Its module, and what that imports (pyqtgraph, reportlab), then loads only when
+someone opens the page, not before the first window is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 import html
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, Qt, QTimer
@@ -34,11 +40,12 @@ from PySide6.QtWidgets import (
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.ids import LocationId
+from traceapp.domain.permissions import Role
 from traceapp.services import catalog, users
 from traceapp.services.catalog import LocationInfo
 from traceapp.ui.connection_dialog import connection_button
 from traceapp.ui.context import StationContext
-from traceapp.ui.icons import NAV_ICON_SIZE, decorate, nav_icon_name
+from traceapp.ui.icons import NAV_ICON_SIZE, NAV_ICONS, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
 from traceapp.ui.station_picker import LAST_STATION_KEY, STATION_KEY, StationPicker
@@ -82,11 +89,32 @@ def _key_text(key: str) -> str:
     return key.replace("Ctrl", ctrl).replace("Shift", shift)
 
 
-def _page_title(page: QWidget) -> str:
+@dataclass(frozen=True, eq=False)
+class LazyPage:
+    """A page's navigation entry whose widget is built on first use (`build()`).
+
+    `roles` answers the page's `visible_to` without importing the page's module. A page built
+    while someone is signed in has missed the context's `signed_in`: it must read
+    `context.actor` when it is built or shown (the standard pages do)."""
+
+    page_title: str
+    page_shortcut: str
+    roles: Callable[[Role], bool]
+    build: Callable[[], QWidget]
+    page_icon: str | None = None
+
+    def visible_to(self, role: Role) -> bool:
+        return self.roles(role)
+
+
+PageEntry = QWidget | LazyPage
+
+
+def _page_title(page: PageEntry) -> str:
     return str(getattr(page, "page_title", type(page).__name__))
 
 
-def _page_shortcut(page: QWidget) -> str:
+def _page_shortcut(page: PageEntry) -> str:
     return str(getattr(page, "page_shortcut", ""))
 
 
@@ -94,18 +122,20 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         context: StationContext,
-        pages: Sequence[QWidget] = (),
+        pages: Sequence[PageEntry] = (),
         settings: QSettings | None = None,
         *,
         idle_timeout: int | None = None,
     ) -> None:
-        """`pages` satisfy `traceapp.ui.context.Page`; `idle_timeout` (ms) overrides QSettings."""
+        """`pages` satisfy `traceapp.ui.context.Page`, or are `LazyPage`s built on first use;
+        `idle_timeout` (ms) overrides QSettings."""
         super().__init__()
         self.context = context
         self.setWindowTitle("TraceApp")
         self._settings = settings if settings is not None else QSettings("TraceApp", "TraceApp")
         self._first_shown = False
-        self.pages: tuple[QWidget, ...] = tuple(pages)
+        # In navigation order; a LazyPage is replaced by its widget once built.
+        self._entries: list[PageEntry] = list(pages)
 
         self.sign_in_screen = SignInScreen(context)
         self.first_admin_screen = FirstAdminScreen(context)
@@ -120,8 +150,9 @@ class MainWindow(QMainWindow):
         self.no_pages.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_pages.setWordWrap(True)
         self.page_stack.addWidget(self.no_pages)
-        for page in self.pages:
-            self.page_stack.addWidget(page)
+        for entry in self._entries:
+            if isinstance(entry, QWidget):
+                self.page_stack.addWidget(entry)
 
         self.navigation = QWidget()
         self.navigation.setObjectName("navigation")
@@ -139,7 +170,7 @@ class MainWindow(QMainWindow):
         self._nav_group = QButtonGroup(self)
         self._nav_group.setExclusive(True)
         self.nav_buttons: dict[str, QPushButton] = {}
-        for page in self.pages:
+        for page in self._entries:
             key = _page_shortcut(page)
             # "&" would make the next letter a mnemonic: "Lots & genealogy" keeps its "&".
             shown = QCoreApplication.translate("Navigation", _page_title(page))
@@ -147,10 +178,14 @@ class MainWindow(QMainWindow):
             button = QPushButton(f"{label}\n{key}".strip())
             button.setObjectName("navEntry")
             button.setCheckable(True)
-            decorate(button, nav_icon_name(page, _page_title(page)))
+            title = _page_title(page)
+            if isinstance(page, LazyPage):
+                decorate(button, page.page_icon or NAV_ICONS.get(title))
+            else:
+                decorate(button, nav_icon_name(page, title))
             button.setIconSize(NAV_ICON_SIZE)
             button.setToolTip(f"{shown} ({key})" if key else shown)
-            button.clicked.connect(lambda _checked=False, p=page: self.show_page(p))
+            button.clicked.connect(lambda _checked=False, t=title: self._show_titled(t))
             self._nav_group.addButton(button)
             self.nav_buttons[_page_title(page)] = button
             nav.addWidget(button)
@@ -192,9 +227,10 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self._shortcuts: list[QShortcut] = []
-        for page in self.pages:
+        for page in self._entries:
             if _page_shortcut(page):
-                self._shortcut(_page_shortcut(page), lambda p=page: self._on_page_key(p))
+                title = _page_title(page)
+                self._shortcut(_page_shortcut(page), lambda t=title: self._on_page_key(t))
         self._shortcut(LOCK_KEY, self.lock)
         self._shortcut(SIGN_OUT_KEY, self.sign_out)
         self._shortcut(QUIT_KEY, self.close)
@@ -244,21 +280,52 @@ class MainWindow(QMainWindow):
     # -- pages -------------------------------------------------------------------------------
 
     @property
+    def pages(self) -> tuple[QWidget, ...]:
+        """The pages built so far (a LazyPage not yet opened is not among them)."""
+        return tuple(entry for entry in self._entries if isinstance(entry, QWidget))
+
+    @property
     def current_page(self) -> QWidget | None:
         widget = self.page_stack.currentWidget()
         return widget if widget in self.pages else None
 
     def page(self, title: str) -> QWidget:
-        for page in self.pages:
-            if _page_title(page) == title:
-                return page
+        """The page with this title, built now if it was not yet."""
+        for index, entry in enumerate(self._entries):
+            if _page_title(entry) == title:
+                return self._built(index)
         raise KeyError(title)
 
+    def is_built(self, title: str) -> bool:
+        return any(
+            isinstance(entry, QWidget) and _page_title(entry) == title for entry in self._entries
+        )
+
+    def _built(self, index: int) -> QWidget:
+        entry = self._entries[index]
+        if isinstance(entry, QWidget):
+            return entry
+        widget = entry.build()
+        self._entries[index] = widget
+        self.page_stack.addWidget(widget)
+        return widget
+
     def visible_pages(self) -> tuple[QWidget, ...]:
+        """The pages the signed-in person may open (built now where they were not yet)."""
+        return tuple(self.page(_page_title(entry)) for entry in self._visible_entries())
+
+    def _visible_entries(self) -> tuple[PageEntry, ...]:
         actor = self.context.actor
         if actor is None:
             return ()
-        return tuple(page for page in self.pages if self._visible(page, actor))
+        return tuple(entry for entry in self._entries if self._visible(entry, actor))
+
+    def _show_titled(self, title: str) -> None:
+        actor = self.context.actor
+        entry = next(e for e in self._entries if _page_title(e) == title)
+        if actor is None or not self._visible(entry, actor):
+            return
+        self.show_page(self.page(title))
 
     def show_page(self, page: QWidget) -> None:
         actor = self.context.actor
@@ -272,12 +339,12 @@ class MainWindow(QMainWindow):
             activated()
         self._focus_page(page)
 
-    def _on_page_key(self, page: QWidget) -> None:
+    def _on_page_key(self, title: str) -> None:
         if self.screens.currentWidget() is self.workspace:
-            self.show_page(page)
+            self._show_titled(title)
 
     @staticmethod
-    def _visible(page: QWidget, actor: Actor) -> bool:
+    def _visible(page: PageEntry, actor: Actor) -> bool:
         visible_to = getattr(page, "visible_to", None)
         return bool(visible_to(actor.role)) if callable(visible_to) else True
 
@@ -330,9 +397,9 @@ class MainWindow(QMainWindow):
         self._startup_mark("ready")
 
     def _on_signed_in(self, actor: Actor) -> None:
-        visible = [page for page in self.pages if self._visible(page, actor)]
-        for page in self.pages:
-            self.nav_buttons[_page_title(page)].setVisible(page in visible)
+        visible = [entry for entry in self._entries if self._visible(entry, actor)]
+        for entry in self._entries:
+            self.nav_buttons[_page_title(entry)].setVisible(entry in visible)
         self.nav_user.setText(f"{actor.username}\n{role_label(actor.role)}")
         self.screens.setCurrentWidget(self.workspace)
         if not visible:
@@ -345,10 +412,10 @@ class MainWindow(QMainWindow):
             last = str(self._settings.value(LAST_PAGE_KEY, ""))
             chosen = (
                 current
-                if current in visible
+                if current is not None and current in visible
                 else next((p for p in visible if _page_title(p) == last), visible[0])
             )
-            self.show_page(chosen)
+            self._show_titled(_page_title(chosen))
         self.idle.start()
 
     def _close_dialogs(self) -> None:
@@ -436,7 +503,7 @@ class MainWindow(QMainWindow):
         self.context.set_scanner_state(text, ok)
 
     def shortcut_lines(self) -> list[str]:
-        lines = [f"{_page_shortcut(p)}\t{_page_title(p)}" for p in self.visible_pages()]
+        lines = [f"{_page_shortcut(p)}\t{_page_title(p)}" for p in self._visible_entries()]
         lines += [
             f"{LOCK_KEY}\tLock the station",
             f"{SIGN_OUT_KEY}\tSign out",
