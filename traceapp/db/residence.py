@@ -182,11 +182,19 @@ def monitored_places(session: Session) -> dict[uuid.UUID, str]:
 def lots_stored_at(
     session: Session, places: Mapping[uuid.UUID, str], *, arrived_since: datetime
 ) -> set[uuid.UUID]:
-    """Lots that arrived at one of `places` since then, or stand at one now (review candidates)."""
+    """Lots moved or received since then, and lots standing at one of `places` now unless it is
+    equipment (the review's candidates for stays)."""
     if not places:
         return set()
+    # Standing at a store now (not at equipment: every lot made there stands "at" it after, and
+    # a lot moved onto equipment is found by its move event below, for the review's look-back)
+    stores = list(
+        session.scalars(
+            select(Location.id).where(Location.id.in_(list(places)), Location.kind != "equipment")
+        )
+    )
     here = session.scalars(
-        select(Lot.id).where(Lot.location_id.in_(list(places)), Lot.status.not_in(GONE))
+        select(Lot.id).where(Lot.location_id.in_(stores), Lot.status.not_in(GONE))
     )
     found = set(here)
     # Moved or received since then (an event scan like the produce steps', not the audit trail:
