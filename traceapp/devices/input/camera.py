@@ -7,9 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from traceapp.devices.input.debounce import Debouncer
 from traceapp.devices.input.decoder import (
@@ -42,6 +40,9 @@ _CAP_PROP_POS_MSEC = 0  # cv2.CAP_PROP_POS_MSEC, without loading OpenCV for it
 _MS_PER_S = 1000.0
 # Media timestamps are rounded to the container's time base; frames 100 ms apart may read 99.99.
 _MEDIA_TIME_SLACK = 0.001
+
+if TYPE_CHECKING:
+    import numpy as np  # numpy loads with the first frame (OpenCV), not with the window
 
 
 class FramePolicy(enum.StrEnum):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from traceapp.devices.input.errors import DecoderUnavailable
 from traceapp.devices.input.events import Corners, aim_identifier
 
 _CORNER_COUNT = 4
 _DECODING_MODULE = "traceapp.devices.decoding"
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class DecodedLike(Protocol):
@@ -31,7 +32,7 @@ class DecodedLike(Protocol):
 
 
 # Takes an image as OpenCV delivers it (BGR or grey uint8) and returns the codes found in it.
-FrameDecoder = Callable[[np.ndarray], Sequence[DecodedLike]]
+FrameDecoder = Callable[["np.ndarray"], Sequence[DecodedLike]]
 
 
 def default_decoder() -> FrameDecoder:
@@ -82,6 +83,8 @@ def corners_of(code: DecodedLike) -> Corners | None:
     if raw is None:
         return None
     try:
+        import numpy as np  # not at import: the window starts without numpy
+
         points = np.asarray(raw, dtype=float).reshape(-1, 2)
     except (TypeError, ValueError):
         return None

@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import queue
 from collections.abc import Iterable
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from traceapp.devices.input.debounce import Debouncer
 from traceapp.devices.input.decoder import (
@@ -34,6 +33,9 @@ from traceapp.devices.input.worker import WorkerSource
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 _UNREADABLE_HINT = "Choose a PNG, JPEG, BMP or TIFF picture of the label."
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
     """The picture at `path` as OpenCV reads it, or ImageUnreadable saying why not."""
@@ -46,6 +48,8 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
                 hint=_UNREADABLE_HINT,
             )
         # np.fromfile + imdecode rather than imread: imread cannot open non-ASCII paths on Windows.
+        import numpy as np  # not at import: the window starts without numpy
+
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise ImageUnreadable(
