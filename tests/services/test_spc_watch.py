@@ -18,6 +18,7 @@ from traceapp.domain.sensors import to_micros
 from traceapp.services import dispositions, live, live_watch, sensors, spc_live
 
 from .conftest import Plant
+from .sensor_plant import make_on_mixer
 from .test_spc_live import END, HOT, T0, _status, mixer
 
 __all__ = ["mixer"]  # the fixture, imported for these tests
@@ -159,3 +160,18 @@ def test_the_recorder_pass_reports_the_alarm_and_the_hold(mixer: Plant) -> None:
     watch.stop()
     assert watch.passes == 1  # the final pass; the thread ended without waiting its 5 s
     assert not any("failed" in line or "postponed" in line for line in lines)
+
+
+def test_a_lot_recorded_after_the_alarm_but_made_in_its_window_is_held_next_pass(
+    mixer: Plant,
+) -> None:
+    _enable(mixer)
+    assert [h.lot for h in _watch(mixer, 60).held] == ["DOUGH/D-HOT"]
+    # Recorded late: made during the signals (minutes 31-32), entered after the alarm stopped
+    make_on_mixer(mixer, "D-LATE-ENTRY", T0 + timedelta(minutes=31), T0 + timedelta(minutes=32))
+    result = _watch(mixer, 60.5)
+    assert result.alarms == ()
+    assert [(h.lot, h.rule) for h in result.held] == [("DOUGH/D-LATE-ENTRY", "SPC N1 on MIX1/temp")]
+    assert result.not_held == ()  # D-HOT, on hold already, is passed over quietly
+    assert _status(mixer, "DOUGH/D-LATE-ENTRY") is LotStatus.ON_HOLD
+    assert _watch(mixer, 61) == spc_live.WatchResult((), (), (), ())

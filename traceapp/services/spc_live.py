@@ -160,8 +160,15 @@ def _limits(
 
 
 def _hold(
-    uow: UnitOfWork, actor: Actor, channel: Channel, runs: Sequence[Episode]
+    uow: UnitOfWork,
+    actor: Actor,
+    channel: Channel,
+    runs: Sequence[Episode],
+    *,
+    quiet: bool = False,
 ) -> tuple[list[LiveHold], list[str]]:
+    """Hold the lots produced in each run's window. `quiet` (a re-check of alarms already
+    handled): lots that cannot be held are passed over, neither looked up nor listed."""
     session = uow.session
     equipment = trace_queries.equipment_by_code(session, channel.equipment)
     if equipment is None:
@@ -182,9 +189,10 @@ def _hold(
             event_id = run.hold_event_id(channel.id, lot_id)
             if name in done:
                 continue  # held for an earlier episode of this evaluation already
-            if LotStatus(status) not in ALLOWED_FROM[Decision.HOLD] and not _held_by(
-                uow, name, event_id
-            ):
+            holdable = LotStatus(status) in ALLOWED_FROM[Decision.HOLD]
+            if quiet and not holdable:
+                continue
+            if not holdable and not _held_by(uow, name, event_id):
                 not_held.append(f"{name}: {status.replace('_', ' ')}")
                 continue
             outcome = dispositions.hold(
@@ -359,8 +367,9 @@ def _settings(uow: UnitOfWork, *, enabled_only: bool) -> list[SpcSetting]:
 def watch(uow: UnitOfWork, *, actor: Actor, now: datetime | None = None) -> WatchResult:
     """Run each enabled channel's rules over its last WATCH_POINTS complete buckets; store each
     signal once (a new alarm, or a later signal of the alarm whose window it touches); hold the
-    lots made in the window of a new or extended alarm when its setting says so. Idempotent:
-    signals up to an alarm's last one are known, holds replay by their event id.
+    lots made in the window of a new or extended alarm when its setting says so, and lots
+    recorded later that were made in a recent alarm's window. Idempotent: signals up to an
+    alarm's last one are known, holds replay by their event id.
     """
     require(actor.role, UseCase.READ, username=actor.username)
     moment = now if now is not None else now_utc()
@@ -376,17 +385,35 @@ def watch(uow: UnitOfWork, *, actor: Actor, now: datetime | None = None) -> Watc
             skipped.append(f"{setting.channel.key}: {exc}")
             continue
         notes += channel_notes
-        if setting.hold and changed:
-            runs = [
-                Episode(
-                    Rule(a.rule), a.window_start_us, a.window_end_us, a.first_signal_us, a.signals
-                )
-                for a in changed
-            ]
-            more_held, more_not = _hold(uow, actor, setting.channel, runs)
+        if not setting.hold:
+            continue
+        if changed:
+            more_held, more_not = _hold(uow, actor, setting.channel, _runs(changed))
             held += [h for h in more_held if not h.replayed]
             not_held += more_not
+        # A lot made in a recent alarm's window but recorded after it stopped growing: held now
+        # (a lot held before, or released by a person, replays or is passed over).
+        known = {(a.rule, a.first_signal_us) for a in changed}
+        width_us = WIDTHS_US[setting.width]
+        end_us = to_micros(moment) // width_us * width_us
+        recent = [
+            a
+            for a in alarm_store.spc_alarms_between(
+                uow.session, [setting.channel.id], end_us - WATCH_POINTS * width_us, end_us
+            )
+            if (a.rule, a.first_signal_us) not in known
+        ]
+        if recent:
+            late, _ = _hold(uow, actor, setting.channel, _runs(recent), quiet=True)
+            held += [h for h in late if not h.replayed]
     return WatchResult(tuple(notes), tuple(held), tuple(not_held), tuple(skipped))
+
+
+def _runs(alarms: Sequence[alarm_store.StoredSpcAlarm]) -> list[Episode]:
+    return [
+        Episode(Rule(a.rule), a.window_start_us, a.window_end_us, a.first_signal_us, a.signals)
+        for a in alarms
+    ]
 
 
 def _watch_channel(
