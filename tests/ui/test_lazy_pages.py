@@ -2,7 +2,7 @@
 
 Guards issue 6's start-up time without a wall clock: a fresh `traceapp gui` process that shows
 its window (up to the sign-in screen taking input) must not have loaded the sensor sources
-(asyncua, paho), the report libraries (reportlab, openpyxl), pyqtgraph, OpenCV, or the modules
+(asyncua, paho), the report libraries (reportlab, openpyxl), pyqtgraph, OpenCV, numpy, or the modules
 of the pages nobody opened yet.
 """
 
@@ -32,6 +32,7 @@ NOT_AT_START = (
     "openpyxl",
     "pyqtgraph",
     "cv2",
+    "numpy",
     "traceapp.ui.lots_page",
     "traceapp.ui.quality_page",
     "traceapp.ui.live_monitor",
