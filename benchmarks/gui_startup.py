@@ -8,7 +8,10 @@ as on a workstation's second start). The window appends "shown <t>" at its first
 (TRACEAPP_STARTUP_MARKER_FILE / TRACEAPP_QUIT_WHEN_READY). Times count from just before the
 process is spawned. QSettings go to a temporary folder, never the person's own. The platform is
 offscreen unless --platform says otherwise (xcb needs a display: run under xvfb-run -a).
-A bare `python -c pass` is timed too, so the interpreter's own start is visible.
+A bare `python -c pass` is timed too, so the interpreter's own start is visible. One more start
+runs under `python -X importtime`: the JSON lists what the imports before the window cost, by
+top-level package, and whether the heavy libraries (asyncua, paho, reportlab, openpyxl,
+pyqtgraph, cv2, numpy) were among them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -52,7 +57,9 @@ def _env(workdir: Path, qt_platform: str) -> dict[str, str]:
     env["XDG_CONFIG_HOME"] = str(workdir / "config")  # QSettings of the benchmark's own
     env["TRACEAPP_CONFIG_DIR"] = str(workdir / "config" / "traceapp")
     env.pop("TRACEAPP_DB", None)
-    env["PYTHONDONTWRITEBYTECODE"] = "0"
+    # Any non-empty value (even "0") stops Python writing .pyc files; a source changed since
+    # its .pyc would then be compiled again at every start and time the compiler.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -73,6 +80,7 @@ def time_one_start(
         command = [sys.executable, "-c", DIRECT, url]
     else:
         command = [sys.executable, "-m", "traceapp", "gui", "--db", url]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.time()
     done = subprocess.run(
         command,
@@ -84,6 +92,8 @@ def time_one_start(
         check=False,
     )
     ended = time.time()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"traceapp gui exited with {done.returncode}: {done.stderr[-2000:]}")
     marks = dict(line.split() for line in marker.read_text(encoding="utf-8").splitlines())
@@ -91,6 +101,48 @@ def time_one_start(
         "shown_ms": (float(marks["shown"]) - began) * 1000,
         "ready_ms": (float(marks["ready"]) - began) * 1000,
         "exit_ms": (ended - began) * 1000,
+        "cpu_ms": cpu_s * 1000,
+    }
+
+
+HEAVY = ("asyncua", "paho", "reportlab", "openpyxl", "pyqtgraph", "cv2", "numpy")
+_IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$")
+
+
+def imports_of_one_start(url: str, workdir: Path, qt_platform: str) -> dict[str, Any]:
+    """One `python -X importtime -m traceapp gui` start: import time by top-level package
+    (each module's own time, without the modules it imports, added up per package)."""
+    marker = workdir / "marker-importtime.txt"
+    marker.unlink(missing_ok=True)
+    env = _env(workdir, qt_platform)
+    env[MARKER_ENV] = str(marker)
+    env[QUIT_ENV] = "1"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "traceapp", "gui", "--db", url],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        check=True,
+    )
+    by_package: dict[str, float] = {}
+    loaded: set[str] = set()
+    for line in done.stderr.splitlines():
+        match = _IMPORT_LINE.match(line)
+        if match is None:
+            continue
+        self_us, _cumulative_us, _indent, name = match.groups()
+        package = name.split(".")[0]
+        loaded.add(package)
+        by_package[package] = by_package.get(package, 0.0) + int(self_us) / 1000
+    ranked = sorted(by_package.items(), key=lambda item: -item[1])
+    return {
+        "what": "one start under python -X importtime (its own overhead included): ms spent "
+        "importing each top-level package's modules (their own time, not what they import)",
+        "total_ms": round(sum(by_package.values()), 1),
+        "by_package_ms": {name: round(ms, 1) for name, ms in ranked[:12]},
+        "heavy_loaded": [name for name in HEAVY if name in loaded],
     }
 
 
@@ -124,11 +176,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         finally:
             engine.dispose()
         time_one_start(url, workdir, args.platform, -1)  # warm the OS file cache; not counted
+        load_before = [round(x, 2) for x in os.getloadavg()]
         runs, direct = [], []
         for i in range(args.runs):  # interleaved, so a burst of load hits both alike
             runs.append(time_one_start(url, workdir, args.platform, i))
             direct.append(time_one_start(url, workdir, args.platform, i, direct=True))
         bare = time_bare_python(args.runs)
+        load_after = [round(x, 2) for x in os.getloadavg()]
+        imports = imports_of_one_start(url, workdir, args.platform)
 
     report: dict[str, Any] = {
         "benchmark": "gui_startup",
@@ -144,15 +199,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "first_window": _summary([r["shown_ms"] for r in runs]),
         "sign_in_ready": _summary([r["ready_ms"] for r in runs]),
         "process_exit": _summary([r["exit_ms"] for r in runs]),
+        "process_cpu": {
+            "what": "CPU time (user + system) of each whole process, start to exit",
+            **_summary([r["cpu_ms"] for r in runs]),
+        },
         "without_cli": {
             "what": "the same through `python -c 'from traceapp.app import run_gui; ...'`",
             "first_window": _summary([r["shown_ms"] for r in direct]),
             "sign_in_ready": _summary([r["ready_ms"] for r in direct]),
+            "process_cpu": _summary([r["cpu_ms"] for r in direct]),
         },
         "bare_python": _summary(bare),
+        "imports": imports,
         "machine": {
             "cpus": os.cpu_count(),
-            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "load_average": load_before,
+            "load_average_after": load_after,
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
@@ -163,7 +225,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"gui_startup: first window {report['first_window']['median_ms']} ms, sign-in ready "
         f"{report['sign_in_ready']['median_ms']} ms (median of {args.runs}; without the CLI "
         f"{report['without_cli']['first_window']['median_ms']} ms; bare python "
-        f"{report['bare_python']['median_ms']} ms) -> {args.out}"
+        f"{report['bare_python']['median_ms']} ms; CPU per process "
+        f"{report['process_cpu']['median_ms']} ms; load {load_before} -> {load_after}) -> {args.out}"
     )
     return report
 

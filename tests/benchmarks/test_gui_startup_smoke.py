@@ -35,3 +35,11 @@ def test_benchmark_times_the_first_window_and_the_ready_sign_in(
     [ended] = report["process_exit"]["runs_ms"]
     assert shown <= ready <= ended  # shown, then the database answered, then it closed itself
     assert report["bare_python"]["median_ms"] > 0
+    [cpu] = report["process_cpu"]["runs_ms"]
+    assert cpu > 0
+    imports = report["imports"]
+    assert imports["total_ms"] > 0
+    assert "traceapp" in imports["by_package_ms"]
+    assert "PySide6" in imports["by_package_ms"]  # the window was built
+    assert imports["heavy_loaded"] == []  # none of them before the window (issue 6)
+    assert len(report["machine"]["load_average_after"]) == 3
