@@ -232,7 +232,7 @@ def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: 
     for a in alarm_store.spc_alarms_between(uow.session, channel_ids, start_us, end_us):
         found.append(_spc_alarm(channel_of[a.channel_id], a))
     # The newest alarms only: a list of thousands helps nobody and costs the window its time.
-    found.sort(key=lambda a: (a.start_us, a.channel.id, a.kind.value), reverse=True)
+    found.sort(key=_newest_first, reverse=True)
     del found[MAX_ALARMS:]
     acks = alarm_store.acknowledgements(uow.session, (a.key for a in found))
     result = []
@@ -241,8 +241,13 @@ def _alarms(uow: UnitOfWork, channel_ids: Sequence[int], start_us: int, end_us: 
         if ack is not None:
             alarm = dataclasses.replace(alarm, acknowledged_by=ack.username, acknowledged_at=ack.at)
         result.append(alarm)
-    result.sort(key=lambda a: (a.start_us, a.channel.id, a.kind.value), reverse=True)
+    result.sort(key=_newest_first, reverse=True)
     return result
+
+
+def _newest_first(a: Alarm) -> tuple[int, int, str, str]:
+    # The rule too: an SPC alarm and the control excursion of the same readings start together
+    return (a.start_us, a.channel.id, a.kind.value, a.rule or "")
 
 
 def _spc_alarm(channel: Channel, a: alarm_store.StoredSpcAlarm) -> Alarm:
