@@ -262,8 +262,44 @@ def test_clicking_a_column_header_sorts_numbers_as_numbers(qtbot: QtBot, page: L
         pos=QPoint(header.sectionViewportPosition(on_hand) + 10, header.height() // 2),
     )
     model = page.table.model()
-    values = [float(str(model.index(row, on_hand).data())) for row in range(model.rowCount())]
+    cells = [str(model.index(row, on_hand).data()) for row in range(model.rowCount())]
+    assert all(len(cell.split()) == 2 for cell in cells)  # "85 kg": the figure with its unit
+    values = [float(cell.split()[0]) for cell in cells]
     assert values == sorted(values)
     # FLOUR/F-300 has 85 kg and SUGAR/S-1 9 kg: sorted as text, "85" would come before "9".
     assert values[-3:] == [30.0, 50.0, 85.0]
     assert 9.0 in values
+
+
+def test_at_1366_by_768_the_list_shows_lot_status_and_on_hand_whole(
+    qtbot: QtBot, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """A laptop's panel: the stock figures are read without scrolling sideways."""
+    build_bakery(sqlite_engine)
+    add_people(sqlite_engine)
+    context = StationContext(
+        sqlite_engine, station_code=None, database_label="local — test", shared=False
+    )
+    lots = LotsPage(context)
+    window = MainWindow(context, [lots], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    sign_in(qtbot, window, "dmitri.aud")
+    qtbot.waitUntil(lambda: lots.count.text() == "21 lots shown", timeout=WAIT_MS)
+    header = lots.table.horizontalHeader()
+    titles = [
+        lots.table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())
+    ]
+    assert titles[:4] == ["Lot", "Status", "On hand", "Product"]
+    on_hand = titles.index("On hand")
+    right_edge = header.sectionViewportPosition(on_hand) + header.sectionSize(on_hand)
+    assert right_edge <= lots.table.viewport().width()  # the whole column is on screen
+    model = lots.table.model()
+    figures = [str(model.index(row, on_hand).data()) for row in range(model.rowCount())]
+    widest = max(lots.table.fontMetrics().horizontalAdvance(text) for text in figures)
+    assert widest < header.sectionSize(on_hand)  # and no figure is cut
+    # The record keeps most of the page.
+    assert lots.tabs.width() > lots.table.width()
+    context.background.wait()

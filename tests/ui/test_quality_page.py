@@ -181,6 +181,25 @@ def test_scanning_a_lot_loads_its_plan(qtbot: QtBot, station: Station) -> None:
     assert panel(station) == ("idle", f"FLOUR/{LOT}: FLOUR @ receive v1")
 
 
+def test_the_step_box_says_to_scan_first_until_a_lot_brings_its_steps(
+    qtbot: QtBot, station: Station
+) -> None:
+    page = station.page
+    # Before a scan the box is not an empty list: it says what to do, and is not a trap.
+    assert not page.step.isEnabled()
+    assert page.step.currentIndex() == -1
+    assert page.step.placeholderText() == "Scan a lot first"
+    assert "Scan a lot first" in page.step.toolTip()
+    scan_the_lot(qtbot, station)
+    assert page.step.isEnabled()
+    assert [page.step.itemText(i) for i in range(page.step.count())] == ["receive"]
+    assert page.step.currentText() == "receive"
+    page.context.sign_out()
+    assert not page.step.isEnabled()
+    assert page.step.currentIndex() == -1
+    assert page.step.placeholderText() == "Scan a lot first"
+
+
 def test_a_value_out_of_limits_shows_the_reason_as_it_is_entered(
     qtbot: QtBot, station: Station
 ) -> None:

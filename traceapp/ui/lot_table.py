@@ -19,13 +19,14 @@ from traceapp.domain.lots import LotStatus
 from traceapp.domain.quantity import format_decimal
 from traceapp.domain.results import LotSummary
 
-# Status and quantity right after the lot: on a 1366 px screen the list pane shows about three
-# columns, and a held lot must be seen without scrolling sideways.
+# Status and quantity (with its unit, "9.105 kg") right after the lot: on a 1366 px screen the
+# list pane shows these three columns whole (lots_page widens it to fit them), and a held lot
+# and its stock must be seen without scrolling sideways. Product names come after and are
+# elided when long (the whole name is the cell's tooltip); lot codes and figures never are.
 _COLUMNS = (
     str(QT_TRANSLATE_NOOP("Lots", "Lot")),
     str(QT_TRANSLATE_NOOP("Lots", "Status")),
     str(QT_TRANSLATE_NOOP("Lots", "On hand")),
-    str(QT_TRANSLATE_NOOP("Lots", "Unit")),
     str(QT_TRANSLATE_NOOP("Lots", "Product")),
     str(QT_TRANSLATE_NOOP("Lots", "Expiry")),
     str(QT_TRANSLATE_NOOP("Lots", "Supplier")),
@@ -41,7 +42,9 @@ STATUS_WORDS: dict[LotStatus, str] = {
     LotStatus.RECALLED: str(QT_TRANSLATE_NOOP("Lots", "recalled")),
     LotStatus.VOIDED: str(QT_TRANSLATE_NOOP("Lots", "voided")),
 }
-_ON_HAND = 2
+ON_HAND_COLUMN = 2
+PRODUCT_COLUMN = 3
+FIT_COLUMNS = 3  # Lot, Status, On hand: shown whole
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # numbers sort as numbers, not as text
 
@@ -58,8 +61,7 @@ def _cell(lot: LotSummary, column: int) -> str:
     values = (
         lot.name,
         status_word(lot.status),
-        format_decimal(lot.on_hand.value),
-        lot.on_hand.unit,
+        f"{format_decimal(lot.on_hand.value)} {lot.on_hand.unit}",
         lot.product_name,
         lot.expiry.isoformat() if lot.expiry else "",
         lot.supplier or "",
@@ -97,15 +99,15 @@ class LotTableModel(QAbstractTableModel):
         lot = self._lots[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cell(lot, index.column())
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == _ON_HAND:
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == ON_HAND_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.UserRole:
             return lot.name
         if role == SORT_ROLE:
-            if index.column() == _ON_HAND:
+            if index.column() == ON_HAND_COLUMN:
                 return float(lot.on_hand.value)
             return _cell(lot, index.column()).casefold()
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() in (0, PRODUCT_COLUMN):
             return f"{lot.name} — {lot.product_name}"
         return None
 

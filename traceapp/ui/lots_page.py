@@ -49,13 +49,21 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions, LotState
 from traceapp.ui.genealogy_view import GenealogyPanel, lot_key
 from traceapp.ui.lot_detail import LotDetailPanel, plain_label
-from traceapp.ui.lot_table import SORT_ROLE, LotTableModel, status_word
+from traceapp.ui.lot_table import (
+    FIT_COLUMNS,
+    PRODUCT_COLUMN,
+    SORT_ROLE,
+    LotTableModel,
+    status_word,
+)
 from traceapp.ui.messages import error_text
 
 SEARCH_DELAY_MS = 250  # wait for the person (or scanner) to finish typing before querying
 LIST_LIMIT = 500  # rows in the table; a larger result says "showing the first 500"
 RECORD_TAB, GRAPH_TAB = 0, 1
 RESIZE_SAMPLE_ROWS = 50  # column widths from the first rows: measuring 500 rows takes 250 ms
+PRODUCT_MAX_WIDTH = 220  # px; a longer product name is elided (its tooltip has it whole)
+DETAIL_MIN_WIDTH = 560  # px the record keeps when the list widens to show its figures
 
 
 GS_SHOWN = "\u241d"  # ␝: what the search field shows for a GS1 group separator
@@ -135,6 +143,7 @@ class LotsPage(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -180,6 +189,8 @@ class LotsPage(QWidget):
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
         self.splitter = splitter
+        self._splitter_moved = False  # by the person: the list keeps the width they chose
+        splitter.splitterMoved.connect(self._on_splitter_moved)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._search_timer = QTimer(self)
@@ -289,7 +300,7 @@ class LotsPage(QWidget):
         self._selecting = True
         self.model.set_lots(result.lots)
         self._selecting = False
-        self.table.resizeColumnsToContents()
+        self._fit_columns()
         shown = len(result.lots)
         if result.more:
             self.count.setText(
@@ -465,6 +476,31 @@ class LotsPage(QWidget):
         self.detail.clear()
         self.genealogy.clear()
         self._loaded_once = False
+
+    def _on_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._splitter_moved = True
+
+    def _fit_columns(self) -> None:
+        """Columns as wide as their text, product names capped (elided); the list pane as wide
+        as lot, status and on hand need, so the figures are never cut off at 1366 px."""
+        self.table.resizeColumnsToContents()
+        header = self.table.horizontalHeader()
+        if header.sectionSize(PRODUCT_COLUMN) > PRODUCT_MAX_WIDTH:
+            header.resizeSection(PRODUCT_COLUMN, PRODUCT_MAX_WIDTH)
+        if self._splitter_moved or not self.isVisible():
+            return
+        needed = (
+            sum(header.sectionSize(column) for column in range(FIT_COLUMNS))
+            + self.table.verticalScrollBar().sizeHint().width()
+            + 2 * self.table.frameWidth()
+            + 4
+        )
+        left, right = self.splitter.sizes()
+        if left >= needed:
+            return
+        wider = min(needed, left + right - DETAIL_MIN_WIDTH)
+        if wider > left:
+            self.splitter.setSizes([wider, left + right - wider])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

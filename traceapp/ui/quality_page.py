@@ -53,6 +53,13 @@ from traceapp.ui.spc.view import SpcView
 from traceapp.ui.theme import COLOURS, Theme
 
 STEP_SETTING = "quality/step"
+# What the Step box says while it has nothing to offer (before a scan; a lot without a plan).
+STEP_BEFORE_SCAN = "Scan a lot first"
+STEP_NO_PLAN = "No plan"
+STEP_TIP = (
+    "The steps at which the scanned lot's product has an inspection plan. "
+    "Scan a lot first; the step used last is chosen again."
+)
 SERIAL_PORT_SETTING = "quality/serial_port"  # a gauge on a serial port (or USB-serial), if any
 SERIAL_BAUD_SETTING = "quality/serial_baud"
 SCANNER_FINE = frozenset({"starting", "connected"})
@@ -184,8 +191,9 @@ class QualityPage(QWidget):
         self.step = QComboBox()
         self.step.setObjectName("qualityStep")
         self.step.setMinimumHeight(FIELD_MIN_HEIGHT)
-        self.step.setMinimumContentsLength(12)
+        self.step.setMinimumContentsLength(len(STEP_BEFORE_SCAN))
         self.step.activated.connect(self._on_step_chosen)
+        self._show_steps(())
         top = QHBoxLayout()
         top.addWidget(scan_label)
         top.addWidget(self.scan, 1)
@@ -354,8 +362,7 @@ class QualityPage(QWidget):
         self._lot = loaded.lot
         self._plan = loaded.plan
         self._recorded = False
-        self.step.clear()
-        self.step.addItems(list(loaded.steps))
+        self._show_steps(loaded.steps, scanned=True)
         self._show_lot(loaded.lot.status.value)
         self._show_history(loaded.history)
         self._build_form(loaded.plan)
@@ -373,6 +380,14 @@ class QualityPage(QWidget):
             "Enter each value; Enter moves on, F12 records.",
         )
         self.fields[0].setFocus()
+
+    def _show_steps(self, steps: tuple[str, ...], *, scanned: bool = False) -> None:
+        """The steps of the scanned lot's plans; with none, the box says why and is off."""
+        self.step.clear()
+        self.step.addItems(list(steps))
+        self.step.setEnabled(bool(steps))
+        self.step.setPlaceholderText(STEP_NO_PLAN if scanned else STEP_BEFORE_SCAN)
+        self.step.setToolTip(STEP_TIP)
 
     def _on_step_chosen(self, index: int) -> None:
         step = self.step.itemText(index)
@@ -513,7 +528,7 @@ class QualityPage(QWidget):
         self._lot = None
         self._plan = None
         self._build_form(None)
-        self.step.clear()
+        self._show_steps(())
         self.history.setRowCount(0)
         self.lot_line.setText("No lot scanned.")
         self.feedback.show_idle("Signed out", "Sign in to inspect.")
