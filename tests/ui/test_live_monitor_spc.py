@@ -84,7 +84,11 @@ def test_an_spc_alarm_is_listed_and_acknowledged(
         qtbot.keyClick(page.alarm_table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: _spc_row(page)[5].startswith("admin at "), timeout=WAIT_MS)
         assert page.alarm_title.text() == "Alarms: 2, 1 not acknowledged"
-        assert page.message.text() == "Acknowledged: oven1/temp SPC N1 alarm."
+        # (a poll may read the acknowledgement back before the worker's answer arrives)
+        qtbot.waitUntil(
+            lambda: page.message.text() == "Acknowledged: oven1/temp SPC N1 alarm.",
+            timeout=WAIT_MS,
+        )
         qtbot.wait(700)  # read back from the audit trail by the next polls
         assert _spc_row(page)[5].startswith("admin at ")
         assert next(r for r in page.alarm_rows() if r[2] != "SPC N1")[5] == "\u2014 not yet"
