@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from traceapp.db import sensors as store
 from traceapp.domain.conditions import ResidenceKind
 from traceapp.domain.lots import LotStatus
-from traceapp.domain.sensors import ExcursionKind, Reading, to_micros
-from traceapp.services import conditions, masterdata, sensors
+from traceapp.domain.sensors import ExcursionKind, to_micros
+from traceapp.services import conditions, masterdata
 from traceapp.services.moving import move
 
 from .conftest import Plant
+from .sensor_plant import add_channel, write_readings
 from .test_conditions import LIMITS, T0, _make, _review, _status
 
 
@@ -28,18 +28,14 @@ def _cold_room(plant: Plant) -> None:
             kind="area",
             parent="SITE1",
         )
-    with plant.uow() as uow:
-        sensors.add_channel(
-            uow, actor=plant.actor, site="plant1", equipment="COLD1", name="temp",
-            quantity="temperature", unit="degC", limits=LIMITS,
-        )  # fmt: skip
+    add_channel(plant, equipment="COLD1", limits=LIMITS)
     # A reading every 10 s for an hour from T0: 85 degC (above USL 80) in minutes 10 and 40
-    batch = []
-    for i in range(360):
-        at = T0 + timedelta(seconds=10 * i)
-        value = 85.0 if i // 6 in (10, 40) else 50.0
-        batch.append(Reading("plant1", "COLD1", "temp", to_micros(at), value, "degC"))
-    store.SensorWriter(plant.engine, auto_create=False).write(batch)
+    times = [T0 + timedelta(seconds=10 * i) for i in range(360)]
+    write_readings(
+        plant,
+        [(t, 85.0 if (t - T0) // timedelta(minutes=1) in (10, 40) else 50.0) for t in times],
+        equipment="COLD1",
+    )
 
 
 def _move(plant: Plant, lot: str, to: str, at: datetime) -> None:
@@ -89,11 +85,7 @@ def test_a_stay_in_a_cold_room_selects_its_readings_and_flags_its_excursion(plan
 
 def test_a_lot_made_on_monitored_equipment_is_not_stored_there_after(plant: Plant) -> None:
     plant.receive("F-1")
-    with plant.uow() as uow:
-        sensors.add_channel(
-            uow, actor=plant.actor, site="plant1", equipment="MIX1", name="temp",
-            quantity="temperature", unit="degC", limits=LIMITS,
-        )  # fmt: skip
+    add_channel(plant, limits=LIMITS)
     _make(plant, "D-1", T0, T0 + timedelta(minutes=10))
     with plant.uow() as uow:
         found = conditions.lot_conditions(uow, actor=plant.actor, code="DOUGH/D-1")
