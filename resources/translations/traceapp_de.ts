@@ -4,167 +4,162 @@
 <context>
     <name>Lots</name>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="99"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="107"/>
         <source>Scan or type a lot, container, part or product…</source>
         <translation>Charge, Behälter, Teil oder Produkt scannen oder eintippen…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="102"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="110"/>
         <source>Search lots</source>
         <translation>Chargen suchen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="107"/>
-        <location filename="../../traceapp/ui/lots_page.py" line="263"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="115"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="274"/>
         <source>All products</source>
         <translation>Alle Produkte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="108"/>
-        <location filename="../../traceapp/ui/lot_table.py" line="29"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="116"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="30"/>
         <source>Product</source>
         <translation>Produkt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="111"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="119"/>
         <source>All statuses</source>
         <translation>Jeder Status</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="114"/>
-        <location filename="../../traceapp/ui/lot_table.py" line="26"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="122"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="28"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="115"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="123"/>
         <source>Made between</source>
         <translation>Hergestellt zwischen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="151"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="160"/>
         <source>&amp;Record</source>
         <translation>&amp;Datenblatt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="152"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="161"/>
         <source>&amp;Genealogy</source>
         <translation>&amp;Stammbaum</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="158"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="167"/>
         <source>and</source>
         <translation>und</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="235"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="246"/>
         <source>Searching…</source>
         <translation>Suche läuft…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="248"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="259"/>
         <source>No lots shown.</source>
         <translation>Keine Chargen angezeigt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="296"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="307"/>
         <source>Showing the first {shown} lots; more match. Narrow the search.</source>
         <translation>Die ersten {shown} Chargen; weitere passen. Suche eingrenzen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="301"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="312"/>
         <source>1 lot shown</source>
         <translation>1 Charge angezeigt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="304"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="315"/>
         <source>{shown} lots shown</source>
         <translation>{shown} Chargen angezeigt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="309"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="320"/>
         <source>{status} on {parent}</source>
         <translation>{status} auf {parent}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="316"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="327"/>
         <source>{kind} {code} ({state}) holds the 1 lot below.</source>
         <translation>{kind} {code} ({state}) enthält die Charge unten.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="318"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="329"/>
         <source>{kind} {code} ({state}) holds the {shown} lots below.</source>
         <translation>{kind} {code} ({state}) enthält die {shown} Chargen unten.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="343"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="354"/>
         <source>No lot matches the search.
 Check the code, or clear the filters (product, status, dates).</source>
         <translation>Keine Charge passt zur Suche.
 Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="25"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="27"/>
         <source>Lot</source>
         <translation>Charge</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="27"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="29"/>
         <source>On hand</source>
         <translation>Bestand</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="28"/>
-        <source>Unit</source>
-        <translation>Einheit</translation>
-    </message>
-    <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="30"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="31"/>
         <source>Expiry</source>
         <translation>MHD</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="31"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="32"/>
         <source>Supplier</source>
         <translation>Lieferant</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="35"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="36"/>
         <source>active</source>
         <translation>aktiv</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="36"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="37"/>
         <source>on hold</source>
         <translation>gesperrt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="37"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="38"/>
         <source>released</source>
         <translation>freigegeben</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="38"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="39"/>
         <source>rejected</source>
         <translation>abgelehnt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="39"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="40"/>
         <source>consumed</source>
         <translation>verbraucht</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="40"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="41"/>
         <source>shipped</source>
         <translation>versandt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="41"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="42"/>
         <source>recalled</source>
         <translation>zurückgerufen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lot_table.py" line="42"/>
+        <location filename="../../traceapp/ui/lot_table.py" line="43"/>
         <source>voided</source>
         <translation>storniert</translation>
     </message>
@@ -172,62 +167,62 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
 <context>
     <name>Navigation</name>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="67"/>
+        <location filename="../../traceapp/ui/main_window.py" line="74"/>
         <source>Scan station</source>
         <translation>Scanstation</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="68"/>
+        <location filename="../../traceapp/ui/main_window.py" line="75"/>
         <source>Lots &amp; genealogy</source>
         <translation>Chargen &amp; Herkunft</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="69"/>
+        <location filename="../../traceapp/ui/main_window.py" line="76"/>
         <source>Quality</source>
         <translation>Qualität</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="70"/>
+        <location filename="../../traceapp/ui/main_window.py" line="77"/>
         <source>Live monitor</source>
         <translation>Live-Monitor</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="71"/>
+        <location filename="../../traceapp/ui/main_window.py" line="78"/>
         <source>Recall &amp; reports</source>
         <translation>Rückruf &amp; Berichte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="72"/>
+        <location filename="../../traceapp/ui/main_window.py" line="79"/>
         <source>Admin</source>
         <translation>Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="79"/>
+        <location filename="../../traceapp/ui/main_window.py" line="86"/>
         <source>Ctrl</source>
         <translation>Strg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="80"/>
+        <location filename="../../traceapp/ui/main_window.py" line="87"/>
         <source>Shift</source>
         <translation>Umschalt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="160"/>
+        <location filename="../../traceapp/ui/main_window.py" line="195"/>
         <source>Lock</source>
         <translation>Sperren</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="164"/>
+        <location filename="../../traceapp/ui/main_window.py" line="199"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="425"/>
+        <location filename="../../traceapp/ui/main_window.py" line="492"/>
         <source>Dark theme</source>
         <translation>Dunkles Design</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="427"/>
+        <location filename="../../traceapp/ui/main_window.py" line="494"/>
         <source>Light theme</source>
         <translation>Helles Design</translation>
     </message>

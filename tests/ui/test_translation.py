@@ -203,7 +203,7 @@ def test_the_lots_page_speaks_german(qtbot: QtBot, sqlite_engine: Engine, german
     qtbot.waitUntil(lambda: page.count.text() == "21 Chargen angezeigt", timeout=WAIT_MS)
     model = page.table.model()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers[:4] == ["Charge", "Status", "Bestand", "Einheit"]
+    assert headers[:4] == ["Charge", "Status", "Bestand", "Produkt"]
     assert page.search.placeholderText().startswith("Charge, Behälter, Teil oder Produkt")
     assert page.dated.text() == "Hergestellt zwischen"
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
