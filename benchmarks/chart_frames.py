@@ -35,6 +35,7 @@ work on the GUI thread in one go) and the longest time between two turns
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
 import os
@@ -430,6 +431,16 @@ def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) 
 
     before = count()
     first_status = len(statuses)
+    collections: dict[int, list[float]] = {0: [], 1: [], 2: []}  # ms per collection, generation
+    collecting: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collecting[:] = [time.perf_counter()]
+        elif collecting:
+            collections[info["generation"]].append((time.perf_counter() - collecting[0]) * 1000)
+
+    gc.callbacks.append(on_gc)
     cpu_start = time.process_time()
     start = time.perf_counter()
     end = start + args.sustained_seconds
@@ -444,6 +455,7 @@ def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) 
         time.sleep(0.001)
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
+    gc.callbacks.remove(on_gc)
     after = count()
     during = statuses[first_status:]
     page.stop()
@@ -492,12 +504,19 @@ def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) 
         "longest_gui_turn_ms": round(max(busy_ms), 1) if busy_ms else None,
         # when the five longest turns came, seconds into the measurement
         "longest_gui_turns_at_s": sorted(
-            (round(turns[i] - start, 1), round(busy_ms[i], 1))
+            [round(turns[i] - start, 1), round(busy_ms[i], 1)]  # lists, as the JSON reads back
             for i in np.argsort(busy_ms)[-5:].tolist()
         ) if busy_ms else [],
         "gui_turn_ms": _percentiles(busy_ms) if busy_ms else {},
         "longest_gui_stall_ms": round(max(turn_gaps_ms), 1) if turn_gaps_ms else None,
         "gui_process_cpu_share": round(cpu / wall, 2),
+        # the cyclic garbage collector in the GUI process during the measurement (any thread)
+        "gc_frozen_objects": gc.get_freeze_count(),
+        "gc_collections": {
+            f"gen{g}": {"count": len(ms), "max_ms": round(max(ms), 1) if ms else None,
+                        "total_ms": round(sum(ms), 1)}
+            for g, ms in collections.items()
+        },
     }  # fmt: skip
 
 

@@ -71,4 +71,10 @@ def test_sustained_ingest_is_measured_in_a_recorder_process_beside_the_page_on_b
         assert figures["fps"] > 0
         assert 0 < figures["frame_gap_ms"]["p50"] <= figures["frame_gap_ms"]["max"]
         assert figures["longest_gui_stall_ms"] >= figures["longest_gui_turn_ms"] > 0
+        # the page froze the collector's survivors when it started; collections are timed
+        assert figures["gc_frozen_objects"] > 0
+        assert set(figures["gc_collections"]) == {"gen0", "gen1", "gen2"}
+        for gen in figures["gc_collections"].values():
+            assert gen["count"] >= 0
+            assert (gen["max_ms"] is None) == (gen["count"] == 0)
     assert report["sustained_target_met_sqlite"] is False  # 120 readings/s is not 50,000
