@@ -19,16 +19,15 @@ from traceapp.cli import live_spc_commands
 from traceapp.cli.context import Context
 from traceapp.cli.output import print_json, table
 from traceapp.cli.parsing import Parsers, Subparsers
-from traceapp.config import load_settings, settings_path
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.conditions import FlagResult
 from traceapp.domain.errors import InvalidInput
 from traceapp.domain.sensors import MICROS, Limits, from_micros, parse_time
 from traceapp.domain.timeutil import parse_time as parse_instant
 from traceapp.services import conditions, live_watch, sensors
+from traceapp.services.recorder_service import hold_from_settings
 
 T = TypeVar("T")
-MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] hold_on_excursion = true
 REVIEW_EVERY_S = (
     5.0  # the recorder reviews excursions and live SPC this often (services/live_watch)
 )
@@ -419,15 +418,7 @@ def _hold(ctx: Context) -> bool:
     """--hold / --no-hold, else settings.toml `[monitoring] hold_on_excursion` (default false)."""
     if ctx.args.hold is not None:
         return bool(ctx.args.hold)
-    path = settings_path()
-    section = load_settings(path).get(MONITORING_SECTION, {})
-    value = section.get("hold_on_excursion", False) if isinstance(section, dict) else None
-    if not isinstance(value, bool):
-        raise InvalidInput(
-            f"In the settings file {path}, [monitoring] hold_on_excursion must be true or false.",
-            hint="Write hold_on_excursion = true (or false) under [monitoring].",
-        )
-    return value
+    return hold_from_settings()
 
 
 def conditions_command(ctx: Context) -> int:
