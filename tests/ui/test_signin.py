@@ -63,6 +63,12 @@ def test_signing_in_with_a_password_opens_the_role_s_pages(
     assert not window.sign_in_screen.isVisible()
 
 
+def test_a_station_without_a_chosen_station_says_how_to_choose_one(window: MainWindow) -> None:
+    subtitle = window.sign_in_screen.subtitle
+    assert subtitle.isVisible()
+    assert subtitle.text() == "No station chosen yet (Ctrl+Shift+S chooses one)"
+
+
 def test_a_wrong_password_says_why_and_lets_nobody_in(qtbot: QtBot, window: MainWindow) -> None:
     wait_for_sign_in_screen(qtbot, window)
     screen = window.sign_in_screen

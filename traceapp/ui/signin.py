@@ -181,10 +181,14 @@ class SignInScreen(_Card):
             self.identity.setText(locked_for)
         else:
             self.title.setText("Sign in")
-            self.subtitle.setText(f"Station {station}{self._offline_note()}")
+            self.subtitle.setText(self._station_line() + self._offline_note())
             self.identity.clear()
         self.identity.selectAll()
         self.identity.setFocus()
+
+    def _station_line(self) -> str:
+        code = self._context.station_code
+        return f"Station {code}" if code else "No station chosen yet (Ctrl+Shift+S chooses one)"
 
     def _offline_note(self, *, known_offline: bool = False) -> str:
         sync = self._context.sync
@@ -201,15 +205,13 @@ class SignInScreen(_Card):
         reach that is not an error for the person at the station: they sign in from its copy."""
         self.show_ready()
         if self._context.sync is not None and is_offline_error(error):
-            station = self._context.station_code or "no station chosen"
-            self.subtitle.setText(f"Station {station}{self._offline_note(known_offline=True)}")
+            self.subtitle.setText(self._station_line() + self._offline_note(known_offline=True))
             return
         self.show_error(error_text(error, details))
 
     def _on_sync_status(self, _status: object) -> None:
         if self.title.text() == "Sign in":  # not while a locked session's name is shown
-            station = self._context.station_code or "no station chosen"
-            self.subtitle.setText(f"Station {station}{self._offline_note()}")
+            self.subtitle.setText(self._station_line() + self._offline_note())
 
     def _on_session_refused(self, username: str, message: str) -> None:
         actor = self._context.actor
