@@ -120,6 +120,61 @@ def test_the_window_opens_from_the_bundle_and_takes_input(bundle: Path, tmp_path
     assert "cannot open shared object" not in done.stderr
 
 
+def test_the_live_monitors_recorder_child_runs_from_the_bundle(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """The window starts its recorder as `sys.executable -m traceapp.services.recorder_service`
+    (traceapp/ui/recorder_process.py); in the bundle sys.executable is the program itself."""
+    from sqlalchemy import func, select
+
+    from traceapp.db.models.sensors import sensor_readings
+    from traceapp.db.uow import UnitOfWork
+    from traceapp.services.database import open_database
+    from traceapp.services.masterdata import ensure_builtin_users
+    from traceapp.services.recorder_service import DB_VARIABLE
+    from traceapp.ui.recorder_process import SERVICE_MODULE
+
+    url = f"sqlite:///{tmp_path / 'recorded.db'}"
+    engine, _ = open_database(url)
+    with UnitOfWork(engine) as uow:
+        ensure_builtin_users(uow)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    command = [str(bundle / PROGRAM), "-m", SERVICE_MODULE,
+               "--source", "simulator://?channels=2&rate=20&seed=1&site=bundle"]  # fmt: skip
+    child = subprocess.Popen(
+        command,
+        cwd=elsewhere,
+        env=workstation_env(tmp_path, **{DB_VARIABLE: url, "PYTHONUNBUFFERED": "1"}),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    states: list[dict[str, object]] = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:  # a status line a second
+            states.append(json.loads(line))
+            if states[-1].get("state") != "running" or int(str(states[-1]["written"])) > 0:
+                break
+        assert states, "the child printed no status"
+        assert states[-1].get("state") == "running", states
+    finally:
+        child.terminate()  # as the window stops it: SIGTERM, it writes what it holds
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert json.loads(out.splitlines()[-1]) == {"state": "stopped"}
+    with engine.connect() as connection:
+        written = connection.execute(select(func.count()).select_from(sensor_readings))
+        assert written.scalar_one() > 0
+    engine.dispose()
+    # Only the program's own child modules run with -m.
+    refused = run([str(bundle / PROGRAM), "-m", "http.server"], tmp_path)
+    assert refused.returncode == 2
+    assert "not a module this program runs" in refused.stderr
+
+
 def test_codes_are_read_with_zxing_and_pyzbar_loads_the_bundled_zbar(
     bundle: Path, tmp_path: Path
 ) -> None:
