@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from sqlalchemy import select
 
@@ -21,21 +22,26 @@ from traceapp.db.models import Lot, Shipment, ShipmentItem
 from traceapp.db.repositories import Repository
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.attribution import Edge, Share, backward_shares, forward_shares
+from traceapp.domain.attribution import Edge, Propagation, propagate
 from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
 from traceapp.domain.ids import ContainerId, EventId, LotId, ShipmentId
 from traceapp.domain.lots import LotStatus
-from traceapp.domain.quantity import SCALE, Quantity
+from traceapp.domain.quantity import Quantity
 from traceapp.domain.timeutil import split_instant
 from traceapp.domain.trace import (
     AffectedParty,
     Direction,
+    Rows,
     TracedContainer,
     TracedLot,
     TracedShipment,
     TraceResult,
 )
 from traceapp.services.recording import find_container, find_lot
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,76 +212,153 @@ def _assemble(
     window: tuple[datetime | None, datetime | None],
     started: float,
 ) -> TraceResult:
+    """Every value of the answer, worked out here: which lots (their order, depth, attributed
+    amount rounded to SCALE, upper bounds), containers, shipments with their quantities and
+    lots, customers with their totals. The objects a caller reads (`TracedLot` with its UUID
+    and Quantities, ...) are made from those values when first read (`Rows`)."""
     start_ids = list(start.lots)
     start_rows = {row.id: row for row in source.lot_rows(start_ids)}
-    forward_lots: list[TracedLot] = []
-    backward_lots: list[TracedLot] = []
-    shipments: tuple[TracedShipment, ...] = ()
-    containers: tuple[TracedContainer, ...] = ()
-    customers: tuple[AffectedParty, ...] = ()
+    forward_lots: list[_LotItem] = []
+    backward_lots: list[_LotItem] = []
+    shipments: Sequence[TracedShipment] = ()
+    containers: Sequence[TracedContainer] = ()
+    customers: Sequence[AffectedParty] = ()
     suppliers: tuple[AffectedParty, ...] = ()
     unit = _suspect_unit(start_rows.values())
-    on_hand = _Amounts()
     if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=True)
         amounts = _start_amounts(start, start_rows, unit)
-        by_id = {row.id: row for row in rows}
-        depth: dict[RawId, int] = {}
-        shares = (
-            forward_shares(amounts, edges, {r.id: r.initial for r in rows}, depths=depth)
-            if amounts
-            else {}
-        )
-        names = _names(rows)
-        ordered = [by_id[i] for i in _ordered(by_id, depth)]
-        forward_lots = _traced_forward(ordered, names, depth, shares, unit, on_hand)
-        held, reached = source.held_in_containers(list(by_id))
-        shipped = [
-            s for s in source.shipments_of(list(by_id), held) if _in_window(s.shipped_at, window)
-        ]
-        if start.container_id is not None and all(c.id != start.container_id for c in reached):
+        graph = _Graph(rows, edges, forward=True)
+        found = graph.propagate({lot_id: float(value) for lot_id, value in amounts.items()})
+        forward_lots = _lot_items(graph, found, unit, forward=True)
+        held, reached = source.held_in_containers(graph.ids)
+        if start.container_id is not None and all(c[0] != start.container_id for c in reached):
             reached = reached + source.containers([start.container_id])
         infos = sorted(reached, key=_BY_CODE)
-        new_container = TracedContainer
-        container_id = _container_id
-        containers = tuple([new_container(container_id(c[0]), c[1], c[2], c[3]) for c in infos])
-        shipments = _shipments(
-            shipped, names, _Fractions(shares, by_id), unit, {c.id: c.code for c in infos}
+        containers = Rows(infos, _traced_container)
+        shipped = source.shipments_of(graph.ids, held)
+        shipments, customers = _shipments(
+            shipped, window, graph, found, unit, {c[0]: c[1] for c in infos}
         )
-        customers = _customers(shipped, shipments)
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=False)
-        by_id = {row.id: row for row in rows}
         fractions_in = {
             lot_id: (
-                amount / start_rows[lot_id].initial
+                float(amount / start_rows[lot_id].initial)
                 if amount is not None and start_rows[lot_id].initial
-                else Decimal(1)
+                else 1.0
             )
             for lot_id, amount in start.lots.items()
             if lot_id in start_rows
         }
-        depth = {}
-        shares = backward_shares(fractions_in, edges, {r.id: r.initial for r in rows}, depths=depth)
-        names = _names(rows)
-        backward_lots = [
-            _traced_backward(by_id[i], names[i], depth.get(i, 0), shares.get(i), on_hand)
-            for i in _ordered(by_id, depth)
-        ]
+        graph = _Graph(rows, edges, forward=False)
+        backward_lots = _lot_items(graph, graph.propagate(fractions_in), None, forward=False)
         suppliers = _suppliers(rows)
-    lots = _merge(forward_lots, backward_lots)
     return TraceResult(
         origin=start.label,
         direction=direction,
         start=tuple(sorted(f"{r.part_number}/{r.lot_code}" for r in start_rows.values())),
         unit=unit,
-        lots=lots,
+        lots=Rows(_merge(forward_lots, backward_lots), _MakeLot()),
         containers=containers,
         shipments=shipments,
         customers=customers,
         suppliers=suppliers,
         elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
     )
+
+
+class _Graph:
+    """A trace's lots numbered 0..n-1 and its edges as numpy arrays of those numbers, with the
+    share each edge carries (q / initial quantity of the giving lot; NaN: unknown)."""
+
+    def __init__(self, rows: Sequence[walk.LotRow], edges: Sequence[Edge[RawId]], *, forward: bool):
+        import numpy as np  # here, not at start-up: the window opens without numpy
+
+        by_id = {row[0]: row for row in rows}
+        self.rows = list(by_id.values())
+        self.ids = list(by_id)
+        self.index = {lot_id: number for number, lot_id in enumerate(self.ids)}
+        number = self.index.__getitem__
+        count = len(edges)
+        parents = np.fromiter(map(number, map(_FIRST, edges)), np.int64, count)
+        children = np.fromiter(map(number, map(_SECOND, edges)), np.int64, count)
+        given = _floats(list(map(_THIRD, edges)))
+        self.initial = _floats(list(map(_INITIAL, self.rows)))
+        whole = self.initial[parents]
+        known = whole != 0  # NaN (no quantity) is not 0: it stays NaN below
+        self.ratio = np.divide(given, whole, out=np.full(count, np.nan), where=known)
+        self.source, self.target = (parents, children) if forward else (children, parents)
+        self.forward = forward
+
+    def propagate(self, start: Mapping[RawId, float]) -> Propagation:
+        index = self.index
+        return propagate(
+            len(self.rows),
+            {index[lot_id]: value for lot_id, value in start.items() if lot_id in index},
+            self.source,
+            self.target,
+            self.ratio,
+            forward=self.forward,
+        )
+
+
+def _floats(values: Sequence[Decimal | None]) -> npt.NDArray[np.float64]:
+    """Quantities as floats, None as NaN. (Most are distinct: a cache by value would cost a
+    Decimal hash each, as much as the conversion.)"""
+    import numpy as np
+
+    try:
+        return np.fromiter(map(float, values), np.float64, len(values))  # type: ignore[arg-type]
+    except TypeError:  # a None among them: an unknown quantity
+        return np.fromiter(
+            (math.nan if value is None else float(value) for value in values),
+            np.float64,
+            len(values),
+        )
+
+
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_INITIAL = itemgetter(7)  # LotRow.initial
+
+
+# A lot of the answer as the trace worked it out: its row, depth (negative upstream), the
+# attributed amount in millionths (SCALE) or None, whether that is an upper bound, and the unit
+# of that amount (None: the lot's own).
+_LotItem = tuple[walk.LotRow, int, int | None, bool, str | None]
+
+
+def _lot_items(
+    graph: _Graph, found: Propagation, unit: str | None, *, forward: bool
+) -> list[_LotItem]:
+    """The lots a trace reached, nearest first, then by PART/LOT, with their amounts: forward,
+    how much of the suspect material (in `unit`); backward, how much of each lot went into the
+    start lots (fraction x initial quantity, in the lot's own unit)."""
+    import numpy as np
+
+    rows = graph.rows
+    depth = np.maximum(found.depth, 0).tolist()
+    reached = (found.depth >= 0).tolist()
+    amount = found.amount if forward else found.amount * graph.initial
+    micro = np.rint(amount * _MILLION).astype(np.int64).tolist()
+    bounded = found.bounded.tolist()
+    keys = list(zip(depth, map(_PART, rows), map(_LOT_CODE, rows), graph.ids, strict=True))
+    order = sorted(range(len(rows)), key=keys.__getitem__)
+    items: list[_LotItem] = []
+    add = items.append
+    sign = 1 if forward else -1
+    for i in order:
+        if not reached[i]:
+            add((rows[i], sign * depth[i], None, unit is None if forward else True, unit))
+        elif forward and unit is None:
+            add((rows[i], depth[i], None, bounded[i], None))
+        else:
+            add((rows[i], sign * depth[i], micro[i], bounded[i], unit))
+    return items
+
+
+_MILLION = 10**6  # amounts are kept in millionths: Quantity's SCALE
+_PART, _LOT_CODE = itemgetter(1), itemgetter(4)
 
 
 def _suspect_unit(rows: Iterable[walk.LotRow]) -> str | None:
@@ -301,17 +384,6 @@ def _start_amounts(
     return amounts
 
 
-def _names(rows: Iterable[walk.LotRow]) -> dict[RawId, str]:
-    return {row.id: f"{row.part_number}/{row.lot_code}" for row in rows}
-
-
-def _ordered(by_id: Mapping[RawId, walk.LotRow], depth: Mapping[RawId, int]) -> list[RawId]:
-    """Nearest first, then by PART/LOT."""
-    at = depth.get
-    keyed = sorted([(at(i, 0), row[1], row[4], i) for i, row in by_id.items()])
-    return [item[3] for item in keyed]
-
-
 _BY_CODE = itemgetter(1)  # a ContainerRow's code
 
 
@@ -333,90 +405,42 @@ class _Amounts(dict[tuple[Decimal, str], Quantity]):
         return value
 
 
-def _traced_forward(
-    ordered: Iterable[walk.LotRow],
-    names: Mapping[RawId, str],
-    depth: Mapping[RawId, int],
-    shares: Mapping[RawId, Share],
-    unit: str | None,
-    on_hand: _Amounts,
-) -> list[TracedLot]:
-    """The lots a forward trace reached, in `ordered`'s order, with what of the suspect
-    material each holds (in `unit`)."""
-    # One loop with every name it needs at hand: some 10,000 lots, each with a UUID, two
-    # quantities and a frozen dataclass; a call per lot would add a tenth to that.
-    lot_id, statuses, new_lot, new_quantity = _lot_id, _STATUSES, TracedLot, Quantity
-    scale, at, share_of = SCALE, depth.get, shares.get
-    result = []
-    for row in ordered:
-        raw = row[0]
-        share = share_of(raw)
-        if share is None or unit is None:
-            quantity, bounded = None, share.upper_bound if share is not None else unit is None
-        else:
-            quantity = new_quantity(share[0].quantize(scale).normalize(), unit)
-            bounded = share[1]
+class _MakeLot:
+    """A `TracedLot` from what the trace worked out for it (`_LotItem`); on-hand quantities
+    made once per value (thousands of lots hold the same few; Quantity is immutable)."""
+
+    def __init__(self) -> None:
+        self.on_hand = _Amounts()
+
+    def __call__(self, item: _LotItem) -> TracedLot:
+        row, depth, micro, bounded, unit = item
+        quantity = None if micro is None else _millionths(micro, unit or row[6])
         # Positional, in TracedLot's order: id, name, product_name, product_kind, status,
         # depth, on_hand, quantity, upper_bound, supplier, supplier_lot_code.
-        result.append(
-            new_lot(
-                lot_id(raw), names[raw], row[2], row[3], statuses[row[5]], at(raw, 0),
-                on_hand[row[8], row[6]], quantity, bounded, row[9], row[11],
-            )
+        return TracedLot(
+            _lot_id(row[0]), f"{row[1]}/{row[4]}", row[2], row[3], _STATUSES[row[5]], depth,
+            self.on_hand[row[8], row[6]], quantity, bounded, row[9], row[11],
         )  # fmt: skip
-    return result
 
 
-def _traced_backward(
-    row: walk.LotRow, name: str, depth: int, share: Share | None, on_hand: _Amounts
-) -> TracedLot:
-    amount = share.amount * row.initial if share is not None else None
-    return TracedLot(
-        id=_lot_id(row.id),
-        name=name,
-        product_name=row.product_name,
-        product_kind=row.kind,
-        status=_STATUSES[row.status],
-        depth=-depth,
-        on_hand=on_hand[row.on_hand, row.unit],
-        quantity=_amount(amount, row.unit) if amount is not None else None,
-        upper_bound=share.upper_bound if share is not None else True,
-        supplier=row.supplier_code,
-        supplier_lot_code=row.supplier_lot_code,
-    )
+def _millionths(micro: int, unit: str) -> Quantity:
+    """A quantity of `micro` millionths of `unit` (SCALE), without trailing zeros."""
+    return Quantity(Decimal(micro).scaleb(-6).normalize(), unit)
 
 
-def _amount(value: Decimal, unit: str) -> Quantity:
-    return Quantity(value.quantize(SCALE).normalize(), unit)
+def _traced_container(row: walk.ContainerRow) -> TracedContainer:
+    return TracedContainer(_container_id(row[0]), row[1], row[2], row[3])
 
 
-def _merge(forward: list[TracedLot], backward: list[TracedLot]) -> tuple[TracedLot, ...]:
+_DEPTH = itemgetter(1)  # a _LotItem's depth
+
+
+def _merge(forward: list[_LotItem], backward: list[_LotItem]) -> list[_LotItem]:
     """Upstream lots first (most distant first), the start, then downstream; start lots once."""
-    seen = {lot.id for lot in forward}
-    upstream = sorted((lot for lot in backward if lot.id not in seen), key=lambda lot: lot.depth)
-    return (
-        tuple(upstream + forward) if forward else tuple(sorted(backward, key=lambda lot: lot.depth))
-    )
-
-
-class _Fractions(dict[RawId, tuple[Decimal | None, bool]]):
-    """Per lot: how much of the suspect material one unit of it holds (None: not known), and
-    whether that is an upper bound. Worked out for the lots that shipped only, when asked."""
-
-    def __init__(self, shares: Mapping[RawId, Share], lots: Mapping[RawId, walk.LotRow]) -> None:
-        super().__init__()
-        self._shares = shares
-        self._lots = lots
-
-    def __missing__(self, lot_id: RawId) -> tuple[Decimal | None, bool]:
-        share = self._shares.get(lot_id)
-        if share is None:
-            value: tuple[Decimal | None, bool] = (None, True)
-        else:
-            initial = self._lots[lot_id].initial
-            value = (share.amount / initial if initial else None, share.upper_bound)
-        self[lot_id] = value
-        return value
+    if not forward:
+        return sorted(backward, key=_DEPTH)
+    seen = {item[0][0] for item in forward}
+    return sorted((item for item in backward if item[0][0] not in seen), key=_DEPTH) + forward
 
 
 def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]) -> bool:
@@ -424,88 +448,123 @@ def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]
     return (since is None or moment >= since) and (until is None or moment <= until)
 
 
+# A shipment as the trace worked it out: its first line (the shipment's own fields), the
+# suspect amount on it in millionths (None: no unit), whether that is an upper bound, the ids
+# of the lots and of the containers it took.
+_ShipmentItem = tuple[walk.ShipmentLine, int | None, bool, list[RawId], list[RawId]]
+_SHIPPED_AT = itemgetter(2)
+
+
 def _shipments(
-    shipped: Sequence[walk.ShipmentLine],
-    names: Mapping[RawId, str],
-    fractions: _Fractions,
+    lines: Sequence[walk.ShipmentLine],
+    window: tuple[datetime | None, datetime | None],
+    graph: _Graph,
+    found: Propagation,
     unit: str | None,
     container_codes: Mapping[RawId, str],
-) -> tuple[TracedShipment, ...]:
-    grouped: dict[RawId, list[walk.ShipmentLine]] = {}
-    for row in shipped:
-        theirs = grouped.get(row[0])
-        if theirs is None:
-            grouped[row[0]] = [row]
-        else:
-            theirs.append(row)
-    result = []
-    zero = Decimal(0)
-    for shipment_id, rows in grouped.items():
-        first = rows[0]
-        total = zero
-        bounded = unit is None
-        boxes: set[RawId | None] = set()
-        lots: set[RawId] = set()
-        for row in rows:
-            # container_id, lot_id, quantity, repeat: indexes, not names, over some 14,000 lines
-            container, lot, quantity, repeat = row[9:]
-            boxes.add(container)
-            lots.add(lot)
-            if repeat:
-                continue  # counted through another container on this shipment
-            fraction, upper = fractions[lot]
-            if fraction is None or quantity is None:
-                bounded = True
-                continue
-            # Shipped quantity (lot's unit) x suspect amount per unit of that lot = suspect amount.
-            total += quantity * fraction
-            bounded = bounded or upper
-        result.append(
-            TracedShipment(
-                id=_shipment_id(shipment_id),
-                event_id=_event_id(first.event_id),
-                shipped_at=first.shipped_at,
-                customer=first.customer_code,
-                customer_name=first.customer_name,
-                reference_document=first.reference_document,
-                containers=tuple(sorted({container_codes[c] for c in boxes if c})),
-                lots=tuple(sorted({names[lot_id] for lot_id in lots})),
-                quantity=_amount(total, unit) if unit is not None else None,
-                upper_bound=bounded,
-            )
-        )
-    return tuple(sorted(result, key=lambda s: (s.shipped_at, s.customer)))
+) -> tuple[Sequence[TracedShipment], Sequence[AffectedParty]]:
+    """The shipments that took the traced lots, with the suspect amount on each, and the
+    customers with their totals: summed per shipment over all lines at once (a large trace has
+    some 14,000 lines and a few hundred shipments)."""
+    import numpy as np
 
+    if lines and window != (None, None):
+        moments = dict(zip(map(_FIRST, lines), map(_SHIPPED_AT, lines), strict=True))
+        allowed = {shipment for shipment, at in moments.items() if _in_window(at, window)}
+        lines = [line for line in lines if line[0] in allowed]
+    if not lines:
+        return (), ()
+    count = len(lines)
+    ids, _, _, _, _, _, _, _, _, boxes, lots, quantities, repeats = zip(*lines, strict=True)
+    numbers = {shipment: number for number, shipment in enumerate(dict.fromkeys(ids))}
+    shipment_of = np.fromiter(map(numbers.__getitem__, ids), np.int64, count)
+    lot_of = np.fromiter(map(graph.index.__getitem__, lots), np.int64, count)
+    given = _floats(quantities)
+    counted = ~np.fromiter(repeats, np.bool_, count)  # a repeat travels through another box
+    reached = found.depth >= 0
+    # Per lot: how much of the suspect material one unit of it holds (NaN: not known).
+    per_unit = np.divide(
+        found.amount,
+        graph.initial,
+        out=np.full(len(graph.rows), np.nan),
+        where=reached & (graph.initial != 0),
+    )
+    # Shipped quantity (lot's unit) x suspect amount per unit of that lot = suspect amount.
+    suspect = given * per_unit[lot_of]
+    unknown = np.isnan(suspect)
+    added = counted & ~unknown
+    flagged = counted & (unknown | found.bounded[lot_of])
+    total = np.bincount(shipment_of[added], weights=suspect[added], minlength=len(numbers))
+    micro = np.rint(total * _MILLION).astype(np.int64).tolist()
+    bounded = (np.bincount(shipment_of[flagged], minlength=len(numbers)) > 0) | (unit is None)
+    taken: dict[RawId, list[RawId]] = {shipment: [] for shipment in numbers}
+    for shipment_id, lot_id in set(zip(ids, lots, strict=True)):
+        taken[shipment_id].append(lot_id)
+    carried: dict[RawId, list[RawId]] = {shipment: [] for shipment in numbers}
+    for shipment_id, box in set(zip(ids, boxes, strict=True)):
+        if box is not None:
+            carried[shipment_id].append(box)
+    firsts = np.unique(shipment_of, return_index=True)[1].tolist()
+    flags = bounded.tolist()
+    records: list[_ShipmentItem] = [
+        (lines[first], micro[k] if unit is not None else None, flags[k], taken[line_id],
+         carried[line_id])
+        for k, (line_id, first) in enumerate(zip(numbers, firsts, strict=True))
+    ]  # fmt: skip
+    records.sort(key=lambda r: (r[0][2], r[0][4]))  # shipped_at, customer code
+    rows, index = graph.rows, graph.index
 
-def _customers(
-    shipped: Sequence[walk.ShipmentLine], shipments: Sequence[TracedShipment]
-) -> tuple[AffectedParty, ...]:
-    contacts = {row[4]: row for row in shipped}  # by customer_code
-    by_customer: dict[str, list[TracedShipment]] = {}
-    for shipment in shipments:
-        by_customer.setdefault(shipment.customer, []).append(shipment)
-    result = []
-    for code, theirs in sorted(by_customer.items()):
-        contact = contacts[code]
-        quantities = [s.quantity for s in theirs if s.quantity is not None]
-        total = sum((q.value for q in quantities), Decimal(0))
-        unit = quantities[0].unit if quantities else None
-        result.append(
-            AffectedParty(
-                code=code,
-                name=contact.customer_name,
-                contact_name=contact.contact_name,
-                contact_email=contact.contact_email,
-                contact_phone=contact.contact_phone,
-                lots=tuple(sorted({lot for s in theirs for lot in s.lots})),
-                quantity=_amount(total, unit) if unit else None,
-                upper_bound=any(s.upper_bound for s in theirs),
-                shipments=len(theirs),
-                first_shipped=min(s.shipped_at for s in theirs),
-                last_shipped=max(s.shipped_at for s in theirs),
-            )
+    def name(lot_id: RawId) -> str:
+        row = rows[index[lot_id]]
+        return f"{row[1]}/{row[4]}"
+
+    def shipment(record: _ShipmentItem) -> TracedShipment:
+        line, amount, upper, lot_ids, box_ids = record
+        return TracedShipment(
+            id=_shipment_id(line[0]),
+            event_id=_event_id(line[1]),
+            shipped_at=line[2],
+            customer=line[4],
+            customer_name=line[5],
+            reference_document=line[3],
+            containers=tuple(sorted({container_codes[box] for box in box_ids})),
+            lots=tuple(sorted({name(lot_id) for lot_id in lot_ids})),
+            quantity=_millionths(amount, unit) if amount is not None and unit else None,
+            upper_bound=upper,
         )
-    return tuple(result)
+
+    by_customer: dict[str, list[_ShipmentItem]] = {}
+    for record in records:
+        by_customer.setdefault(record[0][4], []).append(record)
+    parties = []
+    for code in sorted(by_customer):
+        theirs = by_customer[code]
+        amounts = [r[1] for r in theirs if r[1] is not None]
+        parties.append(
+            (theirs, sum(amounts) if amounts and unit else None, any(r[2] for r in theirs),
+             min(r[0][2] for r in theirs), max(r[0][2] for r in theirs))
+        )  # fmt: skip
+
+    def customer(
+        item: tuple[list[_ShipmentItem], int | None, bool, datetime, datetime],
+    ) -> AffectedParty:
+        theirs, amount, upper, first_shipped, last_shipped = item
+        contact = theirs[0][0]
+        return AffectedParty(
+            code=contact[4],
+            name=contact[5],
+            contact_name=contact[6],
+            contact_email=contact[7],
+            contact_phone=contact[8],
+            lots=tuple(sorted({name(lot_id) for r in theirs for lot_id in r[3]})),
+            quantity=_millionths(amount, unit) if amount is not None and unit else None,
+            upper_bound=upper,
+            shipments=len(theirs),
+            first_shipped=first_shipped,
+            last_shipped=last_shipped,
+        )
+
+    return Rows(records, shipment), Rows(parties, customer)
 
 
 def _suppliers(rows: Sequence[walk.LotRow]) -> tuple[AffectedParty, ...]:
