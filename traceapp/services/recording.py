@@ -6,12 +6,24 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from traceapp.db.audit_log import ADVISORY_NAMESPACE
-from traceapp.db.models import Container, Event, EventItem, Location, Lot, Party, Product
+from traceapp.db.models import (
+    Container,
+    Event,
+    EventItem,
+    Location,
+    Lot,
+    Party,
+    Product,
+    User,
+)
 from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork, is_transient
 from traceapp.domain.actor import Actor
@@ -24,15 +36,20 @@ from traceapp.domain.errors import (
     StorageUnavailable,
     UnknownCode,
 )
-from traceapp.domain.ids import new_uuid
-from traceapp.domain.lots import LotReference
+from traceapp.domain.ids import EventId, LotId, new_uuid
+from traceapp.domain.lots import LotOrigin, LotReference, LotStatus
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.results import StepResult
+from traceapp.domain.results import EventItemSummary, EventSummary, LotSummary, StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
-from traceapp.domain.timeutil import split_instant
+from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.services.scans import lot_key, product_without_lot, read_scan, unknown_gtin
-from traceapp.services.summaries import container_summaries, event_summaries, lot_summaries
+from traceapp.services.summaries import (
+    container_summaries,
+    event_summaries,
+    lot_summaries,
+    quantity,
+)
 
 MAX_TEXT = 2000  # reasons and reference documents: generous, but bounded
 MAX_REFERENCE = 120
@@ -73,6 +90,7 @@ def require_product(repo: Repository, part_number: str) -> Product:
         raise NotFound(
             f"There is no product {part_number!r}.", hint="Add it to the product list first."
         )
+    keep_loaded(repo.session, product)
     return product
 
 
@@ -84,6 +102,7 @@ def require_party(repo: Repository, code: str, *, kind: str) -> Party:
         )
     if party.kind not in (kind, "both"):
         raise InvalidInput(f"{party.code} is a {party.kind}, not a {kind}.")
+    keep_loaded(repo.session, party)
     return party
 
 
@@ -97,6 +116,7 @@ def require_location(
         raise InvalidInput(
             f"{location.code} is a {location.kind}; a {' or '.join(kinds)} is needed here."
         )
+    keep_loaded(repo.session, location)
     return location
 
 
@@ -150,6 +170,7 @@ def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
     if row is None:
         read_scan(code).refuse_if_unreadable()
         raise UnknownCode(code.strip())
+    keep_loaded(repo.session, row.product)
     return row
 
 
@@ -226,16 +247,43 @@ def add_item(
     container: Container | None = None,
     amount: Quantity | None = None,
 ) -> None:
-    uow.session.add(
-        EventItem(
-            event_id=event.id,
-            role=role.value,
-            lot_id=lot.id if lot else None,
-            container_id=container.id if container else None,
-            quantity=amount.value if amount else None,
-            unit=amount.unit if amount else None,
-        )
+    item = EventItem(
+        event_id=event.id,
+        role=role.value,
+        lot_id=lot.id if lot else None,
+        container_id=container.id if container else None,
+        quantity=amount.value if amount else None,
+        unit=amount.unit if amount else None,
     )
+    uow.session.add(item)
+    _written(uow.session).append((item, lot, container))
+
+
+# session.info key: the items this transaction's steps added, with the rows they name, so the
+# step's answer is built from what was just written instead of read back (see written_result).
+WRITTEN = "traceapp_written_items"
+# Quantity columns keep six decimals: a value with more is rounded by the database, so its
+# answer is read back from there (a replay must give the same figures).
+STORED_DECIMALS = 6
+KEPT = "traceapp_kept_rows"
+
+
+def keep_loaded(session: Session, *rows: object) -> None:
+    """Hold rows a step loaded until its answer is built (the session holds them only weakly),
+    so the answer names them without reading them again."""
+    session.info.setdefault(KEPT, []).extend(rows)
+
+
+def forget_step(session: Session) -> None:
+    session.info.pop(WRITTEN, None)
+    session.info.pop(KEPT, None)
+
+
+def _written(session: Session) -> list[tuple[EventItem, Lot | None, Container | None]]:
+    written: list[tuple[EventItem, Lot | None, Container | None]] = session.info.setdefault(
+        WRITTEN, []
+    )
+    return written
 
 
 def step_result(
@@ -263,6 +311,132 @@ def step_result(
         lots=lot_summaries(repo, ordered_lots),
         containers=container_summaries(repo, containers),
         replayed=replayed,
+    )
+
+
+def _cached(session: Session, model: type[_Named], key: uuid.UUID) -> _Named | None:
+    """The row if this transaction already loaded it (no SQL), else None."""
+    found = session.identity_map.get(identity_key(model, key))
+    return found if isinstance(found, model) else None
+
+
+_Named = TypeVar("_Named", Party, Location, User, Product)
+
+
+def _names(
+    repo: Repository, model: type[Party] | type[Location] | type[User], ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Codes (usernames) by id: from the rows loaded already, one query for the others."""
+    names: dict[uuid.UUID, str] = {}
+    for key in ids:
+        row = repo.session.identity_map.get(identity_key(model, key))
+        if isinstance(row, User):
+            names[key] = row.username
+        elif isinstance(row, Party | Location):
+            names[key] = row.code
+    missing = ids - names.keys()
+    if missing:
+        names.update(repo.names_by_id(model, missing))
+    return names
+
+
+def _fits_storage(value: Decimal | None) -> bool:
+    if value is None:
+        return True
+    exponent = Decimal(value).as_tuple().exponent
+    return isinstance(exponent, int) and -exponent <= STORED_DECIMALS
+
+
+def written_result(uow: UnitOfWork, event: Event) -> StepResult | None:
+    """The answer of a step just recorded in this transaction, from the rows it wrote.
+
+    What `step_result` reads back, without reading it back: the event, its items (in the order
+    added) and the lots and containers they name as they are now. Names of the places, parties
+    and users come from the rows this transaction loaded, the rest in one query per kind. None
+    when a figure would be rounded by the database (then the caller reads the stored one).
+    A new event cannot have been corrected yet, so `corrected_by` is None.
+    """
+    session = uow.session
+    written = [entry for entry in _written(session) if entry[0].event_id == event.id]
+    lots: dict[uuid.UUID, Lot] = {}
+    containers: dict[uuid.UUID, Container] = {}
+    for item, lot, container in written:
+        if not _fits_storage(item.quantity):
+            return None
+        if lot is not None:
+            if not (_fits_storage(lot.on_hand) and _fits_storage(lot.initial_quantity)):
+                return None
+            lots.setdefault(lot.id, lot)
+        if container is not None:
+            containers.setdefault(container.id, container)
+    repo = Repository(session)
+    products: dict[uuid.UUID, Product] = {}
+    for lot in lots.values():
+        product = _cached(session, Product, lot.product_id)
+        products[lot.id] = product if product is not None else repo.get_product(lot.product_id)
+    places = _names(
+        repo,
+        Location,
+        {i for i in (event.station_id, event.equipment_id) if i}
+        | {lot.location_id for lot in lots.values() if lot.location_id},
+    )
+    parties = _names(
+        repo,
+        Party,
+        ({event.party_id} if event.party_id else set())
+        | {lot.supplier_id for lot in lots.values() if lot.supplier_id},
+    )
+    users = _names(repo, User, {event.user_id} if event.user_id else set())
+    labels = []
+    for item, lot, container in written:
+        if lot is not None:
+            label = f"{products[lot.id].part_number}/{lot.lot_code}"
+        elif container is not None:
+            label = container.code
+        else:
+            label = item.external_ref or "?"
+        amount = (
+            quantity(item.quantity, item.unit) if item.quantity is not None and item.unit else None
+        )
+        labels.append(EventItemSummary(ItemRole(item.role), label, amount))
+    summary = EventSummary(
+        id=EventId(event.id),
+        step=HandlingStep(event.step),
+        event_type=event.event_type,
+        action=event.action,
+        biz_step=event.biz_step,
+        disposition=event.disposition,
+        event_time=join_instant(event.event_time, event.event_tz_offset_minutes),
+        station=places.get(event.station_id) if event.station_id else None,
+        user=users.get(event.user_id, "?") if event.user_id else "?",
+        reason=event.reason,
+        reference_document=event.reference_document,
+        party=parties.get(event.party_id) if event.party_id else None,
+        equipment=places.get(event.equipment_id) if event.equipment_id else None,
+        items=tuple(labels),
+        corrected_by=None,
+    )
+    lot_list = tuple(
+        LotSummary(
+            id=LotId(lot.id),
+            part_number=products[lot.id].part_number,
+            product_name=products[lot.id].name,
+            lot_code=lot.lot_code,
+            status=LotStatus(lot.status),
+            on_hand=quantity(lot.on_hand, lot.unit),
+            initial=quantity(lot.initial_quantity, lot.unit),
+            origin=LotOrigin(lot.origin),
+            expiry=lot.expiry,
+            supplier=parties.get(lot.supplier_id) if lot.supplier_id else None,
+            supplier_lot_code=lot.supplier_lot_code,
+            location=places.get(lot.location_id) if lot.location_id else None,
+        )
+        for lot in lots.values()
+    )
+    return StepResult(
+        event=summary,
+        lots=lot_list,
+        containers=container_summaries(repo, list(containers.values())) if containers else (),
     )
 
 
@@ -341,6 +515,8 @@ def _record(
     step: HandlingStep,
     apply: Callable[[], Event],
 ) -> StepResult:
+    # Items an earlier attempt of this transaction noted (rolled back since).
+    uow.session.info.pop(WRITTEN, None)
     if event_id is not None:
         claim_event_id(uow, event_id)
         previous = Repository(uow.session).event(event_id)
@@ -349,7 +525,8 @@ def _record(
     try:
         event = apply()
         uow.session.flush()
-        result = step_result(uow, event)
+        result = written_result(uow, event) or step_result(uow, event)
+        forget_step(uow.session)
         uow.commit()
     except IntegrityError as exc:
         uow.restart()

@@ -22,7 +22,7 @@ from traceapp.services.moving import move
 from traceapp.services.packing import PackItem, pack, unpack
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.receiving import receive
-from traceapp.services.recording import station_time
+from traceapp.services.recording import keep_loaded, station_time
 from traceapp.services.shipping import ship
 
 
@@ -302,6 +302,7 @@ def _as_the_server_knows_the_user(uow: UnitOfWork, command: StepCommand) -> Step
     answered as before (a resend after a lost answer), whatever became of the account."""
     user = uow.session.get(User, uuid.UUID(str(command.actor.user_id)))
     if user is not None and user.active:
+        keep_loaded(uow.session, user)  # the step's answer names the user
         if user.role == command.actor.role:
             return command
         return replace(command, actor=replace(command.actor, role=user.role))
