@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.trace import TraceResult
+from traceapp.domain.trace import Rows, TraceResult
 
 RECORD_TYPE = "recall"  # the record type a recall's signature names
 
@@ -218,4 +218,6 @@ def _plain_other(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
         return _plain(value)
+    if isinstance(value, Rows):  # a trace's sequence whose objects are made when read
+        return [_plain(item) for item in value]
     raise TypeError(f"no JSON form for {type(value).__name__}")
