@@ -282,3 +282,22 @@ def test_a_step_behind_a_backlog_is_acknowledged_at_once(outbox: Outbox, plant: 
     finally:
         forwarder.stop()
     assert outbox.counts().pending == 0
+
+
+def _synchronous(outbox: Outbox) -> int:
+    return int(outbox._db.execute("PRAGMA synchronous").fetchone()[0])
+
+
+def test_a_queued_step_is_fsynced_and_its_settling_is_not(outbox: Outbox, plant: Plant) -> None:
+    """Queuing commits with synchronous=FULL (survives a power cut); the forwarder's settling
+    with NORMAL (survives a killed process; at worst the step is sent again and replayed)."""
+    full, normal = 2, 1
+    seq = outbox.enqueue(_receipt_command(plant, "S-1"))
+    assert _synchronous(outbox) == full
+    outbox.settle(seq, OutboxState.DELIVERED)
+    assert _synchronous(outbox) == normal
+    outbox.cache_put("products", "[]")
+    assert _synchronous(outbox) == normal
+    outbox.enqueue(_receipt_command(plant, "S-2"))
+    assert _synchronous(outbox) == full
+    assert outbox.state_of(outbox.get(seq).command.id) == OutboxState.DELIVERED  # type: ignore[union-attr]

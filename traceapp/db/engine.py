@@ -67,9 +67,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # We issue BEGIN ourselves (below), so the driver must not open transactions on its own.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # First: switching to WAL needs the lock too, and must wait for it like everything else.
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # Every acknowledged scan must survive a power cut.
         cursor.execute("PRAGMA synchronous=FULL")
         # A trace on a large plant touches tens of thousands of index pages spread over the

@@ -61,8 +61,9 @@ def _item(row: tuple[int, str, str, str, int, str | None, str | None, str | None
 class Outbox:
     """Durable queue of step commands, in the order confirmed, plus a cache of master data.
 
-    Every write commits with synchronous=FULL before it returns: a scan the station has
-    acknowledged survives a power cut or a kill -9. One connection shared by the station's
+    A queued command is committed with synchronous=FULL before `enqueue` returns: a scan the
+    station has acknowledged survives a kill -9 and a power cut. Later writes (settling it, the
+    master data copy) skip the fsync; see `_write`. One connection shared by the station's
     threads (the GUI's workers and the forwarder), serialised by a lock.
     """
 
@@ -76,8 +77,9 @@ class Outbox:
             )
             self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._db.execute("PRAGMA journal_mode=WAL")
-            # An acknowledged scan must survive a power cut: fsync the log on every commit.
+            # An acknowledged scan must survive a power cut: fsync the log when it is queued.
             self._db.execute("PRAGMA synchronous=FULL")
+            self._synchronous = "FULL"
             self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
             raise StorageUnavailable(
@@ -90,9 +92,24 @@ class Outbox:
             self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. `durable`: fsync the log at its commit (synchronous=FULL).
+
+        Queuing a command needs that (it is what the operator is told is kept), and so does a
+        person's review (send again, mark as settled). The forwarder's writes (a command
+        settled, an attempt noted) and the master data copy commit with synchronous=NORMAL: in
+        WAL mode that is still safe against the station's process being killed (the OS has the
+        log) and never corrupts the file. A power cut may undo the last of them, which only
+        means a delivered command is sent again (the server replays its event UUID; a refusal
+        comes back as a conflict to review) or the copy is refreshed again. The log is a
+        sequence: the next fsynced commit makes every earlier one durable too.
+        """
         with self._lock:
             try:
+                level = "FULL" if durable else "NORMAL"
+                if level != self._synchronous:
+                    self._db.execute(f"PRAGMA synchronous={level}")
+                    self._synchronous = level
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
                     yield self._db
@@ -166,7 +183,7 @@ class Outbox:
         self, seq: int, state: str, *, reason: str | None = None, hint: str | None = None
     ) -> None:
         """A pending command's outcome: delivered, refused (shown at once) or a conflict."""
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET state = ?, settled_at = ?, reason = ?, hint = ?, "
                 "attempts = attempts + 1 WHERE seq = ? AND state = ?",
@@ -175,7 +192,7 @@ class Outbox:
 
     def note_attempt(self, seq: int, error: str) -> None:
         """A send that could not reach the server: the command stays first in line."""
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
                 (error[:2000], seq),
@@ -200,7 +217,7 @@ class Outbox:
     def purge_delivered(self, before: datetime) -> int:
         """Forget steps the server recorded before `before` (the server has them); refusals,
         conflicts and settled conflicts stay."""
-        with self._write() as db:
+        with self._write(durable=False) as db:
             cursor = db.execute(
                 "DELETE FROM outbox WHERE state = ? AND settled_at < ?",
                 (OutboxState.DELIVERED, before.astimezone(UTC).isoformat()),
@@ -209,7 +226,7 @@ class Outbox:
 
     # Master data kept for working offline.
     def cache_put(self, name: str, body: str) -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute(
                 "INSERT INTO cache (name, body, saved_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET body = excluded.body, saved_at = excluded.saved_at",
@@ -233,5 +250,5 @@ class Outbox:
         return [str(row[0]) for row in rows]
 
     def cache_delete(self, name: str) -> None:
-        with self._write() as db:
+        with self._write(durable=False) as db:
             db.execute("DELETE FROM cache WHERE name = ?", (name,))

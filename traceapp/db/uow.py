@@ -42,7 +42,7 @@ class UnitOfWork:
         self._session = Session(self.engine, expire_on_commit=False, autoflush=False)
         install_audit(self._session, lambda: self.audit)
         try:
-            self._session.connection(execution_options={WRITE_OPTION: self.write})
+            self._begin()
         except OperationalError as exc:
             self._session.close()
             self._session = None
@@ -51,6 +51,23 @@ class UnitOfWork:
                 hint="Check the network or the database server, then try again.",
             ) from exc
         return self
+
+    def _begin(self) -> None:
+        """Begin the transaction; a SQLite writer that waited out the busy timeout queues again.
+
+        SQLite's busy handler is not a queue: with many processes writing, one can lose the
+        race for the lock again and again until its timeout ends. The scan is not refused for
+        that while the others get on with their writes: it waits another round (the file is
+        there, just busy), up to BUSY_ROUNDS rounds.
+        """
+        for round_ in range(1, BUSY_ROUNDS + 1):
+            try:
+                self.session.connection(execution_options={WRITE_OPTION: self.write})
+                return
+            except OperationalError as exc:
+                self.session.rollback()
+                if round_ == BUSY_ROUNDS or not is_busy(exc):
+                    raise
 
     def commit(self) -> None:
         with self._refusals_as_storage_errors():
@@ -95,7 +112,7 @@ class UnitOfWork:
     def restart(self) -> None:
         """Roll back and begin again as the same kind of transaction (a writer keeps its lock mode)."""
         self.session.rollback()
-        self.session.connection(execution_options={WRITE_OPTION: self.write})
+        self._begin()
 
     def __exit__(
         self,
@@ -115,6 +132,14 @@ class UnitOfWork:
 # PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and may
 # simply be run again.
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+BUSY_ROUNDS = 4  # of the engine's busy timeout (15 s): a write waits up to a minute for SQLite
+
+
+def is_busy(error: OperationalError) -> bool:
+    """SQLite's 'database is locked': another process holds the write lock (not a broken file)."""
+    return "database is locked" in str(error.orig)
 
 
 def is_transient(error: OperationalError) -> bool:

@@ -166,8 +166,12 @@ class Forwarder:
             self._wake.set()
         # Wait for the answer only when it can come soon: the server is there and nothing of
         # this station's is queued ahead (behind a backlog, the operator would wait for nothing).
-        ahead = self.outbox.counts().pending - 1
-        if self._thread is not None and wait > 0 and self._online is not False and ahead <= 0:
+        if (
+            self._thread is not None
+            and wait > 0
+            and self._online is not False
+            and self.outbox.counts().pending <= 1  # nothing ahead of this one
+        ):
             waiter.done.wait(wait)
         with self._waiters_lock:
             if not waiter.claimed:
