@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
@@ -132,6 +133,8 @@ def test_the_window_records_what_is_published_and_shows_a_cut_link_as_a_gap(
         proxy.cut()  # the broker out of reach for the recorder (mosquitto itself keeps running)
         qtbot.waitUntil(lambda: "reconnecting" in status.text(), timeout=WAIT_MS)
         assert status.property("problem") is True
+        # the source as it was written (its topic's # not escaped)
+        assert f"/plant/{site}/# reconnecting" in status.text()
         qtbot.waitUntil(lambda: "silent since" in label.text(), timeout=WAIT_MS)
         channel_id = page.channel("oven1/temp").id
         qtbot.waitUntil(lambda: len(page.charts.gap_regions(channel_id)) == 1, timeout=WAIT_MS)
@@ -145,6 +148,20 @@ def test_the_window_records_what_is_published_and_shows_a_cut_link_as_a_gap(
         assert "181.00 degC" in label.text()
         qtbot.waitUntil(lambda: "silent since" not in label.text(), timeout=WAIT_MS)
         assert status.property("problem") is False
+        # the closed gap stays drawn as a band, and the line is broken across it (a NaN
+        # between the last reading before the cut and the first after)
+
+        def line_broken_across_the_cut() -> bool:
+            _, values = page.charts.curve_data(channel_id)
+            before = np.flatnonzero(values == 180.0)
+            after = np.flatnonzero(values == 181.0)
+            if not before.size or not after.size:
+                return False
+            between = values[before[-1] + 1 : after[0]]
+            return between.size > 0 and bool(np.isnan(between).all())
+
+        qtbot.waitUntil(line_broken_across_the_cut, timeout=WAIT_MS)
+        assert len(page.charts.gap_regions(channel_id)) == 1
     finally:
         publisher.close()
     with people.connect() as connection:

@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -54,6 +55,19 @@ MONITORING_SECTION = "monitoring"  # settings.toml: [monitoring] hold_on_excursi
 
 def _say(line: dict[str, object]) -> None:
     print(json.dumps(line), flush=True)
+
+
+def masked_source(url: str) -> str:
+    """A source URL as it was written (`plant/#` stays `plant/#`), its password, if any, as ***."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "?"
+    if password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return url.replace(parts.netloc, f"{parts.username or ''}:***@{host}", 1)
 
 
 def _masked(url: str) -> str:
@@ -150,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "backlog": sum(s.backlog for s in statuses),
                     "lag_s": round(max(s.lag_s for s in statuses), 3),
                     "sources": [
-                        {"url": _masked(r.source_url), "state": s.state.value}
+                        {"url": masked_source(r.source_url), "state": s.state.value}
                         for r, s in zip(recorders, statuses, strict=True)
                     ],
                     "at": time.time(),
