@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol, cast
 
@@ -238,7 +239,12 @@ def _assemble(
         containers = Rows(infos, _traced_container)
         shipped = source.shipments_of(graph.ids, held)
         shipments, customers = _shipments(
-            shipped, window, graph, found, unit, {c[0]: c[1] for c in infos}
+            shipped,
+            window,
+            graph,
+            found,
+            unit,
+            dict(zip(map(_FIRST, infos), map(_SECOND, infos), strict=True)),
         )
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=False)
@@ -304,10 +310,17 @@ class _Graph:
 
 
 def _floats(values: Sequence[Decimal | None]) -> npt.NDArray[np.float64]:
-    """Quantities as floats, None as NaN. (Most are distinct: a cache by value would cost a
-    Decimal hash each, as much as the conversion.)"""
+    """Quantities as floats, None as NaN. Each distinct object converted once where objects
+    repeat (rows share their Decimal objects per value); told apart by identity, since a
+    Decimal's hash costs as much as its conversion."""
     import numpy as np
 
+    table = dict(zip(map(id, values), values, strict=True))
+    if len(table) * 2 < len(values):
+        converted = {
+            key: math.nan if value is None else float(value) for key, value in table.items()
+        }
+        return np.fromiter(map(converted.__getitem__, map(id, values)), np.float64, len(values))
     try:
         return np.fromiter(map(float, values), np.float64, len(values))  # type: ignore[arg-type]
     except TypeError:  # a None among them: an unknown quantity
@@ -337,16 +350,28 @@ def _lot_items(
     import numpy as np
 
     rows = graph.rows
-    depth = np.maximum(found.depth, 0).tolist()
+    depth_of = np.maximum(found.depth, 0)
+    depth = depth_of.tolist()
     reached = (found.depth >= 0).tolist()
     amount = found.amount if forward else found.amount * graph.initial
-    micro = np.rint(amount * _MILLION).astype(np.int64).tolist()
-    bounded = found.bounded.tolist()
+    micro_of = np.rint(amount * _MILLION).astype(np.int64)
+    bounded_of = found.bounded
     keys = list(zip(depth, map(_PART, rows), map(_LOT_CODE, rows), graph.ids, strict=True))
     order = sorted(range(len(rows)), key=keys.__getitem__)
+    sign = 1 if forward else -1
+    if all(reached) and (unit is not None or not forward):
+        # Every lot reached, every amount known (the usual case): the items in one zip.
+        at = np.array(order, dtype=np.int64)
+        return list(
+            zip(
+                map(rows.__getitem__, order), (depth_of[at] * sign).tolist(),
+                micro_of[at].tolist(), bounded_of[at].tolist(), repeat(unit),
+                strict=False,
+            )
+        )  # fmt: skip
+    micro, bounded = micro_of.tolist(), bounded_of.tolist()
     items: list[_LotItem] = []
     add = items.append
-    sign = 1 if forward else -1
     for i in order:
         if not reached[i]:
             add((rows[i], sign * depth[i], None, unit is None if forward else True, unit))
@@ -439,6 +464,8 @@ def _merge(forward: list[_LotItem], backward: list[_LotItem]) -> list[_LotItem]:
     """Upstream lots first (most distant first), the start, then downstream; start lots once."""
     if not forward:
         return sorted(backward, key=_DEPTH)
+    if not backward:
+        return forward
     seen = {item[0][0] for item in forward}
     return sorted((item for item in backward if item[0][0] not in seen), key=_DEPTH) + forward
 
@@ -475,7 +502,9 @@ def _shipments(
     if not lines:
         return (), ()
     count = len(lines)
-    ids, _, _, _, _, _, _, _, _, boxes, lots, quantities, repeats = zip(*lines, strict=True)
+    ids, boxes, lots, quantities, repeats = (
+        list(map(itemgetter(column), lines)) for column in (0, 9, 10, 11, 12)
+    )
     numbers = {shipment: number for number, shipment in enumerate(dict.fromkeys(ids))}
     shipment_of = np.fromiter(map(numbers.__getitem__, ids), np.int64, count)
     lot_of = np.fromiter(map(graph.index.__getitem__, lots), np.int64, count)
