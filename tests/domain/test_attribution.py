@@ -11,11 +11,19 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from traceapp.domain.attribution import Edge, Share, backward_shares, forward_shares
+from traceapp.domain.attribution import (
+    Edge,
+    Propagation,
+    Share,
+    backward_shares,
+    forward_shares,
+    propagate,
+)
 
 D = Decimal
 
@@ -306,3 +314,118 @@ def test_with_cycles_every_lot_is_reached_once_and_those_after_a_cycle_are_upper
     clean_edges = [e for e in edges if e.child not in tainted and e.parent not in tainted]
     expected = reference(start, clean_edges, initial, forward=True)
     _assert_matches({n: shares[n] for n in expected}, expected)
+
+
+# --- propagate: the same sums in floats over numbered nodes (what a trace runs) ----------------
+
+
+def _propagated(
+    count: int,
+    start: Mapping[int, Decimal],
+    edges: list[Edge[int]],
+    initial: Mapping[int, Decimal | None],
+    *,
+    forward: bool,
+) -> Propagation:
+    """`propagate` over the same genealogy: edges in the trace's direction, ratio q / initial
+    of the giving lot (NaN where unknown)."""
+    near = [e.parent if forward else e.child for e in edges]
+    far = [e.child if forward else e.parent for e in edges]
+    ratios = []
+    for edge in edges:
+        total = initial.get(edge.parent)
+        ratios.append(
+            float(edge.quantity / total) if edge.quantity is not None and total else np.nan
+        )
+    return propagate(
+        count,
+        {lot: float(value) for lot, value in start.items()},
+        np.array(near, dtype=np.int64),
+        np.array(far, dtype=np.int64),
+        np.array(ratios, dtype=np.float64),
+        forward=forward,
+    )
+
+
+def _assert_close(
+    got: Propagation, expected: Mapping[int, tuple[Fraction, bool]], count: int
+) -> None:
+    """Same lots, same flags, amounts within float rounding; rounded to six decimals (what the
+    trace shows) within one unit of the exact amount rounded."""
+    assert {n for n in range(count) if got.depth[n] >= 0} == set(expected)
+    for node, (amount, bounded) in expected.items():
+        value = float(got.amount[node])
+        assert abs(Fraction(value) - amount) <= Fraction(1, 10**12) * max(1, abs(amount)), node
+        assert bool(got.bounded[node]) is bounded, node
+        millionths = int(np.rint(got.amount[node] * 10**6))
+        assert abs(millionths - round(amount * 10**6)) <= 1, node
+
+
+@settings(max_examples=150, deadline=None)
+@given(dags(), st.data())
+def test_propagate_forward_equals_the_sum_over_every_path_and_the_depths_of_a_breadth_first_walk(
+    dag: tuple[int, list[Edge[int]], dict[int, D | None]], data: st.DataObject
+) -> None:
+    count, edges, initial = dag
+    starts = data.draw(st.sets(st.integers(0, count - 1), min_size=1, max_size=3))
+    start = {lot: data.draw(st.integers(0, 1000).map(D)) for lot in starts}
+    got = _propagated(count, start, edges, initial, forward=True)
+    _assert_close(got, reference(start, edges, initial, forward=True), count)
+    depths: dict[int, int] = {}
+    forward_shares(start, edges, initial, depths=depths)
+    assert {n: int(got.depth[n]) for n in range(count) if got.depth[n] >= 0} == depths
+
+
+@settings(max_examples=150, deadline=None)
+@given(dags(), st.data())
+def test_propagate_backward_equals_the_sum_over_every_path_of_the_products_of_shares(
+    dag: tuple[int, list[Edge[int]], dict[int, D | None]], data: st.DataObject
+) -> None:
+    count, edges, initial = dag
+    starts = data.draw(st.sets(st.integers(0, count - 1), min_size=1, max_size=3))
+    fractions = st.one_of(st.just(D(1)), st.integers(0, 100).map(lambda n: D(n) / 100))
+    start = {lot: data.draw(fractions) for lot in starts}
+    expected = reference(start, edges, initial, forward=False)
+    assume(all(expected[lot][0] <= 1 for lot in start))
+    _assert_close(_propagated(count, start, edges, initial, forward=False), expected, count)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 9), st.booleans(), st.data())
+def test_propagate_agrees_with_the_decimal_functions_on_any_genealogy_cycles_included(
+    count: int, forward: bool, data: st.DataObject
+) -> None:
+    """Cycles, unknown and zero quantities, several start lots, parts of start lots: the float
+    version gives the same lots, flags and (to float rounding) amounts as the Decimal one."""
+    pairs = st.tuples(st.integers(0, count - 1), st.integers(0, count - 1))
+    edges = [
+        Edge(parent, child, data.draw(maybe_quantity))
+        for parent, child in data.draw(st.lists(pairs, max_size=20))
+        if parent != child
+    ]
+    initial: dict[int, D | None] = {
+        lot: data.draw(st.one_of(st.integers(1, 1000).map(D), st.just(D(0)), st.none()))
+        for lot in range(count)
+    }
+    starts = data.draw(st.sets(st.integers(0, count - 1), min_size=1, max_size=3))
+    values = (
+        st.integers(0, 1000).map(D)
+        if forward
+        else st.one_of(st.just(D(1)), st.integers(0, 100).map(lambda n: D(n) / 100))
+    )
+    start = {lot: data.draw(values) for lot in starts}
+    shares = (forward_shares if forward else backward_shares)(start, edges, initial)
+    expected = {node: (Fraction(s.amount), s.upper_bound) for node, s in shares.items()}
+    _assert_close(_propagated(count, start, edges, initial, forward=forward), expected, count)
+
+
+def test_propagate_walks_a_chain_a_thousand_deep_and_a_fan_out_of_ten_thousand() -> None:
+    chain = [Edge(i, i + 1, D(1)) for i in range(1000)]
+    fan = [Edge(1001, 1002 + i, D(1)) for i in range(10_000)]
+    initial: dict[int, D | None] = dict.fromkeys(range(11_002), D(2))
+    got = _propagated(11_002, {0: D(8), 1001: D(2)}, chain + fan, initial, forward=True)
+    assert got.depth[1000] == 1000
+    assert got.amount[3] == 1.0  # 8 halved three times
+    assert got.amount[1000] == 8 * 0.5**1000  # below the last decimal: 0 once rounded
+    assert np.all(got.amount[1002:] == 1.0)
+    assert not got.bounded.any()

@@ -9,7 +9,7 @@ import pytest
 
 from traceapp.domain.errors import UnknownCode
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.trace import Direction, TraceResult
+from traceapp.domain.trace import Direction, Rows, TraceResult
 from traceapp.services.packing import PackItem, pack, unpack
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.shipping import ship
@@ -169,3 +169,31 @@ def test_trace_by_equipment_and_time_window_finds_what_ran_on_it(plant: Plant) -
 def test_an_unknown_code_is_refused(plant: Plant) -> None:
     with pytest.raises(UnknownCode):
         _trace(plant, "NOPE")
+
+
+def test_a_trace_answer_makes_its_objects_when_read_once_and_equals_them_as_a_tuple() -> None:
+    made: list[int] = []
+
+    def make(item: int) -> str:
+        made.append(item)
+        return f"lot {item}"
+
+    rows = Rows([3, 1, 2], make)
+    assert len(rows) == 3
+    assert made == []
+    assert rows[1] == "lot 1"
+    assert made == [1]
+    assert rows[1] is rows[1]
+    assert made == [1]
+    assert rows[-1] == "lot 2"
+    assert rows[0:2] == ("lot 3", "lot 1")
+    assert list(rows) == ["lot 3", "lot 1", "lot 2"]
+    assert sorted(made) == [1, 2, 3]  # each item made once, whatever the order of reading
+    assert rows == ("lot 3", "lot 1", "lot 2")
+    assert rows == ("lot 3", "lot 1", "lot 2")
+    assert rows == Rows([3, 1, 2], make)
+    assert rows != ("lot 3", "lot 1")
+    assert rows != Rows([3, 2, 1], make)
+    assert Rows([], make) == ()
+    with pytest.raises(IndexError):
+        rows[3]
