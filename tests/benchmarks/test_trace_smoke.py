@@ -34,10 +34,13 @@ def test_benchmark_times_ours_naive_and_memory_and_they_agree(
     assert [t["name"] for t in result["traces"]] == ["forward", "backward"]
     for item in result["traces"]:
         assert item["counts"]["lots"] >= 1
-        for kind in ("ours", "naive", "memory"):
+        for kind in ("ours", "ours_objects_built", "naive", "memory", "memory_objects_built"):
             assert item[kind]["median_ms"] > 0
             assert item[kind]["p90_ms"] >= item[kind]["median_ms"]
             assert len(item[kind]["runs_ms"]) == 1
+        # The same runs, timed on until every object is made: never shorter than the trace.
+        assert item["ours_objects_built"]["median_ms"] >= item["ours"]["median_ms"]
+        assert item["memory_objects_built"]["median_ms"] >= item["memory"]["median_ms"]
         assert item["naive"]["complete_runs"] == 1
         assert item["identical_ours_memory"] is True, item["difference_ours_memory"]
         assert item["identical_ours_naive"] is True, item["difference_ours_naive"]
@@ -46,7 +49,16 @@ def test_benchmark_times_ours_naive_and_memory_and_they_agree(
     forward = result["traces"][0]
     assert forward["counts"]["customers"] >= 1  # the forward trace reaches shipped goods
     assert set(report["targets"]["met"]) == {"sqlite/forward", "sqlite/backward"}
+    for verdict in report["targets"]["met"].values():
+        assert isinstance(verdict["median_under_100_ms_objects_built"], bool)
+        assert isinstance(verdict["naive_30x_slower_or_more"], bool)
+    assert len(report["machine"]["load_at_start"]) == 3
 
-    # A second run finds the plant it built and reuses it.
-    again = benchmark.main(args)
+    # A second run finds the plant it built and reuses it; --no-naive leaves (b) out.
+    again = benchmark.main([*args, "--no-naive"])
     assert again["results"][0]["plant"]["reused"] is True
+    assert again["naive_repeat"] == 0
+    for item in again["results"][0]["traces"]:
+        assert item["naive"] is None
+        assert item["naive_over_ours"] is None
+        assert item["identical_ours_memory"] is True
