@@ -20,6 +20,19 @@ class Lot(Base):
         UniqueConstraint("product_id", "lot_code"),
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         Index("ix_lots_lot_code", "lot_code"),
+        # Covering, for the trace: a lot's row read from the index alone (migration 0011).
+        Index(
+            "ix_lots_trace_row",
+            "id",
+            "product_id",
+            "lot_code",
+            "status",
+            "unit",
+            "initial_quantity",
+            "on_hand",
+            "supplier_id",
+            "supplier_lot_code",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -55,6 +68,8 @@ class Container(Base):
     """A case or pallet, named by its SSCC or by a plant's own container code."""
 
     __tablename__ = "containers"
+    # Covering, for the trace: a container's facts read from the index alone (migration 0011).
+    __table_args__ = (Index("ix_containers_trace_row", "id", "code", "kind", "status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(80), unique=True)
