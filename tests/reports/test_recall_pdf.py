@@ -288,3 +288,37 @@ def test_ten_thousand_lots_render_with_every_page_marked(tmp_path: Path) -> None
     pages = pdf_pages(out)
     assert_every_page_marked(pages, result, signed=True)
     assert "P03/L-009999" in "\n".join(pages)
+
+
+def test_long_lot_names_are_whole_in_the_tables_and_told_apart_in_the_diagram(
+    tmp_path: Path,
+) -> None:
+    # Lot names as the demo plant makes them: one product's lots differ only at their end.
+    # The lots table cut them to 'FG-SHORTBREAD-200/F2603...' (all alike) and the diagram too.
+    base = synthetic_result(6, customers=1)
+    names = ["RM-SALT/R260313-006", "IM-DOUGH-SHORT/M260314-12"] + [
+        f"FG-SHORTBREAD-200/F260314-{n}" for n in (36, 37, 38)
+    ]
+    names.append("FG-COOKIE-COCOA-150-MULTIPACK-EXPORT/F260314-0000123")  # longer than a column
+    lots = tuple(
+        dataclasses.replace(lot, name=name, depth=min(i, 2))
+        for i, (lot, name) in enumerate(zip(base.forward.lots, names, strict=True))
+    )
+    on_site = tuple(dataclasses.replace(s, lot=names[-1 - i]) for i, s in enumerate(base.on_site))
+    forward = dataclasses.replace(base.forward, lots=lots, start=(names[0],))
+    result = dataclasses.replace(base, forward=forward, on_site=on_site)
+    out = tmp_path / "r.pdf"
+    render_recall_pdf(result, None, out)
+    pages = pdf_pages(out)
+    assert_every_page_marked(pages, result, signed=False)
+    lots_page = next(p for p in pages if "Affected lots (" in p)
+    for name in names[:-1]:
+        assert name in lots_page
+    # Too long even for the widened column: the middle goes, the distinguishing end stays.
+    assert re.search(r"FG-\S*\.\.\.\S*/F260314-0000123\s", lots_page)
+    diagram = next(p for p in pages if "Genealogy of the affected set" in p)
+    for name in names[:-1]:
+        assert name.split("/")[1] in diagram  # each box tells its lot apart
+    stock = next(p for p in pages if "Affected stock still on site" in p)
+    for s in on_site:
+        assert s.lot in stock or s.lot.split("/")[1] in stock

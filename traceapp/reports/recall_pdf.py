@@ -401,6 +401,32 @@ def _clip(text: str, width: float, size: float = 7.5) -> str:
     return text + "..."
 
 
+def _clip_middle(text: str, width: float, size: float = 7.5) -> str:
+    """A code cut in its middle to fit `width`: lot codes of one product differ at their end
+    ('FG-SHORTBREAD-200/F260314-36', '...-37'), so the end stays and the start is shortened."""
+    room = width - 6
+    if _width(text, size) <= room:
+        return text
+    room -= _width("...", size)
+    tail = max(1, min(len(text) - 1, (len(text) * 2) // 3))
+    tail_text = text[-tail:]
+    while len(tail_text) > 1 and _width(tail_text, size) > room * 0.75:
+        tail_text = tail_text[1:]
+    head_room = room - _width(tail_text, size)
+    head = ""
+    for char in text[: len(text) - len(tail_text)]:
+        if _width(head + char, size) > head_room:
+            break
+        head += char
+    return f"{head}...{tail_text}"
+
+
+def _column(texts: Iterable[str], least: float, most: float, size: float = 7.5) -> float:
+    """The width of a column whose cells should show `texts` whole: between `least` and `most`."""
+    widest = max((_width(text, size) for text in set(texts)), default=0.0) + 6
+    return min(most, max(least, widest))
+
+
 def _wrap(items: Sequence[str], width: float, *, size: float = 7.5) -> list[str]:
     """Items joined by commas into lines that fit a cell `width` wide (plain strings)."""
     room = width - 6
@@ -410,9 +436,11 @@ def _wrap(items: Sequence[str], width: float, *, size: float = 7.5) -> list[str]
         candidate = f"{line}, {item}" if line else item
         if line and _width(candidate, size) > room:
             lines.append(line + ",")
-            line = _clip(item, width, size)
+            line = _clip_middle(item, width, size)
+        elif not line:
+            line = _clip_middle(item, width, size)
         else:
-            line = _clip(candidate, width, size)
+            line = candidate
     if line:
         lines.append(line)
     return lines
@@ -468,8 +496,8 @@ def _cover(
         (
             "Shipped",
             _text(
-                f"{len(shipped_lots)} lots on {totals.shipments} shipments to "
-                f"{totals.customers} customers"
+                f"{_count(len(shipped_lots), 'lot')} on {_count(totals.shipments, 'shipment')}"
+                f" to {_count(totals.customers, 'customer')}"
             ),
         ),
         (
@@ -586,9 +614,10 @@ def _diagram(result: RecallResult, summarised: bool) -> Drawing:
                     strokeDashArray=[3, 2] if is_customers else None,
                 )
             )  # fmt: skip
+            size = _fitting_size(first, column_width, bold)
             drawing.add(
-                String(x + 2, y + box_height - 4 * mm, _clip(first, column_width, 7.5),
-                       fontName=bold, fontSize=7.5)
+                String(x + 2, y + box_height - 4 * mm, _clip_bold(first, column_width, size),
+                       fontName=bold, fontSize=size)
             )  # fmt: skip
             if second:
                 drawing.add(
@@ -608,20 +637,49 @@ def _diagram(result: RecallResult, summarised: bool) -> Drawing:
     return drawing
 
 
+def _fitting_size(text: str, width: float, font: str, largest: float = 7.5) -> float:
+    """The largest size from `largest` down to 6 pt at which `text` fits a box `width` wide."""
+    natural = float(pdfmetrics.stringWidth(text, font, 1))
+    if natural <= 0:
+        return largest
+    return max(6.0, min(largest, (width - 4) / natural))
+
+
+def _clip_bold(text: str, width: float, size: float) -> str:
+    """`_clip_middle` for a bold box title (measured in the bold face)."""
+    font = font_name(True)
+    room = width - 4
+    if pdfmetrics.stringWidth(text, font, size) <= room:
+        return text
+    for cut in range(1, len(text)):
+        keep = len(text) - cut
+        head = text[: keep // 3]
+        tail = text[len(text) - (keep - len(head)) :]
+        candidate = f"{head}...{tail}"
+        if pdfmetrics.stringWidth(candidate, font, size) <= room:
+            return candidate
+    return text[-1:]
+
+
 def _lots(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
-    widths = [w * mm for w in (44, 44, 12, 20, 26, 0)]
-    widths[-1] = WIDTH - sum(widths)
+    lots = sorted(result.forward.lots, key=lambda lot: (lot.depth, lot.name))
+    # The lot column takes what its longest name needs (the product column gives way, down to
+    # 30 mm); a name longer than that loses its middle, not the end that tells lots apart.
+    widths = [w * mm for w in (44, 44, 12, 20, 24, 28)]
+    spare = widths[0] + widths[1] - 30 * mm
+    widths[0] = _column((lot.name for lot in lots), 44 * mm, spare)
+    widths[1] = WIDTH - sum(widths) + widths[1]
     head: list[object] = ["Lot", "Product", "Depth", "Status", "On hand", "Suspect material"]
     rows: list[list[object]] = [
         [
-            _clip(lot.name, widths[0]),
+            _clip_middle(lot.name, widths[0]),
             _clip(lot.product_name, widths[1]),
             str(lot.depth),
             lot.status.value.replace("_", " "),
             str(lot.on_hand),
             _amount(lot.quantity, lot.upper_bound),
         ]
-        for lot in sorted(result.forward.lots, key=lambda lot: (lot.depth, lot.name))
+        for lot in lots
     ]
     return [
         PageBreak(),
@@ -661,8 +719,8 @@ def _shipments(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[
         heading = Paragraph(f"{_text(customer.code)} - {_text(customer.name)}", styles["h3"])
         details = Paragraph(
             f"Contact: {_text(_contact(customer.contact_name, customer.contact_email, customer.contact_phone))}"
-            f"<br/>{customer.shipments} shipments, {_text(_amount(customer.quantity, customer.upper_bound))} "
-            f"of the suspect material in {len(customer.lots)} lots",
+            f"<br/>{_count(customer.shipments, 'shipment')}, {_text(_amount(customer.quantity, customer.upper_bound))} "
+            f"of the suspect material in {_count(len(customer.lots), 'lot')}",
             styles["cell"],
         )
         rows: list[list[object]] = []
@@ -695,11 +753,12 @@ def _on_site(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Fl
         story.append(Paragraph("No affected stock is left on site.", styles["cell"]))
         return story
     widths = [w * mm for w in (46, 46, 24, 0, 28)]
+    widths[0] = _column((s.lot for s in result.on_site), 46 * mm, 62 * mm)
     widths[3] = WIDTH - sum(widths)
     head: list[object] = ["Lot", "Product", "Status", "Location", "On hand"]
     rows: list[list[object]] = [
         [
-            _clip(s.lot, widths[0]),
+            _clip_middle(s.lot, widths[0]),
             _clip(s.product_name, widths[1]),
             s.status.replace("_", " "),
             _clip(s.location or "-", widths[3]),
