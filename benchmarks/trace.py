@@ -263,63 +263,69 @@ class NodeWalk:
     def held_in_containers(
         self, lot_ids: Sequence[RawId]
     ) -> tuple[list[walk.Stay], list[walk.ContainerRow]]:
+        # Rows made with tuple.__new__ and names bound locally, as the service's reads do: the
+        # reference is about the look-ups, not about Python's slower ways of making tuples.
+        new, stay_type = tuple.__new__, walk.Stay
+        contents_of_lot, outer_of = self.fetch.contents_of_lot, self.fetch.outer_of
         stays: list[walk.Stay] = []
+        add = stays.append
         for lot_id in lot_ids:
-            for row in self.fetch.contents_of_lot(lot_id):
-                stays.append(
-                    walk.Stay(row.container_id, lot_id, row.quantity, row.packed_at,
-                              row.unpacked_at, len(stays))
-                )  # fmt: skip
+            for row in contents_of_lot(lot_id):
+                add(new(stay_type, (row[1], lot_id, row[4], row[5], row[6], len(stays))))
         seen: set[tuple[Any, ...]] = set()
         pending = list(stays)
         while pending:
-            stay = pending.pop()
-            for outer in self.fetch.outer_of(stay.container_id):
-                if stay.until is not None and not outer.packed_at < stay.until:
+            container, lot_id, quantity, since, until, origin = pending.pop()
+            for outer in outer_of(container):
+                packed, unpacked = outer[5], outer[6]
+                if until is not None and not packed < until:
                     continue
-                if outer.unpacked_at is not None and not outer.unpacked_at > stay.since:
+                if unpacked is not None and not unpacked > since:
                     continue
-                since = max(outer.packed_at, stay.since)
-                until = (
-                    stay.until if outer.unpacked_at is None
-                    else outer.unpacked_at if stay.until is None
-                    else min(outer.unpacked_at, stay.until)
+                start = packed if packed > since else since
+                end = (
+                    until if unpacked is None
+                    else unpacked if until is None or unpacked < until
+                    else until
                 )  # fmt: skip
-                key = (stay.origin, outer.container_id, since, until)
+                key = (origin, outer[1], start, end)
                 if key in seen:
                     continue
                 seen.add(key)
-                up = walk.Stay(outer.container_id, stay.lot_id, stay.quantity, since, until,
-                               stay.origin)  # fmt: skip
-                stays.append(up)
+                up = new(stay_type, (outer[1], lot_id, quantity, start, end, origin))
+                add(up)
                 pending.append(up)
-        reached = list(dict.fromkeys(stay.container_id for stay in stays))
+        reached = list(dict.fromkeys([stay[0] for stay in stays]))
         return stays, self.containers(reached)
 
     def shipments_of(
         self, lot_ids: Sequence[RawId], stays: Sequence[walk.Stay]
     ) -> list[walk.ShipmentLine]:
-        result = []
+        new, line_type = tuple.__new__, walk.ShipmentLine
+        result: list[walk.ShipmentLine] = []
+        add = result.append
+        shipped_loose, shipped_container = self.fetch.shipped_loose, self.fetch.shipped_container
         for lot_id in lot_ids:
-            for item in self.fetch.shipped_loose(lot_id):
-                result.append(walk.ShipmentLine._make((*item.fields, None, lot_id, item.quantity)))
+            for item in shipped_loose(lot_id):
+                add(new(line_type, (*item.fields, None, lot_id, item.quantity, False)))
         by_container: dict[RawId, list[walk.Stay]] = {}
         for stay in stays:
-            by_container.setdefault(stay.container_id, []).append(stay)
+            theirs = by_container.get(stay[0])
+            if theirs is None:
+                by_container[stay[0]] = [stay]
+            else:
+                theirs.append(stay)
         carried: set[tuple[RawId, int]] = set()
         for container_id, theirs in by_container.items():
-            for item in self.fetch.shipped_container(container_id):
-                for stay in theirs:
-                    if stay.since <= item.moment and (
-                        stay.until is None or item.moment < stay.until
-                    ):
-                        repeat = (item.fields[0], stay.origin) in carried
-                        carried.add((item.fields[0], stay.origin))
-                        result.append(
-                            walk.ShipmentLine._make(
-                                (*item.fields, container_id, stay.lot_id, stay.quantity, repeat)
-                            )
-                        )  # fmt: skip
+            for item in shipped_container(container_id):
+                moment, fields = item.moment, item.fields
+                shipment = fields[0]
+                for _, lot_id, quantity, since, until, origin in theirs:
+                    if since <= moment and (until is None or moment < until):
+                        key = (shipment, origin)
+                        repeat = key in carried
+                        carried.add(key)
+                        add(new(line_type, (*fields, container_id, lot_id, quantity, repeat)))
         return result
 
     def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]:
