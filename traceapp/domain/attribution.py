@@ -1,7 +1,10 @@
 """How much of one lot sits in each lot downstream (or of each lot upstream in one lot).
 
 Pure arithmetic over a genealogy already in memory; the database only fetches the edges. The
-same code serves the trace engine and the in-memory reference it is benchmarked against.
+same code serves the trace engine and the in-memory reference it is benchmarked against: a trace
+runs `propagate` (floats, numpy, a level of the genealogy per step); `forward_shares` and
+`backward_shares` are the same rules in Decimal, one edge at a time, the exact version the float
+one is tested against.
 
 Forward: the suspect lot S is all suspect, a(S) = initial(S) in S's unit. An edge p -> c that
 took q(p->c) of p (in p's unit) carries the share q(p->c) / initial(p) of whatever of S was in p:
