@@ -10,8 +10,8 @@ seconds (receipts of new lots, every fourth step also a move of the lot before),
 clock (a station that fell behind goes on at once, as an operator with a queue does; it cannot
 confirm the next step before the last one was acknowledged).
 
-- postgres: the shared mode. Each station submits through its own outbox file (SQLite,
-  synchronous FULL) and forwarder thread to the local PostgreSQL server, as the GUI does: the
+- postgres: the shared mode. Each station submits through its own outbox file (SQLite; the
+  queued step is fsynced, synchronous FULL; its settling is not, NORMAL) and forwarder thread to the local PostgreSQL server, as the GUI does: the
   step is acknowledged when the server's answer is back, or, after 1.5 s without one, when it is
   durable in the outbox. Reported: acknowledge latency (submit to green), the outbox write alone,
   throughput, the pace at which the server recorded the steps (until the last outbox was
@@ -23,6 +23,9 @@ confirm the next step before the last one was acknowledged).
   written straight into the file (WAL, synchronous FULL, BEGIN IMMEDIATE), acknowledged at commit.
 
 Target: acknowledge p99 under 50 ms on PostgreSQL. Lost and duplicates must be 0 on both.
+Each mode also reports the station processes' CPU per step (scanning and, for the outbox modes,
+recording through the forwarder, the drain included; PostgreSQL's own CPU is not in it) and the
+1-minute load average before, at most during (sampled every 5 s) and after.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,7 +112,7 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
     while time.time() < job["start_at"]:
         time.sleep(0.005)
     began = time.perf_counter()
-    cpu = time.process_time()
+    cpu = cpu_start = time.process_time()
     for index, scan in enumerate(scans):
         delay = began + index * period - time.perf_counter()
         if delay > 0:
@@ -147,7 +151,10 @@ def _worker(job: dict[str, Any]) -> dict[str, Any]:
         left = [str(item.command.id) for item in outbox.items(OutboxState.PENDING)]
         outbox.close()
     engine.dispose()
-    return {"records": records, "wall_s": wall, "cpu_s": cpu, "drain_s": drained_s, "left": left}
+    # Until every step of this station was recorded (the drain included: its forwarder thread).
+    cpu_total = time.process_time() - cpu_start
+    return {"records": records, "wall_s": wall, "cpu_s": cpu, "cpu_total_s": cpu_total,
+            "drain_s": drained_s, "left": left}  # fmt: skip
 
 
 def _run(
@@ -161,6 +168,16 @@ def _run(
         for n in range(1, args.stations + 1)
     ]  # fmt: skip
     wall = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    loads: list[float] = []
+    sampling = threading.Event()
+
+    def sample_load() -> None:  # the 1-minute load average every 5 s while the stations run
+        while not sampling.wait(5.0):
+            loads.append(os.getloadavg()[0])
+
+    sampler = threading.Thread(target=sample_load, daemon=True)
+    sampler.start()
     # Each station is a process of its own (this script with --worker), as on the floor.
     processes = [
         subprocess.Popen(
@@ -178,6 +195,8 @@ def _run(
         if process.returncode != 0:
             raise RuntimeError(f"a station process failed (exit {process.returncode})")
         results.append(json.loads(out.strip().splitlines()[-1]))
+    sampling.set()
+    sampler.join()
     records = [r for result in results for r in result["records"]]
     acked = [r for r in records if r["state"] in ("delivered", "pending")]
     refused = [r for r in records if r not in acked]
@@ -221,6 +240,17 @@ def _run(
         "duplicates": int(receipts or 0) - int(lots or 0),
         "events_on_server": len(on_server),
         "station_cpu_s": round(sum(r["cpu_s"] for r in results), 2),
+        # CPU of the station processes (submitting and, for the outbox modes, recording on the
+        # server through the forwarder thread) per step; PostgreSQL's own is not in it.
+        "station_cpu_total_s": round(sum(r["cpu_total_s"] for r in results), 2),
+        "station_cpu_ms_per_step": round(
+            sum(r["cpu_total_s"] for r in results) * 1000 / max(1, len(records)), 2
+        ),
+        "load_1min": {
+            "before": round(load_before, 2),
+            "max_during": round(max(loads), 2) if loads else None,
+            "after": round(os.getloadavg()[0], 2),
+        },
         "run_wall_s": round(time.perf_counter() - wall, 2),
     }
     if stored:
