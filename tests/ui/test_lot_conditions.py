@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from tests.ui.lots_plant import actor_of, add_deciders, at, build_bakery
 from traceapp.db import sensors as store
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.sensors import Limits, Reading, to_micros
+from traceapp.domain.sensors import MICROS, Limits, Reading, to_micros
 from traceapp.services import masterdata, sensors
 from traceapp.services.moving import move
 from traceapp.ui.context import StationContext
@@ -39,11 +40,14 @@ def page(qtbot: QtBot, sqlite_engine: Engine) -> Iterator[LotsPage]:
             quantity="temperature",
             unit="degC",
             limits=Limits(lsl=20.0, usl=80.0, lcl=40.0, ucl=60.0),
+            expected_period_us=30 * MICROS,  # it reports every 10 s; 30 s silent is a gap
         )
     readings = []
     start = at(4) - timedelta(minutes=20)
     for i in range(240):  # every 10 s for 40 min around D-7's mix at at(4); hot for 2 min
         moment = start + timedelta(seconds=10 * i)
+        if 60 < (moment - at(4)).total_seconds() < 100:
+            continue  # silent for 40 s right after the excursion: a recorded gap
         hot = abs((moment - at(4)).total_seconds()) <= 60
         value = 86.5 if hot else 50.0 + (i % 7) * 0.5
         readings.append(Reading("plant1", "MIX1", "temp", to_micros(moment), value))
@@ -90,8 +94,13 @@ def test_a_lot_made_during_an_excursion_shows_it_flagged_with_its_chart(
     assert len(chart.excursion_bands) == 2  # spec and control
     assert chart.residence_band.getRegion()[0] == at(4).timestamp()
     x, y = chart.curve.getOriginalDataset()
-    assert len(x) == 25  # the 2-min excursion with a minute either side, every 10 s
-    assert max(y) == 86.5
+    # the 2-min excursion with a minute either side, every 10 s, but for the 40 s silence
+    # after it, where the line is broken (one NaN point between +60 s and +100 s)
+    assert len(x) == 25 - 3 + 1
+    (broken,) = np.flatnonzero(np.isnan(y))
+    assert x[broken - 1] == at(4).timestamp() + 60
+    assert x[broken + 1] == at(4).timestamp() + 100
+    assert np.nanmax(y) == 86.5
     page.detail.conditions.grab().save(str(tmp_path / "conditions.png"))
     page.grab().save(str(Path("/tmp") / "lot-conditions.png"))
 

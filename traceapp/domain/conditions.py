@@ -73,6 +73,30 @@ class ChannelWindow:
     points: tuple[SeriesPoint, ...]
     start_us: int
     end_us: int
+    # The channel's recorded silences overlapping the window: (start, end; None = still silent)
+    gaps: tuple[tuple[int, int | None], ...] = ()
+
+    def points_with_breaks(self) -> tuple[SeriesPoint, ...]:
+        """The points with a NaN point just after the start of each recorded gap that has
+        points after it: a chart drawing finite runs only breaks its line across the silence."""
+        if not self.gaps or not self.points:
+            return self.points
+        nan = float("nan")
+        breaks = sorted(
+            start + 1
+            for start, end in self.gaps
+            if start + 1 < self.points[-1].time_us and (end is None or end > start + 1)
+        )
+        out: list[SeriesPoint] = []
+        pending = iter(breaks)
+        upcoming = next(pending, None)
+        for point in self.points:
+            while upcoming is not None and upcoming <= point.time_us:
+                if out and out[-1].time_us < upcoming:  # only between points, once
+                    out.append(SeriesPoint(upcoming, nan, nan, nan))
+                upcoming = next(pending, None)
+            out.append(point)
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)

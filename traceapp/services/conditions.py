@@ -212,7 +212,10 @@ def _window(connection: Connection, channel: Channel, residence: Residence) -> C
             connection, channel.id, start, end + 1, width=resolution.value
         )
         points = tuple(SeriesPoint(a.start_us, a.minimum, a.mean, a.maximum) for a in buckets)
-    return ChannelWindow(channel, residence, resolution, points, start, end)
+    gaps = tuple(
+        (g.start_us, g.end_us) for g in store.gaps_between(connection, channel.id, start, end + 1)
+    )
+    return ChannelWindow(channel, residence, resolution, points, start, end, gaps)
 
 
 # --- review: flag, and by setting hold ----------------------------------------------------------

@@ -55,17 +55,24 @@ class ConditionChart(pg.PlotWidget):  # type: ignore[misc]
         plot.setTitle(f"{channel.key} ({window.resolution.value})", size="9pt")
         plot.setLabel("left", channel.unit)
         plot.showGrid(x=True, y=True, alpha=0.2)
-        times = np.fromiter((p.time_us / MICROS for p in window.points), float)
+        # A recorded gap of the channel is a NaN point: the line is broken across the silence
+        points = window.points_with_breaks()
+        times = np.fromiter((p.time_us / MICROS for p in points), float)
         if any(p.low != p.high for p in window.points):
             # Aggregates: the band between each bucket's lowest and highest reading
-            low = plot.plot(times, np.fromiter((p.low for p in window.points), float), pen=None)
-            high = plot.plot(times, np.fromiter((p.high for p in window.points), float), pen=None)
+            low = plot.plot(
+                times, np.fromiter((p.low for p in points), float), pen=None, connect="finite"
+            )
+            high = plot.plot(
+                times, np.fromiter((p.high for p in points), float), pen=None, connect="finite"
+            )
             plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(*LINE_PEN, 60)))
         self.curve = plot.plot(
             times,
-            np.fromiter((p.mean for p in window.points), float),
+            np.fromiter((p.mean for p in points), float),
             pen=pg.mkPen(LINE_PEN, width=1),
             antialias=False,
+            connect="finite",
         )
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
