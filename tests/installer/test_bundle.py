@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -173,6 +174,74 @@ def test_the_live_monitors_recorder_child_runs_from_the_bundle(
     refused = run([str(bundle / PROGRAM), "-m", "http.server"], tmp_path)
     assert refused.returncode == 2
     assert "not a module this program runs" in refused.stderr
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(c) for c in (task / "children").read_text("ascii").split()]
+    return found
+
+
+def test_the_window_of_the_bundle_records_its_monitoring_sources(
+    bundle: Path, tmp_path: Path
+) -> None:
+    """`[monitoring] sources` in the settings file: the bundled window starts the recorder child
+    (itself, with -m), readings reach the database, and the child ends with the window."""
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.exc import OperationalError
+
+    from traceapp.db.models.sensors import sensor_readings
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.toml").write_text(
+        '[monitoring]\nsources = ["simulator://?channels=2&rate=20&seed=1&site=bundlegui"]\n',
+        encoding="utf-8",
+    )
+    database = tmp_path / "window.db"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    window = subprocess.Popen(
+        [str(bundle / PROGRAM), "gui", "--db", f"sqlite:///{database}"],
+        cwd=elsewhere,
+        env=workstation_env(tmp_path, TRACEAPP_ADMIN_PASSWORD="first-start-Passw0rd"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children: list[int] = []
+    written = 0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and window.poll() is None:
+            children = children or _children(window.pid)
+            if children and database.exists():
+                engine = create_engine(f"sqlite:///{database}")
+                try:
+                    with engine.connect() as connection:
+                        query = select(func.count()).select_from(sensor_readings)
+                        written = connection.execute(query).scalar_one()
+                except OperationalError:  # the window is still creating its database
+                    written = 0
+                finally:
+                    engine.dispose()
+                if written > 0:
+                    break
+            time.sleep(0.5)
+        assert window.poll() is None, window.stderr.read() if window.stderr else ""
+        (child,) = children
+        command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        assert command[1:3] == [b"-m", b"traceapp.services.recorder_service"]
+        assert written > 0
+    finally:
+        window.terminate()  # as a session ending: the window stops its recorder
+        _, err = window.communicate(timeout=60)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        time.sleep(0.2)
+    assert not Path(f"/proc/{child}").exists(), err
 
 
 def test_codes_are_read_with_zxing_and_pyzbar_loads_the_bundled_zbar(
