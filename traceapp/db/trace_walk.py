@@ -443,11 +443,11 @@ class TraceReader:
                     holders[row[0]].append(row)
             frontier = _step_up(frontier, holders, seen, stays)
         # The containers reached above the first level (pallets, trucks), read once each.
-        above = [c for c in dict.fromkeys([stay[0] for stay in stays]) if c not in infos]
-        for info in self.containers(above):
+        reached = dict.fromkeys([stay[0] for stay in stays])
+        for info in self.containers([c for c in reached if c not in infos]):
             infos[info[0]] = info
-        reached = [infos.get(c) for c in dict.fromkeys([stay[0] for stay in stays])]
-        return stays, [info for info in reached if info is not None]
+        known = infos.get
+        return stays, [info for info in map(known, reached) if info is not None]
 
     def shipments_of(self, lot_ids: Sequence[RawId], stays: Sequence[Stay]) -> list[ShipmentLine]:
         """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""
