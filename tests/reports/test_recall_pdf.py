@@ -322,3 +322,51 @@ def test_long_lot_names_are_whole_in_the_tables_and_told_apart_in_the_diagram(
     stock = next(p for p in pages if "Affected stock still on site" in p)
     for s in on_site:
         assert s.lot in stock or s.lot.split("/")[1] in stock
+
+
+def test_the_quality_records_of_the_affected_lots_are_in_the_report(
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from traceapp.domain.inspections import Characteristic, CharacteristicKind
+    from traceapp.services import inspections
+    from traceapp.services.recall import quality_of
+
+    build_recall_plant(plant)
+    with plant.uow() as uow:
+        inspections.add_plan(
+            uow,
+            actor=plant.actor,
+            product="COOKIE",
+            step="final",
+            characteristics=[Characteristic("crumbs", CharacteristicKind.COUNT, max_count=2)],
+        )
+    with plant.uow() as uow:
+        inspections.record_inspection(
+            uow, actor=plant.actor, code="COOKIE/C-2", values={"crumbs": ["7"]}
+        )
+    with plant.uow() as uow:
+        result = run_recall(uow, actor=plant.actor, reason="mill alert", lots=["FLOUR/F-1"])
+        quality = quality_of(uow, result)
+    assert [(r.lot, r.result) for r in quality.inspections] == [("COOKIE/C-2", "failed")]
+    assert [(n.lot, n.status) for n in quality.nonconformances] == [("COOKIE/C-2", "open")]
+    out = tmp_path / "r.pdf"
+    render_recall_pdf(result, None, out, quality=quality)
+    pages = pdf_pages(out)
+    assert_every_page_marked(pages, result, signed=False)
+    text = " ".join(" ".join(pages).split())
+    assert "Quality records of the affected lots (1 inspection, 1 nonconformance)" in text
+    assert "COOKIE/C-2" in text.split("Quality records of the affected lots")[1]
+    assert "crumbs: 7 found, at most 2 allowed" in text
+    assert f"NC-{quality.nonconformances[0].id.hex[:8].upper()}" in text
+    # SUGAR/S-1 went into D-1 as well, so C-2's records belong to its recall too.
+    with plant.uow() as uow:
+        other = run_recall(uow, actor=plant.actor, reason="sugar", lots=["SUGAR/S-1"])
+        assert [r.lot for r in quality_of(uow, other).inspections] == ["COOKIE/C-2"]
+    empty = dataclasses.replace(quality, inspections=(), nonconformances=())
+    render_recall_pdf(result, None, tmp_path / "e.pdf", quality=empty)
+    none = " ".join(" ".join(pdf_pages(tmp_path / "e.pdf")).split())
+    assert "No inspection or nonconformance is recorded for the affected lots." in none
+    render_recall_pdf(result, None, tmp_path / "n.pdf")
+    unread = " ".join(" ".join(pdf_pages(tmp_path / "n.pdf")).split())
+    assert "Quality records of the affected lots Not read for this report." in unread

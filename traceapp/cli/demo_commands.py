@@ -157,7 +157,11 @@ def _demo_recall(
         return None
     from traceapp.reports.fsma204 import write_xlsx  # openpyxl takes 0.2 s to import
     from traceapp.reports.recall_pdf import render_recall_pdf
-    from traceapp.services.recall import run_recall, supplier_lot_of  # not for `traceapp gui`
+    from traceapp.services.recall import (  # not for `traceapp gui`
+        quality_of,
+        run_recall,
+        supplier_lot_of,
+    )
 
     with UnitOfWork(engine, write=False) as uow:
         supplier_lot = supplier_lot_of(uow, lot)
@@ -169,11 +173,12 @@ def _demo_recall(
             reason="demo recall drill",
             supplier_lot=supplier_lot,
         )
+        quality = quality_of(uow, result)
     path = target.parent / f"recall-{result.recall_id}.xlsx"
     digest = result.sha256()
     write_xlsx(result, path, sha256=digest)
     pdf = target.parent / f"recall-{result.recall_id}.pdf"
-    render_recall_pdf(result, None, pdf, sha256=digest)
+    render_recall_pdf(result, None, pdf, sha256=digest, quality=quality)
     return {
         "recall_id": result.recall_id,
         "supplier_lot": supplier_lot,

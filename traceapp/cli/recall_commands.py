@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from traceapp.cli.context import Context
 from traceapp.cli.output import NONE_SHOWN, labelled, show, table
@@ -19,10 +20,14 @@ from traceapp.services.recall import (
     HoldReport,
     hold_affected,
     may_export,
+    quality_of,
     run_recall,
     sign_off,
 )
 from traceapp.services.signatures import Meaning, SignatureSummary
+
+if TYPE_CHECKING:
+    from traceapp.reports.recall_pdf import RecallQuality
 
 DEFAULT_REASON = "recall drill"
 _EPILOG = """\
@@ -107,6 +112,7 @@ def recall_command(ctx: Context) -> int:
                 since=since,
                 until=until,
             )
+            quality = quality_of(uow, result) if args.pdf else None
         digest = result.sha256()
         for path, kind in files:
             try:
@@ -131,7 +137,7 @@ def recall_command(ctx: Context) -> int:
                 )
         if args.pdf:
             pdf = Path(args.pdf)
-            _write_pdf(result, signature, pdf, digest)
+            _write_pdf(result, signature, pdf, digest, quality)
             files.append((pdf, "pdf"))
         held: HoldReport | None = None
         if args.hold:
@@ -157,7 +163,11 @@ def recall_command(ctx: Context) -> int:
 
 
 def _write_pdf(
-    result: RecallResult, signature: SignatureSummary | None, path: Path, digest: str
+    result: RecallResult,
+    signature: SignatureSummary | None,
+    path: Path,
+    digest: str,
+    quality: RecallQuality | None,
 ) -> None:
     """The recall report, signed when the signature binds this result's hash."""
     from traceapp.reports.recall_pdf import render_recall_pdf  # reportlab: only when asked
@@ -174,7 +184,7 @@ def _write_pdf(
         )
     )
     try:
-        render_recall_pdf(result, signed, path, sha256=digest)
+        render_recall_pdf(result, signed, path, sha256=digest, quality=quality)
     except OSError as exc:
         raise InvalidInput(
             f"Cannot write {path}: {exc.strerror or exc}.",

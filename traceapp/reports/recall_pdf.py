@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -41,6 +43,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from traceapp.domain.dispositions import DecisionSignature
+from traceapp.domain.inspections import InspectionRecord, Nonconformance
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import RecallExcursion, RecallResult
 from traceapp.domain.trace import TracedLot, TracedShipment
@@ -104,15 +107,26 @@ def _amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
     return f"<= {quantity}" if upper_bound else str(quantity)
 
 
+@dataclass(frozen=True, slots=True)
+class RecallQuality:
+    """The inspections and nonconformances of the affected lots (forward and backward), as the
+    database holds them when the report is written (`services.recall.quality_of`)."""
+
+    inspections: tuple[InspectionRecord, ...]
+    nonconformances: tuple[Nonconformance, ...]
+
+
 def render_recall_pdf(
     result: RecallResult,
     signature: DecisionSignature | None,
     out: Path | IO[bytes],
     *,
     sha256: str | None = None,
+    quality: RecallQuality | None = None,
 ) -> None:
     """Write the recall report of `result` to `out`, signed by `signature` or marked NOT SIGNED.
-    `sha256`: the result's hash when the caller has it already (it is computed otherwise)."""
+    `sha256`: the result's hash when the caller has it already (it is computed otherwise).
+    `quality`: the affected lots' quality records (the section says when they were not read)."""
     result.details()  # a drill result without its events is refused before anything is written
     digest = sha256 if sha256 is not None else result.sha256()
     styles = _styles()
@@ -134,6 +148,7 @@ def render_recall_pdf(
     story += _lots(result, styles)
     story += _shipments(result, styles)
     story += _on_site(result, styles)
+    story += _quality(quality, styles)
     story += _excursions(result, styles)
     story += _signature_block(signature, digest, styles)
     page = _PageDecoration(result.recall_id, digest, signed=signature is not None)
@@ -767,6 +782,93 @@ def _on_site(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Fl
         for s in result.on_site
     ]
     return story + _chunked(head, rows, widths)
+
+
+def _short_when(moment: datetime) -> str:
+    """Date, minute and UTC offset: '2026-03-17 01:48 +01:00'."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M}" + (f" {offset[:3]}:{offset[3:]}" if offset else "")
+
+
+def _quality(quality: RecallQuality | None, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    story: list[Flowable] = [CondPageBreak(40 * mm)]
+    if quality is None:
+        return [
+            *story,
+            Paragraph("Quality records of the affected lots", styles["h2"]),
+            Paragraph("Not read for this report.", styles["cell"]),
+        ]
+    inspections, ncs = quality.inspections, quality.nonconformances
+    story.append(
+        Paragraph(
+            "Quality records of the affected lots "
+            f"({_count(len(inspections), 'inspection')}, "
+            f"{_count(len(ncs), 'nonconformance')})",
+            styles["h2"],
+        )
+    )
+    if not inspections and not ncs:
+        story.append(
+            Paragraph(
+                "No inspection or nonconformance is recorded for the affected lots.",
+                styles["cell"],
+            )
+        )
+        return story
+    if inspections:
+        stamps = [_short_when(r.inspected_at) for r in inspections]
+        widths = [w * mm for w in (50, 34, 40, 15, 0)]
+        widths[0] = _column((i.lot for i in inspections), 40 * mm, 50 * mm)
+        widths[1] = _column(stamps, 30 * mm, 40 * mm)
+        widths[4] = WIDTH - sum(widths)
+        head: list[object] = ["Lot", "Inspected at", "Plan (inspector)", "Result", "Failed checks"]
+        rows: list[list[object]] = []
+        for record, stamp in zip(inspections, stamps, strict=True):
+            failed = [
+                line
+                for check in record.failed
+                for line in _words(check.reason or check.characteristic, widths[4])
+            ]
+            plan = _words(f"{record.plan} ({record.inspector})", widths[2])
+            rows += _lines(
+                [[_clip_middle(record.lot, widths[0])], [stamp], plan, [record.result], failed]
+            )
+        story += [Spacer(1, 1.5 * mm), *_chunked(head, rows, widths)]
+    if ncs:
+        stamps = [_short_when(n.opened_at) for n in ncs]
+        widths = [w * mm for w in (50, 34, 16, 0)]
+        widths[0] = _column((n.lot for n in ncs), 40 * mm, 50 * mm)
+        widths[1] = _column(stamps, 30 * mm, 40 * mm)
+        widths[3] = WIDTH - sum(widths)
+        head = ["Lot", "Opened", "Status", "Nonconformance"]
+        rows = []
+        for nc, stamp in zip(ncs, stamps, strict=True):
+            what = _words(f"NC-{nc.id.hex[:8].upper()}: {nc.description}", widths[3])
+            rows += _lines([[_clip_middle(nc.lot, widths[0])], [stamp], [nc.status], what])
+        story += [Spacer(1, 3 * mm), *_chunked(head, rows, widths)]
+    return story
+
+
+def _words(text: str, width: float, size: float = 7.5) -> list[str]:
+    """`text` broken at spaces into lines that fit a cell `width` wide (a word too long for a
+    line of its own loses its middle)."""
+    room = width - 6
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and _width(candidate, size) > room:
+            lines.append(line)
+            line = _clip_middle(word, width, size)
+        else:
+            line = candidate if line else _clip_middle(word, width, size)
+    return [*lines, line] if line else lines or ["-"]
+
+
+def _lines(cells: list[list[str]]) -> list[list[object]]:
+    """One table row per line of the cell with the most lines; the others stay blank below."""
+    depth = max(len(cell) for cell in cells)
+    return [[cell[i] if i < len(cell) else "" for cell in cells] for i in range(depth)]
 
 
 def _excursions(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list[Flowable]:

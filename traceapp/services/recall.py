@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,6 +37,7 @@ from traceapp.db.models import (
     ErrorDeclaration,
     Event,
     EventItem,
+    Inspection,
     Location,
     Lot,
     LotEdge,
@@ -45,11 +46,12 @@ from traceapp.db.models import (
     Signature,
     User,
 )
+from traceapp.db.models import Nonconformance as NonconformanceRow
 from traceapp.db.repositories import Repository
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import InvalidInput, KnownError, NotFound, UnknownCode
-from traceapp.domain.ids import new_uuid
+from traceapp.domain.ids import LotId, new_uuid
 from traceapp.domain.lots import USABLE_STATUSES, LotStatus
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity
@@ -67,11 +69,14 @@ from traceapp.domain.recall import (
 from traceapp.domain.steps import HandlingStep, ItemRole
 from traceapp.domain.timeutil import split_instant
 from traceapp.domain.trace import Direction, TraceResult
-from traceapp.services import conditions, dispositions
+from traceapp.services import conditions, dispositions, inspections
 from traceapp.services.recording import find_lot, now_utc
 from traceapp.services.signatures import Meaning, SignatureRefused, SignatureSummary
 from traceapp.services.trace import TraceStart, trace_rows
 from traceapp.services.users import LoginFailed, authenticate
+
+if TYPE_CHECKING:
+    from traceapp.reports.recall_pdf import RecallQuality
 
 
 @dataclass(frozen=True, slots=True)
@@ -709,3 +714,48 @@ def hold_affected(
         else:
             held.append(lot)
     return HoldReport(tuple(held), tuple(skipped), tuple(refused))
+
+
+QUALITY_CHUNK = 500  # lot ids per statement when finding the lots with quality records
+
+
+def quality_of(uow: UnitOfWork, result: RecallResult) -> RecallQuality:
+    """The inspections and nonconformances of every lot of the recall (forward and backward),
+    oldest first per lot, for the report. A few statements find the lots that have any; only
+    those are read in full."""
+    from traceapp.reports.recall_pdf import RecallQuality  # reportlab: only for the report
+
+    names = {lot.id: lot.name for lot in (*result.backward.lots, *result.forward.lots)}
+    ids = list(names)
+    inspected: set[uuid.UUID] = set()
+    opened: set[uuid.UUID] = set()
+    session = uow.session
+    for start in range(0, len(ids), QUALITY_CHUNK):
+        chunk = ids[start : start + QUALITY_CHUNK]
+        inspected.update(
+            session.scalars(
+                select(Inspection.lot_id).where(Inspection.lot_id.in_(chunk)).distinct()
+            )
+        )
+        opened.update(
+            session.scalars(
+                select(NonconformanceRow.lot_id)
+                .where(NonconformanceRow.lot_id.in_(chunk))
+                .distinct()
+            )
+        )
+    by_name = sorted(names, key=lambda lot_id: names[lot_id])
+    return RecallQuality(
+        inspections=tuple(
+            record
+            for lot_id in by_name
+            if lot_id in inspected
+            for record in inspections._inspections(uow, LotId(lot_id), names[lot_id])
+        ),
+        nonconformances=tuple(
+            nc
+            for lot_id in by_name
+            if lot_id in opened
+            for nc in inspections._nonconformances(uow, LotId(lot_id), names[lot_id])
+        ),
+    )

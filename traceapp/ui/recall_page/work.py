@@ -25,6 +25,7 @@ from traceapp.services.recall import (
     gather_details,
     hold_affected,
     may_export,
+    quality_of,
     run_drill,
     sign_off,
 )
@@ -212,7 +213,9 @@ def export_pdf(
     )
     try:
         with _no_gc_pauses():
-            render_recall_pdf(result, printed, target, sha256=digest)
+            render_recall_pdf(
+                result, printed, target, sha256=digest, quality=quality_of(uow, result)
+            )
     except OSError as exc:
         raise _write_failed(target, exc) from exc
     return Written(target, target.stat().st_size, "signed PDF", signature)
