@@ -287,8 +287,8 @@ class _Graph:
         self.index = {lot_id: number for number, lot_id in enumerate(self.ids)}
         number = self.index.__getitem__
         count = len(edges)
-        parents = np.fromiter(map(number, map(_FIRST, edges)), np.int64, count)
-        children = np.fromiter(map(number, map(_SECOND, edges)), np.int64, count)
+        parents = np.array(list(map(number, map(_FIRST, edges))), dtype=np.int64)
+        children = np.array(list(map(number, map(_SECOND, edges))), dtype=np.int64)
         given = _floats(list(map(_THIRD, edges)))
         self.initial = _floats(list(map(_INITIAL, self.rows)))
         whole = self.initial[parents]
@@ -315,14 +315,19 @@ def _floats(values: Sequence[Decimal | None]) -> npt.NDArray[np.float64]:
     Decimal's hash costs as much as its conversion."""
     import numpy as np
 
-    table = dict(zip(map(id, values), values, strict=True))
-    if len(table) * 2 < len(values):
+    sample = values[:256]
+    table = (
+        dict(zip(map(id, values), values, strict=True))
+        if len(set(map(id, sample))) * 2 < len(sample)
+        else {}
+    )
+    if table and len(table) * 2 < len(values):
         converted = {
             key: math.nan if value is None else float(value) for key, value in table.items()
         }
-        return np.fromiter(map(converted.__getitem__, map(id, values)), np.float64, len(values))
+        return np.array(list(map(converted.__getitem__, map(id, values))), dtype=np.float64)
     try:
-        return np.fromiter(map(float, values), np.float64, len(values))  # type: ignore[arg-type]
+        return np.array(list(map(float, values)), dtype=np.float64)  # type: ignore[arg-type]
     except TypeError:  # a None among them: an unknown quantity
         return np.fromiter(
             (math.nan if value is None else float(value) for value in values),
@@ -476,10 +481,19 @@ def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]
 
 
 # A shipment as the trace worked it out: its first line (the shipment's own fields), the
-# suspect amount on it in millionths (None: no unit), whether that is an upper bound, the ids
-# of the lots and of the containers it took.
-_ShipmentItem = tuple[walk.ShipmentLine, int | None, bool, list[RawId], list[RawId]]
+# suspect amount on it in millionths (None: no unit), whether that is an upper bound, the lots
+# it took (numbers in the trace's graph) and the containers (numbers into the shipment's
+# container ids).
+_ShipmentItem = tuple[walk.ShipmentLine, int | None, bool, list[int], list[int]]
 _SHIPPED_AT = itemgetter(2)
+
+
+def _per_shipment(pairs: npt.NDArray[np.int64], size: int, shipments: int) -> list[list[int]]:
+    """`pairs` (shipment * size + item, sorted, distinct) as each shipment's list of items."""
+    import numpy as np
+
+    cuts = np.searchsorted(pairs, np.arange(1, shipments) * size).tolist()
+    return [part.tolist() for part in np.split(pairs % size, cuts)]
 
 
 def _shipments(
@@ -506,10 +520,10 @@ def _shipments(
         list(map(itemgetter(column), lines)) for column in (0, 9, 10, 11, 12)
     )
     numbers = {shipment: number for number, shipment in enumerate(dict.fromkeys(ids))}
-    shipment_of = np.fromiter(map(numbers.__getitem__, ids), np.int64, count)
-    lot_of = np.fromiter(map(graph.index.__getitem__, lots), np.int64, count)
+    shipment_of = np.array(list(map(numbers.__getitem__, ids)), dtype=np.int64)
+    lot_of = np.array(list(map(graph.index.__getitem__, lots)), dtype=np.int64)
     given = _floats(quantities)
-    counted = ~np.fromiter(repeats, np.bool_, count)  # a repeat travels through another box
+    counted = ~np.array(repeats, dtype=np.bool_)  # a repeat travels through another box
     reached = found.depth >= 0
     # Per lot: how much of the suspect material one unit of it holds (NaN: not known).
     per_unit = np.divide(
@@ -526,29 +540,33 @@ def _shipments(
     total = np.bincount(shipment_of[added], weights=suspect[added], minlength=len(numbers))
     micro = np.rint(total * _MILLION).astype(np.int64).tolist()
     bounded = (np.bincount(shipment_of[flagged], minlength=len(numbers)) > 0) | (unit is None)
-    taken: dict[RawId, list[RawId]] = {shipment: [] for shipment in numbers}
-    for shipment_id, lot_id in set(zip(ids, lots, strict=True)):
-        taken[shipment_id].append(lot_id)
-    carried: dict[RawId, list[RawId]] = {shipment: [] for shipment in numbers}
-    for shipment_id, box in set(zip(ids, boxes, strict=True)):
-        if box is not None:
-            carried[shipment_id].append(box)
+    # Which lots and which containers each shipment took: distinct (shipment, lot) and
+    # (shipment, container) pairs as numbers, sorted, cut at each shipment.
+    lots_in = len(graph.rows)
+    taken = _per_shipment(np.unique(shipment_of * lots_in + lot_of), lots_in, len(numbers))
+    box_numbers = {box: number for number, box in enumerate(dict.fromkeys(boxes))}
+    box_ids = list(box_numbers)
+    box_of = np.array(list(map(box_numbers.__getitem__, boxes)), dtype=np.int64)
+    loose = box_numbers.get(None)
+    in_box = box_of != loose if loose is not None else np.ones(count, dtype=np.bool_)
+    carried = _per_shipment(
+        np.unique(shipment_of[in_box] * len(box_ids) + box_of[in_box]), len(box_ids), len(numbers)
+    )
     firsts = np.unique(shipment_of, return_index=True)[1].tolist()
     flags = bounded.tolist()
     records: list[_ShipmentItem] = [
-        (lines[first], micro[k] if unit is not None else None, flags[k], taken[line_id],
-         carried[line_id])
-        for k, (line_id, first) in enumerate(zip(numbers, firsts, strict=True))
+        (lines[first], micro[k] if unit is not None else None, flags[k], taken[k], carried[k])
+        for k, first in enumerate(firsts)
     ]  # fmt: skip
     records.sort(key=lambda r: (r[0][2], r[0][4]))  # shipped_at, customer code
-    rows, index = graph.rows, graph.index
+    rows = graph.rows
 
-    def name(lot_id: RawId) -> str:
-        row = rows[index[lot_id]]
+    def name(number: int) -> str:
+        row = rows[number]
         return f"{row[1]}/{row[4]}"
 
     def shipment(record: _ShipmentItem) -> TracedShipment:
-        line, amount, upper, lot_ids, box_ids = record
+        line, amount, upper, lot_numbers, boxes_taken = record
         return TracedShipment(
             id=_shipment_id(line[0]),
             event_id=_event_id(line[1]),
@@ -556,8 +574,8 @@ def _shipments(
             customer=line[4],
             customer_name=line[5],
             reference_document=line[3],
-            containers=tuple(sorted({container_codes[box] for box in box_ids})),
-            lots=tuple(sorted({name(lot_id) for lot_id in lot_ids})),
+            containers=tuple(sorted({container_codes[box_ids[box]] for box in boxes_taken})),
+            lots=tuple(sorted({name(number) for number in lot_numbers})),
             quantity=_millionths(amount, unit) if amount is not None and unit else None,
             upper_bound=upper,
         )
@@ -585,7 +603,7 @@ def _shipments(
             contact_name=contact[6],
             contact_email=contact[7],
             contact_phone=contact[8],
-            lots=tuple(sorted({name(lot_id) for r in theirs for lot_id in r[3]})),
+            lots=tuple(sorted({name(number) for r in theirs for number in r[3]})),
             quantity=_millionths(amount, unit) if amount is not None and unit else None,
             upper_bound=upper,
             shipments=len(theirs),
