@@ -19,11 +19,17 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
-from tests.ui.shell_support import WAIT_MS, add_people, settings_file, sign_in
+from tests.ui.shell_support import (
+    WAIT_MS,
+    add_people,
+    settings_file,
+    sign_in,
+    wait_for_sign_in_screen,
+)
 from traceapp.domain.permissions import Role
-from traceapp.ui.application import standard_pages
+from traceapp.ui.application import build_window, standard_pages
 from traceapp.ui.context import StationContext
-from traceapp.ui.main_window import STARTUP_MARKER_ENV, LazyPage, MainWindow
+from traceapp.ui.main_window import PREPARE_IDLE_MS, STARTUP_MARKER_ENV, LazyPage, MainWindow
 
 NOT_AT_START = (
     "asyncua",
@@ -39,6 +45,8 @@ NOT_AT_START = (
     "traceapp.ui.recall_page",
     "traceapp.services.recall",
 )
+
+LAZY = ("Lots & genealogy", "Quality", "Live monitor", "Recall & reports")
 
 START_AND_LIST = """\
 import json, sys
@@ -162,3 +170,62 @@ def test_a_page_is_built_when_first_opened_and_works_for_the_person_signed_in(
     ]
     window.sign_out()
     context.background.wait()
+
+
+def _prepared_window(
+    qtbot: QtBot, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The window `traceapp gui` opens (build_window: it prepares pages after sign-in)."""
+    monkeypatch.setenv("TRACEAPP_CONFIG_DIR", str(tmp_path))  # no [monitoring]: all lazy
+    settings = settings_file(tmp_path)
+    context = StationContext(engine, station_code=None, database_label="test", shared=False)
+    window = build_window(context, standard_pages(settings), settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_after_sign_in_the_idle_window_builds_the_pages_ahead_and_they_work(
+    qtbot: QtBot, people: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _prepared_window(qtbot, people, tmp_path, monkeypatch)
+    wait_for_sign_in_screen(qtbot, window)
+    qtbot.wait(PREPARE_IDLE_MS + 200)  # nobody signed in: nothing is prepared
+    assert [title for title in LAZY if window.is_built(title)] == []
+    sign_in(qtbot, window, "anna.op")
+    # Nobody touches the station: its modules imported in a worker thread, then each page the
+    # operator may open is built, one at a time; none of the pages she may not open.
+    ahead = ["Lots & genealogy", "Quality"]
+    qtbot.waitUntil(lambda: all(window.is_built(title) for title in ahead), timeout=WAIT_MS)
+    qtbot.wait(PREPARE_IDLE_MS + 200)
+    assert not window.is_built("Live monitor")
+    assert not window.is_built("Recall & reports")
+    assert window.current_page is window.page("Scan station")  # still where the person was
+    lots = window.page("Lots & genealogy")
+    qtbot.waitUntil(lambda: window.page_stack.indexOf(lots) >= 0, timeout=WAIT_MS)
+    # Opened by its key, the page built ahead is the one shown, searching for the person.
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F3)
+    qtbot.waitUntil(lots.isVisible, timeout=WAIT_MS)
+    count = lots.count  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: count.text() == "0 lots shown", timeout=WAIT_MS)
+    assert lots.isAncestorOf(window.focusWidget())
+    window.sign_out()
+    window.context.background.wait()
+
+
+def test_while_someone_keeps_working_no_page_is_built_ahead(
+    qtbot: QtBot, people: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _prepared_window(qtbot, people, tmp_path, monkeypatch)
+    sign_in(qtbot, window, "anna.op")
+    scan = window.page("Scan station").scan  # type: ignore[attr-defined]
+    # Keys every 200 ms for three seconds (the station asks for 800 ms of quiet first).
+    for _ in range(15):
+        qtbot.keyClick(scan, Qt.Key.Key_A)
+        qtbot.wait(200)
+    assert not window.warmer.running  # the modules were imported meanwhile
+    assert [title for title in LAZY if window.is_built(title)] == []
+    qtbot.waitUntil(lambda: window.is_built("Lots & genealogy"), timeout=WAIT_MS)
+    window.sign_out()
+    window.context.background.wait()

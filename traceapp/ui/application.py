@@ -71,7 +71,9 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
 
             return LotsPage(context)
 
-        return LazyPage("Lots & genealogy", "F3", _may(UseCase.READ), build)
+        return LazyPage(
+            "Lots & genealogy", "F3", _may(UseCase.READ), build, modules=("traceapp.ui.lots_page",)
+        )
 
     def quality(context: StationContext) -> LazyPage:
         def build() -> QWidget:
@@ -79,7 +81,9 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
 
             return QualityPage(context, settings=settings)
 
-        return LazyPage("Quality", "F4", _may(UseCase.INSPECT), build)
+        return LazyPage(
+            "Quality", "F4", _may(UseCase.INSPECT), build, modules=("traceapp.ui.quality_page",)
+        )
 
     def live_monitor(context: StationContext) -> QWidget | LazyPage:
         def build() -> QWidget:
@@ -89,7 +93,15 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
 
         if MONITORING_SECTION in load_settings(settings_path()):
             return build()
-        return LazyPage("Live monitor", "F5", _may_watch, build)
+        # Its page starts reading the recorder when built: built when opened, imported ahead.
+        return LazyPage(
+            "Live monitor",
+            "F5",
+            _may_watch,
+            build,
+            modules=("traceapp.ui.live_monitor",),
+            prepare=False,
+        )
 
     def recall(context: StationContext) -> LazyPage:
         def build() -> QWidget:
@@ -97,7 +109,13 @@ def standard_pages(settings: QSettings) -> list[PageFactory]:
 
             return RecallPage(context)
 
-        return LazyPage("Recall & reports", "F6", _may(UseCase.EXPORT), build)
+        return LazyPage(
+            "Recall & reports",
+            "F6",
+            _may(UseCase.EXPORT),
+            build,
+            modules=("traceapp.ui.recall_page",),
+        )
 
     return [scan_station, lots, quality, live_monitor, recall]
 
@@ -119,8 +137,14 @@ def build_window(
     *,
     idle_timeout_ms: int | None = None,
 ) -> MainWindow:
+    """The workstation's window; after sign-in it prepares the pages nobody opened yet
+    (modules imported in a worker thread, pages built while the station is idle)."""
     return MainWindow(
-        context, [make(context) for make in pages], settings, idle_timeout=idle_timeout_ms
+        context,
+        [make(context) for make in pages],
+        settings,
+        idle_timeout=idle_timeout_ms,
+        prepare_pages=True,
     )
 
 

@@ -1,24 +1,15 @@
-"""Lock an idle workstation: an application-wide event filter sees every key, click and touch."""
+"""Lock an idle workstation: the application's event filter (`app_events`) reports every key, click and touch."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from traceapp.ui.app_events import app_events
 
 DEFAULT_IDLE_MINUTES = 5.0
 IDLE_SETTING = "security/idle_lock_minutes"  # in QSettings; 0 turns the lock off
-
-_ACTIVITY = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-        QEvent.Type.TouchUpdate,
-        QEvent.Type.TabletPress,
-    }
-)
 
 
 class IdleWatcher(QObject):
@@ -37,6 +28,7 @@ class IdleWatcher(QObject):
         self._timer.timeout.connect(self.idle)
         self.set_timeout(timeout_ms)
         self._installed = False
+        self._last_activity = time.monotonic()
 
     @property
     def timeout_ms(self) -> int:
@@ -46,6 +38,10 @@ class IdleWatcher(QObject):
     def active(self) -> bool:
         return self._timer.isActive()
 
+    def quiet_ms(self) -> float:
+        """How long nobody touched the application (since `start()` at the earliest), in ms."""
+        return (time.monotonic() - self._last_activity) * 1000.0
+
     def set_timeout(self, timeout_ms: int) -> None:
         """0 or less turns the lock off."""
         self._enabled = timeout_ms > 0
@@ -54,10 +50,10 @@ class IdleWatcher(QObject):
             self._timer.stop()
 
     def start(self) -> None:
-        app = QApplication.instance()
-        if app is not None and not self._installed:
-            app.installEventFilter(self)
+        if not self._installed:
+            app_events().add_activity_watcher(self, self._on_activity)
             self._installed = True
+        self._last_activity = time.monotonic()
         if self._enabled:
             self._timer.start()
 
@@ -66,16 +62,15 @@ class IdleWatcher(QObject):
 
     def uninstall(self) -> None:
         self._timer.stop()
-        app = QApplication.instance()
-        if app is not None and self._installed:
-            app.removeEventFilter(self)
+        if self._installed:
+            app_events().remove(self)
             self._installed = False
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # Every widget's events pass here: keep it to a set lookup and a timer restart.
-        if event.type() in _ACTIVITY and self._timer.isActive():
+    def _on_activity(self) -> None:
+        # A key, click, move or touch anywhere (the application's filter, `app_events`).
+        self._last_activity = time.monotonic()
+        if self._timer.isActive():
             self._timer.start()
-        return False
 
 
 def idle_timeout_ms(value: object) -> int:

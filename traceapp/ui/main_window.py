@@ -9,6 +9,11 @@ A page may come as a `LazyPage`: its navigation entry (title, key, who sees it) 
 widget, which the window builds the first time the page comes to the front (or `page()` asks
 for it). Its module, and what that imports (pyqtgraph, reportlab), then loads only when
 someone opens the page, not before the first window is shown.
+
+With `prepare_pages` (the app's window has it: `application.build_window`) the window prepares
+those pages after sign-in so that no key waits for them: their modules are imported in a worker
+thread (`page_preparer`), then, each time nobody has touched the station for `PREPARE_IDLE_MS`,
+one page is built on the GUI thread (hidden) and put in its place a turn later.
 """
 
 from __future__ import annotations
@@ -43,10 +48,12 @@ from traceapp.domain.ids import LocationId
 from traceapp.domain.permissions import Role
 from traceapp.services import catalog, users
 from traceapp.services.catalog import LocationInfo
+from traceapp.ui.app_events import app_events
 from traceapp.ui.connection_dialog import connection_button
 from traceapp.ui.context import StationContext
 from traceapp.ui.icons import NAV_ICON_SIZE, NAV_ICONS, decorate, nav_icon_name
 from traceapp.ui.idle_lock import IDLE_SETTING, IdleWatcher, idle_timeout_ms
+from traceapp.ui.page_preparer import ModuleWarmer
 from traceapp.ui.signin import FirstAdminScreen, SignInScreen
 from traceapp.ui.station_picker import LAST_STATION_KEY, STATION_KEY, StationPicker
 from traceapp.ui.status_bar import StationStatusBar, role_label
@@ -68,6 +75,8 @@ QUIT_KEY = "Ctrl+Q"
 THEME_TOGGLE_KEY = "Ctrl+Shift+T"
 CANCEL_KEY = "Ctrl+."
 HELP_KEY = "F1"
+PREPARE_START_MS = 300  # after sign-in: the workspace is painted first
+PREPARE_IDLE_MS = 800  # a page is built ahead only after this long without a key or click
 # The pages' titles, for the translation tools (scripts/translations.sh): the navigation shows
 # them translated; the English title stays the key (nav_buttons, page(), QSettings).
 NAV_WORDS = (
@@ -102,6 +111,10 @@ class LazyPage:
     roles: Callable[[Role], bool]
     build: Callable[[], QWidget]
     page_icon: str | None = None
+    # Imported in a worker thread after sign-in (the page's module: what `build` imports).
+    modules: tuple[str, ...] = ()
+    # Built ahead while the station is idle; False for a page whose building starts work.
+    prepare: bool = True
 
     def visible_to(self, role: Role) -> bool:
         return self.roles(role)
@@ -126,9 +139,11 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         *,
         idle_timeout: int | None = None,
+        prepare_pages: bool = False,
     ) -> None:
         """`pages` satisfy `traceapp.ui.context.Page`, or are `LazyPage`s built on first use;
-        `idle_timeout` (ms) overrides QSettings."""
+        `idle_timeout` (ms) overrides QSettings; `prepare_pages` builds them ahead after
+        sign-in, while the person is idle (see the module's doc)."""
         super().__init__()
         self.context = context
         self.setWindowTitle("TraceApp")
@@ -245,6 +260,12 @@ class MainWindow(QMainWindow):
         timeout = idle_timeout if idle_timeout is not None else idle_timeout_ms(minutes)
         self.idle = IdleWatcher(timeout, self)
         self.idle.idle.connect(self.lock)
+        self.prepare_pages = prepare_pages
+        self.warmer = ModuleWarmer(self)
+        self.warmer.finished.connect(self._prepare_next)
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.timeout.connect(self._prepare_next)
 
         context.signed_in.connect(self._on_signed_in)
         context.signed_out.connect(self._on_signed_out)
@@ -304,11 +325,67 @@ class MainWindow(QMainWindow):
     def _built(self, index: int) -> QWidget:
         entry = self._entries[index]
         if isinstance(entry, QWidget):
+            self._adopt(entry)
             return entry
-        widget = entry.build()
-        self._entries[index] = widget
-        self.page_stack.addWidget(widget)
+        if self.warmer.running:
+            self.warmer.hurry()  # its modules may be the ones being imported
+        with app_events().paused():  # thousands of the new widgets' own events: no filter
+            widget = entry.build()
+            self._entries[index] = widget
+            self.page_stack.addWidget(widget)
         return widget
+
+    def _adopt(self, widget: QWidget) -> None:
+        """A page built ahead goes into the stack (a turn after it was built)."""
+        if self.page_stack.indexOf(widget) < 0:
+            with app_events().paused():
+                self.page_stack.addWidget(widget)
+
+    # -- pages built ahead -------------------------------------------------------------------
+
+    def _start_preparing(self) -> None:
+        if not self.prepare_pages or self.context.actor is None:
+            return
+        modules = [
+            name
+            for entry in self._visible_entries()
+            if isinstance(entry, LazyPage)
+            for name in entry.modules
+        ]
+        self.warmer.start(modules)  # `finished` -> _prepare_next
+
+    def _prepare_next(self) -> None:
+        """Build the next page the person may open, once nobody has touched the station for
+        PREPARE_IDLE_MS; one page per turn, put in place the turn after."""
+        if (
+            not self.prepare_pages
+            or self.context.actor is None
+            or self.screens.currentWidget() is not self.workspace
+            or self.warmer.running
+        ):
+            return
+        entries = self._visible_entries()
+        index = next(
+            (
+                self._entries.index(entry)
+                for entry in entries
+                if isinstance(entry, LazyPage) and entry.prepare
+            ),
+            None,
+        )
+        if index is None:
+            return
+        quiet = self.idle.quiet_ms()
+        if quiet < PREPARE_IDLE_MS:
+            self._prepare_timer.start(int(PREPARE_IDLE_MS - quiet) + 1)
+            return
+        entry = self._entries[index]
+        assert isinstance(entry, LazyPage)
+        with app_events().paused():
+            widget = entry.build()
+        self._entries[index] = widget
+        QTimer.singleShot(0, self, lambda: self._adopt(widget))
+        self._prepare_timer.start(PREPARE_IDLE_MS // 4)  # the next one, if still idle
 
     def visible_pages(self) -> tuple[QWidget, ...]:
         """The pages the signed-in person may open (built now where they were not yet)."""
@@ -417,6 +494,8 @@ class MainWindow(QMainWindow):
             )
             self._show_titled(_page_title(chosen))
         self.idle.start()
+        if self.prepare_pages:
+            QTimer.singleShot(PREPARE_START_MS, self, self._start_preparing)
 
     def _close_dialogs(self) -> None:
         """Nothing of the last person's stays on top of the sign-in screen."""

@@ -21,6 +21,7 @@ from traceapp.devices.input.wedge import (
     WedgeOutput,
     WedgeSettings,
 )
+from traceapp.ui.app_events import app_events
 
 if TYPE_CHECKING:
     from traceapp.devices.input.camera import PreviewFrame
@@ -85,10 +86,9 @@ class WedgeInput(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._poll)
-        app = QApplication.instance()
-        assert app is not None, "WedgeInput needs a QApplication"
-        # A child of the scope: deleted with it, and Qt drops a deleted filter by itself.
-        app.installEventFilter(self)
+        # Key presses reach it through the application's one filter (`app_events`); a child
+        # of the scope, it is dropped from there when the scope is deleted.
+        app_events().add_key_filter(self, self.eventFilter)
 
     def set_command_keys(self, commands: Mapping[str, Callable[[], None]]) -> None:
         """Keys (as QKeySequence.toString spells them, e.g. "Ctrl+Z") that run an action wherever

@@ -1,6 +1,7 @@
 """Render every main view of the real window on a demo plant into PNG files (scripts/screenshots.sh).
 
-    python -m traceapp.ui.screenshots [DIR] [--size 1920x1080]   (default docs/screenshots, 1366x768)
+    python -m traceapp.ui.screenshots [DIR] [--size 1920x1080] [--theme dark]
+        (default docs/screenshots, 1366x768, the light theme)
 
 A demo plant goes into a temporary SQLite file; the window signs in the way a person does (typed
 keys), visits each page its role may open, and `grab()`s it. Run it under Xvfb (`xvfb-run -a`)
@@ -44,7 +45,7 @@ from traceapp.services.sensors import Recorder
 from traceapp.ui.application import application, standard_pages
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionActions
-from traceapp.ui.main_window import MainWindow
+from traceapp.ui.main_window import THEME_KEY, MainWindow
 from traceapp.ui.resources import install_translator, remove_translator
 from traceapp.ui.theme import Theme
 
@@ -450,13 +451,16 @@ def _station_picker(app: QApplication, shooter: Shooter, window: MainWindow) -> 
     wait_for(app, lambda: not picker.isVisible())
 
 
-def render(out: Path, size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
+def render(
+    out: Path, size: tuple[int, int] = WINDOW_SIZE, theme: Theme = Theme.LIGHT
+) -> list[Path]:
     app = application()
     out.mkdir(parents=True, exist_ok=True)
     shooter = Shooter(app, out)
     with tempfile.TemporaryDirectory(prefix="traceapp-shots-") as tmp:
         folder = Path(tmp)
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        settings.setValue(THEME_KEY, theme.value)  # every view in this theme
 
         # A new database: the first administrator's screen.
         empty, _ = open_database(f"sqlite:///{folder / 'new.db'}")
@@ -500,9 +504,9 @@ def render(out: Path, size: tuple[int, int] = WINDOW_SIZE) -> list[Path]:
             first = first or page
         if first is not None:
             window.show_page(first)
-        window.set_theme(Theme.DARK)
-        shooter.save(window, "dark-theme")
-        window.set_theme(Theme.LIGHT)
+        window.set_theme(theme.toggled())
+        shooter.save(window, f"{theme.toggled().value}-theme")
+        window.set_theme(theme)
         window.lock()
         wait_for(app, lambda: window.screens.currentWidget() is window.sign_in_screen)
         shooter.save(window, "locked")
@@ -521,12 +525,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--size", default="1366x768", help="window size WIDTHxHEIGHT (default 1366x768)"
     )
+    parser.add_argument(
+        "--theme",
+        choices=[t.value for t in Theme],
+        default=Theme.LIGHT.value,
+        help="the theme of every view (the scan station is shot in the other one too)",
+    )
     args = parser.parse_args(argv)
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
     except ValueError:
         parser.error(f"--size {args.size!r}: give WIDTHxHEIGHT, e.g. 1920x1080")
-    saved = render(Path(args.out), (width, height))
+    saved = render(Path(args.out), (width, height), Theme(args.theme))
     print(f"screenshots: {len(saved)} views in {args.out}")
     return 0
 
