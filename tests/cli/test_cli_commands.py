@@ -352,3 +352,11 @@ def test_gui_without_a_display_exits_with_a_clear_message(
     code, _, err = call(capsys, "gui")
     assert code == 2
     assert "No display is available" in err
+
+
+def test_demo_summary_counts_read_as_words() -> None:
+    from traceapp.cli.demo_commands import _counted
+
+    assert _counted(1, "customer") == "1 customer"
+    assert _counted(5, "lot") == "5 lots"
+    assert _counted(0, "customer") == "0 customers"

@@ -244,7 +244,8 @@ def demo_command(ctx: Context) -> int:
         if drill is not None:
             print(
                 f"Recall drill {drill['recall_id']} of supplier lot {drill['supplier_lot']}: "
-                f"{drill['lots']} lots, {drill['customers']} customers, {drill['drill_ms']:.0f} ms"
+                f"{_counted(drill['lots'], 'lot')}, {_counted(drill['customers'], 'customer')}, "
+                f"{drill['drill_ms']:.0f} ms"
             )
             print(f"  FSMA 204 spreadsheet: {drill['xlsx']}")
             print(f"  Recall report (not signed): {drill['pdf']}")
@@ -258,3 +259,8 @@ def demo_command(ctx: Context) -> int:
     except FeatureUnavailable as exc:
         print(f"{exc.message} The plant is ready at {masked(url)}.")
         return 0
+
+
+def _counted(count: int, noun: str) -> str:
+    """'1 customer', '5 customers': the demo's summary is read by a person."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
