@@ -192,16 +192,21 @@ def _iso(micros: int) -> str:
 
 @contextmanager
 def _term_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a service manager stopping us) ends the recorder like Ctrl+C: after a flush."""
+    """SIGTERM (a service manager stopping us) ends the recorder like Ctrl+C: after a flush.
+
+    SIGINT is set too: a process started in the background by a non-interactive shell inherits
+    SIGINT ignored, and Python then installs no Ctrl+C handler, so `kill -INT` did nothing."""
 
     def interrupt(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
+    previous_int = signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def monitor_command(ctx: Context) -> int:
