@@ -36,11 +36,11 @@ from traceapp.domain.errors import (
     StorageUnavailable,
     UnknownCode,
 )
-from traceapp.domain.ids import EventId, LotId, new_uuid
-from traceapp.domain.lots import LotOrigin, LotReference, LotStatus
+from traceapp.domain.ids import EventId, new_uuid
+from traceapp.domain.lots import LotReference
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.results import EventItemSummary, EventSummary, LotSummary, StepResult
+from traceapp.domain.results import EventItemSummary, EventSummary, StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.services.scans import lot_key, product_without_lot, read_scan, unknown_gtin
@@ -48,6 +48,7 @@ from traceapp.services.summaries import (
     container_summaries,
     event_summaries,
     lot_summaries,
+    lot_summary,
     quantity,
 )
 
@@ -416,23 +417,7 @@ def written_result(uow: UnitOfWork, event: Event) -> StepResult | None:
         items=tuple(labels),
         corrected_by=None,
     )
-    lot_list = tuple(
-        LotSummary(
-            id=LotId(lot.id),
-            part_number=products[lot.id].part_number,
-            product_name=products[lot.id].name,
-            lot_code=lot.lot_code,
-            status=LotStatus(lot.status),
-            on_hand=quantity(lot.on_hand, lot.unit),
-            initial=quantity(lot.initial_quantity, lot.unit),
-            origin=LotOrigin(lot.origin),
-            expiry=lot.expiry,
-            supplier=parties.get(lot.supplier_id) if lot.supplier_id else None,
-            supplier_lot_code=lot.supplier_lot_code,
-            location=places.get(lot.location_id) if lot.location_id else None,
-        )
-        for lot in lots.values()
-    )
+    lot_list = tuple(lot_summary(lot, products[lot.id], parties, places) for lot in lots.values())
     return StepResult(
         event=summary,
         lots=lot_list,

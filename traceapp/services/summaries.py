@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from traceapp.db.models import Container, Event, Location, Lot, Party, Product, User
@@ -28,22 +28,29 @@ def quantity(value: Decimal, unit: str) -> Quantity:
 def lot_summaries(repo: Repository, rows: Sequence[tuple[Lot, Product]]) -> tuple[LotSummary, ...]:
     suppliers = repo.names_by_id(Party, (lot.supplier_id for lot, _ in rows if lot.supplier_id))
     locations = repo.names_by_id(Location, (lot.location_id for lot, _ in rows if lot.location_id))
-    return tuple(
-        LotSummary(
-            id=LotId(lot.id),
-            part_number=product.part_number,
-            product_name=product.name,
-            lot_code=lot.lot_code,
-            status=LotStatus(lot.status),
-            on_hand=quantity(lot.on_hand, lot.unit),
-            initial=quantity(lot.initial_quantity, lot.unit),
-            origin=LotOrigin(lot.origin),
-            expiry=lot.expiry,
-            supplier=suppliers.get(lot.supplier_id) if lot.supplier_id else None,
-            supplier_lot_code=lot.supplier_lot_code,
-            location=locations.get(lot.location_id) if lot.location_id else None,
-        )
-        for lot, product in rows
+    return tuple(lot_summary(lot, product, suppliers, locations) for lot, product in rows)
+
+
+def lot_summary(
+    lot: Lot,
+    product: Product,
+    suppliers: Mapping[uuid.UUID, str],
+    locations: Mapping[uuid.UUID, str],
+) -> LotSummary:
+    """One lot as the answer shows it; party and place names looked up by the caller, once."""
+    return LotSummary(
+        id=LotId(lot.id),
+        part_number=product.part_number,
+        product_name=product.name,
+        lot_code=lot.lot_code,
+        status=LotStatus(lot.status),
+        on_hand=quantity(lot.on_hand, lot.unit),
+        initial=quantity(lot.initial_quantity, lot.unit),
+        origin=LotOrigin(lot.origin),
+        expiry=lot.expiry,
+        supplier=suppliers.get(lot.supplier_id) if lot.supplier_id else None,
+        supplier_lot_code=lot.supplier_lot_code,
+        location=locations.get(lot.location_id) if lot.location_id else None,
     )
 
 
