@@ -13,6 +13,7 @@ import pytest
 
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import (
+    CANONICAL_FORMAT,
     CriticalTrackingEvent,
     CteKind,
     RecallResult,
@@ -82,3 +83,32 @@ def test_a_recall_id_names_the_day_and_is_hard_to_repeat() -> None:
     ids = {new_recall_id(moment) for _ in range(50)}
     assert all(re.fullmatch(r"RC-2026-11-30-[0-9A-F]{4}", i) for i in ids)
     assert len(ids) > 40
+
+
+def test_every_decimal_is_written_in_plain_notation_with_the_format_it_was_written_in() -> None:
+    # Decimal's str of a normalized 600 is '6E+2'; a reading of 1234567 is '1.23457E+6'
+    result = replace(
+        _result(),
+        on_site=(
+            StockOnSite("FLOUR/F-1", "Flour", "active", "RCV1", Quantity(Decimal("6E+2"), "kg")),
+            StockOnSite("SALT/S-1", "Salt", "active", "RCV1", Quantity(Decimal("0.250000"), "kg")),
+        ),
+        totals=RecallTotals(1, Quantity(Decimal("1E+3"), "kg"), False, 2, 2, 1),
+        events=(
+            replace(
+                _result().events[0],  # type: ignore[index]
+                quantity=Decimal("1.5E+3"),
+                input_quantity=Decimal("-0"),
+            ),
+        ),
+    )
+    text = result.canonical_json()
+    assert "E+" not in text
+    assert "E-" not in text
+    parsed = json.loads(text)
+    assert [s["on_hand"]["value"] for s in parsed["on_site"]] == ["600", "0.25"]
+    assert parsed["totals"]["shipped"]["value"] == "1000"
+    assert parsed["events"][0]["quantity"] == "1500"
+    assert parsed["events"][0]["input_quantity"] == "0"
+    # The rule that wrote the numbers is named in the text the signature binds
+    assert parsed["canonical_format"] == CANONICAL_FORMAT == 2

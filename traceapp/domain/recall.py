@@ -16,6 +16,12 @@ from traceapp.domain.quantity import Quantity
 from traceapp.domain.trace import Rows, TraceResult
 
 RECORD_TYPE = "recall"  # the record type a recall's signature names
+# How `canonical_json` writes values, named in the text itself ("canonical_format"). 1 (no
+# field, until 2026-12-01): decimals as Python's str, which wrote a normalized 600 as "6E+2".
+# 2: decimals in plain notation without trailing zeros ("600", "0.25"). A signature binds the
+# SHA-256 of the text as written: a saved JSON file is checked by hashing its bytes, never by
+# writing it again, so the files and signatures of format 1 check as they always did.
+CANONICAL_FORMAT = 2
 
 
 class RecallIncomplete(ValueError):
@@ -168,9 +174,9 @@ class RecallResult:
 
     def canonical_json(self) -> str:
         """Sorted keys, no whitespace: the same result always gives the same text."""
-        return json.dumps(
-            self.as_plain(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        )
+        plain = self.as_plain()
+        plain["canonical_format"] = CANONICAL_FORMAT
+        return json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def sha256(self) -> str:
         """The hash of `canonical_json()`: what a sign-off and the printed report bind."""
@@ -182,13 +188,24 @@ def new_recall_id(moment: datetime) -> str:
     return f"RC-{moment:%Y-%m-%d}-{secrets.token_hex(2).upper()}"
 
 
+def plain_decimal(value: Decimal) -> str:
+    """A decimal in plain notation, without trailing zeros: 600 (not 6E+2), 0.25, 0 (not -0).
+    Quick for the usual case (no exponent): a large recall writes ~100,000 of them."""
+    text = str(value)
+    if "E" in text:
+        text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def _plain(value: object) -> object:
     # Dispatch on the exact type first: a large recall has ~1,000,000 values to convert.
     kind = type(value)
     if kind is str or value is None or kind is int or kind is bool:
         return value
     if kind is Decimal:
-        return str(value)
+        return plain_decimal(value)  # type: ignore[arg-type]
     fields = _FIELDS.get(kind)
     if fields is not None:
         return {name: _plain(getattr(value, name)) for name in fields}
@@ -214,7 +231,7 @@ def _plain_other(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Quantity):
-        return {"unit": value.unit, "value": str(value.value)}
+        return {"unit": value.unit, "value": plain_decimal(value.value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
         return _plain(value)
