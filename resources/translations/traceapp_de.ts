@@ -167,62 +167,62 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
 <context>
     <name>Navigation</name>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="74"/>
+        <location filename="../../traceapp/ui/main_window.py" line="83"/>
         <source>Scan station</source>
         <translation>Scanstation</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="75"/>
+        <location filename="../../traceapp/ui/main_window.py" line="84"/>
         <source>Lots &amp; genealogy</source>
         <translation>Chargen &amp; Herkunft</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="76"/>
+        <location filename="../../traceapp/ui/main_window.py" line="85"/>
         <source>Quality</source>
         <translation>Qualität</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="77"/>
+        <location filename="../../traceapp/ui/main_window.py" line="86"/>
         <source>Live monitor</source>
         <translation>Live-Monitor</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="78"/>
+        <location filename="../../traceapp/ui/main_window.py" line="87"/>
         <source>Recall &amp; reports</source>
         <translation>Rückruf &amp; Berichte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="79"/>
+        <location filename="../../traceapp/ui/main_window.py" line="88"/>
         <source>Admin</source>
         <translation>Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="86"/>
+        <location filename="../../traceapp/ui/main_window.py" line="95"/>
         <source>Ctrl</source>
         <translation>Strg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="87"/>
+        <location filename="../../traceapp/ui/main_window.py" line="96"/>
         <source>Shift</source>
         <translation>Umschalt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="195"/>
+        <location filename="../../traceapp/ui/main_window.py" line="210"/>
         <source>Lock</source>
         <translation>Sperren</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="199"/>
+        <location filename="../../traceapp/ui/main_window.py" line="214"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="492"/>
+        <location filename="../../traceapp/ui/main_window.py" line="571"/>
         <source>Dark theme</source>
         <translation>Dunkles Design</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="494"/>
+        <location filename="../../traceapp/ui/main_window.py" line="573"/>
         <source>Light theme</source>
         <translation>Helles Design</translation>
     </message>
@@ -240,13 +240,18 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
         <translation>Warte auf die Kamera…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="49"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="29"/>
+        <source>What to do: {hint}</source>
+        <translation>Was tun: {hint}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="52"/>
         <source>Ready</source>
         <translation>Bereit</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/feedback.py" line="50"/>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
+        <location filename="../../traceapp/ui/scan_station/feedback.py" line="53"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="609"/>
         <source>Scan a label.</source>
         <translation>Etikett scannen.</translation>
     </message>
@@ -297,8 +302,8 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
     </message>
     <message>
         <location filename="../../traceapp/ui/scan_station/forms.py" line="155"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="327"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="456"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="330"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="459"/>
         <source>Quantity</source>
         <translation>Menge</translation>
     </message>
@@ -328,495 +333,500 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
         <translation>{code} ist ein Lagerort und gehört nicht zu {step}.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="296"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="293"/>
+        <source>Scan a lot or case label; pick the location from its list.</source>
+        <translation>Scannen Sie ein Chargen- oder Behälteretikett; wählen Sie den Ort aus seiner Liste.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="299"/>
         <source>Lot {code} is not in the plant.</source>
         <translation>Die Charge {code} ist nicht im Werk.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="299"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="302"/>
         <source>Receive it first, or check the label.</source>
         <translation>Buchen Sie zuerst den Wareneingang oder prüfen Sie das Etikett.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="305"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="308"/>
         <source>{lot} ({on_hand} on hand)</source>
         <translation>{lot} ({on_hand} Bestand)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="311"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="314"/>
         <source>Received</source>
         <translation>Wareneingang gebucht</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="315"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="318"/>
         <source>Choose the supplier</source>
         <translation>Lieferant wählen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="316"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="319"/>
         <source>Scan the product label</source>
         <translation>Produktetikett scannen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="318"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="321"/>
         <source>from the label (AI 10)</source>
         <translation>vom Etikett (AI 10)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="320"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="323"/>
         <source>e.g. 25 or 25 kg</source>
         <translation>z. B. 25 oder 25 kg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="322"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="325"/>
         <source>YYYY-MM-DD (AI 17)</source>
         <translation>JJJJ-MM-TT (AI 17)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="323"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="679"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="326"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="682"/>
         <source>delivery note (optional)</source>
         <translation>Lieferschein (optional)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="324"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="327"/>
         <source>Supplier</source>
         <translation>Lieferant</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="325"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="328"/>
         <source>Product</source>
         <translation>Produkt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="326"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="329"/>
         <source>Supplier lot</source>
         <translation>Lieferantencharge</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="328"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="331"/>
         <source>Expiry</source>
         <translation>Mindesthaltbarkeit</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="329"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="682"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="332"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="685"/>
         <source>Document</source>
         <translation>Beleg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="336"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="339"/>
         <source>e.g. 25 (in {unit})</source>
         <translation>z. B. 25 (Einheit {unit})</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="338"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="341"/>
         <source>e.g. 25 kg</source>
         <translation>z. B. 25 kg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="353"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="356"/>
         <source>Lot {lot} is already in the plant.</source>
         <translation>Die Charge {lot} ist bereits im Werk.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="356"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="359"/>
         <source>A new delivery needs its own lot code; or choose another step.</source>
         <translation>Eine neue Lieferung braucht eine eigene Chargennummer – oder wählen Sie einen anderen Schritt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="362"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="365"/>
         <source>Supplier lot {code}</source>
         <translation>Lieferantencharge {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="366"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="369"/>
         <source>a receipt</source>
         <translation>einem Wareneingang</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="372"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="375"/>
         <source>lot {lot}</source>
         <translation>Charge {lot}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="380"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="383"/>
         <source>expires {date}</source>
         <translation>MHD {date}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="384"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="387"/>
         <source>Label read: {parts}</source>
         <translation>Etikett gelesen: {parts}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="390"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="393"/>
         <source>Scan the product label (or choose the product).</source>
         <translation>Scannen Sie das Produktetikett (oder wählen Sie das Produkt).</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="394"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="397"/>
         <source>Choose the supplier.</source>
         <translation>Wählen Sie den Lieferanten.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="396"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="399"/>
         <source>Scan or type the supplier&apos;s lot.</source>
         <translation>Scannen oder tippen Sie die Lieferantencharge.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="400"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="403"/>
         <source>Type the quantity received.</source>
         <translation>Geben Sie die gelieferte Menge ein.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="425"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="428"/>
         <source>the supplier</source>
         <translation>dem Lieferanten</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="426"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="429"/>
         <source>{product} from {party}</source>
         <translation>{product} von {party}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="430"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="433"/>
         <source>, expires {date}</source>
         <translation>, MHD {date}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="433"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="436"/>
         <source>Received {lot} — {quantity}</source>
         <translation>Eingang gebucht: {lot} — {quantity}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="441"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="444"/>
         <source>Produced</source>
         <translation>Produktion gebucht</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="447"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="450"/>
         <source>Input lots (scan each)</source>
         <translation>Einsatzchargen (jede scannen)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="449"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="452"/>
         <source>Output product</source>
         <translation>Erzeugnis</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="450"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="453"/>
         <source>output lot code</source>
         <translation>Chargennummer des Erzeugnisses</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="451"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="454"/>
         <source>e.g. 58 or 58 kg</source>
         <translation>z. B. 58 oder 58 kg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="452"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="457"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="455"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="460"/>
         <source>Equipment</source>
         <translation>Anlage</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="453"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="456"/>
         <source>Inputs</source>
         <translation>Einsatz</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="454"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="457"/>
         <source>Output</source>
         <translation>Erzeugnis</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="455"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="458"/>
         <source>Output lot</source>
         <translation>Neue Charge</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="468"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="471"/>
         <source>No equipment</source>
         <translation>Keine Anlage</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="475"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="478"/>
         <source>Input {lot}: {quantity} (edit if less goes in)</source>
         <translation>Einsatz {lot}: {quantity} (ändern, falls weniger eingesetzt wird)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="484"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="487"/>
         <source>Output {code}</source>
         <translation>Erzeugnis {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="492"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="495"/>
         <source>Equipment {code}</source>
         <translation>Anlage {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="495"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="498"/>
         <source>production</source>
         <translation>der Produktion</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="499"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="502"/>
         <source>Scan the input lots, then choose the output product.</source>
         <translation>Scannen Sie die Einsatzchargen und wählen Sie dann das Erzeugnis.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="503"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="506"/>
         <source>Type the output lot code.</source>
         <translation>Geben Sie die Chargennummer des Erzeugnisses ein.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="505"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="508"/>
         <source>Type the quantity produced.</source>
         <translation>Geben Sie die produzierte Menge ein.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="516"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="519"/>
         <source>Give the quantity of {code} that goes in.</source>
         <translation>Geben Sie die Einsatzmenge von {code} an.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="519"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="522"/>
         <source>e.g. 20 kg.</source>
         <translation>z. B. 20 kg.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="534"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="537"/>
         <source>from {inputs}</source>
         <translation>aus {inputs}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="538"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="541"/>
         <source>no inputs</source>
         <translation>ohne Einsatz</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="540"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="543"/>
         <source>Produced {outputs}</source>
         <translation>Produziert: {outputs}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="547"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="550"/>
         <source>Packed</source>
         <translation>Verpackt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="552"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="555"/>
         <source>scan the case or pallet label (SSCC)</source>
         <translation>Karton- oder Palettenetikett scannen (SSCC)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="554"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="563"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="557"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="566"/>
         <source>Kind</source>
         <translation>Art</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="560"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="563"/>
         <source>Items packed (scan each)</source>
         <translation>Verpackte Positionen (jede scannen)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="562"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="629"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="565"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="632"/>
         <source>Container</source>
         <translation>Behälter</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="564"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="630"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="680"/>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="738"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="567"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="633"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="683"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="741"/>
         <source>Items</source>
         <translation>Positionen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="574"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="577"/>
         <source> (new)</source>
         <translation> (neu)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="576"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="579"/>
         <source>Packing into {code}</source>
         <translation>Verpacken in {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="582"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="585"/>
         <source>Item {lot}: {quantity}</source>
         <translation>Position {lot}: {quantity}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="587"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="590"/>
         <source>Item {code} (whole)</source>
         <translation>Position {code} (ganz)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="590"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="593"/>
         <source>packing</source>
         <translation>dem Verpacken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="594"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="597"/>
         <source>Scan the case or pallet label.</source>
         <translation>Scannen Sie das Karton- oder Palettenetikett.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="598"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="601"/>
         <source>Scan what goes in.</source>
         <translation>Scannen Sie, was hineinkommt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="611"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="614"/>
         <source>Packed into {parent}</source>
         <translation>Verpackt in {parent}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="618"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="621"/>
         <source>Unpacked</source>
         <translation>Ausgepackt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="623"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="626"/>
         <source>scan the case or pallet label</source>
         <translation>Karton- oder Palettenetikett scannen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="627"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="630"/>
         <source>Items to take out (none: all)</source>
         <translation>Herausnehmen (keine: alle)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="635"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="638"/>
         <source>Unpacking {code}</source>
         <translation>Auspacken: {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="640"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="643"/>
         <source>Take out {code}</source>
         <translation>Herausnehmen: {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="643"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="646"/>
         <source>unpacking</source>
         <translation>dem Auspacken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="647"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="650"/>
         <source>Scan the case or pallet to unpack.</source>
         <translation>Scannen Sie den Karton oder die Palette zum Auspacken.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="660"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="663"/>
         <source>took out {items}</source>
         <translation>herausgenommen: {items}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="663"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="666"/>
         <source>Unpacked {parent}</source>
         <translation>Ausgepackt: {parent}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="670"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="673"/>
         <source>Shipped</source>
         <translation>Versandt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="676"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="679"/>
         <source>Pallets, cases or lots (scan each)</source>
         <translation>Paletten, Kartons oder Chargen (jede scannen)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="678"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="681"/>
         <source>Choose the customer</source>
         <translation>Kunden wählen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="681"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="684"/>
         <source>Customer</source>
         <translation>Kunde</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="692"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="695"/>
         <source>Ship {code} (whole)</source>
         <translation>Versand {code} (ganz)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="698"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="701"/>
         <source>Ship {lot}: {quantity}</source>
         <translation>Versand {lot}: {quantity}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="701"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="704"/>
         <source>a shipment</source>
         <translation>einem Versand</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="705"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="708"/>
         <source>Scan the pallets, cases or lots to ship.</source>
         <translation>Scannen Sie die Paletten, Kartons oder Chargen für den Versand.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="709"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="712"/>
         <source>Choose the customer.</source>
         <translation>Wählen Sie den Kunden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="720"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="723"/>
         <source>Shipped to {party}</source>
         <translation>Versandt an {party}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="727"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="730"/>
         <source>Moved</source>
         <translation>Umgelagert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="733"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="736"/>
         <source>Lots or containers (scan each)</source>
         <translation>Chargen oder Behälter (jede Position scannen)</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="736"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="739"/>
         <source>Scan or choose the destination</source>
         <translation>Ziel scannen oder wählen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="739"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="742"/>
         <source>To</source>
         <translation>Nach</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="747"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="750"/>
         <source>To {code}</source>
         <translation>Nach {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="752"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="755"/>
         <source>Move {code}</source>
         <translation>Umlagern: {code}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="755"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="758"/>
         <source>a move</source>
         <translation>einer Umlagerung</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="759"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="762"/>
         <source>Scan the lots or containers to move.</source>
         <translation>Scannen Sie die Chargen oder Behälter zum Umlagern.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="763"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="766"/>
         <source>Scan or choose the destination.</source>
         <translation>Scannen oder wählen Sie das Ziel.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/forms.py" line="776"/>
+        <location filename="../../traceapp/ui/scan_station/forms.py" line="779"/>
         <source>Moved to {place}</source>
         <translation>Umgelagert nach {place}</translation>
     </message>
@@ -851,166 +861,171 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
         <translation>&amp;Umlagern</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="82"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="70"/>
+        <source>Check the label, then try again; if it is refused again, ask a supervisor.</source>
+        <translation>Prüfen Sie das Etikett und versuchen Sie es erneut; wird es wieder abgelehnt, fragen Sie einen Vorgesetzten.</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="89"/>
         <source>Something went wrong: {name}</source>
         <translation>Etwas ist schiefgegangen: {name}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="85"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="92"/>
         <source>Nothing was confirmed. Try again; if it happens again, tell the administrator.</source>
         <translation>Nichts wurde gebucht. Versuchen Sie es noch einmal; passiert es wieder, sagen Sie es dem Administrator.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="164"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="171"/>
         <source>Scan a label, or type a code and press Enter</source>
         <translation>Etikett scannen oder Code eintippen und Enter drücken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="174"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="181"/>
         <source>Scan</source>
         <translation>Scannen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="189"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="196"/>
         <source>Confirm   F12</source>
         <translation>Buchen   F12</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="194"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="201"/>
         <source>Clear
 Esc</source>
         <translation>Leeren
 Esc</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="196"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="203"/>
         <source>Undo last
 Ctrl+Z</source>
         <translation>Rückgängig
 Strg+Z</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="218"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="225"/>
         <source>Undo the last step</source>
         <translation>Letzten Schritt rückgängig machen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="224"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="231"/>
         <source>Why? e.g. scanned the wrong lot — then press Enter</source>
         <translation>Warum? z. B. falsche Charge gescannt – dann Enter drücken</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="235"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="242"/>
         <source>Enter records the correction; Esc cancels.</source>
         <translation>Enter bucht die Korrektur; Esc bricht ab.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="399"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="406"/>
         <source>Signed out</source>
         <translation>Abgemeldet</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="400"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="407"/>
         <source>Sign in to scan.</source>
         <translation>Zum Scannen anmelden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="454"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="461"/>
         <source>Press F12 or Enter to confirm.</source>
         <translation>Mit F12 oder Enter buchen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="473"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="480"/>
         <source>Still needed: {text}</source>
         <translation>Es fehlt noch: {text}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="475"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="482"/>
         <source>Ready: press F12 or Enter.</source>
         <translation>Bereit: F12 oder Enter drücken.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="506"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="513"/>
         <source>The step is not complete.</source>
         <translation>Der Schritt ist nicht vollständig.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="520"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="527"/>
         <source>Saving…</source>
         <translation>Wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="533"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="540"/>
         <source>Already recorded; nothing new saved. {detail}</source>
         <translation>Bereits gebucht; nichts Neues gespeichert. {detail}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="550"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="557"/>
         <source>{done} — kept at this station</source>
         <translation>{done} — an dieser Station zwischengespeichert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="558"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="565"/>
         <source>The server is out of reach: 1 step waits to be sent.</source>
         <translation>Der Server ist nicht erreichbar: 1 Schritt wartet auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="562"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="569"/>
         <source>The server is out of reach: {count} steps wait to be sent.</source>
         <translation>Der Server ist nicht erreichbar: {count} Schritte warten auf das Senden.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="595"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="602"/>
         <source>Undo cancelled</source>
         <translation>Rückgängig abgebrochen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="596"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="603"/>
         <source>Nothing was changed.</source>
         <translation>Nichts wurde geändert.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="601"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="608"/>
         <source>Cleared</source>
         <translation>Geleert</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="611"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="618"/>
         <source>There is no step to undo.</source>
         <translation>Es gibt keinen Schritt zum Rückgängigmachen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="612"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="619"/>
         <source>Undo takes back the last step confirmed here since signing in.</source>
         <translation>Rückgängig nimmt den letzten Schritt zurück, der hier seit der Anmeldung gebucht wurde.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="621"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="628"/>
         <source>Undo “{step}”?</source>
         <translation>„{step}“ rückgängig machen?</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="637"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="644"/>
         <source>An undo needs a reason.</source>
         <translation>Rückgängig machen braucht einen Grund.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="638"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="645"/>
         <source>Say what was wrong, e.g. scanned the wrong lot.</source>
         <translation>Sagen Sie, was falsch war, z. B. falsche Charge gescannt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="647"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="654"/>
         <source>Saving the correction…</source>
         <translation>Korrektur wird gespeichert…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="662"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="669"/>
         <source>Undone: {step}</source>
         <translation>Rückgängig gemacht: {step}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/scan_station/page.py" line="663"/>
+        <location filename="../../traceapp/ui/scan_station/page.py" line="670"/>
         <source>Correction recorded — {reason}</source>
         <translation>Korrektur gebucht — {reason}</translation>
     </message>

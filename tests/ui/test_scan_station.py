@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, update
 from traceapp.db.models import Container, Event, Lot, User
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.codes import GS
+from traceapp.domain.errors import KnownError
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.steps import HandlingStep
 from traceapp.services.receiving import receive
@@ -237,7 +238,9 @@ def test_a_held_lot_is_refused_with_its_reason_in_the_red_panel(
     wait_said(qtbot, station, "Output COOKIE/C-9")
     press(qtbot, station, Qt.Key.Key_F12)
     wait_panel(qtbot, station, "error", "Lot FLOUR/L-117 is ON HOLD and cannot be used to produce.")
-    assert panel_detail(station) != ""
+    assert panel_detail(station) == (
+        "What to do: Ask a supervisor or quality manager to release it."
+    )
     assert steps_recorded(station.engine) == ["receive"]
     # The form keeps what was scanned, so the person can fix it and not rescan everything.
     assert station.page.forms[HandlingStep.PRODUCE].inputs.rowCount() == 1
@@ -272,7 +275,7 @@ def test_enter_on_an_incomplete_step_says_what_is_missing(qtbot: QtBot, station:
     choose_step(qtbot, station, 3, HandlingStep.PACK)
     press(qtbot, station, Qt.Key.Key_F12)
     wait_panel(qtbot, station, "error", "The step is not complete.")
-    assert panel_detail(station) == "Scan the case or pallet label."
+    assert panel_detail(station) == "What to do: Scan the case or pallet label."
     scan(qtbot, station, "NO-SUCH-LOT")
     wait_said(qtbot, station, "Packing into NO-SUCH-LOT (new)")
     scan(qtbot, station, "NO-SUCH-LOT-2")
@@ -281,6 +284,9 @@ def test_enter_on_an_incomplete_step_says_what_is_missing(qtbot: QtBot, station:
         station,
         "error",
         "No lot, container or code binding carries the code 'NO-SUCH-LOT-2'.",
+    )
+    assert (
+        panel_detail(station) == "What to do: Check the label, or receive or bind the code first."
     )
     assert steps_recorded(station.engine) == []
 
@@ -505,7 +511,7 @@ def test_after_signing_out_the_station_is_empty_and_refuses_scans_in_words(
     assert station.page.forms[HandlingStep.RECEIVE].supplier_lot.text() == ""
     scan(qtbot, station, label(FLOUR_GTIN, "L-802", kg="3"))
     wait_panel(qtbot, station, "error", "Nobody is signed in.")
-    assert panel_detail(station) == "Sign in first."
+    assert panel_detail(station) == "What to do: Sign in first."
     # The next person cannot undo the last person's step.
     station.context.sign_in(floor_actor(station.engine, "olga"))
     press(qtbot, station, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -635,3 +641,64 @@ def test_scanning_keeps_the_station_awake_and_a_lock_keeps_the_half_done_step(
         assert form.supplier_lot.text() == "L-104"
     finally:
         context.background.wait()
+
+
+def test_taking_more_than_a_lot_has_is_refused_with_what_to_do(
+    qtbot: QtBot, station: Station
+) -> None:
+    _receive_directly(qtbot, station, "L-1100")
+    choose_step(qtbot, station, 2, HandlingStep.PRODUCE)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-1100"))
+    wait_said(qtbot, station, "Input FLOUR/L-1100: 25 kg")
+    inputs = station.page.forms[HandlingStep.PRODUCE].inputs
+    _click_cell(qtbot, inputs, 0, 1)
+    type_slowly(qtbot, station, "30")
+    press(qtbot, station, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: inputs.item(0, 1).text() == "30", timeout=WAIT_MS)  # type: ignore[union-attr]
+    scan(qtbot, station, label(COOKIE_GTIN, "C-110", count=10))
+    wait_said(qtbot, station, "Output COOKIE/C-110")
+    press(qtbot, station, Qt.Key.Key_F12)
+    wait_panel(qtbot, station, "error", "Lot FLOUR/L-1100 has 25 kg available; 30 kg requested.")
+    assert panel_detail(station) == (
+        "What to do: Check the quantity, or scan another lot for the rest."
+    )
+    assert steps_recorded(station.engine) == ["receive"]
+
+
+def test_moving_a_consumed_lot_is_refused_with_what_to_do(qtbot: QtBot, station: Station) -> None:
+    _receive_directly(qtbot, station, "L-1200")
+    choose_step(qtbot, station, 2, HandlingStep.PRODUCE)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-1200"))
+    wait_said(qtbot, station, "Input FLOUR/L-1200: 25 kg")
+    scan(qtbot, station, label(COOKIE_GTIN, "C-120", count=10))
+    wait_said(qtbot, station, "Output COOKIE/C-120")
+    press(qtbot, station, Qt.Key.Key_F12)
+    wait_panel(qtbot, station, "ok", "Produced COOKIE/C-120 — 10 ea")
+
+    choose_step(qtbot, station, 6, HandlingStep.MOVE)
+    scan(qtbot, station, label(FLOUR_GTIN, "L-1200"))  # the empty sack's label
+    wait_said(qtbot, station, "Move FLOUR/L-1200")
+    form = station.page.forms[HandlingStep.MOVE]
+    press(qtbot, station, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: focused(station) is form.destination, timeout=WAIT_MS)
+    type_slowly(qtbot, station, "st")
+    qtbot.waitUntil(lambda: form.destination.currentData() == "STORE", timeout=WAIT_MS)
+    press(qtbot, station, Qt.Key.Key_Return)
+    wait_panel(
+        qtbot, station, "error", "Lot FLOUR/L-1200 is consumed; nothing of it is left to move."
+    )
+    assert panel_detail(station) == (
+        "What to do: Scan the lot that is really there; if this label is on real material,"
+        " tell a supervisor."
+    )
+    assert steps_recorded(station.engine) == ["receive", "produce"]
+
+
+def test_an_error_raised_without_a_hint_still_says_what_to_do(
+    qtbot: QtBot, station: Station
+) -> None:
+    station.page._on_failed(KnownError("The scanner sent half a code."), "")
+    wait_panel(qtbot, station, "error", "The scanner sent half a code.")
+    assert panel_detail(station) == (
+        "What to do: Check the label, then try again; if it is refused again, ask a supervisor."
+    )

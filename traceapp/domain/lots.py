@@ -79,7 +79,8 @@ def clean_code(text: str) -> str:
         raise InvalidInput("The code is empty.", hint="Scan or type a code.")
     if len(cleaned) > MAX_CODE_LENGTH:
         raise InvalidInput(
-            f"The code is {len(cleaned)} characters long; at most {MAX_CODE_LENGTH} are allowed."
+            f"The code is {len(cleaned)} characters long; at most {MAX_CODE_LENGTH} are allowed.",
+            hint="Rescan it; if this keeps happening, check the scanner's suffix settings.",
         )
     if any(
         ord(ch) < 32 or ord(ch) == 127 or 0x202A <= ord(ch) <= 0x202E or 0x2066 <= ord(ch) <= 0x2069
@@ -105,7 +106,10 @@ def ensure_usable(name: str, status: LotStatus, *, step: str) -> None:
 def ensure_available(name: str, available: Quantity, requested: Quantity) -> None:
     """Mass balance: a lot cannot give more than it has on hand."""
     if not requested.is_positive():
-        raise InvalidInput(f"The quantity for lot {name} must be more than zero, not {requested}.")
+        raise InvalidInput(
+            f"The quantity for lot {name} must be more than zero, not {requested}.",
+            hint="Type the quantity taken, e.g. 20 kg.",
+        )
     needed = requested.to(available.unit)
     if needed.value > available.value:
         raise InsufficientQuantity(

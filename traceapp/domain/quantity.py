@@ -58,11 +58,15 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
     except InvalidOperation:
         raise InvalidInput(f"{value!r} is not a number.", hint="Type digits, e.g. 12.5.") from None
     if not number.is_finite():
-        raise InvalidInput(f"{value!r} is not a finite number.")
+        raise InvalidInput(f"{value!r} is not a finite number.", hint="Type digits, e.g. 12.5.")
     if number != number.quantize(SCALE):
-        raise InvalidInput(f"{value!r} has more than six decimals.")
+        raise InvalidInput(
+            f"{value!r} has more than six decimals.", hint="Round it to six decimals or fewer."
+        )
     if abs(number) >= Decimal(10) ** (MAX_DIGITS - 6):
-        raise InvalidInput(f"{value!r} is too large for a quantity.")
+        raise InvalidInput(
+            f"{value!r} is too large for a quantity.", hint="Check the number and the unit."
+        )
     return number.quantize(SCALE).normalize() if number else Decimal(0)
 
 

@@ -51,7 +51,10 @@ def correct(
         repo = Repository(uow.session)
         old = repo.event(event)
         if old is None:
-            raise NotFound(f"There is no event {event}.")
+            raise NotFound(
+                f"There is no event {event}.",
+                hint="Nothing to undo: check the step in the lot's history.",
+            )
         step = HandlingStep(old.step)
         if step not in REVERSIBLE:
             raise CorrectionRefused(
@@ -59,7 +62,10 @@ def correct(
                 hint="Record the opposite step instead.",
             )
         if repo.declarations([old.id]):
-            raise CorrectionRefused(f"Event {old.id} has already been corrected.")
+            raise CorrectionRefused(
+                f"Event {old.id} has already been corrected.",
+                hint="Nothing more to undo for this step.",
+            )
         corrective = new_event(
             uow,
             actor=actor,
@@ -119,7 +125,8 @@ def _reverse_produce(uow: UnitOfWork, repo: Repository, old: Event, corrective: 
         made = item.quantity or Decimal(0)
         if lot.on_hand < made:
             raise CorrectionRefused(
-                f"Output lot {lot.lot_code} no longer holds what this step made."
+                f"Output lot {lot.lot_code} no longer holds what this step made.",
+                hint="Correct the later steps that used it first, newest first.",
             )
         lot.on_hand -= made
         lot.initial_quantity -= made

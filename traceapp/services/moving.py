@@ -37,7 +37,10 @@ def move(
 ) -> StepResult:
     """Record that lots or containers now stand at another location."""
     if not items:
-        raise InvalidInput("Scan at least one lot or container to move.")
+        raise InvalidInput(
+            "Scan at least one lot or container to move.",
+            hint="Scan the lot or case labels, then confirm.",
+        )
 
     def apply() -> Event:
         repo = Repository(uow.session)
@@ -50,7 +53,8 @@ def move(
             if container is not None:
                 if container.status == "shipped":
                     raise ContainerNotUsable(
-                        f"Container {container.code} has been shipped; it is not in the plant."
+                        f"Container {container.code} has been shipped; it is not in the plant.",
+                        hint="Check the label, or scan another container.",
                     )
                 container.location_id = place.id
                 add_item(uow, event, ItemRole.OBSERVED, container=container)
@@ -58,7 +62,9 @@ def move(
             row = require_lot(repo, code, lock=True)
             if row.lot.status in GONE:
                 raise InvalidInput(
-                    f"Lot {row.product.part_number}/{row.lot.lot_code} is {row.lot.status}; nothing of it is left to move."
+                    f"Lot {row.product.part_number}/{row.lot.lot_code} is {row.lot.status}; nothing of it is left to move.",
+                    hint="Scan the lot that is really there; if this label is on real material,"
+                    " tell a supervisor.",
                 )
             row.lot.location_id = place.id
             add_item(uow, event, ItemRole.OBSERVED, lot=row.lot)

@@ -71,7 +71,10 @@ def pack(
 ) -> StepResult:
     """Put lot quantities or whole containers into a container, creating it on first use."""
     if not items:
-        raise InvalidInput("Scan at least one lot or case to pack.")
+        raise InvalidInput(
+            "Scan at least one lot or case to pack.",
+            hint="Scan what goes into the container, then confirm.",
+        )
     if kind not in CONTAINER_KINDS:
         raise InvalidInput(
             f"{kind!r} is not a container kind.", hint=f"Use one of {', '.join(CONTAINER_KINDS)}."
@@ -105,7 +108,10 @@ def pack(
             row = require_lot(repo, item.code, lock=True)
             name = lot_name(row)
             if row.lot.id in seen:
-                raise InvalidInput(f"Lot {name} is scanned twice in one pack step.")
+                raise InvalidInput(
+                    f"Lot {name} is scanned twice in one pack step.",
+                    hint="Delete the second line, or give one quantity for the lot.",
+                )
             seen.add(row.lot.id)
             ensure_usable(name, LotStatus(row.lot.status), step="pack")
             free = Quantity(row.lot.on_hand - repo.open_packed_total(row.lot.id), row.lot.unit)
@@ -134,7 +140,8 @@ def _open_or_create(uow: UnitOfWork, repo: Repository, code: str, kind: str) -> 
     if existing is not None:
         if existing.status == "shipped":
             raise ContainerNotUsable(
-                f"Container {existing.code} has been shipped; nothing can be packed into it."
+                f"Container {existing.code} has been shipped; nothing can be packed into it.",
+                hint="Scan a new case or pallet label.",
             )
         return existing
     reading = read_scan(code)
@@ -172,13 +179,20 @@ def _check_nestable(
 ) -> None:
     if inner.id in outer:
         raise InvalidInput(
-            f"Container {inner.code} cannot be packed into itself or into a container inside it."
+            f"Container {inner.code} cannot be packed into itself or into a container inside it.",
+            hint="Delete it from the items, or pack into another container.",
         )
     if inner.id in seen:
-        raise InvalidInput(f"Container {inner.code} is scanned twice in one pack step.")
+        raise InvalidInput(
+            f"Container {inner.code} is scanned twice in one pack step.",
+            hint="Delete the second line.",
+        )
     seen.add(inner.id)
     if inner.status == "shipped":
-        raise ContainerNotUsable(f"Container {inner.code} has been shipped.")
+        raise ContainerNotUsable(
+            f"Container {inner.code} has been shipped.",
+            hint="Check the label, or scan another container.",
+        )
     current = repo.open_parent_of_container(inner.id)
     if current is not None:
         where = repo.container_codes([current.container_id]).get(current.container_id, "?")
@@ -206,11 +220,15 @@ def unpack(
             raise UnknownCode(container.strip())
         if target.status == "shipped":
             raise ContainerNotUsable(
-                f"Container {target.code} has been shipped; it cannot be unpacked here."
+                f"Container {target.code} has been shipped; it cannot be unpacked here.",
+                hint="Check the label, or scan another container.",
             )
         contents = repo.open_contents(target.id)
         if not contents:
-            raise ContainerNotUsable(f"Container {target.code} is empty.")
+            raise ContainerNotUsable(
+                f"Container {target.code} is empty.",
+                hint="Nothing to unpack: scan another container.",
+            )
         chosen = (
             contents
             if not items
@@ -251,9 +269,15 @@ def _content_for(
         for content in contents:
             if content.child_container_id == inner.id:
                 return content
-        raise InvalidInput(f"Container {inner.code} is not in {target.code}.")
+        raise InvalidInput(
+            f"Container {inner.code} is not in {target.code}.",
+            hint="Delete it from the items, or scan the container it is in.",
+        )
     row = require_lot(repo, code)
     for content in contents:
         if content.lot_id == row.lot.id:
             return content
-    raise InvalidInput(f"Lot {lot_name(row)} is not in {target.code}.")
+    raise InvalidInput(
+        f"Lot {lot_name(row)} is not in {target.code}.",
+        hint="Delete it from the items, or scan the container it is in.",
+    )

@@ -71,7 +71,10 @@ def produce(
 ) -> StepResult:
     """Consume inputs into outputs on a piece of equipment, writing the genealogy edges."""
     if not outputs:
-        raise InvalidInput("A production step needs at least one output lot.")
+        raise InvalidInput(
+            "A production step needs at least one output lot.",
+            hint="Scan or type the output's label.",
+        )
     if started_at is not None and ended_at is not None and ended_at < started_at:
         raise InvalidInput(
             "The production ends before it starts.", hint="Check the start and end times."
@@ -146,7 +149,10 @@ def _prepare_outputs(
         product = require_product(repo, spec.product)
         code = clean_code(spec.lot_code)
         if (product.part_number, code) in names:
-            raise InvalidInput(f"Output lot {product.part_number}/{code} is listed twice.")
+            raise InvalidInput(
+                f"Output lot {product.part_number}/{code} is listed twice.",
+                hint="Delete the second line.",
+            )
         names.add((product.part_number, code))
         amount = positive(spec.quantity.to(product.unit), what=f"{product.part_number}/{code}")
         existing_rows = repo.lots_by_code(code, product.part_number, lock=True)
@@ -160,7 +166,8 @@ def _prepare_outputs(
                 )
             if existing.id in input_ids:
                 raise GenealogyCycle(
-                    f"Lot {name} cannot be both an input and an output of one step."
+                    f"Lot {name} cannot be both an input and an output of one step.",
+                    hint="Give the output a new lot code.",
                 )
         prepared.append(
             _Output(

@@ -6,12 +6,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.util import identity_key
 
 from traceapp.db.audit_log import ADVISORY_NAMESPACE
 from traceapp.db.models import (
@@ -43,6 +41,7 @@ from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import EventItemSummary, EventSummary, StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.domain.timeutil import join_instant, split_instant
+from traceapp.services import station_cache
 from traceapp.services.scans import lot_key, product_without_lot, read_scan, unknown_gtin
 from traceapp.services.summaries import (
     container_summaries,
@@ -78,7 +77,8 @@ def clean_text(value: str | None, *, field: str, limit: int = MAX_TEXT) -> str |
         return None
     if len(text) > limit:
         raise InvalidInput(
-            f"The {field} is {len(text)} characters long; at most {limit} are allowed."
+            f"The {field} is {len(text)} characters long; at most {limit} are allowed.",
+            hint="Shorten it.",
         )
     if any((ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in text):
         raise InvalidInput(f"The {field} contains control characters.", hint="Retype it.")
@@ -86,7 +86,8 @@ def clean_text(value: str | None, *, field: str, limit: int = MAX_TEXT) -> str |
 
 
 def require_product(repo: Repository, part_number: str) -> Product:
-    product = repo.product_by_part(part_number.strip())
+    part = part_number.strip()
+    product = station_cache.by_code(repo.session, Product, part, lambda: repo.product_by_part(part))
     if product is None:
         raise NotFound(
             f"There is no product {part_number!r}.", hint="Add it to the product list first."
@@ -96,13 +97,16 @@ def require_product(repo: Repository, part_number: str) -> Product:
 
 
 def require_party(repo: Repository, code: str, *, kind: str) -> Party:
-    party = repo.party_by_code(code.strip())
+    text = code.strip()
+    party = station_cache.by_code(repo.session, Party, text, lambda: repo.party_by_code(text))
     if party is None:
         raise NotFound(
             f"There is no {kind} {code!r}.", hint=f"Add the {kind} to the party list first."
         )
     if party.kind not in (kind, "both"):
-        raise InvalidInput(f"{party.code} is a {party.kind}, not a {kind}.")
+        raise InvalidInput(
+            f"{party.code} is a {party.kind}, not a {kind}.", hint=f"Pick a {kind} from the list."
+        )
     keep_loaded(repo.session, party)
     return party
 
@@ -110,12 +114,16 @@ def require_party(repo: Repository, code: str, *, kind: str) -> Party:
 def require_location(
     repo: Repository, code: str, *, kinds: Sequence[str] | None = None
 ) -> Location:
-    location = repo.location_by_code(code.strip())
+    text = code.strip()
+    location = station_cache.by_code(
+        repo.session, Location, text, lambda: repo.location_by_code(text)
+    )
     if location is None:
         raise NotFound(f"There is no location {code!r}.", hint="Pick one from the location list.")
     if kinds is not None and location.kind not in kinds:
         raise InvalidInput(
-            f"{location.code} is a {location.kind}; a {' or '.join(kinds)} is needed here."
+            f"{location.code} is a {location.kind}; a {' or '.join(kinds)} is needed here.",
+            hint="Pick one from the location list.",
         )
     keep_loaded(repo.session, location)
     return location
@@ -128,11 +136,9 @@ def lot_name(row: LotRow) -> str:
 def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | None:
     """The lot a code names: a bound code, a GS1 label (GTIN + lot), PART/LOTCODE, or a bare lot code."""
     reading = read_scan(code)
-    at = now_utc()
-    for binding_key in reading.binding_keys:
-        binding = repo.active_binding(binding_key, at)
-        if binding is not None:
-            return repo.lot_row(binding.lot_id, lock=lock) if binding.lot_id is not None else None
+    binding = repo.first_active_binding(reading.binding_keys, now_utc())
+    if binding is not None:
+        return repo.lot_row(binding.lot_id, lock=lock) if binding.lot_id is not None else None
     if reading.structured:
         assert reading.parsed is not None
         key = lot_key(reading.parsed)
@@ -178,13 +184,9 @@ def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
 def find_container(repo: Repository, code: str, *, lock: bool = False) -> Container | None:
     """The container a code names: a bound code, an SSCC label, or the container's own code."""
     reading = read_scan(code)
-    at = now_utc()
-    for key in reading.binding_keys:
-        binding = repo.active_binding(key, at)
-        if binding is not None:
-            return (
-                repo.session.get(Container, binding.container_id) if binding.container_id else None
-            )
+    binding = repo.first_active_binding(reading.binding_keys, now_utc())
+    if binding is not None:
+        return repo.session.get(Container, binding.container_id) if binding.container_id else None
     if reading.structured:
         assert reading.parsed is not None
         sscc = reading.parsed.sscc
@@ -208,7 +210,11 @@ def new_event(
     ended_at: datetime | None = None,
     corrects_event_id: uuid.UUID | None = None,
 ) -> Event:
-    """Add an immutable event row (not yet flushed) with the step's EPCIS vocabulary."""
+    """Add an immutable event row (not yet flushed) with the step's EPCIS vocabulary.
+
+    The rows a step adds are inserted in one flush at its end: the flush orders the inserts by
+    their foreign keys (the event before its items and lots), as SQLite checks them at once.
+    """
     vocabulary = vocabulary_for(step)
     instant, offset = split_instant(station_time(actor, event_time))
     event = Event(
@@ -234,8 +240,6 @@ def new_event(
         corrects_event_id=corrects_event_id,
     )
     uow.session.add(event)
-    # Rows we add next point at the event; SQLite checks foreign keys at once, so insert it now.
-    uow.session.flush()
     return event
 
 
@@ -315,30 +319,12 @@ def step_result(
     )
 
 
-def _cached(session: Session, model: type[_Named], key: uuid.UUID) -> _Named | None:
-    """The row if this transaction already loaded it (no SQL), else None."""
-    found = session.identity_map.get(identity_key(model, key))
-    return found if isinstance(found, model) else None
-
-
-_Named = TypeVar("_Named", Party, Location, User, Product)
-
-
 def _names(
     repo: Repository, model: type[Party] | type[Location] | type[User], ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
-    """Codes (usernames) by id: from the rows loaded already, one query for the others."""
-    names: dict[uuid.UUID, str] = {}
-    for key in ids:
-        row = repo.session.identity_map.get(identity_key(model, key))
-        if isinstance(row, User):
-            names[key] = row.username
-        elif isinstance(row, Party | Location):
-            names[key] = row.code
-    missing = ids - names.keys()
-    if missing:
-        names.update(repo.names_by_id(model, missing))
-    return names
+    """Codes (usernames) by id: the rows loaded already, the station's copy, one query for
+    the others."""
+    return station_cache.codes_by_id(repo.session, model, ids)
 
 
 def _fits_storage(value: Decimal | None) -> bool:
@@ -373,7 +359,7 @@ def written_result(uow: UnitOfWork, event: Event) -> StepResult | None:
     repo = Repository(session)
     products: dict[uuid.UUID, Product] = {}
     for lot in lots.values():
-        product = _cached(session, Product, lot.product_id)
+        product = station_cache.by_id(session, Product, lot.product_id)
         products[lot.id] = product if product is not None else repo.get_product(lot.product_id)
     places = _names(
         repo,
@@ -478,6 +464,24 @@ def record_once(
 EVENT_ID_KEY_BITS = 31  # pg_advisory_xact_lock(int4, int4): the UUID's low bits, made signed
 
 
+def begin_step(uow: UnitOfWork, event_id: uuid.UUID | None) -> bool:
+    """Start recording a step: True when `event_id` is recorded already (then it is replayed).
+
+    Once per transaction (again after a rollback): the event UUID's lock (PostgreSQL), then one
+    statement that says whether the event is there and reads the master data version the
+    station's copy is checked against (`station_cache`).
+    """
+    session = uow.session
+    noted = station_cache.noted_step(session, event_id)
+    if noted is not None:
+        return noted
+    if event_id is not None:
+        claim_event_id(uow, event_id)
+    exists, version = Repository(session).step_start(event_id)
+    station_cache.note_step(session, event_id, exists=exists, version=version)
+    return exists
+
+
 def claim_event_id(uow: UnitOfWork, event_id: uuid.UUID) -> None:
     """Queue behind another transaction recording the same event UUID (PostgreSQL).
 
@@ -502,8 +506,7 @@ def _record(
 ) -> StepResult:
     # Items an earlier attempt of this transaction noted (rolled back since).
     uow.session.info.pop(WRITTEN, None)
-    if event_id is not None:
-        claim_event_id(uow, event_id)
+    if begin_step(uow, event_id) and event_id is not None:
         previous = Repository(uow.session).event(event_id)
         if previous is not None:
             return _replay(uow, previous, step)
@@ -537,5 +540,8 @@ def _replay(uow: UnitOfWork, previous: Event, step: HandlingStep) -> StepResult:
 
 def positive(amount: Quantity, *, what: str) -> Quantity:
     if amount.value <= Decimal(0):
-        raise InvalidInput(f"The quantity of {what} must be more than zero, not {amount}.")
+        raise InvalidInput(
+            f"The quantity of {what} must be more than zero, not {amount}.",
+            hint="Type the quantity, e.g. 20 kg.",
+        )
     return amount

@@ -42,7 +42,10 @@ def ship(
 ) -> StepResult:
     """Ship whole containers (with everything inside) or loose lot quantities to a customer."""
     if not items:
-        raise InvalidInput("Scan at least one pallet, case or lot to ship.")
+        raise InvalidInput(
+            "Scan at least one pallet, case or lot to ship.",
+            hint="Scan what leaves, then confirm.",
+        )
 
     def apply() -> Event:
         repo = Repository(uow.session)
@@ -57,7 +60,8 @@ def ship(
             if container is not None:
                 if item.quantity is not None:
                     raise InvalidInput(
-                        f"Container {container.code} ships whole; give no quantity for it."
+                        f"Container {container.code} ships whole; give no quantity for it.",
+                        hint="Clear its quantity, or unpack what stays first.",
                     )
                 containers.append(container)
                 for inner, lot_amounts in _walk(repo, container):
@@ -89,7 +93,8 @@ def ship(
                 ensure_available(name, available, Quantity(free, row.lot.unit))
         if len({c.id for c in shipped_containers}) != len(shipped_containers):
             raise InvalidInput(
-                "A container is scanned twice, or together with the pallet it sits on."
+                "A container is scanned twice, or together with the pallet it sits on.",
+                hint="Keep only the pallet, or delete the second line.",
             )
         event = new_event(
             uow,
@@ -142,7 +147,10 @@ def _walk(
 ) -> list[tuple[Container, list[tuple[uuid.UUID, Decimal]]]]:
     """The container tree under `top`: each container with the lot quantities directly in it."""
     if top.status == "shipped":
-        raise ContainerNotUsable(f"Container {top.code} has already been shipped.")
+        raise ContainerNotUsable(
+            f"Container {top.code} has already been shipped.",
+            hint="Check the label, or scan another container.",
+        )
     parent = repo.open_parent_of_container(top.id)
     if parent is not None:
         where = repo.container_codes([parent.container_id]).get(parent.container_id, "?")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, cast
 
-from traceapp.db.models import Event, User
+from traceapp.db.models import User
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.commands import JsonValue, StepCommand
@@ -17,12 +17,13 @@ from traceapp.domain.ids import new_uuid
 from traceapp.domain.quantity import Quantity, format_decimal
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep
+from traceapp.services import station_cache
 from traceapp.services.corrections import correct
 from traceapp.services.moving import move
 from traceapp.services.packing import PackItem, pack, unpack
 from traceapp.services.production import InputSpec, OutputSpec, produce
 from traceapp.services.receiving import receive
-from traceapp.services.recording import keep_loaded, station_time
+from traceapp.services.recording import begin_step, keep_loaded, station_time
 from traceapp.services.shipping import ship
 
 
@@ -167,7 +168,10 @@ def correct_request(*, event: uuid.UUID, reason: str) -> StepRequest:
 def _apply_receive(uow: UnitOfWork, c: StepCommand, a: Mapping[str, Any]) -> StepResult:
     amount = _read_quantity(a["quantity"])
     if amount is None:
-        raise InvalidInput("A receipt needs its quantity.")
+        raise InvalidInput(
+            "A receipt needs its quantity.",
+            hint="It is kept for review; record the receipt again with its quantity.",
+        )
     return receive(
         uow,
         actor=c.actor,
@@ -285,8 +289,14 @@ def apply_command(uow: UnitOfWork, command: StepCommand) -> StepResult:
     """Record the command's step with the existing services (permission, audit, exactly once)."""
     handler = _APPLY.get(command.step)
     if handler is None:
-        raise InvalidInput(f"A {command.step.value} step cannot be sent from a station's outbox.")
-    command = _as_the_server_knows_the_user(uow, command)
+        raise InvalidInput(
+            f"A {command.step.value} step cannot be sent from a station's outbox.",
+            hint="It is kept for review; record the step again at a station that is online.",
+        )
+    # The event UUID's lock and the master data version first: the user comes from the
+    # station's copy when it still holds.
+    recorded = begin_step(uow, command.id)
+    command = _as_the_server_knows_the_user(uow, command, recorded=recorded)
     try:
         return handler(uow, command, command.arguments)
     except (KeyError, TypeError, AttributeError) as exc:
@@ -296,17 +306,19 @@ def apply_command(uow: UnitOfWork, command: StepCommand) -> StepResult:
         ) from exc
 
 
-def _as_the_server_knows_the_user(uow: UnitOfWork, command: StepCommand) -> StepCommand:
+def _as_the_server_knows_the_user(
+    uow: UnitOfWork, command: StepCommand, *, recorded: bool
+) -> StepCommand:
     """The command with its user's role as the server has it now; refused when the account was
     disabled meanwhile (a station may have let them in offline). A step already recorded is
     answered as before (a resend after a lost answer), whatever became of the account."""
-    user = uow.session.get(User, uuid.UUID(str(command.actor.user_id)))
+    user = station_cache.by_id(uow.session, User, uuid.UUID(str(command.actor.user_id)))
     if user is not None and user.active:
         keep_loaded(uow.session, user)  # the step's answer names the user
         if user.role == command.actor.role:
             return command
         return replace(command, actor=replace(command.actor, role=user.role))
-    if uow.session.get(Event, command.id) is not None:
+    if recorded:
         return command
     raise PermissionDenied(
         f"The account {command.actor.username} is disabled on the server, so its "

@@ -9,7 +9,7 @@ import subprocess
 import threading
 from importlib.resources import as_file, files
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -25,6 +25,8 @@ OBJECT_NAMES = {
     "error": "feedbackRefused",
 }
 DETAIL_POINT_SIZE = 15  # the title takes the theme's size (26 pt); the reason reads smaller
+# A refusal's second line is what to do about it, and says so: the inspector reads it at a glance.
+WHAT_TO_DO = str(QT_TRANSLATE_NOOP("ScanStation", "What to do: {hint}"))
 MIN_TITLE_POINT_SIZE = 16  # a long code shrinks the title down to this, never below
 # Codes such as RM-FLOUR-T55/W-WALK-1 must not wrap at their hyphens ("RM-" / "FLOUR-T55/W-"):
 # shown with non-breaking hyphens they wrap only at spaces or after a "/".
@@ -33,8 +35,8 @@ PLAY_TIMEOUT_S = 5.0  # a sound player that hangs is abandoned, never waited for
 
 
 class FeedbackPanel(QLabel):
-    """A big panel that says what just happened: idle, done (green) or refused (red), with the
-    reason or the next thing to do on a second line."""
+    """A big panel that says what just happened: idle, done (green) or refused (red). Under the
+    title, a second line: what was done, or for a refusal what to do next."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,6 +47,7 @@ class FeedbackPanel(QLabel):
         self._state = ""
         self.title_text = ""
         self.detail_text = ""
+        self._act = False  # the detail is what to do next (a refusal), shown as such
         self.show_idle(
             QCoreApplication.translate("ScanStation", "Ready"),
             QCoreApplication.translate("ScanStation", "Scan a label."),
@@ -72,7 +75,12 @@ class FeedbackPanel(QLabel):
         self._show("warning", title, detail)
 
     def show_error(self, title: str, detail: str = "") -> None:
+        """Red, with the detail as it is given (e.g. a failed inspection: what follows from it)."""
         self._show("error", title, detail)
+
+    def show_refused(self, reason: str, what_to_do: str) -> None:
+        """Red: the reason as the title, then "What to do: …" on a line of its own."""
+        self._show("error", reason, what_to_do, act=True)
 
     def _title_point_size(self, title: str) -> int | None:
         """A smaller size when the title's widest unbreakable piece (a long lot code) would not
@@ -95,9 +103,22 @@ class FeedbackPanel(QLabel):
         style = f' style="font-size: {size}pt;"' if size is not None else ""
         body = f"<div{style}>{shown}</div>"
         if detail:
+            said = html.escape(detail).replace("-", NON_BREAKING_HYPHEN)
+            if self._act:
+                # "What to do:" in bold, the hint after it: the line to act on, set apart from
+                # the reason above by a gap.
+                label, _, rest = (
+                    html.escape(QCoreApplication.translate("ScanStation", WHAT_TO_DO))
+                    .replace("-", NON_BREAKING_HYPHEN)
+                    .partition("{hint}")
+                )
+                said = f"<b>{label}</b>{said}{rest}"
+                gap = " margin-top: 10px;"
+            else:
+                gap = ""
             body += (
-                f'<div style="font-size: {DETAIL_POINT_SIZE}pt; font-weight: normal;">'
-                f"{html.escape(detail).replace('-', NON_BREAKING_HYPHEN)}</div>"
+                f'<div style="font-size: {DETAIL_POINT_SIZE}pt; font-weight: normal;{gap}">'
+                f"{said}</div>"
             )
         if body != self.text():
             self.setText(body)
@@ -107,14 +128,16 @@ class FeedbackPanel(QLabel):
         if event.size().width() != event.oldSize().width():
             self._render()
 
-    def _show(self, state: str, title: str, detail: str) -> None:
+    def _show(self, state: str, title: str, detail: str, *, act: bool = False) -> None:
         self.title_text, self.detail_text = title, detail
+        self._act = act
+        changed = state != self._state
+        self._state = state
         self._render()
         self.setAccessibleName(title)
         self.setAccessibleDescription(detail)
-        if state == self._state:
+        if not changed:
             return
-        self._state = state
         self.setObjectName(OBJECT_NAMES[state])
         # A new object name restyles only after the style is asked to look again (a few ms:
         # done only when the colour changes).

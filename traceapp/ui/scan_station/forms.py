@@ -289,7 +289,10 @@ def _refuse_target(info: ScanInfo, step: str) -> KnownError:
         return InvalidInput(
             QCoreApplication.translate(
                 "ScanStation", "{code} is a location; it has no place in {step}."
-            ).format(code=info.display, step=step)
+            ).format(code=info.display, step=step),
+            hint=QCoreApplication.translate(
+                "ScanStation", "Scan a lot or case label; pick the location from its list."
+            ),
         )
     if info.target is ScanTarget.LABEL:
         return NotFound(

@@ -66,6 +66,11 @@ MNEMONICS = {  # Alt+letter on each step button; Alt+1..6 as well
 CONFIRM_KEYS = ("F12", "Ctrl+Return", "Ctrl+Enter")
 UNDO_KEY = "Ctrl+Z"
 CLEAR_KEY = "Esc"
+NO_HINT = str(
+    QT_TRANSLATE_NOOP(
+        "ScanStation", "Check the label, then try again; if it is refused again, ask a supervisor."
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +81,10 @@ class _Recorded:
 
 
 def _error_text(error: BaseException) -> tuple[str, str]:
+    """The reason and what to do about it. The hint comes with the error, from where it was
+    refused (services, domain, the form); NO_HINT is only for an error raised without one."""
     if isinstance(error, KnownError):
-        return error.message, error.hint
+        return error.message, error.hint or QCoreApplication.translate("ScanStation", NO_HINT)
     return (
         QCoreApplication.translate("ScanStation", "Something went wrong: {name}").format(
             name=type(error).__name__
@@ -585,7 +592,7 @@ class ScanStationPage(QWidget):
 
     def _refuse(self, error: BaseException) -> None:
         message, hint = _error_text(error)
-        self.feedback.show_error(message, hint)
+        self.feedback.show_refused(message, hint)
         self.sound.refused()
 
     def _on_escape(self) -> None:
