@@ -12,7 +12,7 @@ from tests.reports.test_recall_pdf import assert_every_page_marked, pdf_pages
 from tests.services.conftest import Plant, plant  # noqa: F401  (the fixture)
 from tests.services.test_recall import _at, build_recall_plant
 from traceapp.db import sensors as store
-from traceapp.domain.sensors import Limits, Reading, to_micros
+from traceapp.domain.sensors import MICROS, Limits, Reading, to_micros
 from traceapp.reports.recall_pdf import render_recall_pdf
 from traceapp.services import sensors
 from traceapp.services.recall import run_recall
@@ -29,6 +29,9 @@ def _hot_mixer(plant: Plant) -> None:  # noqa: F811
             quantity="temperature",
             unit="degC",
             limits=Limits(lsl=20.0, usl=80.0),
+            # It reports every 10 s: with the 5 s default every interval would be a gap, and the
+            # chart's line broken between every two readings.
+            expected_period_us=30 * MICROS,
         )
     start = _at(1) - timedelta(minutes=30)
     readings = []

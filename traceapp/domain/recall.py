@@ -129,6 +129,9 @@ class RecallExcursion:
     usl: Decimal | None
     description: str
     chart: tuple[ChartPoint, ...] = ()
+    # The channel's recorded silences in the chart's window (start, end; None: still silent):
+    # the printed line breaks there. Hashed with the chart, as it is printed.
+    gaps: tuple[tuple[int, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

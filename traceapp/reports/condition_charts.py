@@ -3,7 +3,9 @@
 The readings are drawn as min/max columns joined into a band (a peak shorter than a column is
 never averaged away), limits as dashed lines named at the right, the residence as a light grey
 background, and the excursion as a black bar under the plot with its name: nothing is told by
-colour alone.
+colour alone. The line breaks where the channel was silent (a gap the recorder recorded: no reading
+for longer than the channel's expected period, as `traceapp sensors gaps` lists them and the Live
+monitor and lot detail break their lines), so it is never drawn straight across an outage.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import pairwise
 
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -36,6 +39,28 @@ def _label(value: float) -> str:
     return f"{value:.4g}"
 
 
+Gaps = Sequence[tuple[int, int | None]]  # recorded silences: (last reading, next one or None)
+
+
+def line_runs(points: Sequence[ChartPoint], gaps: Gaps) -> list[list[ChartPoint]]:
+    """The points cut into runs drawn as one line each: the line from one column to the next
+    is cut when a recorded silence began in the first (at or after its time, before the next)
+    and lasted until the next column or beyond (or has not ended). A silence shorter than a
+    column lies inside one column, whose band already spans it (the print cannot show it).
+    Points and gaps in any order."""
+    if not points:
+        return []
+    ordered = sorted(points, key=lambda p: p.time_us)
+    runs: list[list[ChartPoint]] = [[ordered[0]]]
+    for before, point in pairwise(ordered):
+        a, b = before.time_us, point.time_us
+        if any(a <= start < b and (end is None or end >= b) for start, end in gaps):
+            runs.append([point])
+        else:
+            runs[-1].append(point)
+    return runs
+
+
 def condition_chart(
     points: Sequence[ChartPoint],
     *,
@@ -45,8 +70,10 @@ def condition_chart(
     excursion: tuple[datetime, datetime] | None,
     lsl: Decimal | None,
     usl: Decimal | None,
+    gaps: Gaps = (),
 ) -> Drawing:
-    """One channel: readings (band), LSL/USL, the residence and the excursion (if any) marked."""
+    """One channel: readings (band), LSL/USL, the residence and the excursion (if any) marked;
+    the band breaks at the channel's recorded `gaps` (silences)."""
     regular = font_name(False)
     drawing = Drawing(width, HEIGHT)
     plot_w, plot_h = float(width - LEFT - RIGHT), float(HEIGHT - BOTTOM - TOP)
@@ -109,9 +136,10 @@ def condition_chart(
                 fontSize=6.5,
             )
         )
-    if points:
-        upper = [(x(p.time_us), y(float(p.high))) for p in points]
-        lower = [(x(p.time_us), y(float(p.low))) for p in points]
+    runs = line_runs(points, gaps)
+    for run in runs:
+        upper = [(x(p.time_us), y(float(p.high))) for p in run]
+        lower = [(x(p.time_us), y(float(p.low))) for p in run]
         for line in (upper, lower):
             flat = [c for xy in line for c in xy]
             if len(line) == 1:
@@ -163,7 +191,8 @@ def condition_chart(
         String(
             LEFT + plot_w / 2,
             1,
-            "grey: while the lot was there",
+            "grey: while the lot was there"
+            + ("; line broken: no readings" if len(runs) > 1 else ""),
             fontName=regular,
             fontSize=6.5,
             textAnchor="middle",

@@ -310,6 +310,7 @@ def _conditions(found: LotConditions, styles: dict[str, ParagraphStyle]) -> list
             else (from_micros(first.start_us), from_micros(first.end_us)),
             lsl=None if limits.lsl is None else decimal(limits.lsl),
             usl=None if limits.usl is None else decimal(limits.usl),
+            gaps=window.gaps,
         )
         caption = Paragraph(
             _text(f"{window.channel.key} at {window.residence.label} ({window.resolution.value})"),

@@ -921,6 +921,7 @@ def _excursions(result: RecallResult, styles: dict[str, ParagraphStyle]) -> list
                     excursion=(first.start, first.end),
                     lsl=first.lsl,
                     usl=first.usl,
+                    gaps=first.gaps,
                 )
             )
         block.append(Spacer(1, 2 * mm))

@@ -514,6 +514,7 @@ def recall_excursions(
         return ()
     connection = session.connection()
     charts: dict[tuple[Residence, int], tuple[ChartPoint, ...]] = {}
+    gaps: dict[tuple[Residence, int], tuple[tuple[int, int | None], ...]] = {}
     rows: list[RecallExcursion] = []
     for lot in sorted(found.values(), key=lambda c: c.lot):
         for e in lot.excursions:
@@ -530,6 +531,7 @@ def recall_excursions(
                     ChartPoint(p.time_us, decimal(p.low), decimal(p.high))
                     for p in envelope(window.points)
                 )
+                gaps[key] = window.gaps
             limit = e.limit
             limits = e.channel.limits
             rows.append(
@@ -549,6 +551,7 @@ def recall_excursions(
                     usl=None if limits.usl is None else decimal(limits.usl),
                     description=e.describe(),
                     chart=charts[key],
+                    gaps=gaps[key],
                 )
             )
     return tuple(rows)
