@@ -20,14 +20,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import Table, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from traceapp.db.models import AuditEntry, AuditHead
 from traceapp.domain.audit import GENESIS_HASH, chain_hash
 from traceapp.domain.ids import new_uuid
 
 HEAD_ROW = 1
+AUDIT_ENTRIES = Table(AuditEntry.__tablename__, AuditEntry.metadata)  # the mapped table
 UNAUDITED = frozenset({"audit_entries", "audit_head"})
 # Never copy secrets into the trail: it says that they changed, not what they are.
 SECRET_COLUMNS = frozenset({"password_hash", "pin_hash", "badge_digest"})
@@ -149,19 +151,22 @@ def _lock_chain_head(session: Session) -> AuditHead | None:
 
 
 def _write(session: Session, batches: list[tuple[AuditContext, list[Change]]]) -> None:
-    """Extend the chain with every noted entry, under the head's lock (held until the commit)."""
+    """Extend the chain with every noted entry, under the head's lock (held until the commit).
+
+    Core statements, not ORM objects: the entries are append-only and nothing reads them back
+    in this transaction, so one executemany INSERT and one UPDATE of the head, no flush.
+    """
     head = _lock_chain_head(session)
-    if head is None:
-        head = AuditHead(id=HEAD_ROW, seq=0, hash=GENESIS_HASH)
-        session.add(head)
-    seq, previous = head.seq, head.hash
+    seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
     now = datetime.now(UTC)
+    rows: list[dict[str, object]] = []
     for acting, changes in batches:
         for action, entity, key, old, new in changes:
             seq += 1
+            entry_id = new_uuid()
             fields: dict[str, object] = {
                 "seq": seq,
-                "id": str(new_uuid()),
+                "id": str(entry_id),
                 "recorded_at": now,
                 "username": acting.username,
                 "station": acting.station,
@@ -174,27 +179,29 @@ def _write(session: Session, batches: list[tuple[AuditContext, list[Change]]]) -
                 "rule": acting.rule,
             }
             digest = chain_hash(previous, fields)
-            session.add(
-                AuditEntry(
-                    seq=seq,
-                    id=uuid.UUID(str(fields["id"])),
-                    recorded_at=now,
-                    user_id=acting.user_id,
-                    username=acting.username,
-                    station=acting.station,
-                    action=action,
-                    entity=entity,
-                    entity_id=key,
-                    old_value=fields["old_value"],
-                    new_value=fields["new_value"],
-                    reason=acting.reason,
-                    rule=acting.rule,
-                    prev_hash=previous,
-                    hash=digest,
-                )
+            rows.append(
+                {
+                    **fields,
+                    "id": entry_id,
+                    "user_id": acting.user_id,
+                    "prev_hash": previous,
+                    "hash": digest,
+                }
             )
             previous = digest
-    head.seq, head.hash = seq, previous
+    if not rows:
+        return
+    # The table, not the entity: an ORM bulk insert splits rows into several statements.
+    session.execute(insert(AUDIT_ENTRIES), rows)
+    if head is None:
+        session.execute(insert(AuditHead).values(id=HEAD_ROW, seq=seq, hash=previous))
+    else:
+        session.execute(
+            update(AuditHead).where(AuditHead.id == HEAD_ROW).values(seq=seq, hash=previous)
+        )
+        # The session's copy of the head says what the table now says.
+        set_committed_value(head, "seq", seq)
+        set_committed_value(head, "hash", previous)
 
 
 def _table(obj: object) -> str:

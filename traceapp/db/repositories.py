@@ -29,6 +29,8 @@ from traceapp.db.models import (
 )
 
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
+# plant_meta key of the counter the database bumps when master data changes (migration 0013).
+MASTER_DATA_VERSION = "master_data_version"
 
 
 def locked(query: _Query, *, of: type[Lot] | type[Container]) -> _Query:
@@ -78,6 +80,33 @@ class Repository:
         column = model.username if model is User else model.code  # type: ignore[union-attr]
         rows = self.session.execute(select(model.id, column).where(model.id.in_(wanted)))
         return {row[0]: row[1] for row in rows}
+
+    def step_start(self, event_id: uuid.UUID | None) -> tuple[bool, int | None]:
+        """In one statement: is `event_id` recorded already, and the master data version (None
+        when the database keeps none, e.g. before migration 0013)."""
+        version = (
+            select(PlantMeta.value).where(PlantMeta.key == MASTER_DATA_VERSION).scalar_subquery()
+        )
+        if event_id is None:
+            exists, value = False, self.session.scalar(select(version))
+        else:
+            recorded = select(Event.id).where(Event.id == event_id).exists()
+            exists, value = self.session.execute(select(recorded, version)).one()
+        try:
+            return bool(exists), int(value) if value is not None else None
+        except ValueError:
+            return bool(exists), None
+
+    def rows_by_id(
+        self,
+        model: type[Product] | type[Party] | type[Location] | type[User],
+        ids: Iterable[uuid.UUID],
+    ) -> list[Product | Party | Location | User]:
+        wanted = set(ids)
+        if not wanted:
+            return []
+        found = self.session.scalars(select(model).where(model.id.in_(wanted)))
+        return [row for row in found if isinstance(row, Product | Party | Location | User)]
 
     def meta(self, key: str) -> str | None:
         row = self.session.get(PlantMeta, key)
@@ -212,6 +241,24 @@ class Repository:
                 or_(CodeBinding.valid_to.is_(None), CodeBinding.valid_to > at),
             )
         )
+
+    def first_active_binding(self, payloads: Sequence[str], at: datetime) -> CodeBinding | None:
+        """The active binding of the first of `payloads` that has one, in one statement."""
+        if not payloads:
+            return None
+        if len(payloads) == 1:
+            return self.active_binding(payloads[0], at)
+        found = {
+            binding.payload: binding
+            for binding in self.session.scalars(
+                select(CodeBinding).where(
+                    CodeBinding.payload.in_(payloads),
+                    CodeBinding.valid_from <= at,
+                    or_(CodeBinding.valid_to.is_(None), CodeBinding.valid_to > at),
+                )
+            )
+        }
+        return next((found[key] for key in payloads if key in found), None)
 
     # --- events -------------------------------------------------------------------------------
 

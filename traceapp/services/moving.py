@@ -45,8 +45,14 @@ def move(
     def apply() -> Event:
         repo = Repository(uow.session)
         place = require_location(repo, to, kinds=("site", "area", "station", "equipment"))
+        # The event, its items and the lots' and containers' new places go in one flush.
         event = new_event(
-            uow, actor=actor, step=HandlingStep.MOVE, event_id=event_id, event_time=event_time
+            uow,
+            actor=actor,
+            step=HandlingStep.MOVE,
+            event_id=event_id,
+            event_time=event_time,
+            flush=False,
         )
         for code in items:
             container = find_container(repo, code, lock=True)

@@ -67,6 +67,7 @@ def receive(
             event_time=event_time,
             reference_document=reference_document,
             party_id=party.id,
+            flush=False,  # inserted with the lot, below
         )
         best_before = expiry
         if best_before is None and product_row.shelf_life_days:
@@ -90,6 +91,8 @@ def receive(
             created_at=now_utc(),
         )
         uow.session.add(lot)
+        # The event and the lot in one flush (in that order); the item, which points at the
+        # lot, goes with the step's last flush (items sort before lots in a flush).
         uow.session.flush()
         add_item(uow, event, ItemRole.OBSERVED, lot=lot, amount=amount)
         return event

@@ -209,11 +209,15 @@ def new_event(
     started_at: datetime | None = None,
     ended_at: datetime | None = None,
     corrects_event_id: uuid.UUID | None = None,
+    flush: bool = True,
 ) -> Event:
-    """Add an immutable event row (not yet flushed) with the step's EPCIS vocabulary.
+    """Add an immutable event row with the step's EPCIS vocabulary, inserted at once (`flush`).
 
-    The rows a step adds are inserted in one flush at its end: the flush orders the inserts by
-    their foreign keys (the event before its items and lots), as SQLite checks them at once.
+    Rows added next point at the event, and both databases check foreign keys at each insert.
+    A flush orders its inserts by model name, not by foreign key (no relationships here): the
+    event comes before its items (`events.EventItem`) and the lots it makes
+    (`inventory.Lot`), not before every other row. A step whose other rows all sort after the
+    event passes `flush=False` and has them inserted together, in one flush.
     """
     vocabulary = vocabulary_for(step)
     instant, offset = split_instant(station_time(actor, event_time))
@@ -240,6 +244,8 @@ def new_event(
         corrects_event_id=corrects_event_id,
     )
     uow.session.add(event)
+    if flush:
+        uow.session.flush()
     return event
 
 
