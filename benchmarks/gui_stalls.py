@@ -1,8 +1,8 @@
 """Every GUI event-loop turn longer than 100 ms during a scripted session at the workstation (issue 6).
 
-    .venv/bin/python benchmarks/gui_stalls.py [--label NAME] [--think-ms 1000] [--platform offscreen]
+    .venv/bin/python benchmarks/gui_stalls.py [--label NAME] [--think-ms 1000] [--lots 3000]
 
-Builds a 3,000-lot demo plant (plus two GS1 products, a supplier and a customer for the scan
+Builds a 3,000-lot demo plant (--lots) (plus two GS1 products, a supplier and a customer for the scan
 flow) in a temporary SQLite file, opens the real window (the pages `traceapp gui` builds, at
 1366x768) and runs one session through the keyboard, as a person would:
 
@@ -18,7 +18,8 @@ The probe: a precise 10 ms QTimer on the GUI thread notes each tick; a tick more
 after the one before means one turn (or a run of them without a gap) kept the loop from its
 timers that long. A watchdog thread samples the GUI thread's Python stack every 5 ms while the
 loop is late, so each stall in the JSON names the script step, the innermost traceapp frames and
-the modules being imported while it lasted. The 1-minute load average before and after is
+the modules being imported while it lasted, and the garbage collections (their generation and
+milliseconds) that ran in it. The 1-minute load average before and after is
 written beside the figures (2 shared cores: run it at normal priority, others under nice).
 Results merge into benchmarks/results/gui_stalls.json under --label.
 """
@@ -26,6 +27,7 @@ Results merge into benchmarks/results/gui_stalls.json under --label.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -89,6 +91,7 @@ class Stall:
     frames: list[tuple[str, int]]
     imports: list[str]
     samples: int
+    gc_ms: list[tuple[int, float]]  # (generation, ms) of each collection in the stall
 
 
 @dataclass
@@ -102,6 +105,8 @@ class Probe:
     gaps_ms: list[float] = field(default_factory=list)
     _last: float = 0.0
     _samples: list[tuple[float, list[str], list[str]]] = field(default_factory=list)
+    _collections: list[tuple[float, int, float]] = field(default_factory=list)  # at, gen, ms
+    _gc_began: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -121,11 +126,23 @@ class Probe:
         self._main = threading.main_thread().ident
         self._watchdog = threading.Thread(target=self._watch, name="stall-watchdog", daemon=True)
         self._watchdog.start()
+        gc.callbacks.append(self._on_gc)
 
     def stop(self) -> None:
         self._timer.stop()
+        gc.callbacks.remove(self._on_gc)
         self._stop.set()
         self._watchdog.join()
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_began = now
+        else:
+            with self._lock:
+                self._collections.append(
+                    (self._gc_began, info["generation"], (now - self._gc_began) * 1000.0)
+                )
 
     def _watch(self) -> None:
         while not self._stop.wait(SAMPLE_S):
@@ -145,6 +162,8 @@ class Probe:
         with self._lock:
             samples = [s for s in self._samples if self._last <= s[0] <= now]
             self._samples = [s for s in self._samples if s[0] > now]
+            collections = [c for c in self._collections if self._last <= c[0] <= now]
+            self._collections = [c for c in self._collections if c[0] > now]
         if gap_ms > STALL_MS:
             steps = [self.step_at(self._last)] + [
                 step for at, step in self.step_log if self._last < at <= now
@@ -164,6 +183,7 @@ class Probe:
                     frames=frames.most_common(8),
                     imports=imported[:12],
                     samples=len(samples),
+                    gc_ms=[(gen, round(ms, 1)) for _at, gen, ms in collections if ms >= 1.0],
                 )
             )
         self._last = now
@@ -179,14 +199,14 @@ class Probe:
 # -- the plant ------------------------------------------------------------------------------
 
 
-def build_plant(folder: Path) -> tuple[Any, dict[str, str]]:
+def build_plant(folder: Path, lots: int = 3000) -> tuple[Any, dict[str, str]]:
     from traceapp.db.uow import UnitOfWork
     from traceapp.services import masterdata
     from traceapp.services.database import open_database
     from traceapp.services.demo import build_demo_plant
 
     engine, _ = open_database(f"sqlite:///{folder / 'plant.db'}")
-    demo = build_demo_plant(engine, lots=3000, days=21)
+    demo = build_demo_plant(engine, lots=lots, days=21)
     with UnitOfWork(engine) as uow:
         admin = masterdata.actor_for(uow)
         for part, name, unit, kind, gtin in (
@@ -376,7 +396,7 @@ def status_shown(page: Any) -> str:
 # -- running it ------------------------------------------------------------------------------
 
 
-def run(think_ms: int, size: tuple[int, int]) -> dict[str, Any]:
+def run(think_ms: int, size: tuple[int, int], lots: int = 3000) -> dict[str, Any]:
     from PySide6.QtCore import QSettings, QTimer
 
     from traceapp.ui.application import application, build_window, standard_pages
@@ -385,7 +405,7 @@ def run(think_ms: int, size: tuple[int, int]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="traceapp-stalls-") as tmp:
         folder = Path(tmp)
         os.environ["TRACEAPP_CONFIG_DIR"] = str(folder / "config")  # no [monitoring]
-        engine, landmarks = build_plant(folder)
+        engine, landmarks = build_plant(folder, lots)
         app = application()
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
         context = StationContext(
@@ -466,6 +486,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="current", help="key of this run in the JSON")
     parser.add_argument("--think-ms", type=int, default=1000, help="pause after each result")
     parser.add_argument("--size", default="1366x768")
+    parser.add_argument("--lots", type=int, default=3000, help="lots of the demo plant")
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--note", default="")
@@ -474,12 +495,13 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(part) for part in args.size.lower().split("x"))
     load_before = os.getloadavg()[0]
     began = time.perf_counter()
-    result = run(args.think_ms, (width, height))
+    result = run(args.think_ms, (width, height), args.lots)
     record = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": args.platform,
         "size": args.size,
         "think_ms": args.think_ms,
+        "lots": args.lots,
         "note": args.note,
         "load_1min_before": round(load_before, 2),
         "load_1min_after": round(os.getloadavg()[0], 2),
@@ -501,7 +523,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{record['load_1min_before']} -> {record['load_1min_after']}, error {record['error']}"
     )
     for stall in record["stalls"]:
-        print(f"  {stall['turn_ms']:7.1f} ms  {stall['steps']}  {stall['imports'][:4]}")
+        print(
+            f"  {stall['turn_ms']:7.1f} ms  {stall['steps']}  {stall['imports'][:4]}"
+            f"  gc {stall['gc_ms']}"
+        )
         for frame, count in stall["frames"][:4]:
             print(f"            {count:3d} {frame}")
     return 1 if record["error"] else 0

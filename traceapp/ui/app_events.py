@@ -25,6 +25,8 @@ ActivityWatcher = Callable[[], None]
 ACTIVITY = frozenset(
     {
         QEvent.Type.KeyPress,
+        # A key a shortcut takes (F3, Alt+1) reaches the focus widget only as this: no KeyPress.
+        QEvent.Type.ShortcutOverride,
         QEvent.Type.MouseButtonPress,
         QEvent.Type.MouseMove,
         QEvent.Type.Wheel,

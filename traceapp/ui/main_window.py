@@ -13,11 +13,14 @@ someone opens the page, not before the first window is shown.
 With `prepare_pages` (the app's window has it: `application.build_window`) the window prepares
 those pages after sign-in so that no key waits for them: their modules are imported in a worker
 thread (`page_preparer`), then, each time nobody has touched the station for `PREPARE_IDLE_MS`,
-one page is built on the GUI thread (hidden) and put in its place a turn later.
+one page is built on the GUI thread (hidden) and put in its place a turn later; then a built
+page's `build_ahead()` (if it has one) builds one more of its parts per idle turn (the Quality
+page's tabs).
 """
 
 from __future__ import annotations
 
+import gc
 import html
 import os
 import time
@@ -262,7 +265,8 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         self.prepare_pages = prepare_pages
         self.warmer = ModuleWarmer(self)
-        self.warmer.finished.connect(self._prepare_next)
+        self.warmer.finished.connect(self._on_warmed)
+        self._built_ahead: list[QWidget] = []  # pages whose `build_ahead` has nothing left
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setSingleShot(True)
         self._prepare_timer.timeout.connect(self._prepare_next)
@@ -354,9 +358,20 @@ class MainWindow(QMainWindow):
         ]
         self.warmer.start(modules)  # `finished` -> _prepare_next
 
+    def _on_warmed(self) -> None:
+        """The pages' modules are imported: move what is alive now out of the garbage
+        collector's reach, so that no full collection walks it again (the Live monitor's
+        `freeze_garbage` did, ~150 ms on its first F5, and Python starts one by itself now and
+        then). Only the young generations are collected first: each is a few ms, where a full
+        collection here is one stall of 100-200 ms."""
+        gc.collect(1)
+        gc.freeze()
+        self._prepare_next()
+
     def _prepare_next(self) -> None:
-        """Build the next page the person may open, once nobody has touched the station for
-        PREPARE_IDLE_MS; one page per turn, put in place the turn after."""
+        """Build the next page the person may open (or the next part of a built one: its
+        `build_ahead()`), once nobody has touched the station for PREPARE_IDLE_MS; one per
+        turn, a page put in place the turn after."""
         if (
             not self.prepare_pages
             or self.context.actor is None
@@ -373,18 +388,33 @@ class MainWindow(QMainWindow):
             ),
             None,
         )
-        if index is None:
+        more = [
+            entry
+            for entry in entries
+            if isinstance(entry, QWidget)
+            and entry not in self._built_ahead
+            and callable(getattr(entry, "build_ahead", None))
+        ]
+        if index is None and not more:
             return
         quiet = self.idle.quiet_ms()
         if quiet < PREPARE_IDLE_MS:
             self._prepare_timer.start(int(PREPARE_IDLE_MS - quiet) + 1)
             return
-        entry = self._entries[index]
-        assert isinstance(entry, LazyPage)
-        with app_events().paused():
-            widget = entry.build()
-        self._entries[index] = widget
-        QTimer.singleShot(0, self, lambda: self._adopt(widget))
+        if index is not None:
+            entry = self._entries[index]
+            assert isinstance(entry, LazyPage)
+            with app_events().paused():
+                widget = entry.build()
+            self._entries[index] = widget
+            QTimer.singleShot(0, self, lambda: self._adopt(widget))
+        else:
+            page = more[0]
+            with app_events().paused():
+                if not page.build_ahead():  # type: ignore[attr-defined]
+                    self._built_ahead.append(page)  # nothing left: the next one at once
+                    QTimer.singleShot(0, self, self._prepare_next)
+                    return
         self._prepare_timer.start(PREPARE_IDLE_MS // 4)  # the next one, if still idle
 
     def visible_pages(self) -> tuple[QWidget, ...]:

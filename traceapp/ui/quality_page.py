@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
@@ -163,6 +164,29 @@ class ValueField(QLineEdit):
         self.mark.setAccessibleName(f"{'passes' if passed else 'fails'}: {reason}")
 
 
+class _LazyTab(QWidget):
+    """A tab whose widget is made by `build` the first time it is needed (`content()`)."""
+
+    def __init__(self, build: Callable[[], QWidget]) -> None:
+        super().__init__()
+        self._build: Callable[[], QWidget] | None = build
+        self._content: QWidget | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    @property
+    def built(self) -> bool:
+        return self._content is not None
+
+    def content(self) -> QWidget:
+        if self._content is None:
+            assert self._build is not None
+            self._content = self._build()
+            self._build = None
+            self._layout.addWidget(self._content)
+        return self._content
+
+
 class QualityPage(QWidget):
     page_title = "Quality"
     page_shortcut = "F4"
@@ -247,14 +271,17 @@ class QualityPage(QWidget):
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
         scroller.setWidget(content)
-        # Inspection entry first (what the floor does); SPC beside it for supervisors.
-        self.spc = SpcView(context)
+        # Inspection entry first (what the floor does); SPC beside it for supervisors. The
+        # other tabs are built when first opened, or ahead a turn at a time while the station
+        # is idle (`build_ahead`): built with the page they made its one turn 100-260 ms.
         self.tabs = QTabWidget()
         self.tabs.setObjectName("qualityTabs")
         self.tabs.addTab(scroller, "Inspection")
-        self.tabs.addTab(self.spc, "SPC charts")
-        self.nonconformances = NonconformanceList(context)
-        self.tabs.addTab(self.nonconformances, "Nonconformances")
+        self._spc_tab = _LazyTab(lambda: SpcView(context))
+        self._nc_tab = _LazyTab(lambda: NonconformanceList(context))
+        self.tabs.addTab(self._spc_tab, "SPC charts")
+        self.tabs.addTab(self._nc_tab, "Nonconformances")
+        self.tabs.currentChanged.connect(self._on_tab_changed)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.tabs)
@@ -267,6 +294,33 @@ class QualityPage(QWidget):
         context.signed_out.connect(self._on_signed_out)
         self._gauges: list[SerialScanner] = []
         self._start_configured_gauge()
+
+    # The tabs built on first use.
+    @property
+    def spc(self) -> SpcView:
+        view = self._spc_tab.content()
+        assert isinstance(view, SpcView)
+        return view
+
+    @property
+    def nonconformances(self) -> NonconformanceList:
+        listing = self._nc_tab.content()
+        assert isinstance(listing, NonconformanceList)
+        return listing
+
+    def _on_tab_changed(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if isinstance(tab, _LazyTab):
+            tab.content()
+
+    def build_ahead(self) -> bool:
+        """Build one tab not opened yet (the window calls it while the station is idle);
+        False when there was none left."""
+        for tab in (self._spc_tab, self._nc_tab):
+            if not tab.built:
+                tab.content()
+                return True
+        return False
 
     # The Page protocol.
     def visible_to(self, role: Role) -> bool:

@@ -171,14 +171,19 @@ class SpcView(QWidget):
         self._histogram_box = QVBoxLayout(summary)
         self._histogram_box.setContentsMargins(0, 0, 0, 0)
         self._histogram_box.addWidget(self.capability)
-        self.detail = LotDetailPanel(None, context=context)
-        self.detail.lot_requested.connect(self.open_lot_id)
+        # The lot behind a clicked point: its record is built when first needed (~25 ms of the
+        # view's construction otherwise, issue 6), in this holder.
+        self._detail: LotDetailPanel | None = None
+        self._detail_holder = QWidget()
+        self._detail_layout = QVBoxLayout(self._detail_holder)
+        self._detail_layout.setContentsMargins(0, 0, 0, 0)
         self.side = QTabWidget()
         self.side.setObjectName("spcSide")
         # Set, so the lot record's wide content cannot squeeze the charts (it scrolls instead).
         self.side.setMinimumWidth(SIDE_MIN_WIDTH)
         self.side.addTab(summary, "Histogram && capability")
-        self.side.addTab(self.detail, "Lot")
+        self.side.addTab(self._detail_holder, "Lot")
+        self.side.currentChanged.connect(self._on_side_changed)
         self.splitter = QSplitter()
         self.splitter.addWidget(charts)
         self.splitter.addWidget(self.side)
@@ -189,6 +194,26 @@ class SpcView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.splitter, 1)
         context.signed_out.connect(self._on_signed_out)
+
+    @property
+    def detail(self) -> LotDetailPanel:
+        """The record of the lot behind a clicked point (built on first use)."""
+        if self._detail is None:
+            panel = LotDetailPanel(None, context=self._context)
+            self._detail_layout.addWidget(panel)
+            self.detail = panel
+        assert self._detail is not None
+        return self._detail
+
+    @detail.setter
+    def detail(self, panel: LotDetailPanel) -> None:
+        """(A test's own panel stays where it is.)"""
+        self._detail = panel
+        panel.lot_requested.connect(self.open_lot_id)
+
+    def _on_side_changed(self, index: int) -> None:
+        if self.side.widget(index) is self._detail_holder:
+            _ = self.detail
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -368,12 +393,12 @@ class SpcView(QWidget):
         def done(state: LotState) -> None:
             if generation == self._detail_generation:
                 self.detail.show_detail(state.detail, state.decisions)
-                self.side.setCurrentWidget(self.detail)
+                self.side.setCurrentWidget(self._detail_holder)
 
         def failed(error: BaseException, details: str) -> None:
             if generation == self._detail_generation:
                 self.detail.show_message(error_text(error, details))
-                self.side.setCurrentWidget(self.detail)
+                self.side.setCurrentWidget(self._detail_holder)
 
         self._context.run(work, done, failed)
 
@@ -385,7 +410,8 @@ class SpcView(QWidget):
         self._detail_generation += 1
         self._clear_plots()
         self.analysis = None
-        self.detail.clear()
+        if self._detail is not None:
+            self._detail.clear()
         self.side.setCurrentIndex(0)
         self.product.clear()
         self.characteristic.clear()
