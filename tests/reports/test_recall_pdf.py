@@ -260,6 +260,32 @@ def test_lots_and_customers_match_the_database(plant: Plant, tmp_path: Path) -> 
     assert "Reference doc." in shipments_page
 
 
+def test_an_equipment_recall_names_what_was_made_there_and_what_went_in(
+    plant: Plant,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    build_recall_plant(plant)  # dough D-1 (50 kg) made on MIX1 from 40 kg F-1 and 10 kg S-1
+    with plant.uow() as uow:
+        result = run_recall(
+            uow,
+            actor=plant.actor,
+            reason="mixer seal failed",
+            equipment="MIX1",
+            since=datetime(2026, 3, 2, 8, 30, tzinfo=CET),
+            until=datetime(2026, 3, 2, 10, 30, tzinfo=CET),
+        )
+    out = tmp_path / "r.pdf"
+    render_recall_pdf(result, None, out)
+    cover = " ".join(pdf_pages(out)[0].split())
+    assert "Suspect lots DOUGH/D-1 " in cover
+    assert "Made there DOUGH/D-1 50 kg Consumed there" in cover
+    assert "there FLOUR/F-1 40 kg, SUGAR/S-1 10 kg (inside what was made) Run by" in cover
+    assert "Stock on site 1 lot still here, on hand 60 ea" in cover
+    lots_page = next(p for p in pdf_pages(out) if "Affected lots (" in p)
+    listed = set(re.findall(r"^\s*([A-Z]+/[A-Z]-\d+)\s", lots_page, flags=re.MULTILINE))
+    assert listed == {"DOUGH/D-1", "COOKIE/C-1", "COOKIE/C-2"}  # not the flour or sugar
+
+
 def test_a_shipment_of_many_lots_and_many_suspect_lots_split_across_pages(tmp_path: Path) -> None:
     base = synthetic_result(900, customers=1)
     names = tuple(lot.name for lot in base.forward.lots)

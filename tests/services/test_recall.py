@@ -13,6 +13,7 @@ from traceapp.domain.lots import LotStatus
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import CteKind, RecallIncomplete, RecallResult, SuspectKind
 from traceapp.services import users
+from traceapp.services.corrections import correct
 from traceapp.services.dispositions import decisions_of, hold
 from traceapp.services.lots import lot_detail
 from traceapp.services.packing import PackItem, pack
@@ -284,16 +285,85 @@ def test_a_recall_needs_one_start_and_a_reason(plant: Plant) -> None:
         run_recall(uow, actor=plant.actor, reason="  ", lots=["FLOUR/F-1"])
 
 
-def test_an_equipment_window_recall_starts_from_what_ran_on_it(plant: Plant) -> None:
+def test_an_equipment_window_recall_starts_from_what_was_made_on_it(plant: Plant) -> None:
     build_recall_plant(plant)
     result = _recall(plant, equipment="MIX1", since=_at(-1), until=_at(10))
     assert result.suspects[0].kind is SuspectKind.EQUIPMENT
-    assert result.forward.start == ("FLOUR/F-1", "SUGAR/S-1", "DOUGH/D-1") or set(
-        result.forward.start
-    ) == {"FLOUR/F-1", "SUGAR/S-1", "DOUGH/D-1"}
+    # The dough made on the mixer; the flour and sugar that went in are where it came from
+    assert result.forward.start == ("DOUGH/D-1",)
+    assert {lot.name for lot in result.forward.lots} == {"DOUGH/D-1", "COOKIE/C-1", "COOKIE/C-2"}
+    assert {lot.name for lot in result.backward.lots} >= {"FLOUR/F-1", "SUGAR/S-1"}
     assert {c.code for c in result.forward.customers} == {"SHOP1", "SHOP2"}
+    assert [(p.lot, p.made, str(p.quantity)) for p in result.processed] == [
+        ("DOUGH/D-1", True, "50 kg"),
+        ("FLOUR/F-1", False, "40 kg"),
+        ("SUGAR/S-1", False, "10 kg"),
+    ]
     with pytest.raises(NotFound):
         _recall(plant, equipment="MIX1", since=_at(20), until=_at(30))
+
+
+def _mix(
+    plant: Plant, inputs: list[tuple[str, str]], output: tuple[str, str], **when: object
+) -> None:
+    with plant.uow() as uow:
+        produce(
+            uow,
+            actor=plant.actor,
+            inputs=[InputSpec(code, Quantity.parse(qty)) for code, qty in inputs],
+            outputs=[OutputSpec("DOUGH", output[0], Quantity.parse(output[1]))],
+            equipment="MIX1",
+            **when,  # type: ignore[arg-type]
+        )
+
+
+def test_an_equipment_recall_counts_what_ran_in_the_window_not_whole_lots(plant: Plant) -> None:
+    """Flour F-1 fed three batches on the mixer, one of them in the window; dough D-1 was made in
+    the window and topped up after it. An auditor expects the lots made in the window with what
+    was made then, and only what was made from them: not the batches F-1 fed at other times,
+    not F-1's stock left in the store, not the top-up counted as suspect."""
+    plant.receive("SL-9", "100 kg", lot_code="F-1", event_time=_at(0))
+    plant.receive("SL-5", "100 kg", product="SUGAR", lot_code="S-1", event_time=_at(0))
+    _mix(
+        plant, [("FLOUR/F-1", "40 kg"), ("SUGAR/S-1", "10 kg")], ("D-1", "50 kg"), event_time=_at(1)
+    )
+    # began before the window's end, ended after it: the batch is one mix, counted whole
+    _mix(plant, [("SUGAR/S-1", "5 kg")], ("D-3", "5 kg"), started_at=_at(1.4), ended_at=_at(2))
+    _mix(plant, [("FLOUR/F-1", "30 kg")], ("D-1", "30 kg"), event_time=_at(3))  # topped up
+    _mix(plant, [("FLOUR/F-1", "20 kg")], ("D-2", "20 kg"), event_time=_at(3.5))
+    with plant.uow() as uow:
+        produce(
+            uow,
+            actor=plant.actor,
+            inputs=[InputSpec("DOUGH/D-1", Quantity.parse("80 kg"))],
+            outputs=[OutputSpec("COOKIE", "C-1", Quantity.parse("160 ea"))],
+            event_time=_at(4),
+        )
+    result = _recall(plant, equipment="MIX1", since=_at(0.5), until=_at(1.5))
+    assert set(result.forward.start) == {"DOUGH/D-1", "DOUGH/D-3"}
+    suspect = {lot.name: lot.quantity for lot in result.forward.lots}
+    assert set(suspect) == {"DOUGH/D-1", "DOUGH/D-3", "COOKIE/C-1"}  # not D-2, not F-1
+    assert suspect["DOUGH/D-1"] == Quantity(Decimal(50), "kg")  # of its 80 kg
+    assert suspect["DOUGH/D-3"] == Quantity(Decimal(5), "kg")
+    assert suspect["COOKIE/C-1"] == Quantity(Decimal(50), "kg")  # all of D-1 went into it
+    assert {s.lot for s in result.on_site} == {"DOUGH/D-3", "COOKIE/C-1"}  # F-1's 10 kg: no
+    assert [(p.lot, p.made, str(p.quantity)) for p in result.processed] == [
+        ("DOUGH/D-1", True, "50 kg"),
+        ("DOUGH/D-3", True, "5 kg"),
+        ("FLOUR/F-1", False, "40 kg"),
+        ("SUGAR/S-1", False, "15 kg"),
+    ]
+    assert json.loads(result.canonical_json())["processed"][0] == {
+        "lot": "DOUGH/D-1",
+        "made": True,
+        "quantity": {"unit": "kg", "value": "50"},
+    }
+    # A batch declared in error did not run on the mixer
+    with plant.uow() as uow:
+        (undone,) = [e.id for e in lot_detail(uow, "DOUGH/D-3").events if e.step == "produce"]
+        correct(uow, actor=plant.actor, event=undone, reason="wrong mixer scanned")
+    again = _recall(plant, equipment="MIX1", since=_at(0.5), until=_at(1.5))
+    assert again.forward.start == ("DOUGH/D-1",)
 
 
 def test_an_operator_may_run_a_drill_but_not_sign_it_off(plant: Plant) -> None:

@@ -371,13 +371,13 @@ def test_an_equipment_window_is_a_start_chosen_from_the_keyboard(
     page.since.setDateTime(QDateTime((T0 + timedelta(hours=3)).astimezone()))
     page.until.setDateTime(QDateTime((T0 + timedelta(hours=4, minutes=30)).astimezone()))
     result = run_and_wait(qtbot, page)
-    # What ran on the mixer in that window: the D-7 mix, its output and its inputs.
-    assert sorted(result.forward.start) == ["DOUGH/D-7", "FLOUR/F-100", "SUGAR/S-1"]
+    # What was made on the mixer in that window: the D-7 mix. Its flour and sugar went in there
+    # (only the part inside D-7 is suspect, so they are not traced forward).
+    assert result.forward.start == ("DOUGH/D-7",)
+    assert sorted(p.lot for p in result.processed) == ["DOUGH/D-7", "FLOUR/F-100", "SUGAR/S-1"]
     assert sorted(column(page, "lots", "Lot")) == [
         "COOKIE/C-1",
         "DOUGH/D-7",
-        "FLOUR/F-100",
-        "SUGAR/S-1",
     ]  # not the doughs mixed at T0 + 8 h
 
 

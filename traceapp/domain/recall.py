@@ -54,6 +54,18 @@ class Suspect:
 
 
 @dataclass(frozen=True, slots=True)
+class ProcessedLot:
+    """A lot in a step on the suspect equipment in the window (an equipment recall): made there
+    (`made`: the trace starts from it, with `quantity`, what those steps made of it) or put in
+    (`went in`: `quantity` consumed there; only the part that became the lots made is suspect,
+    so the trace does not start from it)."""
+
+    lot: str  # PART/LOT
+    made: bool
+    quantity: Quantity | None  # None: a step recorded no quantity (the whole lot is counted)
+
+
+@dataclass(frozen=True, slots=True)
 class StockOnSite:
     """An affected lot that still has stock here, and where it is."""
 
@@ -152,6 +164,8 @@ class RecallResult:
     # Sensor excursions during the affected lots' production and transit (issue 8): the hash
     # binds them, so the printed charts are the ones signed. None: not read yet, as `events`.
     excursions: tuple[RecallExcursion, ...] | None = ()
+    # An equipment recall: the lots of the steps on it in the window, what they made and took.
+    processed: tuple[ProcessedLot, ...] = ()
 
     @property
     def complete(self) -> bool:

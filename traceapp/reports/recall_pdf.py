@@ -101,6 +101,27 @@ def _first(items: Sequence[str], n: int, where: str) -> str:
     return shown if len(items) <= n else f"{shown} and {len(items) - n} more ({where})"
 
 
+def _processed(result: RecallResult) -> list[tuple[str, str]]:
+    """An equipment recall: what its steps in the window made (the suspect lots, with what
+    was made then) and what went into them (where it came from; not traced forward)."""
+    if not result.processed:
+        return []
+
+    def named(made: bool) -> str:
+        lots = [
+            f"{p.lot} {p.quantity if p.quantity is not None else '(no quantity: whole lot)'}"
+            for p in result.processed
+            if p.made is made
+        ]
+        return _text(_first(lots, 20, "the recall's JSON"))
+
+    went_in = named(False)
+    return [
+        ("Made there", named(True)),
+        ("Consumed there", went_in + ("" if went_in == "-" else " (inside what was made)")),
+    ]
+
+
 def _amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
     if quantity is None:
         return "-"
@@ -490,6 +511,7 @@ def _cover(
         ("Reason", _text(result.reason)),
         ("Suspect", suspects),
         ("Suspect lots", _text(_first(forward.start, 20, "depth 0 in the affected lots"))),
+        *_processed(result),
         ("Run by", _text(result.run_by)),
         ("Run at", _text(when(result.run_at))),
         ("Drill took", _text(f"{result.drill_ms / 1000:.2f} s ({result.drill_ms:.1f} ms)")),
@@ -518,7 +540,7 @@ def _cover(
         (
             "Stock on site",
             _text(
-                f"{totals.lots_on_site} lots still here"
+                f"{_count(totals.lots_on_site, 'lot')} still here"
                 + (f", on hand {', '.join(str(q) for q in on_hand.values())}" if on_hand else "")
             ),
         ),

@@ -18,11 +18,13 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    and_,
     any_,
     bindparam,
     cast,
     func,
     literal_column,
+    or_,
     select,
     type_coerce,
 )
@@ -59,6 +61,7 @@ from traceapp.domain.recall import (
     RECORD_TYPE,
     CriticalTrackingEvent,
     CteKind,
+    ProcessedLot,
     RecallResult,
     RecallTotals,
     StockOnSite,
@@ -126,7 +129,7 @@ def run_drill(
     if not why:
         raise InvalidInput("A recall needs a reason.", hint="Say what is suspected and why.")
     reader = walk.TraceReader(uow.session)
-    start, suspects = _start(uow, reader, lots, supplier_lot, equipment, since, until)
+    start, suspects, processed = _start(uow, reader, lots, supplier_lot, equipment, since, until)
     with queries.index_walks(uow.session):
         forward = trace_rows(reader, start, Direction.FORWARD, started=started)
         backward = trace_rows(reader, start, Direction.BACKWARD)
@@ -152,6 +155,7 @@ def run_drill(
         totals=totals,
         events=None,
         excursions=None,
+        processed=processed,
     )
 
 
@@ -201,7 +205,7 @@ def _start(
     equipment: str | None,
     since: datetime | None,
     until: datetime | None,
-) -> tuple[TraceStart, tuple[Suspect, ...]]:
+) -> tuple[TraceStart, tuple[Suspect, ...], tuple[ProcessedLot, ...]]:
     given = sum(1 for x in (bool(lots), supplier_lot is not None, equipment is not None) if x)
     if given != 1:
         raise InvalidInput(
@@ -220,9 +224,8 @@ def _start(
             if reader.raw_id(row.lot.id) not in chosen:
                 names.append(name)
             chosen[reader.raw_id(row.lot.id)] = None
-        return TraceStart(chosen, ", ".join(names)), tuple(
-            Suspect(SuspectKind.LOT, name) for name in names
-        )
+        suspects = tuple(Suspect(SuspectKind.LOT, name) for name in names)
+        return TraceStart(chosen, ", ".join(names)), suspects, ()
     if supplier_lot is not None:
         code = supplier_lot.strip()
         found = list(uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code)))
@@ -231,9 +234,8 @@ def _start(
                 f"No lot was received with supplier lot code {code!r}.",
                 hint="Check the code on the supplier's label or delivery note.",
             )
-        return TraceStart(dict.fromkeys(map(reader.raw_id, found)), f"supplier lot {code}"), (
-            Suspect(SuspectKind.SUPPLIER_LOT, code),
-        )
+        start = TraceStart(dict.fromkeys(map(reader.raw_id, found)), f"supplier lot {code}")
+        return start, (Suspect(SuspectKind.SUPPLIER_LOT, code),), ()
     assert equipment is not None
     if since is None or until is None:
         raise InvalidInput(
@@ -250,16 +252,95 @@ def _start(
         raise NotFound(
             f"There is no equipment {equipment!r}.", hint="Pick one from the location list."
         )
-    found = queries.lots_on_equipment(uow.session, machine.id, since, until)
-    if not found:
+    amounts, processed = _ran_on(uow, machine.id, since, until)
+    window = f"between {since.isoformat()} and {until.isoformat()}"
+    if not amounts:
+        went_in = ", ".join(p.lot for p in processed)
         raise NotFound(
-            f"No lot ran on {machine.code} between {since.isoformat()} and {until.isoformat()}.",
+            f"No lot was made on {machine.code} {window}"
+            + (f"; only consumed there: {went_in}." if went_in else "."),
             hint="Check the equipment and the time window.",
         )
     label = f"{machine.code} {since.isoformat()} – {until.isoformat()}"
-    return TraceStart(dict.fromkeys(map(reader.raw_id, found)), label), (
-        Suspect(SuspectKind.EQUIPMENT, machine.code, since, until),
+    start = TraceStart({reader.raw_id(lot): amount for lot, amount in amounts.items()}, label)
+    return start, (Suspect(SuspectKind.EQUIPMENT, machine.code, since, until),), processed
+
+
+def _ran_on(
+    uow: UnitOfWork, equipment_id: uuid.UUID, since: datetime, until: datetime
+) -> tuple[dict[uuid.UUID, Decimal | None], tuple[ProcessedLot, ...]]:
+    """What the steps on the equipment whose run overlaps [since, until] made and took: the
+    trace's start (each lot made there with the amount those steps made of it, in its unit;
+    None when a step gave no quantity: the whole lot) and the lots as the report lists them.
+
+    A lot made there is suspect for what those steps made, not in full: a lot topped up by a
+    step outside the window holds only that step's share of suspect material. A lot that went
+    in is not a start: only the part consumed there is suspect, and it is inside the lots made;
+    a trace from the whole input lot would also reach the batches it fed elsewhere or at other
+    times. A step that ran partly in the window counts whole: a batch is one mix, no part of it
+    can be said to have run outside the window. Steps declared in error did not occur."""
+    began, ended = Event.started_at, Event.ended_at
+    overlaps = or_(
+        and_(began.is_not(None), ended.is_not(None), began <= until, ended >= since),
+        and_(
+            or_(began.is_(None), ended.is_(None)),
+            Event.event_time >= since,
+            Event.event_time <= until,
+        ),
     )
+    undone = select(ErrorDeclaration.event_id)
+    rows = uow.session.execute(
+        select(
+            EventItem.lot_id,
+            EventItem.role,
+            EventItem.quantity,
+            EventItem.unit,
+            Lot.unit,
+            Lot.status,
+            Product.part_number,
+            Lot.lot_code,
+        )
+        .join(Event, Event.id == EventItem.event_id)
+        .join(Lot, Lot.id == EventItem.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Event.equipment_id == equipment_id, overlaps, Event.id.not_in(undone))
+    ).all()
+    made: dict[uuid.UUID, Decimal | None] = {}
+    took: dict[uuid.UUID, Decimal | None] = {}
+    names: dict[uuid.UUID, tuple[str, str]] = {}
+    for lot_id, role, quantity, item_unit, unit, status, part, code in rows:
+        if lot_id is None or status == LotStatus.VOIDED.value:
+            continue
+        names[lot_id] = (f"{part}/{code}", unit)
+        into = took if role == ItemRole.INPUT.value else made
+        amount = _in_unit(quantity, item_unit, unit)
+        if lot_id not in into:
+            into[lot_id] = amount
+        else:
+            before = into[lot_id]
+            into[lot_id] = None if before is None or amount is None else before + amount
+    processed = [
+        ProcessedLot(
+            names[lot][0],
+            lot in made,
+            None if amount is None else Quantity(amount, names[lot][1]),
+        )
+        for group in (made, took)
+        for lot, amount in group.items()
+        if group is made or lot not in made
+    ]
+    processed.sort(key=lambda p: (not p.made, p.lot))
+    return made, tuple(processed)
+
+
+def _in_unit(quantity: Decimal | None, unit: str | None, lot_unit: str) -> Decimal | None:
+    """An item's quantity in its lot's unit; None when it has none or cannot be converted."""
+    if quantity is None:
+        return None
+    try:
+        return Quantity(quantity, unit or lot_unit).to(lot_unit).value
+    except KnownError:
+        return None
 
 
 def _totals(forward: TraceResult, on_site: int) -> RecallTotals:
