@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QFont, QFontMetricsF
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -14,9 +15,6 @@ from traceapp.domain.genealogy import Step
 from traceapp.ui import genealogy_view
 from traceapp.ui.context import StationContext
 from traceapp.ui.genealogy_view import (
-    HANDLE_WIDTH,
-    NODE_HEIGHT,
-    NODE_WIDTH,
     PAGE,
     GenealogyView,
     MoreItem,
@@ -91,12 +89,11 @@ def _scroll_until_shown(qtbot: QtBot, view: GenealogyView, label: str) -> NodeIt
 
 
 def _click_handle(qtbot: QtBot, view: GenealogyView, item: NodeItem, step: Step) -> None:
-    x = NODE_WIDTH + HANDLE_WIDTH / 2 if step is Step.FORWARD else -HANDLE_WIDTH / 2
-    _click(qtbot, view, item, QPointF(x, NODE_HEIGHT / 2))
+    _click(qtbot, view, item, item.handle(step).center())
 
 
 def _click_body(qtbot: QtBot, view: GenealogyView, item: NodeItem) -> None:
-    _click(qtbot, view, item, QPointF(NODE_WIDTH / 2, NODE_HEIGHT / 2))
+    _click(qtbot, view, item, item.body().center())
 
 
 def _click_tab(qtbot: QtBot, page: LotsPage, tab: int) -> None:
@@ -255,3 +252,48 @@ def test_a_label_with_a_group_separator_typed_by_the_scanner_finds_its_lot(
     _click_tab(qtbot, page, GRAPH_TAB)
     view = page.genealogy.view
     qtbot.waitUntil(lambda: "DOUGH/D-7" in _shown(view), timeout=WAIT_MS)
+
+
+def _smallest_text_pt(view: GenealogyView) -> float:
+    """The smallest text on the graph as the person sees it: its size times the zoom."""
+    g = view.geometry
+    smallest = min(font.pointSizeF() for font in (g.caption, g.detail, g.edge))
+    return smallest * view.transform().m11()
+
+
+def test_a_fitted_big_graph_keeps_its_smallest_text_readable(qtbot: QtBot, page: LotsPage) -> None:
+    page.resize(1366 - 250, 700)  # the lots page beside the navigation on a 1366x768 screen
+    view = _scan_and_open_graph(qtbot, page, "FLOUR/F-300", "FLOUR/F-300")
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_F)  # fit: too big to fit whole, so it stops at readable
+    theme_pt = view.font().pointSizeF()
+    assert _smallest_text_pt(view) >= genealogy_view.MIN_TEXT_SCALE * theme_pt - 0.01
+    # The root is centred at that size, its caption and badge inside its box.
+    root = _shown(view)["FLOUR/F-300"]
+    g = view.geometry
+    text_height = sum(QFontMetricsF(font).height() for font in (g.caption, g.label, g.detail))
+    assert text_height + 2 * g.padding <= root.body().height()
+
+
+def test_node_text_follows_the_font_and_expanding_still_works(qtbot: QtBot, page: LotsPage) -> None:
+    view = _scan_and_open_graph(qtbot, page, "DOUGH/D-7", "DOUGH/D-7")
+    before = view.geometry
+    bigger = QFont(view.font())
+    bigger.setPointSizeF(view.font().pointSizeF() * 1.5)  # a larger theme font, or 150 % DPI
+    view.setFont(bigger)
+    qtbot.waitUntil(lambda: view.geometry.node_height > before.node_height, timeout=WAIT_MS)
+    g = view.geometry
+    assert g.caption.pointSizeF() == pytest.approx(
+        bigger.pointSizeF() * genealogy_view.CAPTION_SCALE
+    )
+    assert g.node_width > before.node_width
+    cookies = view.items_by_key[
+        next(k for k, i in view.items_by_key.items() if i.state.node.label == "COOKIE/C-1")
+    ]
+    assert cookies.body().height() == g.node_height  # the boxes were made again at the new size
+    view.centerOn(cookies)  # the person scrolls to it
+    _click_handle(qtbot, view, cookies, Step.FORWARD)
+    qtbot.waitUntil(lambda: "CASE-1" in view.node_labels(), timeout=WAIT_MS)
+    view.centerOn(cookies)
+    _click_handle(qtbot, view, cookies, Step.FORWARD)
+    qtbot.waitUntil(lambda: "CASE-1" not in view.node_labels(), timeout=WAIT_MS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -19,6 +19,7 @@ from traceapp.services.lots import lot_detail
 from traceapp.ui.context import StationContext
 from traceapp.ui.lots_page import GRAPH_TAB, LotsPage
 from traceapp.ui.main_window import MainWindow
+from traceapp.ui.theme import Theme, apply_theme
 
 WAIT_MS = 10_000
 
@@ -302,4 +303,26 @@ def test_at_1366_by_768_the_list_shows_lot_status_and_on_hand_whole(
     assert widest < header.sectionSize(on_hand)  # and no figure is cut
     # The record keeps most of the page.
     assert lots.tabs.width() > lots.table.width()
+    context.background.wait()
+
+
+def test_a_narrow_record_pane_keeps_every_button_word_whole(
+    qtbot: QtBot, context: StationContext, qapp: QApplication
+) -> None:
+    apply_theme(qapp, Theme.LIGHT)  # its min-width let the button grid squeeze the words
+    shown = LotsPage(context)
+    qtbot.addWidget(shown)
+    shown.resize(800, 700)  # the lots page beside the navigation on a small screen
+    shown.show()
+    qtbot.waitExposed(shown)
+    qtbot.waitUntil(lambda: shown.count.text() == "21 lots shown", timeout=WAIT_MS)
+    _type(qtbot, shown.search, "FLOUR/F-100", enter=True)
+    qtbot.waitUntil(lambda: shown.detail.title.text() == "FLOUR/F-100", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: shown.decision_actions.isVisible(), timeout=WAIT_MS)
+    buttons = [b for b in shown.decision_actions.findChildren(QPushButton) if b.isVisible()]
+    assert len(buttons) >= 4
+    for button in buttons:  # as wide as its icon, words and padding need
+        assert button.width() >= button.sizeHint().width(), button.text()
+    content = shown.detail.widget()
+    assert content.width() <= shown.detail.viewport().width()  # nothing hidden to the right
     context.background.wait()

@@ -3,11 +3,12 @@ went on the right; each node expands one level at a time, loaded in the backgrou
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -48,15 +49,19 @@ from traceapp.ui.messages import error_text
 from traceapp.ui.status_colours import status_colours
 
 PAGE = 12  # neighbours drawn per expansion; "+N more" loads the next page
-NODE_WIDTH = 260.0
-NODE_HEIGHT = 70.0
-HANDLE_WIDTH = 34.0  # the expand/collapse strip on each side of a node
-COLUMN_GAP = 60.0
-ROW_GAP = 18.0
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
 MAX_DRAWN = 300  # nodes on the graph at once: redrawing more takes over 100 ms on a slow PC
-READABLE_ZOOM = 0.65  # fitting a big graph stops here and centres the selection instead
+# Every size on the graph follows the view's font (the theme's, scaled by Qt on high-DPI
+# screens): text sizes as shares of it, boxes in lines and characters of it.
+CAPTION_SCALE = 0.9  # the kind/part line and the status badge
+DETAIL_SCALE = 0.9  # the product name under the lot code
+EDGE_LABEL_SCALE = 0.9  # the quantity on a line
+NODE_CHARS = 21  # a node is as wide as this many average characters of its bold label
+# Fitting a big graph never shrinks its smallest text below this share of the theme's font
+# (9.6 pt at the theme's 12 pt: 13 px on a 96 dpi screen, more on high DPI); it centres the
+# selection at that size instead.
+MIN_TEXT_SCALE = 0.8
 
 _PAN: dict[int, tuple[int, int]] = {
     Qt.Key.Key_Left: (-1, 0),
@@ -71,6 +76,61 @@ _KIND_CAPTION = {
     NodeKind.CUSTOMER: "CUSTOMER",
     NodeKind.SUPPLIER: "SUPPLIER",
 }
+
+
+def _scaled(base: QFont, factor: float, *, bold: bool = False) -> QFont:
+    font = QFont(base)
+    if base.pointSizeF() > 0:
+        font.setPointSizeF(base.pointSizeF() * factor)
+    elif base.pixelSize() > 0:  # a font given in pixels (a stylesheet's px)
+        font.setPixelSize(max(1, round(base.pixelSize() * factor)))
+    font.setBold(bold)
+    return font
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Fonts and box sizes of the graph, all from one base font."""
+
+    caption: QFont
+    label: QFont
+    detail: QFont
+    edge: QFont
+    node_width: float
+    node_height: float
+    handle_width: float  # the expand/collapse strip on each side of a node
+    column_gap: float
+    row_gap: float
+    padding: float
+    readable_zoom: float  # the smallest zoom at which `fit` still shows all text readable
+
+    @classmethod
+    def for_font(cls, base: QFont) -> Geometry:
+        caption = _scaled(base, CAPTION_SCALE)
+        label = _scaled(base, 1.0, bold=True)
+        detail = _scaled(base, DETAIL_SCALE)
+        edge = _scaled(base, EDGE_LABEL_SCALE)
+        label_metrics = QFontMetricsF(label)
+        line = label_metrics.height()
+        char = label_metrics.averageCharWidth()
+        padding = round(line * 0.3)
+        height = (
+            QFontMetricsF(caption).height() + line + QFontMetricsF(detail).height() + 2 * padding
+        )
+        return cls(
+            caption=caption,
+            label=label,
+            detail=detail,
+            edge=edge,
+            node_width=round(char * NODE_CHARS),
+            node_height=math.ceil(height),
+            handle_width=round(label_metrics.horizontalAdvance("+99") + 1.5 * char),
+            # room for a quantity such as "12 500.5 kg" over the line between two columns
+            column_gap=round(QFontMetricsF(edge).horizontalAdvance("12 500.5 kg") + 2 * char),
+            row_gap=round(line * 0.9),
+            padding=padding,
+            readable_zoom=MIN_TEXT_SCALE / min(CAPTION_SCALE, DETAIL_SCALE, EDGE_LABEL_SCALE),
+        )
 
 
 @dataclass
@@ -169,14 +229,17 @@ class NodeItem(QGraphicsItem):
         return "\n".join(line for line in lines if line)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-HANDLE_WIDTH, 0, NODE_WIDTH + 2 * HANDLE_WIDTH, NODE_HEIGHT)
+        g = self._view.geometry
+        return QRectF(-g.handle_width, 0, g.node_width + 2 * g.handle_width, g.node_height)
 
     def body(self) -> QRectF:
-        return QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
+        g = self._view.geometry
+        return QRectF(0, 0, g.node_width, g.node_height)
 
     def handle(self, step: Step) -> QRectF:
-        x = NODE_WIDTH if step is Step.FORWARD else -HANDLE_WIDTH
-        return QRectF(x, 8, HANDLE_WIDTH, NODE_HEIGHT - 16)
+        g = self._view.geometry
+        x = g.node_width if step is Step.FORWARD else -g.handle_width
+        return QRectF(x, g.padding, g.handle_width, g.node_height - 2 * g.padding)
 
     def handle_text(self, step: Step) -> str:
         count = self.state.node.count(step)
@@ -211,13 +274,9 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(self.body(), radius, radius)
         text = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        caption_font = QFont(self._view.font())
-        caption_font.setPointSizeF(max(7.0, caption_font.pointSizeF() * 0.7))
-        label_font = QFont(self._view.font())
-        label_font.setBold(True)
-        detail_font = QFont(self._view.font())
-        detail_font.setPointSizeF(max(8.0, detail_font.pointSizeF() * 0.85))
-        inner = self.body().adjusted(10, 4, -10, -4)
+        g = self._view.geometry
+        caption_font, label_font, detail_font = g.caption, g.label, g.detail
+        inner = self.body().adjusted(2 * g.padding, g.padding, -2 * g.padding, -g.padding)
         painter.setFont(caption_font)
         painter.setPen(muted)
         caption_metrics = QFontMetricsF(caption_font)
@@ -317,7 +376,8 @@ class MoreItem(QGraphicsItem):
         return f"+{self.remaining} more"
 
     def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT * 0.6)
+        g = self._view.geometry
+        return QRectF(0, 0, g.node_width, g.node_height * 0.6)
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
@@ -330,9 +390,7 @@ class MoreItem(QGraphicsItem):
         painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(self.boundingRect(), 6, 6)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        font = QFont(self._view.font())
-        font.setBold(True)
-        painter.setFont(font)
+        painter.setFont(self._view.geometry.label)
         painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -376,8 +434,7 @@ class GenealogyView(QGraphicsView):
         self._in_flight = 0  # levels being loaded
         self._fit_pending = False
         self._auto_fit = False  # fitted and untouched since: a resize fits again
-        self._label_font = QFont(self.font())
-        self._label_font.setPointSizeF(max(7.0, self._label_font.pointSizeF() * 0.75))
+        self.geometry = Geometry.for_font(self.font())
         # Items come and go as nodes expand and collapse: no index to rebuild each time.
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
@@ -511,7 +568,7 @@ class GenealogyView(QGraphicsView):
                 item = NodeItem(self, self.model.states[key])
                 self.items_by_key[key] = item
                 self.scene().addItem(item)
-        positions = _layout(self.model, columns, more)
+        positions = _layout(self.model, columns, more, self.geometry)
         for placed, (x, y) in positions.items():
             if isinstance(placed, NodeKey):
                 self.items_by_key[placed].setPos(x, y)
@@ -544,9 +601,10 @@ class GenealogyView(QGraphicsView):
                 self.items_by_key[key].update()  # its side strips changed (+N, −, …)
         self._dirty.clear()
         bounds = lines.boundingRect()
+        g = self.geometry
         for x, y in positions.values():
             bounds = bounds.united(
-                QRectF(x - HANDLE_WIDTH, y, NODE_WIDTH + 2 * HANDLE_WIDTH, NODE_HEIGHT)
+                QRectF(x - g.handle_width, y, g.node_width + 2 * g.handle_width, g.node_height)
             )
         self.scene().setSceneRect(bounds.adjusted(-80, -80, 80, 80))
         self._restore_selection()
@@ -557,14 +615,15 @@ class GenealogyView(QGraphicsView):
         """Add the curve from the left node's right side to the right node's left side to
         `lines`; return its middle (where the quantity goes)."""
         left, right = (source, target) if step is Step.FORWARD else (target, source)
+        g = self.geometry
         if isinstance(left, MoreItem):
-            start = left.pos() + QPointF(NODE_WIDTH, left.boundingRect().height() / 2)
+            start = left.pos() + QPointF(g.node_width, left.boundingRect().height() / 2)
         else:
-            start = left.pos() + QPointF(NODE_WIDTH + HANDLE_WIDTH, NODE_HEIGHT / 2)
+            start = left.pos() + QPointF(g.node_width + g.handle_width, g.node_height / 2)
         if isinstance(right, MoreItem):
             end = right.pos() + QPointF(0.0, right.boundingRect().height() / 2)
         else:
-            end = right.pos() + QPointF(-HANDLE_WIDTH, NODE_HEIGHT / 2)
+            end = right.pos() + QPointF(-g.handle_width, g.node_height / 2)
         middle = (start.x() + end.x()) / 2
         lines.moveTo(start)
         lines.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
@@ -575,7 +634,7 @@ class GenealogyView(QGraphicsView):
         if label is None:
             label = QGraphicsSimpleTextItem(text)
             label.setBrush(QBrush(self.palette().color(QPalette.ColorRole.Text)))
-            label.setFont(self._label_font)
+            label.setFont(self.geometry.edge)
             label.setZValue(-1)
             self.scene().addItem(label)
             self._labels[edge] = label
@@ -742,9 +801,9 @@ class GenealogyView(QGraphicsView):
         if scale > 1.0:  # a small graph stays at its natural size
             self.resetTransform()
             self.centerOn(rect.center())
-        elif scale < READABLE_ZOOM:
+        elif scale < self.geometry.readable_zoom:
             self.resetTransform()
-            self.scale(READABLE_ZOOM, READABLE_ZOOM)
+            self.scale(self.geometry.readable_zoom, self.geometry.readable_zoom)
             item = self._selected_item()
             self.centerOn(item if item is not None else rect.center())
 
@@ -765,6 +824,28 @@ class GenealogyView(QGraphicsView):
         if (self._fit_pending or self._auto_fit) and self.isVisible():
             self.fit()
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._on_font_changed()
+
+    def _on_font_changed(self) -> None:
+        """A new font (the person's size, another screen's DPI): new sizes, drawn again."""
+        geometry = Geometry.for_font(self.font())
+        if geometry == self.geometry:
+            return
+        self.geometry = geometry
+        # Boxes change size: the items are made again at the new size, what is open is kept.
+        for item in [*self.items_by_key.values(), *self._labels.values()]:
+            self.scene().removeItem(item)
+        self.items_by_key.clear()
+        self._labels.clear()
+        if self.model is not None:
+            self._relayout()
+            self._fit_pending = self._auto_fit
+            if self._auto_fit and self.isVisible():
+                self.fit()
+
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps:
@@ -783,7 +864,7 @@ def _too_many() -> str:
 
 
 def _layout(
-    model: GraphModel, columns: dict[NodeKey, int], more: list[_More]
+    model: GraphModel, columns: dict[NodeKey, int], more: list[_More], g: Geometry
 ) -> dict[NodeKey | _More, tuple[float, float]]:
     """Columns left to right; in each, every node's neighbours stacked around it, in order."""
     more_set = set(more)
@@ -806,8 +887,8 @@ def _layout(
                 group.append(entry)
             children.setdefault(key, {})[step] = group
     y: dict[NodeKey | _More, float] = {model.root: 0.0}
-    column_x = NODE_WIDTH + 2 * HANDLE_WIDTH + COLUMN_GAP
-    pitch = NODE_HEIGHT + ROW_GAP
+    column_x = g.node_width + 2 * g.handle_width + g.column_gap
+    pitch = g.node_height + g.row_gap
     bottom: dict[int, float] = {}
     # Outward from the root, one column at a time, so a node's place is known before its group.
     ordered = sorted(columns, key=lambda key: (abs(columns[key]), columns[key]))

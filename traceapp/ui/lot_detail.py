@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -241,6 +241,13 @@ class LotDetailPanel(QScrollArea):
         self.history_caption.setStyleSheet("font-weight: bold;")
         self.events = _table("lotEvents", EVENT_COLUMNS)
         self.events.setWordWrap(True)
+        # The "What" column takes the width left over, known only once the pane is laid out:
+        # its wrapped lines get their row height again then, or their ends were cut ("…").
+        self._refit_events = QTimer(self)
+        self._refit_events.setSingleShot(True)
+        self._refit_events.setInterval(0)
+        self._refit_events.timeout.connect(self._fit_event_rows)
+        self.events.horizontalHeader().sectionResized.connect(lambda *_: self._refit_events.start())
         self.decisions = DecisionsSection()
         self.conditions = LotConditionsSection(context)
         self.quality = LotQualitySection(context)
@@ -354,12 +361,29 @@ class LotDetailPanel(QScrollArea):
                     font.setStrikeOut(bool(event.corrected_by) and column == 4)
                     cell.setFont(font)
                 self.events.setItem(index, column, cell)
-        self.events.resizeRowsToContents()
         caption = f"History ({len(rows)} event{'' if len(rows) == 1 else 's'})"
         if detail.events_truncated:
             caption += " — only the first events are shown"
         self.history_caption.setText(caption)
+        self._fit_event_rows()
+
+    def _fit_event_rows(self) -> None:
+        self.events.resizeRowsToContents()
         _fit_height(self.events, max_rows=14)
+
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the record needs (its row of buttons, its captions): a splitter beside it
+        gives the rest to the other side instead of squeezing the buttons' words."""
+        hint = super().minimumSizeHint()
+        content = self.widget()
+        if content is None:
+            return hint
+        width = (
+            content.minimumSizeHint().width()
+            + self.verticalScrollBar().sizeHint().width()
+            + 2 * self.frameWidth()
+        )
+        return QSize(max(hint.width(), width), hint.height())
 
     def show_message(self, text: str) -> None:
         """A refusal or an unknown code: the reason in words, in place of the record."""

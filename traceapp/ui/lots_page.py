@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -399,6 +400,7 @@ class LotsPage(QWidget):
     def _show_state(self, state: LotState) -> None:
         self.detail.show_detail(state.detail, state.decisions)
         self.decision_actions.set_lot(state)
+        self._keep_record_width()
 
     def _on_decided(self, outcome: DecisionOutcome) -> None:
         """A decision was recorded: the record (badge, decisions, history) and the list again."""
@@ -498,9 +500,26 @@ class LotsPage(QWidget):
         left, right = self.splitter.sizes()
         if left >= needed:
             return
-        wider = min(needed, left + right - DETAIL_MIN_WIDTH)
+        wider = min(needed, left + right - self._record_min_width())
         if wider > left:
             self.splitter.setSizes([wider, left + right - wider])
+
+    def _record_min_width(self) -> int:
+        return max(DETAIL_MIN_WIDTH, self.tabs.minimumSizeHint().width())
+
+    def _keep_record_width(self) -> None:
+        """The record's buttons came or went: the record pane keeps the width its buttons'
+        words need (the list scrolls sideways instead)."""
+        for button in self.decision_actions.findChildren(QPushButton):
+            # The stylesheet's min-width is a minimum of its own, below the words' width: the
+            # button grid would squeeze "Ctrl+Shift+R" to "Ctrl+Shift+" in a narrow pane.
+            button.setMinimumWidth(button.sizeHint().width())
+        self.detail.widget().updateGeometry()
+        self.detail.updateGeometry()
+        left, right = self.splitter.sizes()
+        need = self._record_min_width()
+        if self.isVisible() and 0 < right < need and left + right > need:
+            self.splitter.setSizes([left + right - need, need])
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
