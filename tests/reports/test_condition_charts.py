@@ -26,7 +26,8 @@ from traceapp.domain.recall import ChartPoint
 from traceapp.domain.sensors import MICROS, Limits, to_micros
 from traceapp.reports import lot_record as lot_record_pdf
 from traceapp.reports import recall_pdf
-from traceapp.reports.condition_charts import condition_chart, line_runs
+from traceapp.reports.chart_gaps import cutting_gaps, line_runs
+from traceapp.reports.condition_charts import condition_chart
 from traceapp.services import conditions, sensors
 from traceapp.services.dispositions import lot_record
 from traceapp.services.recall import run_recall
@@ -75,6 +76,18 @@ def test_a_silence_between_two_columns_cuts_the_line_there() -> None:
     assert len(line_runs(points, [(20 * MICROS, None)])) == 2
     assert line_runs(points, []) == [points]
     assert line_runs([], [(0, None)]) == []
+
+
+def test_a_recall_keeps_only_the_gaps_that_cut_its_chart() -> None:
+    # A channel silent between every two readings (period set shorter than it reports): 1,000
+    # gaps, 120 columns of 8 readings each; only the 119 between columns cut the line.
+    points = [_point(s) for s in range(0, 9600, 80)]
+    gaps = [(s * MICROS, (s + 10) * MICROS) for s in range(0, 9600, 10)]
+    kept = cutting_gaps(points, gaps)
+    assert len(kept) == len(points) - 1
+    assert kept[0] == (70 * MICROS, 80 * MICROS)
+    assert len(line_runs(points, kept)) == len(line_runs(points, gaps)) == len(points)
+    assert cutting_gaps(points, [(5 * MICROS, 9 * MICROS)]) == ()
 
 
 def test_the_chart_draws_one_line_per_run_and_says_why_it_is_broken() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import pairwise
 
 from reportlab.graphics.shapes import Drawing, Line, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -21,6 +20,7 @@ from reportlab.lib.units import mm
 
 from traceapp.domain.recall import ChartPoint
 from traceapp.domain.sensors import from_micros, to_micros
+from traceapp.reports.chart_gaps import Gaps, line_runs
 from traceapp.reports.labels.fonts import font_name
 
 HEIGHT = 38 * mm
@@ -37,28 +37,6 @@ def _us(moment: datetime) -> int:
 
 def _label(value: float) -> str:
     return f"{value:.4g}"
-
-
-Gaps = Sequence[tuple[int, int | None]]  # recorded silences: (last reading, next one or None)
-
-
-def line_runs(points: Sequence[ChartPoint], gaps: Gaps) -> list[list[ChartPoint]]:
-    """The points cut into runs drawn as one line each: the line from one column to the next
-    is cut when a recorded silence began in the first (at or after its time, before the next)
-    and lasted until the next column or beyond (or has not ended). A silence shorter than a
-    column lies inside one column, whose band already spans it (the print cannot show it).
-    Points and gaps in any order."""
-    if not points:
-        return []
-    ordered = sorted(points, key=lambda p: p.time_us)
-    runs: list[list[ChartPoint]] = [[ordered[0]]]
-    for before, point in pairwise(ordered):
-        a, b = before.time_us, point.time_us
-        if any(a <= start < b and (end is None or end >= b) for start, end in gaps):
-            runs.append([point])
-        else:
-            runs[-1].append(point)
-    return runs
 
 
 def condition_chart(

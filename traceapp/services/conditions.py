@@ -60,6 +60,7 @@ from traceapp.domain.sensors import (
     parse_time,
     to_micros,
 )
+from traceapp.reports.chart_gaps import cutting_gaps
 from traceapp.services import dispositions
 from traceapp.services.masterdata import actor_for
 from traceapp.services.recording import lot_name, now_utc, require_lot
@@ -531,7 +532,7 @@ def recall_excursions(
                     ChartPoint(p.time_us, decimal(p.low), decimal(p.high))
                     for p in envelope(window.points)
                 )
-                gaps[key] = window.gaps
+                gaps[key] = cutting_gaps(charts[key], window.gaps)
             limit = e.limit
             limits = e.channel.limits
             rows.append(
