@@ -57,7 +57,7 @@ MAX_DRAWN = 300  # nodes on the graph at once: redrawing more takes over 100 ms 
 CAPTION_SCALE = 0.9  # the kind/part line and the status badge
 DETAIL_SCALE = 0.9  # the product name under the lot code
 EDGE_LABEL_SCALE = 0.9  # the quantity on a line
-NODE_CHARS = 21  # a node is as wide as this many average characters of its bold label
+NODE_CHARS = 24  # a node is as wide as this many average characters of its bold label
 # Fitting a big graph never shrinks its smallest text below this share of the theme's font
 # (9.6 pt at the theme's 12 pt: 13 px on a 96 dpi screen, more on high DPI); it centres the
 # selection at that size instead.
