@@ -827,7 +827,9 @@ class GenealogyView(QGraphicsView):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
-            self._on_font_changed()
+            # A turn later: a font change can arrive inside a restyle's polish of this view,
+            # which is no place to take the scene's items apart.
+            QTimer.singleShot(0, self, self._on_font_changed)
 
     def _on_font_changed(self) -> None:
         """A new font (the person's size, another screen's DPI): new sizes, drawn again."""
