@@ -13,6 +13,7 @@ follows commit order, because the head's lock is held until the commit.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -20,9 +21,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, event, func, insert, inspect, select, update
+from sqlalchemy import Dialect, Table, bindparam, event, func, insert, inspect, select, update
 from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
-from sqlalchemy.orm.attributes import set_committed_value
 
 from traceapp.db.models import AuditEntry, AuditHead
 from traceapp.domain.audit import GENESIS_HASH, chain_hash
@@ -137,27 +137,53 @@ def append_entries(session: Session, acting: AuditContext, changes: list[Change]
     _pending(session).append((acting, changes))
 
 
+def created(row: object) -> Change:
+    """The entry of a row inserted with a Core statement, as a flush would note it."""
+    return ("create", _table(row), _key(row), None, _values(row))
+
+
 # Kept for callers of the earlier private name.
 _append = append_entries
 
 
-def _lock_chain_head(session: Session) -> AuditHead | None:
-    return session.scalar(
-        select(AuditHead)
-        .where(AuditHead.id == HEAD_ROW)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+# Core statements, built once: the chain is extended at every commit of every step.
+AUDIT_HEAD = Table(AuditHead.__tablename__, AuditHead.metadata)  # the mapped tables
+LOCK_HEAD = (
+    select(AUDIT_HEAD.c.seq, AUDIT_HEAD.c.hash).where(AUDIT_HEAD.c.id == HEAD_ROW).with_for_update()
+)
+MOVE_HEAD = (
+    update(AUDIT_HEAD)
+    .where(AUDIT_HEAD.c.id == bindparam("head_row"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+# Up to this many entries go in one statement with the head's update on PostgreSQL (a
+# data-modifying WITH); a larger batch (an import) is an executemany, then the update.
+ONE_STATEMENT_ENTRIES = 20
+
+
+@functools.cache
+def _entries_and_head(count: int, dialect: Dialect) -> str:
+    """`count` entries and the head's update in one statement, as SQL text made once per count.
+
+    (SQLAlchemy does not cache the compiled form of a multi-row INSERT inside a WITH: built
+    as a statement, it was compiled again at every commit, a millisecond of CPU each time.)
+    """
+    columns = [column.key for column in AUDIT_ENTRIES.columns]
+    values = [{name: bindparam(f"e{n}_{name}") for name in columns} for n in range(count)]
+    statement = MOVE_HEAD.add_cte(insert(AUDIT_ENTRIES).values(values).cte("entries"))
+    return str(statement.compile(dialect=dialect))
 
 
 def _write(session: Session, batches: list[tuple[AuditContext, list[Change]]]) -> None:
     """Extend the chain with every noted entry, under the head's lock (held until the commit).
 
     Core statements, not ORM objects: the entries are append-only and nothing reads them back
-    in this transaction, so one executemany INSERT and one UPDATE of the head, no flush.
+    in this transaction, so no flush; on PostgreSQL a step's few entries and the head's new
+    place are one statement.
     """
-    head = _lock_chain_head(session)
-    seq, previous = (head.seq, head.hash) if head is not None else (0, GENESIS_HASH)
+    connection = session.connection()
+    head = connection.execute(LOCK_HEAD).first()
+    seq, previous = (head[0], head[1]) if head is not None else (0, GENESIS_HASH)
     now = datetime.now(UTC)
     rows: list[dict[str, object]] = []
     for acting, changes in batches:
@@ -191,17 +217,19 @@ def _write(session: Session, batches: list[tuple[AuditContext, list[Change]]]) -
             previous = digest
     if not rows:
         return
-    # The table, not the entity: an ORM bulk insert splits rows into several statements.
-    session.execute(insert(AUDIT_ENTRIES), rows)
+    moved = {"new_seq": seq, "new_hash": previous, "head_row": HEAD_ROW}
     if head is None:
-        session.execute(insert(AuditHead).values(id=HEAD_ROW, seq=seq, hash=previous))
+        connection.execute(insert(AUDIT_ENTRIES), rows)
+        connection.execute(insert(AUDIT_HEAD).values(id=HEAD_ROW, seq=seq, hash=previous))
+    elif connection.dialect.name == "postgresql" and len(rows) <= ONE_STATEMENT_ENTRIES:
+        params = {
+            f"e{n}_{name}": value for n, row in enumerate(rows) for name, value in row.items()
+        }
+        sql = _entries_and_head(len(rows), connection.dialect)
+        connection.exec_driver_sql(sql, params | moved)
     else:
-        session.execute(
-            update(AuditHead).where(AuditHead.id == HEAD_ROW).values(seq=seq, hash=previous)
-        )
-        # The session's copy of the head says what the table now says.
-        set_committed_value(head, "seq", seq)
-        set_committed_value(head, "hash", previous)
+        connection.execute(insert(AUDIT_ENTRIES), rows)
+        connection.execute(MOVE_HEAD, moved)
 
 
 def _table(obj: object) -> str:

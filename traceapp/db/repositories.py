@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, bindparam, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from traceapp.db.models import (
@@ -37,6 +37,18 @@ def locked(query: _Query, *, of: type[Lot] | type[Container]) -> _Query:
     """FOR UPDATE, in primary-key order (two stations never wait on each other in a circle), and
     re-read: a row this session loaded before the lock must not keep its stale values."""
     return query.with_for_update(of=of).order_by(of.id).execution_options(populate_existing=True)
+
+
+# Statements every recorded step runs, built once (Core, through the session's connection).
+_VERSION = select(PlantMeta.value).where(PlantMeta.key == MASTER_DATA_VERSION).scalar_subquery()
+_MASTER_VERSION = select(_VERSION)
+_STEP_START = select(select(Event.id).where(Event.id == bindparam("event_id")).exists(), _VERSION)
+_LOT_CODE_TAKEN = (
+    select(literal(1))
+    .select_from(Lot)
+    .where(Lot.product_id == bindparam("product_id"), Lot.lot_code == bindparam("lot_code"))
+    .limit(1)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,18 +96,23 @@ class Repository:
     def step_start(self, event_id: uuid.UUID | None) -> tuple[bool, int | None]:
         """In one statement: is `event_id` recorded already, and the master data version (None
         when the database keeps none, e.g. before migration 0013)."""
-        version = (
-            select(PlantMeta.value).where(PlantMeta.key == MASTER_DATA_VERSION).scalar_subquery()
-        )
+        connection = self.session.connection()
         if event_id is None:
-            exists, value = False, self.session.scalar(select(version))
+            exists, value = False, connection.execute(_MASTER_VERSION).scalar()
         else:
-            recorded = select(Event.id).where(Event.id == event_id).exists()
-            exists, value = self.session.execute(select(recorded, version)).one()
+            found = connection.execute(_STEP_START, {"event_id": event_id}).one()
+            exists, value = found[0], found[1]
         try:
             return bool(exists), int(value) if value is not None else None
         except ValueError:
             return bool(exists), None
+
+    def lot_code_taken(self, product_id: uuid.UUID, lot_code: str) -> bool:
+        """Whether the product has a lot with this code (one indexed read, no rows loaded)."""
+        found = self.session.connection().execute(
+            _LOT_CODE_TAKEN, {"product_id": product_id, "lot_code": lot_code}
+        )
+        return found.first() is not None
 
     def rows_by_id(
         self,

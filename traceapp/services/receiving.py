@@ -16,7 +16,7 @@ from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole
 from traceapp.services.recording import (
-    add_item,
+    insert_item,
     new_event,
     now_utc,
     positive,
@@ -53,7 +53,7 @@ def receive(
         amount = positive(
             quantity.to(product_row.unit), what=f"{product_row.part_number}/{own_code}"
         )
-        if repo.lots_by_code(own_code, product_row.part_number):
+        if repo.lot_code_taken(product_row.id, own_code):
             raise AlreadyExists(
                 f"Lot {product_row.part_number}/{own_code} already exists.",
                 hint="Give this delivery its own lot code.",
@@ -91,10 +91,10 @@ def receive(
             created_at=now_utc(),
         )
         uow.session.add(lot)
-        # The event and the lot in one flush (in that order); the item, which points at the
-        # lot, goes with the step's last flush (items sort before lots in a flush).
+        # The event and the lot in one flush (in that order), then the item that points at
+        # the lot in one INSERT (in a flush, items would sort before lots).
         uow.session.flush()
-        add_item(uow, event, ItemRole.OBSERVED, lot=lot, amount=amount)
+        insert_item(uow, event, ItemRole.OBSERVED, lot=lot, amount=amount)
         return event
 
     return record_once(uow, actor=actor, event_id=event_id, step=HandlingStep.RECEIVE, apply=apply)

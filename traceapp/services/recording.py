@@ -7,11 +7,16 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from traceapp.db.audit_log import ADVISORY_NAMESPACE
+from traceapp.db.audit_log import (
+    ADVISORY_NAMESPACE,
+    MissingAuditContext,
+    append_entries,
+    created,
+)
 from traceapp.db.models import (
     Container,
     Event,
@@ -270,6 +275,40 @@ def add_item(
     _written(uow.session).append((item, lot, container))
 
 
+EVENT_ITEMS = Table(EventItem.__tablename__, EventItem.metadata)  # the mapped table
+_ITEM_COLUMNS = ("event_id", "role", "lot_id", "unit_id", "container_id", "quantity", "unit")
+
+
+def insert_item(
+    uow: UnitOfWork,
+    event: Event,
+    role: ItemRole,
+    *,
+    lot: Lot | None = None,
+    amount: Quantity | None = None,
+) -> None:
+    """`add_item` for an event and lot already inserted: one Core INSERT now, no ORM flush.
+
+    An item is append-only and nothing reads it back in the step (its answer is built from
+    what `add_item` notes, as here); its audit entry is the one a flush would have noted.
+    """
+    if uow.audit is None:
+        raise MissingAuditContext("an event item without an acting user")
+    item = EventItem(
+        event_id=event.id,
+        role=role.value,
+        lot_id=lot.id if lot else None,
+        quantity=amount.value if amount else None,
+        unit=amount.unit if amount else None,
+    )
+    session = uow.session
+    session.connection().execute(
+        insert(EVENT_ITEMS), {name: getattr(item, name) for name in _ITEM_COLUMNS}
+    )
+    append_entries(session, uow.audit, [created(item)])
+    _written(session).append((item, lot, None))
+
+
 # session.info key: the items this transaction's steps added, with the rows they name, so the
 # step's answer is built from what was just written instead of read back (see written_result).
 WRITTEN = "traceapp_written_items"
@@ -488,6 +527,9 @@ def begin_step(uow: UnitOfWork, event_id: uuid.UUID | None) -> bool:
     return exists
 
 
+_CLAIM = select(func.pg_advisory_xact_lock(ADVISORY_NAMESPACE + 1, bindparam("key", type_=Integer)))
+
+
 def claim_event_id(uow: UnitOfWork, event_id: uuid.UUID) -> None:
     """Queue behind another transaction recording the same event UUID (PostgreSQL).
 
@@ -500,7 +542,7 @@ def claim_event_id(uow: UnitOfWork, event_id: uuid.UUID) -> None:
     if uow.dialect != "postgresql":
         return  # SQLite writers are serialised by BEGIN IMMEDIATE
     key = (event_id.int & ((1 << 32) - 1)) - (1 << EVENT_ID_KEY_BITS)
-    uow.session.execute(select(func.pg_advisory_xact_lock(ADVISORY_NAMESPACE + 1, key)))
+    uow.session.connection().execute(_CLAIM, {"key": key})
 
 
 def _record(
