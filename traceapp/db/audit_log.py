@@ -169,7 +169,9 @@ def _entries_and_head(count: int, dialect: Dialect) -> str:
     as a statement, it was compiled again at every commit, a millisecond of CPU each time.)
     """
     columns = [column.key for column in AUDIT_ENTRIES.columns]
-    values = [{name: bindparam(f"e{n}_{name}") for name in columns} for n in range(count)]
+    values: list[dict[str, Any]] = [
+        {name: bindparam(f"e{n}_{name}") for name in columns} for n in range(count)
+    ]
     statement = MOVE_HEAD.add_cte(insert(AUDIT_ENTRIES).values(values).cte("entries"))
     return str(statement.compile(dialect=dialect))
 
