@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
+from traceapp.services import masterdata
 from traceapp.services.database import open_database
 from traceapp.services.masterdata import actor_for
 from traceapp.services.sync_commands import apply_command
@@ -146,10 +147,18 @@ def _measure(url: str, steps: int, profile: int) -> dict[str, Any]:
 
 
 def _seed(url: str) -> None:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from station_load import _seed as seed_stations
-
-    seed_stations(url, 1)
+    """The load benchmark's plant for one station: SITE1/ST1, FLOUR, supplier MILL."""
+    engine, _ = open_database(url)
+    steps: list[tuple[str, dict[str, Any]]] = [
+        ("add_location", {"code": "SITE1", "name": "Main plant", "kind": "site"}),
+        ("add_location", {"code": "ST1", "name": "Station 1", "kind": "station", "parent": "SITE1"}),
+        ("add_product", {"part_number": "FLOUR", "name": "Wheat flour", "unit": "kg", "kind": "raw"}),
+        ("add_party", {"code": "MILL", "name": "Northern Mill", "kind": "supplier"}),
+    ]  # fmt: skip
+    for name, kwargs in steps:
+        with UnitOfWork(engine) as uow:
+            getattr(masterdata, name)(uow, actor=actor_for(uow), **kwargs)
+    engine.dispose()
 
 
 def _pg_admin(url: str) -> str:
