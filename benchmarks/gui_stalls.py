@@ -414,7 +414,7 @@ def run(think_ms: int, size: tuple[int, int], lots: int = 3000) -> dict[str, Any
         probe = Probe()
         built = time.perf_counter()
         # The window `traceapp gui` opens (run_window): the same pages and options.
-        window = build_window(context, standard_pages(settings), settings)
+        window = build_window(context, standard_pages(settings), settings, freeze=True)
         window.resize(*size)
         window.show()
         window.raise_()

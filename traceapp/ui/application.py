@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from traceapp.config import load_settings, settings_path
 from traceapp.domain.permissions import Role, UseCase, allowed
 from traceapp.ui.context import StationContext
-from traceapp.ui.main_window import LazyPage, MainWindow
+from traceapp.ui.main_window import LazyPage, MainWindow, freeze_heap
 from traceapp.ui.resources import app_icon, configured_language, install_translator
 from traceapp.ui.station_picker import LAST_STATION_KEY
 from traceapp.ui.theme import apply_base_font
@@ -136,16 +136,23 @@ def build_window(
     settings: QSettings,
     *,
     idle_timeout_ms: int | None = None,
+    freeze: bool = False,
 ) -> MainWindow:
-    """The workstation's window; after sign-in it prepares the pages nobody opened yet
-    (modules imported in a worker thread, pages built while the station is idle)."""
-    return MainWindow(
+    """The workstation's window; it prepares the pages nobody opened yet (modules imported in
+    a worker thread, pages built after sign-in while the station is idle). `freeze` (the app's
+    own process: `run_window`) freezes the garbage collector's objects once the window is
+    built and again once the pages' modules are imported (`main_window.freeze_heap`)."""
+    window = MainWindow(
         context,
         [make(context) for make in pages],
         settings,
         idle_timeout=idle_timeout_ms,
         prepare_pages=True,
+        freeze_heap=freeze,
     )
+    if freeze:
+        freeze_heap()
+    return window
 
 
 def run_window(
@@ -156,6 +163,6 @@ def run_window(
     idle_timeout_ms: int | None = None,
 ) -> int:
     app = application()
-    window = build_window(context, pages, settings, idle_timeout_ms=idle_timeout_ms)
+    window = build_window(context, pages, settings, idle_timeout_ms=idle_timeout_ms, freeze=True)
     window.show()
     return int(app.exec())

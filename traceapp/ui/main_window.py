@@ -92,6 +92,18 @@ NAV_WORDS = (
 )
 
 
+def freeze_heap() -> None:
+    """Move every object alive now out of the garbage collector's reach, so that no full
+    collection walks them again: Python starts one by itself now and then (211 ms in the first
+    paint's turn, seen), and the Live monitor's `freeze_garbage` ran one on its first F5 (~150
+    ms). Only the young generations are collected first (a few ms; a full collection here would
+    be the stall this avoids): cycles already old stay, frozen. For the app's own process only:
+    in a test process it would also freeze the windows of earlier tests that still wait for
+    their collection."""
+    gc.collect(1)
+    gc.freeze()
+
+
 def _key_text(key: str) -> str:
     """A shortcut as the keyboard in front of the person labels it (Strg on a German one)."""
     ctrl, shift = (
@@ -143,9 +155,12 @@ class MainWindow(QMainWindow):
         *,
         idle_timeout: int | None = None,
         prepare_pages: bool = False,
+        freeze_heap: bool = False,
     ) -> None:
         """`pages` satisfy `traceapp.ui.context.Page`, or are `LazyPage`s built on first use;
-        `idle_timeout` (ms) overrides QSettings; `prepare_pages` builds them ahead after
+        `idle_timeout` (ms) overrides QSettings; `freeze_heap` (the app's own process, never a
+        test's) freezes the garbage collector's objects once the pages' modules are imported
+        (`freeze_heap` below); `prepare_pages` builds them ahead after
         sign-in, while the person is idle (see the module's doc)."""
         super().__init__()
         self.context = context
@@ -264,6 +279,7 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatcher(timeout, self)
         self.idle.idle.connect(self.lock)
         self.prepare_pages = prepare_pages
+        self.freeze_heap = freeze_heap
         self.warmer = ModuleWarmer(self)
         self.warmer.finished.connect(self._on_warmed)
         self._built_ahead: list[QWidget] = []  # pages whose `build_ahead` has nothing left
@@ -372,13 +388,10 @@ class MainWindow(QMainWindow):
         self.warmer.start(modules)  # `finished` -> _prepare_next
 
     def _on_warmed(self) -> None:
-        """The pages' modules are imported: move what is alive now out of the garbage
-        collector's reach, so that no full collection walks it again (the Live monitor's
-        `freeze_garbage` did, ~150 ms on its first F5, and Python starts one by itself now and
-        then). Only the young generations are collected first: each is a few ms, where a full
-        collection here is one stall of 100-200 ms."""
-        gc.collect(1)
-        gc.freeze()
+        """The pages' modules are imported: with `freeze_heap`, move what is alive now out of
+        the garbage collector's reach (`freeze_heap`)."""
+        if self.freeze_heap:
+            freeze_heap()
         self._prepare_next()
 
     def _prepare_next(self) -> None:
