@@ -77,6 +77,19 @@ def test_typing_keeps_the_station_open(qtbot: QtBot, window: MainWindow) -> None
     qtbot.waitUntil(lambda: window.sign_in_screen.isVisible(), timeout=WAIT_MS)
 
 
+def test_page_keys_alone_keep_the_station_open(qtbot: QtBot, window: MainWindow) -> None:
+    """F3 is taken by the window's shortcut: it reaches no widget as a key press, and it is
+    the person at the station all the same."""
+    sign_in(qtbot, window, "anna.op")
+    lots = window.page("Lots & genealogy")
+    end = time.monotonic() + 3.0  # well past the idle time, with F3 every 150 ms
+    while time.monotonic() < end:
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F3)
+        qtbot.wait(150)
+        assert lots.isVisible()
+    qtbot.waitUntil(lambda: window.sign_in_screen.isVisible(), timeout=WAIT_MS)
+
+
 def test_someone_else_unlocking_starts_their_own_session(qtbot: QtBot, window: MainWindow) -> None:
     sign_in(qtbot, window, "anna.op")
     ended: list[bool] = []
