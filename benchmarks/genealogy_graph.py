@@ -88,7 +88,7 @@ def measure(repeats: int) -> dict[str, Any]:
     root, levels = _graph(genealogy_view.MAX_DRAWN)
     view.show_root(root, levels)
     app.processEvents()
-    box = [view.geometry.node_width, view.geometry.node_height]
+    box = [view.sizing.node_width, view.sizing.node_height]
     relayout, paint, font_change = [], [], []
     for _ in range(repeats):
         began = time.perf_counter()

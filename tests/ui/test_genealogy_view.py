@@ -256,7 +256,7 @@ def test_a_label_with_a_group_separator_typed_by_the_scanner_finds_its_lot(
 
 def _smallest_text_pt(view: GenealogyView) -> float:
     """The smallest text on the graph as the person sees it: its size times the zoom."""
-    g = view.geometry
+    g = view.sizing
     smallest = min(font.pointSizeF() for font in (g.caption, g.detail, g.edge))
     return smallest * view.transform().m11()
 
@@ -270,19 +270,19 @@ def test_a_fitted_big_graph_keeps_its_smallest_text_readable(qtbot: QtBot, page:
     assert _smallest_text_pt(view) >= genealogy_view.MIN_TEXT_SCALE * theme_pt - 0.01
     # The root is centred at that size, its caption and badge inside its box.
     root = _shown(view)["FLOUR/F-300"]
-    g = view.geometry
+    g = view.sizing
     text_height = sum(QFontMetricsF(font).height() for font in (g.caption, g.label, g.detail))
     assert text_height + 2 * g.padding <= root.body().height()
 
 
 def test_node_text_follows_the_font_and_expanding_still_works(qtbot: QtBot, page: LotsPage) -> None:
     view = _scan_and_open_graph(qtbot, page, "DOUGH/D-7", "DOUGH/D-7")
-    before = view.geometry
+    before = view.sizing
     bigger = QFont(view.font())
     bigger.setPointSizeF(view.font().pointSizeF() * 1.5)  # a larger theme font, or 150 % DPI
     view.setFont(bigger)
-    qtbot.waitUntil(lambda: view.geometry.node_height > before.node_height, timeout=WAIT_MS)
-    g = view.geometry
+    qtbot.waitUntil(lambda: view.sizing.node_height > before.node_height, timeout=WAIT_MS)
+    g = view.sizing
     assert g.caption.pointSizeF() == pytest.approx(
         bigger.pointSizeF() * genealogy_view.CAPTION_SCALE
     )

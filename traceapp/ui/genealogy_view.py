@@ -90,7 +90,8 @@ def _scaled(base: QFont, factor: float, *, bold: bool = False) -> QFont:
 
 @dataclass(frozen=True)
 class Geometry:
-    """Fonts and box sizes of the graph, all from one base font."""
+    """Fonts and box sizes of the graph, all from one base font (the view's `sizing`; not
+    `geometry`, which is QWidget's own)."""
 
     caption: QFont
     label: QFont
@@ -229,15 +230,15 @@ class NodeItem(QGraphicsItem):
         return "\n".join(line for line in lines if line)
 
     def boundingRect(self) -> QRectF:
-        g = self._view.geometry
+        g = self._view.sizing
         return QRectF(-g.handle_width, 0, g.node_width + 2 * g.handle_width, g.node_height)
 
     def body(self) -> QRectF:
-        g = self._view.geometry
+        g = self._view.sizing
         return QRectF(0, 0, g.node_width, g.node_height)
 
     def handle(self, step: Step) -> QRectF:
-        g = self._view.geometry
+        g = self._view.sizing
         x = g.node_width if step is Step.FORWARD else -g.handle_width
         return QRectF(x, g.padding, g.handle_width, g.node_height - 2 * g.padding)
 
@@ -274,7 +275,7 @@ class NodeItem(QGraphicsItem):
         painter.drawRoundedRect(self.body(), radius, radius)
         text = palette.color(QPalette.ColorRole.Text)
         muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        g = self._view.geometry
+        g = self._view.sizing
         caption_font, label_font, detail_font = g.caption, g.label, g.detail
         inner = self.body().adjusted(2 * g.padding, g.padding, -2 * g.padding, -g.padding)
         painter.setFont(caption_font)
@@ -376,7 +377,7 @@ class MoreItem(QGraphicsItem):
         return f"+{self.remaining} more"
 
     def boundingRect(self) -> QRectF:
-        g = self._view.geometry
+        g = self._view.sizing
         return QRectF(0, 0, g.node_width, g.node_height * 0.6)
 
     def paint(
@@ -390,7 +391,7 @@ class MoreItem(QGraphicsItem):
         painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(self.boundingRect(), 6, 6)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        painter.setFont(self._view.geometry.label)
+        painter.setFont(self._view.sizing.label)
         painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, self.text)
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -434,7 +435,7 @@ class GenealogyView(QGraphicsView):
         self._in_flight = 0  # levels being loaded
         self._fit_pending = False
         self._auto_fit = False  # fitted and untouched since: a resize fits again
-        self.geometry = Geometry.for_font(self.font())
+        self.sizing = Geometry.for_font(self.font())
         # Items come and go as nodes expand and collapse: no index to rebuild each time.
         self.scene().setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
 
@@ -568,7 +569,7 @@ class GenealogyView(QGraphicsView):
                 item = NodeItem(self, self.model.states[key])
                 self.items_by_key[key] = item
                 self.scene().addItem(item)
-        positions = _layout(self.model, columns, more, self.geometry)
+        positions = _layout(self.model, columns, more, self.sizing)
         for placed, (x, y) in positions.items():
             if isinstance(placed, NodeKey):
                 self.items_by_key[placed].setPos(x, y)
@@ -601,7 +602,7 @@ class GenealogyView(QGraphicsView):
                 self.items_by_key[key].update()  # its side strips changed (+N, −, …)
         self._dirty.clear()
         bounds = lines.boundingRect()
-        g = self.geometry
+        g = self.sizing
         for x, y in positions.values():
             bounds = bounds.united(
                 QRectF(x - g.handle_width, y, g.node_width + 2 * g.handle_width, g.node_height)
@@ -615,7 +616,7 @@ class GenealogyView(QGraphicsView):
         """Add the curve from the left node's right side to the right node's left side to
         `lines`; return its middle (where the quantity goes)."""
         left, right = (source, target) if step is Step.FORWARD else (target, source)
-        g = self.geometry
+        g = self.sizing
         if isinstance(left, MoreItem):
             start = left.pos() + QPointF(g.node_width, left.boundingRect().height() / 2)
         else:
@@ -634,7 +635,7 @@ class GenealogyView(QGraphicsView):
         if label is None:
             label = QGraphicsSimpleTextItem(text)
             label.setBrush(QBrush(self.palette().color(QPalette.ColorRole.Text)))
-            label.setFont(self.geometry.edge)
+            label.setFont(self.sizing.edge)
             label.setZValue(-1)
             self.scene().addItem(label)
             self._labels[edge] = label
@@ -801,9 +802,9 @@ class GenealogyView(QGraphicsView):
         if scale > 1.0:  # a small graph stays at its natural size
             self.resetTransform()
             self.centerOn(rect.center())
-        elif scale < self.geometry.readable_zoom:
+        elif scale < self.sizing.readable_zoom:
             self.resetTransform()
-            self.scale(self.geometry.readable_zoom, self.geometry.readable_zoom)
+            self.scale(self.sizing.readable_zoom, self.sizing.readable_zoom)
             item = self._selected_item()
             self.centerOn(item if item is not None else rect.center())
 
@@ -834,9 +835,9 @@ class GenealogyView(QGraphicsView):
     def _on_font_changed(self) -> None:
         """A new font (the person's size, another screen's DPI): new sizes, drawn again."""
         geometry = Geometry.for_font(self.font())
-        if geometry == self.geometry:
+        if geometry == self.sizing:
             return
-        self.geometry = geometry
+        self.sizing = geometry
         # Boxes change size: the items are made again at the new size, what is open is kept.
         for item in [*self.items_by_key.values(), *self._labels.values()]:
             self.scene().removeItem(item)

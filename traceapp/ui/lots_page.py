@@ -514,7 +514,9 @@ class LotsPage(QWidget):
             # The stylesheet's min-width is a minimum of its own, below the words' width: the
             # button grid would squeeze "Ctrl+Shift+R" to "Ctrl+Shift+" in a narrow pane.
             button.setMinimumWidth(button.sizeHint().width())
-        self.detail.widget().updateGeometry()
+        content = self.detail.widget()
+        if content is not None:
+            content.updateGeometry()
         self.detail.updateGeometry()
         left, right = self.splitter.sizes()
         need = self._record_min_width()
