@@ -250,8 +250,23 @@ def test_equipment_trace_finds_the_lots_that_ran_in_the_window(
     result = call_json(
         capsys, "--db", plant, "trace", "--equipment", "MIX1", "--from", _at(0), "--to", _at(2)
     )
-    assert {lot["name"] for lot in result["lots"]} == {"FLOUR/F-1", "DOUGH/D-1", "COOKIE/C-1"}
-    assert {c["code"] for c in result["customers"]} == {"SHOP1", "SHOP2"}
+    # What MIX1 made in the window and where it went; the flour that went in is listed as
+    # processed there, not traced from (its other uses are not suspect).
+    assert {lot["name"] for lot in result["lots"]} == {"DOUGH/D-1", "COOKIE/C-1"}
+    assert [(p["lot"], p["made"]) for p in result["processed"]] == [
+        ("DOUGH/D-1", True),
+        ("FLOUR/F-1", False),
+    ]
+    assert result["counts"]["processed"] == 2
+    # SHOP2 got only flour F-1 itself, shipped loose: not made on MIX1, not suspect.
+    assert {c["code"] for c in result["customers"]} == {"SHOP1"}
+    code, out, err = call(
+        capsys, "--db", plant, "trace", "--equipment", "MIX1", "--from", _at(0), "--to", _at(2)
+    )
+    assert code == 0, err
+    processed = out[out.index("Processed in the window") :]
+    flour = next(line for line in processed.splitlines() if "FLOUR/F-1" in line)
+    assert "went in" in flour
     empty = call_json(
         capsys, "--db", plant, "trace", "--equipment", "MIX1", "--from", _at(2), "--to", _at(3)
     )

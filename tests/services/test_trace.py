@@ -158,12 +158,26 @@ def test_trace_by_equipment_and_time_window_finds_what_ran_on_it(plant: Plant) -
     _mix(plant, {"DOUGH/D-1": "5 kg"}, {"DOUGH/D-3": "5 kg"}, 6)
     with plant.uow() as uow:
         result = trace_equipment(uow, equipment="MIX1", since=_at(0), until=_at(2))
-    names = {lot.name for lot in result.lots}
-    assert {"DOUGH/D-1", "DOUGH/D-3", "FLOUR/F-1"} <= names
-    assert "DOUGH/D-2" in names  # downstream of F-1, which went through MIX1 in the window
+    lots = {lot.name: lot for lot in result.lots}
+    # What MIX1 made in the window and where it went; F-1 went in (listed, not traced from: its
+    # other batch, D-2, ran on MIX1 outside the window and is not suspect).
+    assert set(lots) == {"DOUGH/D-1", "DOUGH/D-3"}
+    assert lots["DOUGH/D-1"].depth == 0
+    assert lots["DOUGH/D-3"].depth == 1
+    assert lots["DOUGH/D-3"].quantity == Quantity(Decimal(5), "kg")
+    assert [(p.lot, p.made, p.quantity) for p in result.processed] == [
+        ("DOUGH/D-1", True, Quantity(Decimal(10), "kg")),
+        ("FLOUR/F-1", False, Quantity(Decimal(10), "kg")),
+    ]
+    with plant.uow() as uow:
+        both = trace_equipment(
+            uow, equipment="MIX1", since=_at(0), until=_at(2), direction=Direction.BOTH
+        )
+    assert {lot.name: lot.depth for lot in both.lots}["FLOUR/F-1"] == -1
     with plant.uow() as uow:
         narrow = trace_equipment(uow, equipment="MIX1", since=_at(4), until=_at(4.4))
     assert narrow.lots == ()
+    assert narrow.processed == ()
 
 
 def test_an_unknown_code_is_refused(plant: Plant) -> None:

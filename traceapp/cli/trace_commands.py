@@ -102,6 +102,7 @@ def _counts(result: TraceResult) -> dict[str, int]:
         "shipments": len(result.shipments),
         "customers": len(result.customers),
         "suppliers": len(result.suppliers),
+        **({"processed": len(result.processed)} if result.processed else {}),
     }
 
 
@@ -150,6 +151,18 @@ def render(result: TraceResult, since: datetime | None, until: datetime | None) 
     ]
     lines = [labelled([(label, value) for label, value in summary if value is not None])]
     rows: list[tuple[object, ...]]
+    if result.processed:  # an equipment trace: what ran there, whether traced from or not
+        rows = [
+            (
+                p.lot,
+                "made there" if p.made else "went in",
+                "whole lot (no quantity recorded)" if p.quantity is None else str(p.quantity),
+            )
+            for p in result.processed
+        ]
+        headers = ["LOT", "ON THE EQUIPMENT", "QUANTITY"]
+        lines += ["", "Processed in the window", table(headers, rows, indent="  ")]
+        lines += ["  The trace starts from the lots made there, with what was made in the window."]
     if result.customers:
         rows = [
             (

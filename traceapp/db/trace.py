@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    and_,
     literal,
     or_,
     select,
@@ -26,8 +25,6 @@ from sqlalchemy.orm import Session, aliased
 
 from traceapp.db.models import (
     ContainerContent,
-    Event,
-    EventItem,
     Location,
 )
 
@@ -129,29 +126,6 @@ def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) 
         )
     )
     return [HeldRow(top, lot_id, quantity, since, None) for top, lot_id, quantity, since in rows]
-
-
-def lots_on_equipment(
-    session: Session, equipment_id: uuid.UUID, since: datetime, until: datetime
-) -> list[uuid.UUID]:
-    """Lots that went into or came out of a step on the equipment overlapping [since, until]."""
-    began = Event.started_at
-    ended = Event.ended_at
-    overlaps = or_(
-        and_(began.is_not(None), ended.is_not(None), began <= until, ended >= since),
-        and_(
-            or_(began.is_(None), ended.is_(None)),
-            Event.event_time >= since,
-            Event.event_time <= until,
-        ),
-    )
-    query = (
-        select(EventItem.lot_id)
-        .join(Event, Event.id == EventItem.event_id)
-        .where(Event.equipment_id == equipment_id, overlaps, EventItem.lot_id.is_not(None))
-        .distinct()
-    )
-    return [row for row in session.scalars(query) if row is not None]
 
 
 def equipment_by_code(session: Session, code: str) -> Location | None:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from traceapp.domain.quantity import Quantity
-from traceapp.domain.trace import Rows, TraceResult
+from traceapp.domain.trace import ProcessedLot, Rows, TraceResult
 
 RECORD_TYPE = "recall"  # the record type a recall's signature names
 # How `canonical_json` writes values, named in the text itself ("canonical_format"). 1 (no
@@ -51,18 +51,6 @@ class Suspect:
     code: str
     since: datetime | None = None  # equipment window
     until: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessedLot:
-    """A lot in a step on the suspect equipment in the window (an equipment recall): made there
-    (`made`: the trace starts from it, with `quantity`, what those steps made of it) or put in
-    (`went in`: `quantity` consumed there; only the part that became the lots made is suspect,
-    so the trace does not start from it)."""
-
-    lot: str  # PART/LOT
-    made: bool
-    quantity: Quantity | None  # None: a step recorded no quantity (the whole lot is counted)
 
 
 @dataclass(frozen=True, slots=True)

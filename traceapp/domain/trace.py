@@ -78,6 +78,18 @@ class AffectedParty:
     last_shipped: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ProcessedLot:
+    """A lot in a step on the suspect equipment in the window (an equipment recall): made there
+    (`made`: the trace starts from it, with `quantity`, what those steps made of it) or put in
+    (`went in`: `quantity` consumed there; only the part that became the lots made is suspect,
+    so the trace does not start from it)."""
+
+    lot: str  # PART/LOT
+    made: bool
+    quantity: Quantity | None  # None: a step recorded no quantity (the whole lot is counted)
+
+
 T = TypeVar("T")
 
 
@@ -157,3 +169,6 @@ class TraceResult:
     customers: Sequence[AffectedParty]
     suppliers: Sequence[AffectedParty]
     elapsed_ms: float = 0.0
+    # An equipment trace: what the steps on it in the window made (where the trace starts) and
+    # took in; empty for any other trace.
+    processed: tuple[ProcessedLot, ...] = ()

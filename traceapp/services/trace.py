@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 import time
@@ -38,6 +39,7 @@ from traceapp.domain.trace import (
     TracedShipment,
     TraceResult,
 )
+from traceapp.services.equipment_runs import ran_on
 from traceapp.services.recording import find_container, find_lot
 
 if TYPE_CHECKING:
@@ -106,7 +108,8 @@ def trace_equipment(
     until: datetime,
     direction: Direction = Direction.FORWARD,
 ) -> TraceResult:
-    """Every lot processed on a piece of equipment in a time window, and where it went."""
+    """Every lot processed on a piece of equipment in a time window, and where what was made
+    there went (see `equipment_runs.ran_on` for what counts)."""
     started = time.perf_counter()
     _window(since, until)  # refuses times without an offset, or an end before the start
     machine = queries.equipment_by_code(uow.session, equipment.strip())
@@ -114,15 +117,19 @@ def trace_equipment(
         raise NotFound(
             f"There is no equipment {equipment!r}.", hint="Pick one from the location list."
         )
-    lot_ids = queries.lots_on_equipment(uow.session, machine.id, since, until)
+    made, processed = ran_on(uow.session, machine.id, since, until)
     reader = walk.TraceReader(uow.session)
+    # The trace starts from what the steps there made, with the amount they made; the lots
+    # that went in are listed (`processed`), not traced from: only the part consumed there is
+    # suspect, and it is inside the lots made.
     start = TraceStart(
-        dict.fromkeys(map(reader.raw_id, lot_ids)),
+        {reader.raw_id(lot): amount for lot, amount in made.items()},
         f"{machine.code} {since.isoformat()} – {until.isoformat()}",
     )
     # The window chose the lots; their shipments count whenever they happened.
     with queries.index_walks(uow.session):
-        return trace_rows(reader, start, direction, (None, None), started=started)
+        result = trace_rows(reader, start, direction, (None, None), started=started)
+    return dataclasses.replace(result, processed=processed)
 
 
 def _window(
