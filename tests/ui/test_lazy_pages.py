@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -227,5 +228,28 @@ def test_while_someone_keeps_working_no_page_is_built_ahead(
     assert not window.warmer.running  # the modules were imported meanwhile
     assert [title for title in LAZY if window.is_built(title)] == []
     qtbot.waitUntil(lambda: window.is_built("Lots & genealogy"), timeout=WAIT_MS)
+    window.sign_out()
+    window.context.background.wait()
+
+
+def test_the_idle_window_builds_the_quality_tabs_ahead_one_turn_each(
+    qtbot: QtBot, people: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = _prepared_window(qtbot, people, tmp_path, monkeypatch)
+    sign_in(qtbot, window, "anna.op")
+    qtbot.waitUntil(lambda: window.is_built("Quality"), timeout=WAIT_MS)
+    quality: Any = window.page("Quality")
+    # Built with the page they made its one turn 100-260 ms: the SPC and Nonconformances
+    # tabs come in later idle turns, nobody having opened them.
+    qtbot.waitUntil(lambda: quality.unbuilt_tabs() == [], timeout=WAIT_MS)
+    assert window.current_page is window.page("Scan station")  # still where the person was
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F4)
+    qtbot.waitUntil(quality.isVisible, timeout=WAIT_MS)
+    bar = quality.tabs.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(1).center())
+    spc = quality.spc
+    qtbot.waitUntil(spc.isVisible, timeout=WAIT_MS)
+    assert spc.draw_button.text() == "Draw"
+    assert spc.message.text() != ""
     window.sign_out()
     window.context.background.wait()

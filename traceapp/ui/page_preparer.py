@@ -82,11 +82,12 @@ class ModuleWarmer(QObject):
         self._stop = threading.Event()
         self._hurry = threading.Event()
         self._thread: threading.Thread | None = None
+        self._done = threading.Event()  # set before `finished`: the thread may still be alive
         self.failed: list[str] = []
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive() and not self._done.is_set()
 
     def start(self, modules: Sequence[str]) -> None:
         if self.running:
@@ -100,8 +101,10 @@ class ModuleWarmer(QObject):
 
         def work() -> None:
             self.failed = import_in_small_steps(wanted, self._stop, self._hurry)
+            self._done.set()
             self.finished.emit()  # queued to the GUI thread (this object lives there)
 
+        self._done.clear()
         self._thread = threading.Thread(target=work, name="traceapp-warm-up", daemon=True)
         self._thread.start()
 

@@ -313,6 +313,14 @@ class QualityPage(QWidget):
         if isinstance(tab, _LazyTab):
             tab.content()
 
+    def unbuilt_tabs(self) -> list[str]:
+        """The titles of the tabs not built yet."""
+        return [
+            self.tabs.tabText(self.tabs.indexOf(tab))
+            for tab in (self._spc_tab, self._nc_tab)
+            if not tab.built
+        ]
+
     def build_ahead(self) -> bool:
         """Build one tab not opened yet (the window calls it while the station is idle);
         False when there was none left."""
