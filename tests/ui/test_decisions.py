@@ -10,22 +10,31 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from tests.ui.lots_plant import actor_of, add_deciders, build_bakery
+from tests.ui.shell_support import settings_file, type_sign_in, wait_for_sign_in_screen
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.dispositions import Decision
+from traceapp.domain.quantity import Quantity
+from traceapp.services import users
 from traceapp.services.dispositions import hold
+from traceapp.services.masterdata import actor_for
+from traceapp.services.receiving import receive
 from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionDialog
 from traceapp.ui.lots_page import LotsPage
+from traceapp.ui.main_window import MainWindow
+from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 WAIT_MS = 10_000
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
 HELD = "FLOUR/F-200"
+LONG_LOT = "FLOUR/F260306-52-LYON"
 
 
 @pytest.fixture
@@ -327,3 +336,64 @@ def test_a_supervisor_lifts_a_hold_with_a_signature_and_may_not_release(
     assert signature.startswith("Signed by Sam Supervisor (sam.sup) — approved — ")
     steps = [page.detail.events.item(r, 1).text() for r in range(page.detail.events.rowCount())]
     assert steps[-1] == "Hold lifted"
+
+
+@pytest.fixture
+def shop_floor_look(qapp: QApplication) -> Iterator[None]:
+    """The font and theme the app starts with (application()), put back afterwards."""
+    font = QFont(qapp.font())
+    apply_base_font(qapp)
+    apply_theme(qapp, Theme.LIGHT)
+    yield
+    qapp.setFont(font)
+
+
+@pytest.mark.usefixtures("shop_floor_look")
+def test_at_1366_by_768_a_quality_managers_buttons_and_the_lot_list_fit_side_by_side(
+    qtbot: QtBot, plant: Engine, tmp_path: Path
+) -> None:
+    """Seven buttons, four to a row, made the record as wide as 'Print lot record' four times
+    over: the list beside it lost the On hand figures. Three to a row both fit."""
+    with UnitOfWork(plant) as uow:
+        users.set_first_admin_password(uow, password="admin-pass-2026")
+        admin = actor_for(uow)
+    with UnitOfWork(plant) as uow:
+        # A lot code as long as the demo plant's (FG-BBQ-500/F260306-52): the Lot column widens.
+        receive(
+            uow,
+            actor=admin,
+            supplier="MILL",
+            supplier_lot_code="S3-26034-F7",
+            lot_code=LONG_LOT.split("/", 1)[1],
+            product="FLOUR",
+            quantity=Quantity.parse("7 kg"),
+        )
+    context = StationContext(plant, station_code=None, database_label="local — test", shared=False)
+    lots = LotsPage(context)
+    window = MainWindow(context, [lots], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_sign_in_screen(qtbot, window)
+    type_sign_in(qtbot, window, "qm.quinn", "quinn-pass-2026")
+    qtbot.waitUntil(lambda: lots.count.text() == "22 lots shown", timeout=WAIT_MS)
+    _open(qtbot, lots, LONG_LOT)
+    qtbot.waitUntil(lots.decision_actions.isVisible, timeout=WAIT_MS)
+    qtbot.wait(100)  # the splitter settles after the buttons came
+    buttons = lots.decision_actions.permitted()
+    assert len(buttons) == 7  # six decisions and Print
+    viewport = lots.detail.viewport()
+    for button in buttons:
+        assert button.isVisible()
+        assert button.width() >= button.sizeHint().width(), button.text()  # every word whole
+        right = button.mapTo(viewport, QPoint(button.width(), 0)).x()
+        assert right <= viewport.width(), button.text()  # nothing hidden to the right
+    header = lots.table.horizontalHeader()
+    titles = [
+        lots.table.model().headerData(c, Qt.Orientation.Horizontal) for c in range(header.count())
+    ]
+    on_hand = titles.index("On hand")
+    right_edge = header.sectionViewportPosition(on_hand) + header.sectionSize(on_hand)
+    assert right_edge <= lots.table.viewport().width()  # the stock figures stay on screen
+    context.background.wait()

@@ -97,7 +97,9 @@ _STATEMENT_VERBS: dict[Decision, str] = {
     Decision.REWORK: "I send lot {lot} to rework",
     Decision.SCRAP: "I scrap lot {lot}",
 }
-BUTTONS_PER_ROW = 4
+# Three to a row: four made the record as wide as four "Print lot record" buttons, and at
+# 1366 px the lot list beside it lost its On hand figures (issue 6: nothing cut off).
+BUTTONS_PER_ROW = 3
 DIALOG_WIDTH_PX = 680  # a reason of a sentence fits the field
 
 
