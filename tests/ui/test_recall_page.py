@@ -13,13 +13,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
 from tests.ui.lots_plant import DECIDERS, add_deciders, build_bakery, flour_label
-from traceapp.db.models import Lot, Product, Signature
+from tests.ui.shell_support import settings_file, type_sign_in, wait_for_sign_in_screen
+from traceapp.db.models import Lot, Party, Product, Signature
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.permissions import Role
 from traceapp.domain.recall import RecallResult
@@ -28,9 +30,11 @@ from traceapp.services import users
 from traceapp.services.dispositions import hold
 from traceapp.services.masterdata import actor_for
 from traceapp.ui.context import StationContext
+from traceapp.ui.main_window import MainWindow
 from traceapp.ui.recall_page import RecallPage
 from traceapp.ui.recall_page import work as recall_work
 from traceapp.ui.recall_page.sign_dialog import SignDialog
+from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 WAIT_MS = 15_000
 HUMAN_KEY_GAP_MS = 120  # slower than any scanner burst
@@ -166,7 +170,10 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
         "DOUGH/D-7": "20 kg",
         "COOKIE/C-1": "20 kg",
     }
-    assert column(page, "customers", "Name") == ["Shop 1"]
+    [card] = column(page, "customers", "Customer")  # name, code, shipments: a card's lines
+    name, code, shipped = card.splitlines()
+    assert (name, code) == ("Shop 1", "SHOP1")
+    assert shipped.startswith("1 shipment, last ")
     assert column(page, "customers", "Suspect material received") == ["20 kg"]
     assert column(page, "customers", "Lots received") == ["COOKIE/C-1"]
     assert column(page, "shipments", "Document") == ["DN-1"]
@@ -211,7 +218,7 @@ def test_the_affected_set_is_on_screen_before_the_fsma_events_are_read(
     qtbot.waitUntil(lambda: page.result is not None, timeout=WAIT_MS)
     # The drill is on screen and its clock stopped while the events are still being read.
     assert page.timer_label.text().endswith(" s ✓")
-    assert column(page, "customers", "Name") == ["Shop 1"]
+    assert column(page, "customers", "Customer")[0].splitlines()[0] == "Shop 1"
     assert "reading the FSMA 204 events…" in page.summary.text()
     for button in (page.hold_button, page.pdf_button, page.xlsx_button, page.csv_button):
         assert not button.isEnabled()
@@ -501,3 +508,67 @@ def test_garbage_collection_pauses_only_while_a_result_is_built() -> None:
         assert gc.get_freeze_count() > 0  # what was built is left out of later collections
     assert gc.isenabled()
     gc.unfreeze()
+
+
+@pytest.fixture
+def shop_floor_look(qapp: QApplication) -> Iterator[None]:
+    """The font and theme the app starts with (application()), put back afterwards."""
+    font = QFont(qapp.font())
+    apply_base_font(qapp)
+    apply_theme(qapp, Theme.LIGHT)
+    yield
+    qapp.setFont(font)
+
+
+@pytest.mark.usefixtures("shop_floor_look")
+def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_screen(
+    qtbot: QtBot, plant: Engine, tmp_path: Path
+) -> None:
+    """Nine one-line columns ran 1,500 px wide: the phone numbers were cut off at the edge."""
+    with UnitOfWork(plant) as uow:
+        users.set_first_admin_password(uow, password="admin-pass-2026")
+        shop = uow.session.scalars(select(Party).where(Party.code == "SHOP1")).one()
+        shop.name = "Cash & Carry Chambéry"  # as long as the demo plant's
+        shop.contact_name = "Manon Leroy"
+        shop.contact_phone = "+33 4 79 73 55 13"
+        shop.contact_email = "rappel.qualite@cash-carry-chambery.example"
+        uow.commit()
+    context = StationContext(plant, station_code=None, database_label="local — test", shared=False)
+    page = RecallPage(context)
+    window = MainWindow(context, [page], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_sign_in_screen(qtbot, window)
+    type_sign_in(qtbot, window, "qm.quinn", PASSWORDS["qm.quinn"])
+    qtbot.waitUntil(page.suspect_input.hasFocus, timeout=WAIT_MS)
+    scan(qtbot, page, flour_label("F-100"))
+    qtbot.waitUntil(lambda: page.suspect_names() == ["FLOUR/F-100"], timeout=WAIT_MS)
+    run_and_wait(qtbot, page)
+    table = page.customers_table
+    assert page.tabs.currentWidget() is table
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    model = page.customers_model
+    [cells] = [[str(model.index(0, c).data()) for c in range(model.columnCount())]]  # one customer
+    for column, text in enumerate(cells):
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert right <= table.viewport().width(), text  # no column past the edge
+        widest = max(metrics.horizontalAdvance(line) for line in text.splitlines())
+        assert widest < header.sectionSize(column), text  # no word cut
+        assert table.rowHeight(0) >= len(text.splitlines()) * metrics.lineSpacing(), text
+    for column in range(model.columnCount()):
+        heading = str(model.headerData(column, Qt.Orientation.Horizontal))
+        widest = max(header.fontMetrics().horizontalAdvance(line) for line in heading.splitlines())
+        assert widest < header.sectionSize(column), heading
+    assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    lines = [line for text in cells for line in text.splitlines()]
+    assert "+33 4 79 73 55 13" in lines  # the number to call, whole
+    assert "rappel.qualite@cash-carry-chambery.example" in lines
+    for button in (page.hold_button, page.pdf_button, page.xlsx_button, page.csv_button):
+        assert button.isVisible()
+        assert button.width() >= button.sizeHint().width(), button.text()
+        right = button.mapTo(page, QPoint(button.width(), 0)).x()
+        assert right <= page.width(), button.text()
+    context.background.wait()

@@ -21,8 +21,12 @@ from traceapp.domain.trace import AffectedParty, TracedLot, TracedShipment
 R = TypeVar("R")
 _Index = QModelIndex | QPersistentModelIndex
 SortKey = str | Decimal | float | int
-LOTS_SHOWN = 6  # lots named in a customer's or a shipment's cell; the rest are counted
+LOTS_SHOWN = 6  # lots named in a shipment's cell; the rest are counted
+# A customer's row is a card of three lines (name and code; contact, phone and e-mail; lots):
+# nine one-line columns were 1,500 px wide and cut the phone numbers off at 1366x768.
+CUSTOMER_LINES = 3
 TIME_FORMAT = "%Y-%m-%d %H:%M"
+DATE_FORMAT = "%Y-%m-%d"
 NO_VALUE = "—"
 
 
@@ -33,6 +37,7 @@ class Column(Generic[R]):
     key: Callable[[R], SortKey] | None = None  # default: the text, case-folded
     numeric: bool = False  # right-aligned
     tip: Callable[[R], str] | None = None
+    heading: str | None = None  # the header's words when not the title (e.g. on two lines)
 
 
 def amount(quantity: Quantity | None, upper_bound: bool = False) -> str:
@@ -68,9 +73,10 @@ def words(status: str) -> str:
 class RecordTableModel(QAbstractTableModel, Generic[R]):
     """Rows of frozen dataclasses, one column per `Column`; sortable by any column."""
 
-    def __init__(self, columns: Sequence[Column[R]]) -> None:
+    def __init__(self, columns: Sequence[Column[R]], *, lines: int = 1) -> None:
         super().__init__()
         self.columns = tuple(columns)
+        self.lines = lines  # of text in a row; several: cells start at the top
         self._rows: list[R] = []
 
     def set_rows(self, rows: Sequence[R]) -> None:
@@ -101,8 +107,14 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         record = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return column.text(record)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and (column.numeric or self.lines > 1):
+            vertical = (
+                Qt.AlignmentFlag.AlignTop if self.lines > 1 else Qt.AlignmentFlag.AlignVCenter
+            )
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight if column.numeric else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | vertical)
         if role == Qt.ItemDataRole.ToolTipRole and column.tip is not None:
             return column.tip(record)
         return None
@@ -111,7 +123,8 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].title
+            column = self.columns[section]
+            return column.heading or column.title
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -161,29 +174,57 @@ def lot_columns() -> list[Column[TracedLot]]:
     ]
 
 
+def lot_lines(lots: Sequence[str], lines: int = CUSTOMER_LINES) -> str:
+    """One lot a line; past `lines`, the last line counts the rest."""
+    if len(lots) <= lines:
+        return "\n".join(lots)
+    return "\n".join([*lots[: lines - 1], f"and {len(lots) - lines + 1} more"])
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def contact_lines(c: AffectedParty) -> str:
+    return "\n".join(
+        (c.contact_name or NO_VALUE, c.contact_phone or NO_VALUE, c.contact_email or NO_VALUE)
+    )
+
+
+def shipped_line(c: AffectedParty) -> str:
+    last = c.last_shipped.astimezone().strftime(DATE_FORMAT) if c.last_shipped else NO_VALUE
+    return f"{_count(c.shipments, 'shipment')}, last {last}"
+
+
 def customer_columns() -> list[Column[AffectedParty]]:
-    """Who to call, what they received, then how to reach them."""
+    """Who to call and how to reach them, then what they received: a card of three lines each
+    (the shipments' times are on the Shipments tab)."""
     return [
-        Column("Customer", lambda c: c.code),
-        Column("Name", lambda c: c.name),
+        Column(
+            "Customer",
+            lambda c: f"{c.name}\n{c.code}\n{shipped_line(c)}",
+            key=lambda c: c.name.casefold(),
+            tip=lambda c: f"{c.code} — {c.name}; last shipped {local(c.last_shipped)}",
+            heading="Customer\ncode, shipments",
+        ),
+        Column(
+            "Contact",
+            contact_lines,
+            key=lambda c: (c.contact_name or "").casefold(),
+            heading="Contact\nphone, e-mail",
+        ),
         Column(
             "Suspect material received",
             lambda c: amount(c.quantity, c.upper_bound),
             key=lambda c: _amount_key(c.quantity),
             numeric=True,
+            heading="Suspect\nmaterial\nreceived",
         ),
         Column(
             "Lots received",
-            lambda c: some_lots(c.lots),
+            lambda c: lot_lines(c.lots),
             key=lambda c: len(c.lots),
             tip=lambda c: "\n".join(c.lots),
-        ),
-        Column("Contact", lambda c: c.contact_name or NO_VALUE),
-        Column("Phone", lambda c: c.contact_phone or NO_VALUE),
-        Column("E-mail", lambda c: c.contact_email or NO_VALUE),
-        Column("Shipments", lambda c: str(c.shipments), key=lambda c: c.shipments, numeric=True),
-        Column(
-            "Last shipped", lambda c: local(c.last_shipped), key=lambda c: _time_key(c.last_shipped)
         ),
     ]
 

@@ -54,6 +54,7 @@ from traceapp.ui.decisions import LotState
 from traceapp.ui.lot_detail import LotDetailPanel
 from traceapp.ui.messages import error_text
 from traceapp.ui.recall_page.models import (
+    CUSTOMER_LINES,
     RecordTableModel,
     amount,
     customer_columns,
@@ -85,6 +86,7 @@ FAILURES_SHOWN = 10  # lots not held, named on the page; the rest are counted
 DEFAULT_WINDOW = timedelta(hours=8)  # equipment window: a shift back from now
 TIMER_POINT_SIZE = 18
 SUSPECTS_HEIGHT_PX = 56  # two lines of lot codes
+ROW_PADDING_PX = 8  # above and below a card row's lines
 TABLES_SHARE = 68  # % of the width for the tables; the rest for the lot's record
 
 
@@ -336,7 +338,9 @@ class RecallPage(QWidget):
 
         # -- tables and the lot picked -------------------------------------------------------
         self.lots_model: RecordTableModel[TracedLot] = RecordTableModel(lot_columns())
-        self.customers_model: RecordTableModel[AffectedParty] = RecordTableModel(customer_columns())
+        self.customers_model: RecordTableModel[AffectedParty] = RecordTableModel(
+            customer_columns(), lines=CUSTOMER_LINES
+        )
         self.shipments_model: RecordTableModel[TracedShipment] = RecordTableModel(
             shipment_columns()
         )
@@ -671,6 +675,14 @@ class RecallPage(QWidget):
         table = self.tabs.currentWidget()
         if isinstance(table, QTableView) and table in self._unsized:
             self._unsized.discard(table)
+            model = table.model()
+            lines = model.lines if isinstance(model, RecordTableModel) else 1
+            if lines > 1:
+                # Fixed heights (never measured per row), as tall as the card's lines.
+                metrics = table.fontMetrics()
+                table.verticalHeader().setDefaultSectionSize(
+                    lines * metrics.lineSpacing() + ROW_PADDING_PX
+                )
             table.resizeColumnsToContents()
 
     def _clear_tables(self) -> None:
