@@ -5,8 +5,9 @@
 #                                           lrelease -> traceapp_de.qm (both are committed)
 #
 # Strings are wrapped in traceapp/ui/scan_station/*.py (QCoreApplication.translate with the
-# context "ScanStation", QT_TRANSLATE_NOOP for constants), main_window.py ("Navigation") and
-# the lots page, lots_page.py and lot_table.py ("Lots"), and station_picker.py ("StationPicker"). After this script, translate what
+# context "ScanStation", QT_TRANSLATE_NOOP for constants), main_window.py ("Navigation"), the
+# lots page, lots_page.py and lot_table.py ("Lots"), station_picker.py ("StationPicker") and
+# status_bar.py ("StatusBar"). After this script, translate what
 # it reports as unfinished (pyside6-linguist resources/translations/traceapp_de.ts, or edit the
 # XML), run it again, and commit the .ts and the .qm. tests/ui/test_translation.py fails while
 # a string of the scan station is unfinished, equals its source text or loses a {placeholder}.
@@ -16,7 +17,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.venv/bin"
 SOURCES=("$ROOT"/traceapp/ui/scan_station/*.py "$ROOT"/traceapp/ui/main_window.py
     "$ROOT"/traceapp/ui/lots_page.py "$ROOT"/traceapp/ui/lot_table.py
-    "$ROOT"/traceapp/ui/station_picker.py)
+    "$ROOT"/traceapp/ui/station_picker.py "$ROOT"/traceapp/ui/status_bar.py)
 LANGUAGES=(de)
 
 for language in "${LANGUAGES[@]}"; do

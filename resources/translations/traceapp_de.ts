@@ -4,100 +4,100 @@
 <context>
     <name>Lots</name>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="107"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="108"/>
         <source>Scan or type a lot, container, part or product…</source>
         <translation>Charge, Behälter, Teil oder Produkt scannen oder eintippen…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="110"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="111"/>
         <source>Search lots</source>
         <translation>Chargen suchen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="115"/>
-        <location filename="../../traceapp/ui/lots_page.py" line="274"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="116"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="275"/>
         <source>All products</source>
         <translation>Alle Produkte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="116"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="117"/>
         <location filename="../../traceapp/ui/lot_table.py" line="30"/>
         <source>Product</source>
         <translation>Produkt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="119"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="120"/>
         <source>All statuses</source>
         <translation>Jeder Status</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="122"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="123"/>
         <location filename="../../traceapp/ui/lot_table.py" line="28"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="123"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="124"/>
         <source>Made between</source>
         <translation>Hergestellt zwischen</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="160"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="161"/>
         <source>&amp;Record</source>
         <translation>&amp;Datenblatt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="161"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="162"/>
         <source>&amp;Genealogy</source>
         <translation>&amp;Stammbaum</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="167"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="168"/>
         <source>and</source>
         <translation>und</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="246"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="247"/>
         <source>Searching…</source>
         <translation>Suche läuft…</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="259"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="260"/>
         <source>No lots shown.</source>
         <translation>Keine Chargen angezeigt.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="307"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="308"/>
         <source>Showing the first {shown} lots; more match. Narrow the search.</source>
         <translation>Die ersten {shown} Chargen; weitere passen. Suche eingrenzen.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="312"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="313"/>
         <source>1 lot shown</source>
         <translation>1 Charge angezeigt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="315"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="316"/>
         <source>{shown} lots shown</source>
         <translation>{shown} Chargen angezeigt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="320"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="321"/>
         <source>{status} on {parent}</source>
         <translation>{status} auf {parent}</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="327"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="328"/>
         <source>{kind} {code} ({state}) holds the 1 lot below.</source>
         <translation>{kind} {code} ({state}) enthält die Charge unten.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="329"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="330"/>
         <source>{kind} {code} ({state}) holds the {shown} lots below.</source>
         <translation>{kind} {code} ({state}) enthält die {shown} Chargen unten.</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/lots_page.py" line="354"/>
+        <location filename="../../traceapp/ui/lots_page.py" line="355"/>
         <source>No lot matches the search.
 Check the code, or clear the filters (product, status, dates).</source>
         <translation>Keine Charge passt zur Suche.
@@ -167,62 +167,62 @@ Code prüfen oder die Filter leeren (Produkt, Status, Daten).</translation>
 <context>
     <name>Navigation</name>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="83"/>
+        <location filename="../../traceapp/ui/main_window.py" line="86"/>
         <source>Scan station</source>
         <translation>Scanstation</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="84"/>
+        <location filename="../../traceapp/ui/main_window.py" line="87"/>
         <source>Lots &amp; genealogy</source>
         <translation>Chargen &amp; Herkunft</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="85"/>
+        <location filename="../../traceapp/ui/main_window.py" line="88"/>
         <source>Quality</source>
         <translation>Qualität</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="86"/>
+        <location filename="../../traceapp/ui/main_window.py" line="89"/>
         <source>Live monitor</source>
         <translation>Live-Monitor</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="87"/>
+        <location filename="../../traceapp/ui/main_window.py" line="90"/>
         <source>Recall &amp; reports</source>
         <translation>Rückruf &amp; Berichte</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="88"/>
+        <location filename="../../traceapp/ui/main_window.py" line="91"/>
         <source>Admin</source>
         <translation>Verwaltung</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="95"/>
+        <location filename="../../traceapp/ui/main_window.py" line="110"/>
         <source>Ctrl</source>
         <translation>Strg</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="96"/>
+        <location filename="../../traceapp/ui/main_window.py" line="111"/>
         <source>Shift</source>
         <translation>Umschalt</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="210"/>
+        <location filename="../../traceapp/ui/main_window.py" line="228"/>
         <source>Lock</source>
         <translation>Sperren</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="214"/>
+        <location filename="../../traceapp/ui/main_window.py" line="232"/>
         <source>Sign out</source>
         <translation>Abmelden</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="571"/>
+        <location filename="../../traceapp/ui/main_window.py" line="637"/>
         <source>Dark theme</source>
         <translation>Dunkles Design</translation>
     </message>
     <message>
-        <location filename="../../traceapp/ui/main_window.py" line="573"/>
+        <location filename="../../traceapp/ui/main_window.py" line="639"/>
         <source>Light theme</source>
         <translation>Helles Design</translation>
     </message>
@@ -1091,6 +1091,144 @@ Strg+Z</translation>
         <location filename="../../traceapp/ui/station_picker.py" line="208"/>
         <source>No station matches {text}. Clear the field to see all.</source>
         <translation>Keine Station passt zu {text}. Feld leeren, um alle zu sehen.</translation>
+    </message>
+</context>
+<context>
+    <name>StatusBar</name>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="18"/>
+        <source>operator</source>
+        <translation>Bediener</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="19"/>
+        <source>supervisor</source>
+        <translation>Schichtleiter</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="20"/>
+        <source>quality manager</source>
+        <translation>Qualitätsleiter</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="21"/>
+        <source>auditor</source>
+        <translation>Auditor</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="22"/>
+        <source>admin</source>
+        <translation>Administrator</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="25"/>
+        <source>keyboard</source>
+        <translation>Tastatur</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="36"/>
+        <source>OFFLINE — {pending} waiting</source>
+        <translation>OFFLINE — {pending} wartend</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="40"/>
+        <source>ONLINE — sending {pending}</source>
+        <translation>ONLINE — sende {pending}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="44"/>
+        <source>ONLINE</source>
+        <translation>ONLINE</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="46"/>
+        <source>Server: checking…</source>
+        <translation>Server: wird geprüft…</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="48"/>
+        <source> · {conflicts} to review</source>
+        <translation> · {conflicts} zu prüfen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="80"/>
+        <source>Choose this workstation&apos;s station (Ctrl+Shift+S)</source>
+        <translation>Station dieses Arbeitsplatzes wählen (Strg+Umschalt+S)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="90"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="93"/>
+        <source>Stop the work that is running (Esc in the status bar)</source>
+        <translation>Laufende Arbeit abbrechen (Esc in der Statusleiste)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="108"/>
+        <source>Steps kept at this station and the ones the server refused: review</source>
+        <translation>Hier zwischengespeicherte und vom Server abgelehnte Schritte: prüfen</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="124"/>
+        <source>shared</source>
+        <translation>gemeinsam</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="126"/>
+        <source>local</source>
+        <translation>lokal</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="128"/>
+        <source>Database: {kind} — {label}</source>
+        <translation>Datenbank: {kind} — {label}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="148"/>
+        <source>User: {user} ({role})</source>
+        <translation>Benutzer: {user} ({role})</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="157"/>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="159"/>
+        <source>Station: {code}</source>
+        <translation>Station: {code}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="165"/>
+        <source>User: nobody signed in</source>
+        <translation>Benutzer: niemand angemeldet</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="169"/>
+        <source>User: locked ({user})</source>
+        <translation>Benutzer: gesperrt ({user})</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="177"/>
+        <source>Scanner: {state}</source>
+        <translation>Scanner: {state}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="193"/>
+        <source>The server cannot be reached: {error}</source>
+        <translation>Der Server ist nicht erreichbar: {error}</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="246"/>
+        <source> (+{count} more)</source>
+        <translation> (+{count} weitere)</translation>
+    </message>
+    <message>
+        <location filename="../../traceapp/ui/status_bar.py" line="254"/>
+        <source>{title}: cancelling…</source>
+        <translation>{title}: wird abgebrochen…</translation>
     </message>
 </context>
 </TS>

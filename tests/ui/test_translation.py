@@ -41,11 +41,14 @@ SOURCES = [
     UI / "lots_page.py",
     UI / "lot_table.py",
     UI / "station_picker.py",
+    UI / "status_bar.py",
 ]
-CONTEXTS = ("ScanStation", "Navigation", "Lots", "StationPicker")
+CONTEXTS = ("ScanStation", "Navigation", "Lots", "StationPicker", "StatusBar")
 WAIT_MS = 10_000
 # Words that are the same in German and English, each on purpose.
-IDENTICAL: frozenset[str] = frozenset({"Status"})
+IDENTICAL: frozenset[str] = frozenset(
+    {"Status", "ONLINE", "Station: {code}", "Scanner: {state}"}  # shop-floor German as well
+)
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 
 

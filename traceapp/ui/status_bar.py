@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
 
 from traceapp.domain.actor import Actor
@@ -12,23 +12,48 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.outbox_conflicts import ConflictsDialog
 
 DATABASE_LABEL_EM = 30  # the database's share of the status bar, in letters
+CONTEXT = "StatusBar"  # of the translations (scripts/translations.sh)
+# Role names as the status bar says them; QT_TRANSLATE_NOOP lets lupdate find them.
+ROLE_WORDS: dict[str, str] = {
+    "operator": str(QT_TRANSLATE_NOOP("StatusBar", "operator")),
+    "supervisor": str(QT_TRANSLATE_NOOP("StatusBar", "supervisor")),
+    "quality_manager": str(QT_TRANSLATE_NOOP("StatusBar", "quality manager")),
+    "auditor": str(QT_TRANSLATE_NOOP("StatusBar", "auditor")),
+    "admin": str(QT_TRANSLATE_NOOP("StatusBar", "admin")),
+}
+# What the scanner field says of a keyboard-wedge scanner (the context's default state).
+SCANNER_WORDS: dict[str, str] = {"keyboard": str(QT_TRANSLATE_NOOP("StatusBar", "keyboard"))}
+
+
+def _tr(text: str) -> str:
+    """A string marked with QT_TRANSLATE_NOOP above, in the installed language."""
+    return QCoreApplication.translate(CONTEXT, text)
 
 
 def sync_text(status: SyncStatus) -> tuple[str, bool]:
     """The shared-mode link in words for the status bar, and whether all is well."""
     if status.online is False:
-        text = f"OFFLINE — {status.pending} waiting"
+        text = QCoreApplication.translate("StatusBar", "OFFLINE — {pending} waiting").format(
+            pending=status.pending
+        )
     elif status.pending:
-        text = f"ONLINE — sending {status.pending}"
+        text = QCoreApplication.translate("StatusBar", "ONLINE — sending {pending}").format(
+            pending=status.pending
+        )
+    elif status.online:
+        text = QCoreApplication.translate("StatusBar", "ONLINE")
     else:
-        text = "ONLINE" if status.online else "Server: checking…"
+        text = QCoreApplication.translate("StatusBar", "Server: checking…")
     if status.conflicts:
-        text += f" · {status.conflicts} to review"
+        text += QCoreApplication.translate("StatusBar", " · {conflicts} to review").format(
+            conflicts=status.conflicts
+        )
     return text, status.online is not False and not status.conflicts
 
 
 def role_label(role: str) -> str:
-    return role.replace("_", " ")
+    words = ROLE_WORDS.get(role)
+    return _tr(words) if words is not None else role.replace("_", " ")
 
 
 def _label(name: str) -> QLabel:
@@ -51,16 +76,24 @@ class StationStatusBar(QStatusBar):
         self.station = QPushButton()
         self.station.setObjectName("statusStation")
         self.station.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a scan never lands on it
-        self.station.setToolTip("Choose this workstation's station (Ctrl+Shift+S)")
+        self.station.setToolTip(
+            QCoreApplication.translate(
+                "StatusBar", "Choose this workstation's station (Ctrl+Shift+S)"
+            )
+        )
         self.database = _label("statusDatabase")
         self.scanner = _label("scannerOk")
         self.work_text = _label("statusWork")
         self.progress = QProgressBar()
         self.progress.setObjectName("statusProgress")
         self.progress.setMaximumWidth(260)  # device-independent px: scales with the screen
-        self.cancel = QPushButton("Cancel")
+        self.cancel = QPushButton(QCoreApplication.translate("StatusBar", "Cancel"))
         self.cancel.setObjectName("statusCancel")
-        self.cancel.setToolTip("Stop the work that is running (Esc in the status bar)")
+        self.cancel.setToolTip(
+            QCoreApplication.translate(
+                "StatusBar", "Stop the work that is running (Esc in the status bar)"
+            )
+        )
         self.cancel.clicked.connect(self._on_cancel_clicked)
         self.addWidget(self.work_text, 1)
         self.addWidget(self.progress)
@@ -71,7 +104,11 @@ class StationStatusBar(QStatusBar):
         self.sync = QPushButton()
         self.sync.setObjectName("syncOk")
         self.sync.setFlat(True)
-        self.sync.setToolTip("Steps kept at this station and the ones the server refused: review")
+        self.sync.setToolTip(
+            QCoreApplication.translate(
+                "StatusBar", "Steps kept at this station and the ones the server refused: review"
+            )
+        )
         self.sync.clicked.connect(self.show_conflicts)
         self.conflicts_dialog: ConflictsDialog | None = None
         if context.sync is not None:
@@ -83,8 +120,14 @@ class StationStatusBar(QStatusBar):
         self._running: list[Progress] = []
         self._show_work()
         self.show_station(context.station_code or "")
-        kind = "shared" if context.shared else "local"
-        full = f"Database: {kind} — {context.database_label}"
+        kind = (
+            QCoreApplication.translate("StatusBar", "shared")
+            if context.shared
+            else QCoreApplication.translate("StatusBar", "local")
+        )
+        full = QCoreApplication.translate("StatusBar", "Database: {kind} — {label}").format(
+            kind=kind, label=context.database_label
+        )
         # A file path or server URL can be long: keep its ends, the whole of it in the tooltip.
         width = self.fontMetrics().horizontalAdvance("M") * DATABASE_LABEL_EM
         self.database.setText(
@@ -101,22 +144,40 @@ class StationStatusBar(QStatusBar):
         context.background.started.connect(self.track)
 
     def show_actor(self, actor: Actor) -> None:
-        self.user.setText(f"User: {actor.username} ({role_label(actor.role)})")
+        self.user.setText(
+            QCoreApplication.translate("StatusBar", "User: {user} ({role})").format(
+                user=actor.username, role=role_label(actor.role)
+            )
+        )
         if actor.station_code:
             self.show_station(actor.station_code)
 
     def show_station(self, code: str) -> None:
         # "&" in a code from the database would turn the next letter into a mnemonic.
-        self.station.setText(f"Station: {code or 'none'}".replace("&", "&&"))
+        shown = code or QCoreApplication.translate("StatusBar", "none")
+        self.station.setText(
+            QCoreApplication.translate("StatusBar", "Station: {code}")
+            .format(code=shown)
+            .replace("&", "&&")
+        )
 
     def show_signed_out(self) -> None:
-        self.user.setText("User: nobody signed in")
+        self.user.setText(QCoreApplication.translate("StatusBar", "User: nobody signed in"))
 
     def show_locked(self) -> None:
-        self.user.setText(f"User: locked ({self._context.locked_for})")
+        self.user.setText(
+            QCoreApplication.translate("StatusBar", "User: locked ({user})").format(
+                user=self._context.locked_for
+            )
+        )
 
     def set_scanner_state(self, text: str, ok: bool) -> None:
-        self.scanner.setText(f"Scanner: {text}")
+        words = SCANNER_WORDS.get(text)
+        self.scanner.setText(
+            QCoreApplication.translate("StatusBar", "Scanner: {state}").format(
+                state=_tr(words) if words is not None else text
+            )
+        )
         name = "scannerOk" if ok else "scannerProblem"
         if self.scanner.objectName() != name:
             self.scanner.setObjectName(name)
@@ -128,7 +189,11 @@ class StationStatusBar(QStatusBar):
         text, ok = sync_text(status)
         self.sync.setText(text)
         if status.last_error and status.online is False:
-            self.sync.setToolTip(f"The server cannot be reached: {status.last_error}")
+            self.sync.setToolTip(
+                QCoreApplication.translate(
+                    "StatusBar", "The server cannot be reached: {error}"
+                ).format(error=status.last_error)
+            )
         name = "syncOk" if ok else "syncProblem"
         if self.sync.objectName() != name:
             self.sync.setObjectName(name)
@@ -177,9 +242,20 @@ class StationStatusBar(QStatusBar):
             self.cancel.hide()
             return
         job = self._running[-1]
-        more = f" (+{len(self._running) - 1} more)" if len(self._running) > 1 else ""
+        more = (
+            QCoreApplication.translate("StatusBar", " (+{count} more)").format(
+                count=len(self._running) - 1
+            )
+            if len(self._running) > 1
+            else ""
+        )
         if job.cancelled:
-            self.work_text.setText(f"{job.title}: cancelling…{more}")
+            self.work_text.setText(
+                QCoreApplication.translate("StatusBar", "{title}: cancelling…").format(
+                    title=job.title
+                )
+                + more
+            )
         else:
             detail = f" — {job.text}" if job.text else ""
             self.work_text.setText(f"{job.title}{detail}{more}")
