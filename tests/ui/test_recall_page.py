@@ -563,6 +563,9 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
         widest = max(header.fontMetrics().horizontalAdvance(line) for line in heading.splitlines())
         assert widest < header.sectionSize(column), heading
     assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    last = header.count() - 1
+    filled = header.sectionViewportPosition(last) + header.sectionSize(last)
+    assert filled == table.viewport().width()  # the last column takes the rest
     lines = [line for text in cells for line in text.splitlines()]
     assert "+33 4 79 73 55 13" in lines  # the number to call, whole
     assert "rappel.qualite@cash-carry-chambery.example" in lines

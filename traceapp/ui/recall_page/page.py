@@ -684,6 +684,11 @@ class RecallPage(QWidget):
                     lines * metrics.lineSpacing() + ROW_PADDING_PX
                 )
             table.resizeColumnsToContents()
+            # That sized the last column to its text too: it fills the rest of the view again
+            # (no empty strip of header beside it when the columns fit).
+            header = table.horizontalHeader()
+            header.setStretchLastSection(False)
+            header.setStretchLastSection(True)
 
     def _clear_tables(self) -> None:
         for model in (
