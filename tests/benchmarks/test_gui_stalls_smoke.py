@@ -57,7 +57,7 @@ def test_benchmark_runs_the_whole_session_and_reports_every_long_turn(tmp_path: 
     # each turn over 100 ms is listed with where it happened
     assert len(run["stalls"]) == run["turns_over_100_ms"]
     for stall in run["stalls"]:
-        assert stall["turn_ms"] > 100
+        assert stall["turn_ms"] >= 100  # over 100 ms, written to 0.1 ms
         assert stall["steps"]
         assert all(step in [*steps, "start"] for step in stall["steps"])
         assert isinstance(stall["gc_ms"], list)
