@@ -532,6 +532,8 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
         shop.contact_name = "Manon Leroy"
         shop.contact_phone = "+33 4 79 73 55 13"
         shop.contact_email = "rappel.qualite@cash-carry-chambery.example"
+        flour = uow.session.scalars(select(Lot).where(Lot.lot_code == "F-100")).one()
+        flour.supplier_lot_code = "S3-26034-F7/2026-03-02"  # the affected lots' last column
         uow.commit()
     context = StationContext(plant, station_code=None, database_label="local — test", shared=False)
     page = RecallPage(context)
@@ -552,16 +554,16 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
     metrics = table.fontMetrics()
     model = page.customers_model
     [cells] = [[str(model.index(0, c).data()) for c in range(model.columnCount())]]  # one customer
-    for column, text in enumerate(cells):
-        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+    for index, text in enumerate(cells):
+        right = header.sectionViewportPosition(index) + header.sectionSize(index)
         assert right <= table.viewport().width(), text  # no column past the edge
         widest = max(metrics.horizontalAdvance(line) for line in text.splitlines())
-        assert widest < header.sectionSize(column), text  # no word cut
+        assert widest < header.sectionSize(index), text  # no word cut
         assert table.rowHeight(0) >= len(text.splitlines()) * metrics.lineSpacing(), text
-    for column in range(model.columnCount()):
-        heading = str(model.headerData(column, Qt.Orientation.Horizontal))
+    for index in range(model.columnCount()):
+        heading = str(model.headerData(index, Qt.Orientation.Horizontal))
         widest = max(header.fontMetrics().horizontalAdvance(line) for line in heading.splitlines())
-        assert widest < header.sectionSize(column), heading
+        assert widest < header.sectionSize(index), heading
     assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
     last = header.count() - 1
     filled = header.sectionViewportPosition(last) + header.sectionSize(last)
@@ -574,4 +576,18 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
         assert button.width() >= button.sizeHint().width(), button.text()
         right = button.mapTo(page, QPoint(button.width(), 0)).x()
         assert right <= page.width(), button.text()
+    # A lot picked: its record opens beside the tables, the affected lots scroll sideways and
+    # their last column keeps its words (stretched, Qt shrank it to its minimum and cut them).
+    qtbot.keyClick(focused(page), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    lots = page.lots_table
+    qtbot.waitUntil(lambda: page.tabs.currentWidget() is lots, timeout=WAIT_MS)
+    rect = lots.visualRect(page.lots_model.index(0, 0))
+    qtbot.mouseClick(lots.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: page.detail.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: lots.horizontalScrollBar().maximum() > 0, timeout=WAIT_MS)
+    header = lots.horizontalHeader()
+    last = header.count() - 1
+    title = page.lots_model.columns[last].title
+    widest = max(lots.fontMetrics().horizontalAdvance(text) for text in column(page, "lots", title))
+    assert widest < header.sectionSize(last), title
     context.background.wait()

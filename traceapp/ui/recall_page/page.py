@@ -11,7 +11,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QModelIndex, QPersistentModelIndex, Qt, QTimer, QUrl
+from PySide6.QtCore import (
+    QDateTime,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    QUrl,
+)
 from PySide6.QtGui import QDesktopServices, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -202,6 +211,7 @@ class RecallPage(QWidget):
         self._sized = False
         self._session = 0  # counts sign-outs
         self._unsized: set[QTableView] = set()
+        self._last_column_width: dict[QTableView, int] = {}  # its text's, when last sized
         # Where exports go: a save dialog for a person; tests hand in a function.
         self.choose_path: Callable[[str, str], str | None] = self._ask_path
 
@@ -360,6 +370,8 @@ class RecallPage(QWidget):
         self._detail: LotDetailPanel | None = None
         self.splitter = QSplitter()
         self.splitter.addWidget(self.tabs)
+        for table in self._tables():
+            table.viewport().installEventFilter(self)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setChildrenCollapsible(False)
 
@@ -683,12 +695,37 @@ class RecallPage(QWidget):
                 table.verticalHeader().setDefaultSectionSize(
                     lines * metrics.lineSpacing() + ROW_PADDING_PX
                 )
-            table.resizeColumnsToContents()
-            # That sized the last column to its text too: it fills the rest of the view again
-            # (no empty strip of header beside it when the columns fit).
             header = table.horizontalHeader()
+            # Unstretched first: turning it off later puts back the width it had before.
             header.setStretchLastSection(False)
+            table.resizeColumnsToContents()
+            self._last_column_width[table] = header.sectionSize(header.count() - 1)
+            self._fit_last_column(table)
+
+    def _fit_last_column(self, table: QTableView) -> None:
+        """When the columns fit, the last one fills the rest of the view (no empty strip of
+        header beside it); when they do not, it keeps its text's width: stretched, Qt shrinks
+        it to its minimum and cuts the text, even when scrolled to."""
+        text_width = self._last_column_width.get(table)
+        if text_width is None:
+            return
+        header = table.horizontalHeader()
+        last = header.count() - 1
+        others = sum(header.sectionSize(column) for column in range(last))
+        if others + text_width <= table.viewport().width():
             header.setStretchLastSection(True)
+            return
+        header.setStretchLastSection(False)  # puts back the width it had before stretching
+        if header.sectionSize(last) < text_width:
+            header.resizeSection(last, text_width)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A table's view resized (the lot's record opened beside it, the window resized).
+        if event.type() == QEvent.Type.Resize:
+            for table in self._tables():
+                if watched is table.viewport():
+                    self._fit_last_column(table)
+        return super().eventFilter(watched, event)
 
     def _clear_tables(self) -> None:
         for model in (
