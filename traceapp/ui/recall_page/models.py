@@ -150,6 +150,7 @@ def lot_columns() -> list[Column[TracedLot]]:
         Column(
             "Suspect material in it",
             lambda lot: amount(lot.quantity, lot.upper_bound),
+            heading="Suspect material\nin it",
             key=lambda lot: _amount_key(lot.quantity),
             numeric=True,
             tip=lambda lot: (
@@ -239,6 +240,7 @@ def shipment_columns() -> list[Column[TracedShipment]]:
             lambda s: amount(s.quantity, s.upper_bound),
             key=lambda s: _amount_key(s.quantity),
             numeric=True,
+            heading="Suspect\nmaterial",
         ),
         Column("Lots", lambda s: some_lots(s.lots), tip=lambda s: "\n".join(s.lots)),
         Column("Containers", lambda s: ", ".join(s.containers) or NO_VALUE),
