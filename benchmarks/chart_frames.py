@@ -136,6 +136,16 @@ def _context(engine: Any) -> Any:
     return StationContext(engine, station_code=None, database_label="bench", shared=False)
 
 
+def _wait_for_plots(app: Any, page: Any, timeout_s: float = 60.0) -> None:
+    """The page makes its plots a few per event-loop turn: run the loop until all exist."""
+    deadline = time.monotonic() + timeout_s
+    while not page.charts_ready:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the Live monitor's plots were not all made within {timeout_s:.0f} s")
+        app.processEvents()
+        time.sleep(0.001)
+
+
 def measure_frames(args: argparse.Namespace, *, fast: bool, seconds: float) -> dict[str, Any]:
     from traceapp.db.engine import make_engine
     from traceapp.ui.application import application
@@ -148,6 +158,7 @@ def measure_frames(args: argparse.Namespace, *, fast: bool, seconds: float) -> d
     page.show()
     channels = _channels(args.channels, args.rate)
     page.set_channels(channels)
+    _wait_for_plots(app, page)
     page.stop()  # the loop below draws the frames itself
     rng = np.random.default_rng(1)
     now = time.time()
@@ -285,11 +296,12 @@ def measure_ingest(args: argparse.Namespace, *, separate: bool, workdir: Path) -
     page._frame_timer.timeout.disconnect()
     page._frame_timer.timeout.connect(timed_frame)
     deadline = time.monotonic() + 60
-    while not page.charts.plots and time.monotonic() < deadline:
+    while not (page.charts.plots and page.charts_ready) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
     # The page shows `channels` of them (the recorder records the whole plant).
     page.set_channels(sorted(page._channels, key=lambda c: c.id)[: args.channels])
+    _wait_for_plots(app, page)
     with engine.connect() as c:
         before = c.execute(select(func.count()).select_from(sensor_readings)).scalar_one()
     cpu_start = time.process_time()
@@ -420,10 +432,11 @@ def measure_sustained(args: argparse.Namespace, *, backend: str, workdir: Path) 
     page._frame_timer.timeout.disconnect()
     page._frame_timer.timeout.connect(timed_frame)
     deadline = time.monotonic() + 60
-    while not page.charts.plots and time.monotonic() < deadline:
+    while not (page.charts.plots and page.charts_ready) and time.monotonic() < deadline:
         app.processEvents()
         time.sleep(0.005)
     page.set_channels(sorted(page._channels, key=lambda c: c.id)[: args.channels])
+    _wait_for_plots(app, page)
     for _ in range(50):  # the page settles on its channels (first poll, history)
         app.processEvents()
         time.sleep(0.01)

@@ -1,6 +1,7 @@
 """Every GUI event-loop turn longer than 100 ms during a scripted session at the workstation (issue 6).
 
     .venv/bin/python benchmarks/gui_stalls.py [--label NAME] [--think-ms 1000] [--lots 3000]
+        [--live-channels 16]
 
 Builds a 3,000-lot demo plant (--lots) (plus two GS1 products, a supplier and a customer for the scan
 flow) in a temporary SQLite file, opens the real window (the pages `traceapp gui` builds, at
@@ -56,6 +57,7 @@ COOKIE_GTIN = "09506000134376"
 SSCC = "106141410000099990"
 STEP_TIMEOUT_S = 60.0
 HUMAN_KEY_GAP_MS = 120  # a person's keys: never within a scanner's burst
+LIVE_EQUIPMENT = "BENCH-OVEN"  # the equipment of --live-channels
 
 
 # -- the probe ------------------------------------------------------------------------------
@@ -199,9 +201,12 @@ class Probe:
 # -- the plant ------------------------------------------------------------------------------
 
 
-def build_plant(folder: Path, lots: int = 3000) -> tuple[Any, dict[str, str]]:
+def build_plant(
+    folder: Path, lots: int = 3000, live_channels: int = 0
+) -> tuple[Any, dict[str, str]]:
     from traceapp.db.uow import UnitOfWork
-    from traceapp.services import masterdata
+    from traceapp.domain.sensors import Limits
+    from traceapp.services import masterdata, sensors
     from traceapp.services.database import open_database
     from traceapp.services.demo import build_demo_plant
 
@@ -218,6 +223,17 @@ def build_plant(folder: Path, lots: int = 3000) -> tuple[Any, dict[str, str]]:
             )
         masterdata.add_party(uow, actor=admin, code="MILL", name="Northern Mill", kind="supplier")
         masterdata.add_party(uow, actor=admin, code="SHOP1", name="Shop 1", kind="customer")
+        for number in range(live_channels):  # the Live monitor (F5) shows these (--live-channels)
+            sensors.add_channel(
+                uow,
+                actor=admin,
+                site="demo",
+                equipment=LIVE_EQUIPMENT,
+                name=f"t{number:02d}",
+                quantity="temperature",
+                unit="degC",
+                limits=Limits(lsl=10.0, usl=90.0, lcl=20.0, ucl=80.0),
+            )
     return engine, demo.landmarks
 
 
@@ -245,7 +261,7 @@ class Step:
     done: Callable[[], bool] = lambda: True
 
 
-def session(window: Any, landmarks: dict[str, str]) -> Iterator[Step]:
+def session(window: Any, landmarks: dict[str, str], live_channels: int = 0) -> Iterator[Step]:
     """The person's session, one step at a time; `done` says what the window shows after it."""
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
@@ -301,8 +317,17 @@ def session(window: Any, landmarks: dict[str, str]) -> Iterator[Step]:
         ("F6", Qt.Key.Key_F6, "Recall & reports"),
         ("F2", Qt.Key.Key_F2, "Scan station"),
     )
+
+    def live_up() -> bool:
+        # The Live monitor makes its plots a few per turn: the step ends when all exist.
+        if not page_up("Live monitor")():
+            return False
+        page = window.page("Live monitor")
+        return page.charts_ready and len(page.charts.plots) >= live_channels
+
     for name, k, title in pages:
-        yield Step(f"{name} {title}", lambda k=k: key(k), page_up(title))
+        done = live_up if title == "Live monitor" and live_channels else page_up(title)
+        yield Step(f"{name} {title}", lambda k=k: key(k), done)
 
     scan_page = window.page("Scan station")
     feedback = scan_page.feedback
@@ -396,7 +421,9 @@ def status_shown(page: Any) -> str:
 # -- running it ------------------------------------------------------------------------------
 
 
-def run(think_ms: int, size: tuple[int, int], lots: int = 3000) -> dict[str, Any]:
+def run(
+    think_ms: int, size: tuple[int, int], lots: int = 3000, live_channels: int = 0
+) -> dict[str, Any]:
     from PySide6.QtCore import QSettings, QTimer
 
     from traceapp.ui.application import application, build_window, standard_pages
@@ -405,9 +432,11 @@ def run(think_ms: int, size: tuple[int, int], lots: int = 3000) -> dict[str, Any
     with tempfile.TemporaryDirectory(prefix="traceapp-stalls-") as tmp:
         folder = Path(tmp)
         os.environ["TRACEAPP_CONFIG_DIR"] = str(folder / "config")  # no [monitoring]
-        engine, landmarks = build_plant(folder, lots)
+        engine, landmarks = build_plant(folder, lots, live_channels)
         app = application()
         settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+        if live_channels:
+            settings.setValue("live/equipment", LIVE_EQUIPMENT)  # F5 opens on their equipment
         context = StationContext(
             engine, station_code=STATION, database_label="plant.db (demo)", shared=False
         )
@@ -420,7 +449,7 @@ def run(think_ms: int, size: tuple[int, int], lots: int = 3000) -> dict[str, Any
         window.raise_()
         window.activateWindow()
         window_ms = (time.perf_counter() - built) * 1000.0
-        steps = session(window, landmarks)
+        steps = session(window, landmarks, live_channels)
         timeline: list[dict[str, Any]] = []
         state: dict[str, Any] = {"step": None, "since": 0.0, "error": None, "ready_at": None}
 
@@ -490,18 +519,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", default=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--note", default="")
+    parser.add_argument(
+        "--live-channels",
+        type=int,
+        default=0,
+        help="channels on one equipment that the Live monitor (F5) opens on (0: the demo's own)",
+    )
     args = parser.parse_args(argv)
     os.environ["QT_QPA_PLATFORM"] = args.platform
     width, height = (int(part) for part in args.size.lower().split("x"))
     load_before = os.getloadavg()[0]
     began = time.perf_counter()
-    result = run(args.think_ms, (width, height), args.lots)
+    result = run(args.think_ms, (width, height), args.lots, args.live_channels)
     record = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "platform": args.platform,
         "size": args.size,
         "think_ms": args.think_ms,
         "lots": args.lots,
+        "live_channels": args.live_channels,
         "note": args.note,
         "load_1min_before": round(load_before, 2),
         "load_1min_after": round(os.getloadavg()[0], 2),

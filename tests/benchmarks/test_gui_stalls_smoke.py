@@ -28,6 +28,7 @@ def test_benchmark_runs_the_whole_session_and_reports_every_long_turn(tmp_path: 
     # objects) as `traceapp gui` does
     script = str(ROOT / "benchmarks" / "gui_stalls.py")
     small = ["--lots", "200", "--think-ms", "150", "--label", "smoke", "--out", str(out)]
+    small += ["--live-channels", "6"]  # F5 ends once the Live monitor made all six plots
     done = subprocess.run(
         [sys.executable, script, *small],
         env=env,
@@ -42,6 +43,7 @@ def test_benchmark_runs_the_whole_session_and_reports_every_long_turn(tmp_path: 
     run = report["runs"]["smoke"]
     assert run["error"] is None
     assert run["lots"] == 200
+    assert run["live_channels"] == 6
     steps = [step["step"] for step in run["steps"]]
     assert steps[: len(FIRST_STEPS)] == FIRST_STEPS
     assert steps[-len(LAST_STEPS) :] == LAST_STEPS

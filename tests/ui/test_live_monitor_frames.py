@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from traceapp.domain.sensors import MICROS, Channel, Limits
 from traceapp.ui.live_monitor import page as page_module
-from traceapp.ui.live_monitor.charts import CURVES_PER_FRAME, ChannelPlots
+from traceapp.ui.live_monitor.charts import CURVES_PER_FRAME, PLOTS_PER_TURN, ChannelPlots
 
 CHANNELS = 16
 RATE = 100.0
@@ -57,7 +57,8 @@ def test_a_step_of_the_followed_view_reaches_every_plot_within_a_few_frames(
     charts.resize(1200, 900)
     charts.show()
     qtbot.waitExposed(charts)
-    charts.set_channels(_channels())
+    with qtbot.waitSignal(charts.plots_ready):
+        charts.set_channels(_channels())
     now = 1_800_000_000.0
     _feed(charts, now - 60, 60)
     charts.render_frame(now)
@@ -86,6 +87,46 @@ def test_a_step_of_the_followed_view_reaches_every_plot_within_a_few_frames(
     assert max(newly) <= CURVES_PER_FRAME
 
 
+def test_sixteen_plots_are_made_a_few_per_event_loop_turn(qtbot: QtBot) -> None:
+    # Issue 6: 16 plots at 25-50 ms each, made in one turn, froze the window for 400-800 ms.
+    charts = ChannelPlots()
+    qtbot.addWidget(charts)
+    charts.resize(1200, 900)
+    charts.show()
+    qtbot.waitExposed(charts)
+    progress: list[tuple[int, int]] = []
+    charts.plots_built.connect(lambda built, total: progress.append((built, total)))
+    charts.set_channels(_channels())
+    assert charts.building
+    assert len(charts.plots) < CHANNELS  # set_channels returned before making them all
+    qtbot.waitUntil(lambda: not charts.building)
+    assert [p.channel.name for p in charts.plots.values()] == [c.name for c in _channels()]
+    built = [b for b, _ in progress]
+    assert len(built) >= CHANNELS // PLOTS_PER_TURN  # in several turns, not one
+    assert built == sorted(built)
+    assert all(b - a <= PLOTS_PER_TURN for a, b in itertools.pairwise([0, *built]))
+    assert progress[-1] == (CHANNELS, CHANNELS)
+    # Only the last plot has the time axis; all share the first plot's time range.
+    shown_axes = [e.plot.getAxis("bottom").isVisible() for e in charts.plots.values()]
+    assert shown_axes == [False] * (CHANNELS - 1) + [True]
+    assert len(set(_x_ranges(charts))) == 1
+
+
+def test_channels_set_again_while_building_start_over(qtbot: QtBot) -> None:
+    charts = ChannelPlots()
+    qtbot.addWidget(charts)
+    charts.show()
+    qtbot.waitExposed(charts)
+    charts.set_channels(_channels())
+    qtbot.waitUntil(lambda: len(charts.plots) >= 1)
+    assert charts.building
+    with qtbot.waitSignal(charts.plots_ready):
+        charts.set_channels(_channels()[:3])
+    assert [p.channel.name for p in charts.plots.values()] == ["t00", "t01", "t02"]
+    qtbot.wait(50)  # no turn of the first set comes after
+    assert len(charts.plots) == 3
+
+
 def test_the_y_range_ignores_a_silence(qtbot: QtBot) -> None:
     charts = ChannelPlots()
     qtbot.addWidget(charts)
@@ -93,7 +134,8 @@ def test_the_y_range_ignores_a_silence(qtbot: QtBot) -> None:
     charts.show()
     qtbot.waitExposed(charts)
     (channel,) = _channels()[:1]
-    charts.set_channels([channel])
+    with qtbot.waitSignal(charts.plots_ready):
+        charts.set_channels([channel])
     now = 1_800_000_000.0
     times = now - 10 + np.arange(1000) / RATE
     values = np.full(1000, 50.0)

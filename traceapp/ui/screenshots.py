@@ -183,7 +183,12 @@ def _live_monitor(app: QApplication, shooter: Shooter, window: MainWindow, page:
     page.equipment.setCurrentText(LIVE_EQUIPMENT)  # the simulated machine, recording now
     wait_for(
         app,
-        lambda: bool(page.charts.plots) and all(len(e.ring) for e in page.charts.plots.values()),
+        # the plots are made a few per event-loop turn: all of them, each with its readings
+        lambda: (
+            page.charts_ready
+            and bool(page.charts.plots)
+            and all(len(e.ring) for e in page.charts.plots.values())
+        ),
     )
     wait_for(app, lambda: page.alarm_table.rowCount() > 0)
     settle(app, 1.5)

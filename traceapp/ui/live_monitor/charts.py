@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QPen
 
 from traceapp.domain.sensors import MICROS, Channel, Gap
@@ -37,6 +37,8 @@ VIEW_STEP_PX = 8  # following now, the view jumps this many pixels at a time
 CURVES_PER_FRAME = 4  # setData calls per frame at most (with the practices)
 DOWNSAMPLE_PER_PIXEL = 1.0  # peak buckets per pixel (pyqtgraph's default is 5)
 STALE_S = 0.25  # a curve with new data is redrawn at least this often
+PLOTS_PER_TURN = 4  # plots made per event-loop turn at most (each costs 25-50 ms)
+BUILD_BUDGET_S = 0.040  # ...and no more plots in a turn once this much time went into them
 
 
 @dataclass
@@ -72,6 +74,8 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     zoom_requested = Signal(float)  # factor: above 1 shows more time
     live_requested = Signal()
     view_changed = Signal(float, float)  # the person panned or wheeled: start, end (s)
+    plots_built = Signal(int, int)  # plots made so far, plots asked for (once per building turn)
+    plots_ready = Signal()  # every plot of the last set_channels exists
 
     def __init__(self, *, fast: bool = True, capacity: int = 60_000) -> None:
         super().__init__()
@@ -86,6 +90,14 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         self.following_end: float | None = None  # the view's end while following now
         self._lagging: list[ChannelPlot] = []  # plots a step of the followed view has not moved
         self._setting_range = False
+        self.ready = True  # every plot of the last set_channels exists
+        self._pending: list[Channel] = []  # channels whose plots are still to be made
+        self._total = 0
+        self._first: pg.PlotItem | None = None  # the plot the others' time axes follow
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_some)
 
     def _follow_theme(self) -> None:
         # The chart takes the theme's base colour (white on the light theme, dark on the dark).
@@ -99,61 +111,105 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     # --- channels -------------------------------------------------------------------------
 
     def set_channels(self, channels: Sequence[Channel]) -> None:
-        """Make the plots of `channels` (their curves are made here, once)."""
+        """Make the plots of `channels` (their curves are made here, once), a few per event-loop
+        turn: each costs 25-50 ms, 16 at once froze the window for 400-800 ms (issue 6). The
+        first plots come in the next turn; `plots_built` tells the progress and `plots_ready`
+        (with `ready` True) when every plot exists. Called again meanwhile, it starts over."""
+        self._build_timer.stop()
         self.clear()
         self.plots = {}
-        first: pg.PlotItem | None = None
-        for row, channel in enumerate(channels):
-            axis = pg.DateAxisItem(orientation="bottom")
-            # No context menu: made and then taken away it cost ~12 ms a plot (issue 6).
-            plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis}, enableMenu=False)
-            plot.hideButtons()
-            # No grid: pyqtgraph draws it as part of each axis, replayed on every frame (about
-            # 10 ms per axis offscreen, 32 axes); the limit lines are the reference that matters.
-            # The unit in the title, not as an axis label, and no SI prefixes: pyqtgraph would
-            # re-typeset an axis label (HTML) every time the range moves.
-            plot.setTitle(f"{channel.key} ({channel.unit})", size="9pt")
-            for side in ("left", "bottom"):
-                plot.getAxis(side).enableAutoSIPrefix(False)
-            plot.getViewBox().setMouseEnabled(x=True, y=False)
-            if row < len(channels) - 1:
-                plot.hideAxis("bottom")  # one time axis, under the last plot: each costs a paint
-            if first is None:
-                first = plot
-                plot.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
-            else:
-                plot.setXLink(first)
-            history = plot.plot(
-                pen=_pen(HISTORY_PEN, 1.0),
-                antialias=False,
-                connect="finite",
-                skipFiniteCheck=False,
-            )
-            history.setDownsampling(auto=True, method="peak")
-            history.setClipToView(True)
-            history.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
-            curve: pg.PlotDataItem | None = None
-            if self.fast:
-                curve = plot.plot(
-                    pen=_pen(LIVE_PEN, 1.0), antialias=False, connect="finite", skipFiniteCheck=True
-                )
-                curve.setDownsampling(auto=True, method="peak")
-                curve.setClipToView(True)
-                # Peak downsampling keeps each pixel column's min and max: one bucket per pixel
-                # draws the same picture as pyqtgraph's default five, with a fifth of the path.
-                curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
-            for value, colour, style in (
-                (channel.limits.lsl, SPEC_PEN, Qt.PenStyle.DashLine),
-                (channel.limits.usl, SPEC_PEN, Qt.PenStyle.DashLine),
-                (channel.limits.lcl, CONTROL_PEN, Qt.PenStyle.DotLine),
-                (channel.limits.ucl, CONTROL_PEN, Qt.PenStyle.DotLine),
-            ):
-                if value is not None:
-                    line = pg.InfiniteLine(pos=value, angle=0, pen=_pen(colour, 1.0, style))
-                    line.setObjectName(f"limit_{channel.key}")
-                    plot.addItem(line, ignoreBounds=True)
-            self.plots[channel.id] = ChannelPlot(channel, plot, Ring(self.capacity), curve, history)
+        self._first = None
+        self._pending = list(channels)
+        self._total = len(self._pending)
+        self.ready = False
+        self._build_timer.start()
+
+    @property
+    def building(self) -> bool:
+        """Plots of the last `set_channels` are still being made."""
+        return not self.ready
+
+    @property
+    def plots_total(self) -> int:
+        """How many plots the last `set_channels` asked for."""
+        return self._total
+
+    def _build_some(self) -> None:
+        # One event-loop turn's share: at most PLOTS_PER_TURN plots, and no more once another
+        # would take the turn past BUILD_BUDGET_S (at least one plot); the rest in the next turn.
+        began = time.perf_counter()
+        made = 0
+        while self._pending and made < PLOTS_PER_TURN:
+            self._make_plot(self._pending.pop(0))
+            made += 1
+            spent = time.perf_counter() - began
+            if spent + spent / made > BUILD_BUDGET_S:  # one more like these would overrun
+                break
+        if made:
+            self.plots_built.emit(len(self.plots), self._total)
+            # One more turn after the last plots: their layout (axis widths) settles first, then
+            # the view is applied to all of them, aligned.
+            self._build_timer.start()
+            return
+        self.ready = True
         self._apply_view()
+        self.plots_ready.emit()
+
+    def _make_plot(self, channel: Channel) -> None:
+        row, total = len(self.plots), self._total
+        axis = pg.DateAxisItem(orientation="bottom")
+        # No context menu: made and then taken away it cost ~12 ms a plot (issue 6).
+        plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis}, enableMenu=False)
+        plot.hideButtons()
+        # No grid: pyqtgraph draws it as part of each axis, replayed on every frame (about
+        # 10 ms per axis offscreen, 32 axes); the limit lines are the reference that matters.
+        # The unit in the title, not as an axis label, and no SI prefixes: pyqtgraph would
+        # re-typeset an axis label (HTML) every time the range moves.
+        plot.setTitle(f"{channel.key} ({channel.unit})", size="9pt")
+        for side in ("left", "bottom"):
+            plot.getAxis(side).enableAutoSIPrefix(False)
+        plot.getViewBox().setMouseEnabled(x=True, y=False)
+        if row < total - 1:
+            plot.hideAxis("bottom")  # one time axis, under the last plot: each costs a paint
+        if self._first is None:
+            self._first = plot
+            plot.getViewBox().sigXRangeChanged.connect(self._on_x_range_changed)
+        else:
+            plot.setXLink(self._first)
+        history = plot.plot(
+            pen=_pen(HISTORY_PEN, 1.0),
+            antialias=False,
+            connect="finite",
+            skipFiniteCheck=False,
+        )
+        history.setDownsampling(auto=True, method="peak")
+        history.setClipToView(True)
+        history.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
+        curve: pg.PlotDataItem | None = None
+        if self.fast:
+            curve = plot.plot(
+                pen=_pen(LIVE_PEN, 1.0), antialias=False, connect="finite", skipFiniteCheck=True
+            )
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            # Peak downsampling keeps each pixel column's min and max: one bucket per pixel
+            # draws the same picture as pyqtgraph's default five, with a fifth of the path.
+            curve.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
+        for value, colour, style in (
+            (channel.limits.lsl, SPEC_PEN, Qt.PenStyle.DashLine),
+            (channel.limits.usl, SPEC_PEN, Qt.PenStyle.DashLine),
+            (channel.limits.lcl, CONTROL_PEN, Qt.PenStyle.DotLine),
+            (channel.limits.ucl, CONTROL_PEN, Qt.PenStyle.DotLine),
+        ):
+            if value is not None:
+                line = pg.InfiniteLine(pos=value, angle=0, pen=_pen(colour, 1.0, style))
+                line.setObjectName(f"limit_{channel.key}")
+                plot.addItem(line, ignoreBounds=True)
+        entry = ChannelPlot(channel, plot, Ring(self.capacity), curve, history)
+        self.plots[channel.id] = entry
+        # Its limits in sight from its first paint: the plots painted in earlier turns then
+        # have the same y axis width as the ones made last (the time axes line up).
+        self._fit_y(entry, *self.view)
 
     # --- data -----------------------------------------------------------------------------
 

@@ -146,6 +146,12 @@ class LiveMonitorPage(QWidget):
         self.charts.zoom_requested.connect(self.zoom)
         self.charts.live_requested.connect(self.go_live)
         self.charts.view_changed.connect(self._on_view_changed)
+        self.charts.plots_built.connect(self._on_plots_built)
+        self.charts.plots_ready.connect(self._on_plots_ready)
+        # The plots are made a few per event-loop turn (charts.set_channels); meanwhile this says so.
+        self.charts_loading = QLabel()
+        self.charts_loading.setObjectName("liveChartsLoading")
+        self.charts_loading.setVisible(False)
 
         self.values = QWidget()
         self.values.setObjectName("liveValues")
@@ -229,6 +235,7 @@ class LiveMonitorPage(QWidget):
         centre.addLayout(controls)
         centre.addWidget(self.recorder_label)
         centre.addWidget(self.values)
+        centre.addWidget(self.charts_loading)
         centre.addWidget(self.charts, 1)
         centre.addWidget(self.message)
         top = QWidget()
@@ -381,7 +388,9 @@ class LiveMonitorPage(QWidget):
 
     def start(self) -> None:
         """Start polling and drawing (done by itself once the channels are known and the page
-        is in front)."""
+        is in front) - once every plot exists: `_on_plots_ready` starts it then."""
+        if self.charts.building:
+            return
         freeze_garbage()  # before the first frame: the window is built, its modules loaded
         if self._use_polling:
             self._poll_timer.start()
@@ -491,11 +500,24 @@ class LiveMonitorPage(QWidget):
             self._values_layout.addWidget(label)
         self._values_layout.addStretch(1)
         self._polls = 0
+        self.stop()  # reading and drawing start when every plot exists (_on_plots_ready)
+        self._history_timer.stop()
+        self._on_plots_built(0, len(self._shown))
+
+    @property
+    def charts_ready(self) -> bool:
+        """Every plot of the shown channels exists (they are made a few per event-loop turn)."""
+        return not self.charts.building
+
+    def _on_plots_built(self, built: int, total: int) -> None:
+        self.charts_loading.setText(f"Loading charts\u2026 {built} of {total}")
+        self.charts_loading.setVisible(built < total)
+
+    def _on_plots_ready(self) -> None:
+        self.charts_loading.setVisible(False)
         if self._shown and self.isVisible():
             self.start()
             self._history_timer.start()
-        else:
-            self.stop()
 
     def value_label(self, key: str) -> QLabel:
         """The value label of EQUIPMENT/CHANNEL (tests and screenshots)."""
