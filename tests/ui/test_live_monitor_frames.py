@@ -160,3 +160,41 @@ def test_freezing_the_garbage_happens_once_per_process() -> None:
         assert page_module.freeze_garbage() is False
     finally:
         page_module._frozen = True
+
+
+def test_the_page_says_its_charts_are_loading_until_every_plot_exists(qtbot: QtBot) -> None:
+    from traceapp.db.engine import make_engine
+    from traceapp.ui.context import StationContext
+    from traceapp.ui.live_monitor import LiveMonitorPage
+
+    engine = make_engine("sqlite://")
+    context = StationContext(engine, station_code=None, database_label="test", shared=False)
+    page = LiveMonitorPage(context, poll=False, recorder_sources=[])
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    seen: list[tuple[int, str, bool]] = []
+    page.charts.plots_built.connect(
+        lambda built, _total: seen.append(
+            (built, page.charts_loading.text(), page.charts_loading.isVisible())
+        )
+    )
+    page.set_channels(_channels())
+    # The person sees the value labels at once and is told the charts are coming.
+    assert len(page.value_labels) == CHANNELS
+    assert not page.charts_ready
+    assert page.charts_loading.isVisible()
+    assert page.charts_loading.text() == f"Loading charts\u2026 0 of {CHANNELS}"
+    assert not page.charts.updatesEnabled()  # no half-made chart painted
+    qtbot.waitUntil(lambda: page.charts_ready)
+    partial = [entry for entry in seen if entry[0] < CHANNELS]
+    assert partial  # a turn with some plots made, the rest to come
+    for built, text, visible in partial:
+        assert text == f"Loading charts\u2026 {built} of {CHANNELS}"
+        assert visible
+    assert not page.charts_loading.isVisible()
+    assert page.charts.updatesEnabled()
+    assert len(page.charts.plots) == CHANNELS
+    page.close()
+    engine.dispose()
