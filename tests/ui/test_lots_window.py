@@ -326,3 +326,26 @@ def test_a_narrow_record_pane_keeps_every_button_word_whole(
     content = shown.detail.widget()
     assert content.width() <= shown.detail.viewport().width()  # nothing hidden to the right
     context.background.wait()
+
+
+def test_the_record_is_built_when_a_lot_is_first_shown(qtbot: QtBot, page: LotsPage) -> None:
+    # Issue 6: the record cost ~26 ms of the page's construction, paid on F3; until a lot is
+    # shown the Record tab only says what the record's title would say.
+    assert not page.record_built
+    placeholder = page.findChild(QWidget, "lotRecordPlaceholder")
+    assert placeholder is not None
+    assert placeholder.isVisible()
+    assert placeholder.text() == "Select a lot"  # type: ignore[attr-defined]
+    assert not page.decision_actions.isVisible()  # no stray buttons before the record exists
+    _click_row(qtbot, page, "FLOUR/F-100")
+    qtbot.waitUntil(lambda: page.record_built, timeout=WAIT_MS)
+    detail = page.detail
+    qtbot.waitUntil(lambda: detail.title.text() == "FLOUR/F-100", timeout=WAIT_MS)
+    assert detail.isVisible()
+    assert page.tabs.widget(0).isAncestorOf(detail)
+    assert page.decision_actions.parentWidget() is not page  # under the record's title
+    assert detail.isAncestorOf(page.decision_actions)
+    # Another lot goes into the same record.
+    _click_row(qtbot, page, "FLOUR/F-200")
+    qtbot.waitUntil(lambda: detail.title.text() == "FLOUR/F-200", timeout=WAIT_MS)
+    assert page.detail is detail

@@ -154,11 +154,20 @@ class LotsPage(QWidget):
         self.container_info = plain_label("", "containerInfo")
         self.container_info.hide()
         self.decision_actions = DecisionActions(context, self)
-        self.detail = LotDetailPanel(self.decision_actions, context=context)
+        # The record of the lot shown: built when a lot is first shown (`detail`), ~26 ms of the
+        # page's construction otherwise, which F3 paid when the page had not been built ahead
+        # (issue 6: no GUI turn over 100 ms). Until then the tab says what the record's title says.
+        self._detail: LotDetailPanel | None = None
+        self._record_holder = QWidget()
+        self._record_holder.setObjectName("lotRecordHolder")
+        self._record_layout = QVBoxLayout(self._record_holder)  # the record's own margins
+        self._record_placeholder = plain_label("Select a lot", "lotRecordPlaceholder")
+        self._record_placeholder.setStyleSheet("font-size: 20pt; font-weight: bold;")
+        self._record_layout.addWidget(self._record_placeholder, 0, Qt.AlignmentFlag.AlignTop)
         self.genealogy = GenealogyPanel(context)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("lotTabs")
-        self.tabs.addTab(self.detail, QCoreApplication.translate("Lots", "&Record"))
+        self.tabs.addTab(self._record_holder, QCoreApplication.translate("Lots", "&Record"))
         self.tabs.addTab(self.genealogy, QCoreApplication.translate("Lots", "&Genealogy"))
         filters = QHBoxLayout()
         filters.addWidget(self.product_filter, 2)
@@ -206,7 +215,6 @@ class LotsPage(QWidget):
         self.date_from.dateChanged.connect(self._on_dates_changed)
         self.date_to.dateChanged.connect(self._on_dates_changed)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_selected)
-        self.detail.lot_requested.connect(self.open_lot_id)
         self.decision_actions.decided.connect(self._on_decided)
         self.genealogy.lot_activated.connect(self._on_graph_lot)
         find = QShortcut(QKeySequence("Ctrl+F"), self)
@@ -377,6 +385,25 @@ class LotsPage(QWidget):
 
         self._context.run(work, done, self._on_detail_failed(generation))
 
+    @property
+    def detail(self) -> LotDetailPanel:
+        """The record of the lot shown, in the Record tab (built the first time it is needed)."""
+        if self._detail is None:
+            panel = LotDetailPanel(self.decision_actions, context=self._context)
+            self._record_placeholder.hide()
+            self._record_layout.removeWidget(self._record_placeholder)
+            self._record_placeholder.deleteLater()
+            self._record_layout.setContentsMargins(0, 0, 0, 0)  # the panel has its own
+            self._record_layout.addWidget(panel)
+            panel.lot_requested.connect(self.open_lot_id)
+            self._detail = panel
+        return self._detail
+
+    @property
+    def record_built(self) -> bool:
+        """The lot record exists (a lot was shown, or `detail` was asked for)."""
+        return self._detail is not None
+
     def open_lot_id(self, lot_id: uuid.UUID) -> None:
         """Open a lot picked from the table, the record's links or a scan: record and graph."""
         self._open_detail(lot_id)
@@ -475,7 +502,8 @@ class LotsPage(QWidget):
         self.count.setText("")
         self.container_info.hide()
         self.decision_actions.set_lot(None)
-        self.detail.clear()
+        if self._detail is not None:
+            self._detail.clear()
         self.genealogy.clear()
         self._loaded_once = False
 
@@ -514,10 +542,12 @@ class LotsPage(QWidget):
             # The stylesheet's min-width is a minimum of its own, below the words' width: the
             # button grid would squeeze "Ctrl+Shift+R" to "Ctrl+Shift+" in a narrow pane.
             button.setMinimumWidth(button.sizeHint().width())
-        content = self.detail.widget()
+        if self._detail is None:
+            return
+        content = self._detail.widget()
         if content is not None:
             content.updateGeometry()
-        self.detail.updateGeometry()
+        self._detail.updateGeometry()
         left, right = self.splitter.sizes()
         need = self._record_min_width()
         if self.isVisible() and 0 < right < need and left + right > need:
