@@ -10,8 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QStyle, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select
 
@@ -32,6 +33,7 @@ from traceapp.ui.main_window import MainWindow
 from traceapp.ui.quality_page import SERIAL_PORT_SETTING, QualityPage
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.page import SOUND_SETTING
+from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
 from .shell_support import add_people, settings_file, sign_in
@@ -247,10 +249,16 @@ def test_a_failing_inspection_holds_the_lot_and_it_cannot_be_shipped(
     _enter(qtbot, station, "13.2", "Mould", "3")
     qtbot.waitUntil(lambda: panel(station)[0] == "error", timeout=WAIT_MS)
     _state, title = panel(station)
-    assert title.startswith("FAILED — lot held, nonconformance NC-")
-    assert title.endswith(
-        "opened: look: mould (only ok passes); specks: 3 found, at most 2 allowed"
-    )
+    # A short title (26 pt); the nonconformance and each reason on a line of their own below it.
+    assert title == "FAILED — lot held"
+    lines = station.page.feedback.shown_lines()
+    assert lines[1].startswith("Nonconformance NC-")
+    assert lines[1].endswith(" opened:")
+    assert lines[2:] == [
+        "look: mould (only ok passes)",
+        "specks: 3 found, at most 2 allowed",
+        f"FLOUR/{LOT} is ON HOLD; it cannot be used or shipped until released.",
+    ]
     assert lot_status(station.engine) == "on_hold"
     assert station.page.lot_line.text().endswith("ON HOLD")
     history = station.page.history
@@ -435,5 +443,80 @@ def test_in_the_window_a_failed_inspection_then_shipping_the_lot_is_refused_in_r
         said = " ".join(scan_station.feedback.shown_lines())
         assert f"FLOUR/{LOT} is ON HOLD" in said
         assert lot_status(plant_engine) == "on_hold"
+    finally:
+        context.background.wait()
+
+
+@pytest.fixture
+def shop_floor_look(qapp: QApplication) -> Iterator[None]:
+    """The font and theme the app starts with (application()), put back afterwards."""
+    font = QFont(qapp.font())
+    apply_base_font(qapp)
+    apply_theme(qapp, Theme.LIGHT)
+    yield
+    qapp.setFont(font)
+
+
+@pytest.mark.usefixtures("shop_floor_look")
+def test_at_1366_by_768_a_failed_inspections_reasons_are_whole_in_the_history(
+    qtbot: QtBot, plant_engine: Engine, tmp_path: Path
+) -> None:
+    """The history's Why column was the last, stretched into what the others left: three
+    reasons were cut to 'moisture: 16.0 is abo…'. It wraps now, its row as tall as the text."""
+    add_people(plant_engine)
+    settings = settings_file(tmp_path)
+    settings.setValue(SOUND_SETTING, "off")
+    context = StationContext(
+        plant_engine, station_code="RCV1", database_label="local — test", shared=False
+    )
+    window = MainWindow(context, [make(context) for make in standard_pages(settings)], settings)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    try:
+        sign_in(qtbot, window, "anna.op")
+        page = window.page("Quality")
+        assert isinstance(page, QualityPage)
+        qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_F4)
+        qtbot.waitUntil(lambda: page.isVisible() and page.scan.hasFocus(), timeout=WAIT_MS)
+        station = Station(page, plant_engine)
+        scan_the_lot(qtbot, station)
+        _enter(qtbot, station, "16.0", "mould", "3")
+        qtbot.waitUntil(lambda: panel(station)[0] == "error", timeout=WAIT_MS)
+        assert panel(station)[1] == "FAILED — lot held"
+        history = page.history
+        qtbot.waitUntil(lambda: history.rowCount() == 1, timeout=WAIT_MS)
+        qtbot.wait(100)  # the rows settle to the columns' widths
+        window.grab().save(str(tmp_path / "quality-failed-1366.png"))  # looked at
+        why = history.item(0, 4)
+        assert why.text().splitlines() == [
+            "moisture: 16.0 % is above the USL 14.5 %",
+            "look: mould (only ok passes)",
+            "specks: 3 found, at most 2 allowed",
+        ]
+        cell = history.visualItemRect(why)
+        assert cell.right() <= history.viewport().width()  # the column is on screen
+        # The text as the cell lays it out (word-wrapped in its width, less the cell's margins)
+        # fits the row: nothing elided.
+        margin = history.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1
+        needed = history.fontMetrics().boundingRect(
+            QRect(0, 0, cell.width() - 2 * margin, 10_000),
+            int(Qt.TextFlag.TextWordWrap),
+            why.text(),
+        )
+        assert needed.height() <= cell.height(), (needed, cell)
+        # The title reads on at most two lines of the panel at the theme's size.
+        feedback = page.feedback
+        title_lines = (
+            feedback.fontMetrics()
+            .boundingRect(
+                feedback.contentsRect(), int(Qt.TextFlag.TextWordWrap), feedback.title_text
+            )
+            .height()
+            // feedback.fontMetrics().lineSpacing()
+        )
+        assert title_lines <= 2
     finally:
         context.background.wait()

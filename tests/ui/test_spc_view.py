@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -207,6 +207,49 @@ def test_the_capability_text_is_whole_at_1366_by_768(
         # Every line whole: no character past the label's right edge
         assert widest <= label.contentsRect().width(), (widest, label.contentsRect().width())
         assert label.visibleRegion().boundingRect().right() >= label.contentsRect().right()
+        context.background.wait()
+    finally:
+        qapp.setFont(before)
+
+
+def _title_look(plot: object) -> tuple[float, str]:
+    """The point size and colour a chart's title is drawn in (its first character's format)."""
+    item = plot.getPlotItem().titleLabel.item  # type: ignore[attr-defined]
+    block = item.document().begin()
+    fragment = block.begin().fragment()
+    shown = fragment.charFormat()
+    return shown.fontPointSize(), shown.foreground().color().name()
+
+
+def test_the_chart_titles_are_in_the_apps_font_size_and_text_colour(
+    qtbot: QtBot, qapp: QApplication, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """pyqtgraph's 10 pt grey titles were small and faint beside the page's 12 pt text."""
+    before = QFont(qapp.font())
+    apply_base_font(qapp)
+    try:
+        _plant(sqlite_engine)
+        context = StationContext(
+            sqlite_engine, station_code="RCV1", database_label="local — test", shared=False
+        )
+        context.sign_in(floor_actor(sqlite_engine, "sam"))
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        page = QualityPage(context, settings=settings)
+        qtbot.addWidget(page)
+        page.resize(1110, 650)
+        page.show()
+        qtbot.waitExposed(page)
+        station = Station(page, page.spc, sqlite_engine)
+        open_spc_tab(qtbot, station)
+        station.spc.chart_type.setCurrentIndex(station.spc.chart_type.findText("Individuals / MR"))
+        draw(qtbot, station)
+        histogram = station.spc.histogram
+        assert histogram is not None
+        size = qapp.font().pointSizeF()
+        assert size >= 12
+        text = station.spc.palette().color(QPalette.ColorRole.Text).name()
+        for plot in [*station.spc.charts, histogram]:
+            assert _title_look(plot) == (size, text)
         context.background.wait()
     finally:
         qapp.setFont(before)

@@ -248,7 +248,11 @@ class QualityPage(QWidget):
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.history.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # Why (the reasons) takes the width left and wraps: never elided ("net_weigh…").
+        header.setSectionResizeMode(len(HISTORY_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.history.setWordWrap(True)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.history.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         history_box = QGroupBox("Recent inspections of this lot")
         QVBoxLayout(history_box).addWidget(self.history)
 
@@ -560,20 +564,36 @@ class QualityPage(QWidget):
             self._recorded = True
             for field in self.fields:
                 field.setReadOnly(True)
-        reasons = "; ".join(c.reason for c in inspection.failed)
+        # The title stays short (it is shown at the theme's 26 pt); the nonconformance and each
+        # reason, one per line, go in the smaller detail text with what follows for the lot.
+        reasons = [c.reason for c in inspection.failed]
         if inspection.result == PASSED:
             self.feedback.show_ok("PASSED", f"{inspection.lot} by {inspection.plan}")
         elif outcome.nonconformance is not None and outcome.hold_rule is not None:
             nc = nc_label(outcome.nonconformance.id)
             self.feedback.show_error(
-                f"FAILED — lot held, nonconformance {nc} opened: {reasons}",
-                f"{inspection.lot} is ON HOLD; it cannot be used or shipped until released.",
+                "FAILED — lot held",
+                "\n".join(
+                    [
+                        f"Nonconformance {nc} opened:",
+                        *reasons,
+                        f"{inspection.lot} is ON HOLD; it cannot be used or shipped until"
+                        " released.",
+                    ]
+                ),
             )
         else:
             nc = nc_label(outcome.nonconformance.id) if outcome.nonconformance else ""
+            status = outcome.lot_status.replace("_", " ").upper()
             self.feedback.show_error(
-                f"FAILED — nonconformance {nc} opened: {reasons}",
-                f"{inspection.lot} was already {outcome.lot_status.replace('_', ' ').upper()}.",
+                "FAILED",
+                "\n".join(
+                    [
+                        f"Nonconformance {nc} opened:",
+                        *reasons,
+                        f"{inspection.lot} was already {status}.",
+                    ]
+                ),
             )
         self.scan.setFocus()
 
@@ -613,7 +633,7 @@ class QualityPage(QWidget):
                 record.plan,
                 record.inspector,
                 record.result.upper(),
-                "; ".join(c.reason for c in record.failed),
+                "\n".join(c.reason for c in record.failed),  # each reason on a line of its own
             )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -103,7 +103,8 @@ class FeedbackPanel(QLabel):
         style = f' style="font-size: {size}pt;"' if size is not None else ""
         body = f"<div{style}>{shown}</div>"
         if detail:
-            said = html.escape(detail).replace("-", NON_BREAKING_HYPHEN)
+            # A detail of several lines (e.g. a failed inspection's reasons) keeps its lines.
+            said = html.escape(detail).replace("-", NON_BREAKING_HYPHEN).replace("\n", "<br>")
             if self._act:
                 # "What to do:" in bold, the hint after it: the line to act on, set apart from
                 # the reason above by a gap.

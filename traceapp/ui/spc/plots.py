@@ -52,12 +52,19 @@ class _ThemedPlot(pg.PlotWidget):  # type: ignore[misc]
             axis.setPen(pg.mkPen(text))
             axis.setTextPen(pg.mkPen(text))
         plot.titleLabel.setAttr("color", text)
+        # The title in the app's base font size (not pyqtgraph's fixed 10 pt grey).
+        size = self.font().pointSizeF()
+        if size > 0:
+            plot.titleLabel.setAttr("size", f"{size:g}pt")
         plot.titleLabel.setText(plot.titleLabel.text)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         # Qt sends palette changes while pyqtgraph builds the widget: no plot to colour yet.
-        if event.type() == QEvent.Type.PaletteChange and self.getPlotItem() is not None:
+        if (
+            event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange)
+            and self.getPlotItem() is not None
+        ):
             self._follow_theme()
 
 
@@ -85,7 +92,7 @@ class ControlChart(_ThemedPlot):
         self.setMenuEnabled(False)
         self.hideButtons()
         plot = self.getPlotItem()
-        plot.setTitle(NAMES.get(chart.name, chart.name), size="10pt")
+        plot.setTitle(NAMES.get(chart.name, chart.name))
         plot.setLabel("bottom", "subgroup (inspection)")
         if unit and chart.name in ("xbar", "x"):
             plot.setLabel("left", unit)
@@ -212,7 +219,7 @@ class Histogram(_ThemedPlot):
         self.setMenuEnabled(False)
         self.hideButtons()
         plot = self.getPlotItem()
-        plot.setTitle("Histogram", size="10pt")
+        plot.setTitle("Histogram")
         plot.setLabel("bottom", unit)
         plot.setLabel("left", "count")
         self._follow_theme()
