@@ -248,8 +248,11 @@ class QualityPage(QWidget):
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.history.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        # Why (the reasons) takes the width left and wraps: never elided ("net_weigh…").
-        header.setSectionResizeMode(len(HISTORY_COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        # Why (the reasons) takes the width left and wraps: never elided ("net_weigh…"). The
+        # plan's name (a long part number) shares that width and wraps too, or Why was left a
+        # word or two wide at 1366x768.
+        header.setSectionResizeMode(HISTORY_COLUMNS.index("Plan"), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(HISTORY_COLUMNS.index("Why"), QHeaderView.ResizeMode.Stretch)
         self.history.setWordWrap(True)
         self.history.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.history.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
