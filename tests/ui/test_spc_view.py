@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -250,6 +250,15 @@ def test_the_chart_titles_are_in_the_apps_font_size_and_text_colour(
         text = station.spc.palette().color(QPalette.ColorRole.Text).name()
         for plot in [*station.spc.charts, histogram]:
             assert _title_look(plot) == (size, text)
+        # The fitted normal too (near-black, it was lost on the dark theme's base).
+        assert histogram.fit_curve is not None
+        assert histogram.fit_curve.opts["pen"].color().name() == text
+        dark = QPalette(station.spc.palette())
+        dark.setColor(QPalette.ColorRole.Base, QColor("#1e1f22"))
+        dark.setColor(QPalette.ColorRole.Text, QColor("#e8e8e8"))
+        histogram.setPalette(dark)  # as a theme switch does
+        assert histogram.fit_curve.opts["pen"].color().name() == "#e8e8e8"
+        assert _title_look(histogram) == (size, "#e8e8e8")
         context.background.wait()
     finally:
         qapp.setFont(before)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 
 from traceapp.domain.spc.charts import Chart
 from traceapp.domain.spc.rules import Rule, Violation
@@ -19,7 +19,6 @@ LINE_PEN = (30, 90, 200)
 CENTRE_PEN = (40, 140, 40)
 LIMIT_PEN = (200, 40, 40)
 SPEC_PEN = (200, 40, 40)
-FIT_PEN = (30, 30, 30)
 ONE_SIGMA_BRUSH = (60, 170, 60, 45)  # zone C: where most points belong
 TWO_SIGMA_BRUSH = (230, 180, 0, 45)  # zone B
 VIOLATION_BRUSH = (220, 0, 0)
@@ -204,6 +203,17 @@ class ControlChart(_ThemedPlot):
 class Histogram(_ThemedPlot):
     """The measured values binned, the spec limits and the normal curve fitted to them."""
 
+    def _fit_colour(self) -> QColor:
+        """The fitted normal in the theme's text colour (near-black was lost on the dark base)."""
+        colour: QColor = self.palette().color(QPalette.ColorRole.Text)
+        return colour
+
+    def _follow_theme(self) -> None:
+        super()._follow_theme()
+        curve = getattr(self, "fit_curve", None)  # None while pyqtgraph builds the widget
+        if curve is not None:
+            curve.setPen(pg.mkPen(self._fit_colour(), width=2))
+
     def __init__(
         self,
         values: Sequence[float],
@@ -222,10 +232,10 @@ class Histogram(_ThemedPlot):
         plot.setTitle("Histogram")
         plot.setLabel("bottom", unit)
         plot.setLabel("left", "count")
+        self.fit_curve: pg.PlotDataItem | None = None
         self._follow_theme()
         data = np.array(values, dtype=float)
         self.bars: pg.BarGraphItem | None = None
-        self.fit_curve: pg.PlotDataItem | None = None
         self.spec_lines: dict[str, pg.InfiniteLine] = {}
         if data.size == 0:
             return
@@ -266,6 +276,6 @@ class Histogram(_ThemedPlot):
                 * np.exp(-0.5 * ((xs - mean) / sd) ** 2)
                 / (sd * math.sqrt(2 * math.pi))
             )
-            self.fit_curve = plot.plot(xs, ys, pen=pg.mkPen(FIT_PEN, width=2))
+            self.fit_curve = plot.plot(xs, ys, pen=pg.mkPen(self._fit_colour(), width=2))
         span = (high - low) or 1.0
         plot.setXRange(low - span * 0.03, high + span * 0.03, padding=0)
