@@ -109,7 +109,10 @@ class Probe:
     _samples: list[tuple[float, list[str], list[str]]] = field(default_factory=list)
     _collections: list[tuple[float, int, float]] = field(default_factory=list)  # at, gen, ms
     _gc_began: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Re-entrant: a garbage collection can start inside a `with self._lock` (any allocation),
+    # and `_on_gc` then takes the lock again in the same thread. A plain Lock deadlocked the
+    # run there (watchdog and GUI thread both waiting on it, seen 2026-12-01).
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def set_step(self, step: str) -> None:
