@@ -27,6 +27,7 @@ from traceapp.ui.spc.view import SpcView
 from traceapp.ui.theme import apply_base_font
 
 from .scan_plant import build_plant, floor_actor
+from .test_chart_look import tick_look
 
 WAIT_MS = 15_000
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -250,6 +251,9 @@ def test_the_chart_titles_are_in_the_apps_font_size_and_text_colour(
         text = station.spc.palette().color(QPalette.ColorRole.Text).name()
         for plot in [*station.spc.charts, histogram]:
             assert _title_look(plot) == (size, text)
+            # Tick labels too: the base font's size, the text colour (were pyqtgraph's default).
+            assert tick_look(plot.getPlotItem(), "left") == (size, text)
+            assert tick_look(plot.getPlotItem(), "bottom") == (size, text)
         # The fitted normal too (near-black, it was lost on the dark theme's base).
         assert histogram.fit_curve is not None
         assert histogram.fit_curve.opts["pen"].color().name() == text
@@ -259,6 +263,8 @@ def test_the_chart_titles_are_in_the_apps_font_size_and_text_colour(
         histogram.setPalette(dark)  # as a theme switch does
         assert histogram.fit_curve.opts["pen"].color().name() == "#e8e8e8"
         assert _title_look(histogram) == (size, "#e8e8e8")
+        for side in ("left", "bottom"):  # the tick labels follow too
+            assert tick_look(histogram.getPlotItem(), side) == (size, "#e8e8e8")
         context.background.wait()
     finally:
         qapp.setFont(before)

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPalette, QPen
 
 from traceapp.domain.sensors import MICROS, Channel, Gap
+from traceapp.ui.chart_look import SpacedAxis, style_plot
 from traceapp.ui.live_monitor.ring import FloatArray, Ring
 
 WINDOW_S = 600.0  # the live window: 10 minutes
@@ -102,10 +103,14 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
     def _follow_theme(self) -> None:
         # The chart takes the theme's base colour (white on the light theme, dark on the dark).
         self.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        # Titles, axes and tick labels in the app's font size and text colour: here on a theme
+        # or font change and once when a plot is made, never per frame.
+        for entry in getattr(self, "plots", {}).values():
+            style_plot(entry.plot, self.palette(), self.font())
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
             self._follow_theme()
 
     # --- channels -------------------------------------------------------------------------
@@ -163,15 +168,21 @@ class ChannelPlots(pg.GraphicsLayoutWidget):  # type: ignore[misc]
         row, total = len(self.plots), self._total
         axis = pg.DateAxisItem(orientation="bottom")
         # No context menu: made and then taken away it cost ~12 ms a plot (issue 6).
-        plot = self.addPlot(row=row, col=0, axisItems={"bottom": axis}, enableMenu=False)
+        plot = self.addPlot(
+            row=row,
+            col=0,
+            axisItems={"bottom": axis, "left": SpacedAxis(orientation="left")},
+            enableMenu=False,
+        )
         plot.hideButtons()
         # No grid: pyqtgraph draws it as part of each axis, replayed on every frame (about
         # 10 ms per axis offscreen, 32 axes); the limit lines are the reference that matters.
         # The unit in the title, not as an axis label, and no SI prefixes: pyqtgraph would
         # re-typeset an axis label (HTML) every time the range moves.
-        plot.setTitle(f"{channel.key} ({channel.unit})", size="9pt")
+        plot.setTitle(f"{channel.key} ({channel.unit})")
         for side in ("left", "bottom"):
             plot.getAxis(side).enableAutoSIPrefix(False)
+        style_plot(plot, self.palette(), self.font())
         plot.getViewBox().setMouseEnabled(x=True, y=False)
         if row < total - 1:
             plot.hideAxis("bottom")  # one time axis, under the last plot: each costs a paint

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QPalette
 from traceapp.domain.spc.charts import Chart
 from traceapp.domain.spc.rules import Rule, Violation
 from traceapp.domain.spc.series import SpcSubgroup
+from traceapp.ui.chart_look import style_plot
 
 CHART_HEIGHT = 170
 LINE_PEN = (30, 90, 200)
@@ -44,18 +45,8 @@ class _ThemedPlot(pg.PlotWidget):  # type: ignore[misc]
     def _follow_theme(self) -> None:
         palette = self.palette()
         self.setBackground(palette.color(QPalette.ColorRole.Base))
-        text = palette.color(QPalette.ColorRole.Text)
-        plot = self.getPlotItem()
-        for name in ("left", "bottom"):
-            axis = plot.getAxis(name)
-            axis.setPen(pg.mkPen(text))
-            axis.setTextPen(pg.mkPen(text))
-        plot.titleLabel.setAttr("color", text)
-        # The title in the app's base font size (not pyqtgraph's fixed 10 pt grey).
-        size = self.font().pointSizeF()
-        if size > 0:
-            plot.titleLabel.setAttr("size", f"{size:g}pt")
-        plot.titleLabel.setText(plot.titleLabel.text)
+        # Title, axes and tick labels in the app's font size and text colour (chart_look).
+        style_plot(self.getPlotItem(), palette, self.font())
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
