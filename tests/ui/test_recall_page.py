@@ -5,17 +5,19 @@ the FSMA 204 sheet, and read them back."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QHeaderView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 
@@ -126,6 +128,11 @@ def column(page: RecallPage, table: str, title: str) -> list[str]:
     return [str(model.data(model.index(row, index))) for row in range(model.rowCount())]
 
 
+def lot_names(page: RecallPage) -> list[str]:
+    """The affected lots' names: the first line of a row's Lot cell (the product under it)."""
+    return [text.splitlines()[0] for text in column(page, "lots", "Lot")]
+
+
 def lot_status(engine: Engine, part: str, code: str) -> str:
     with UnitOfWork(engine, write=False) as uow:
         return uow.session.scalars(
@@ -159,12 +166,10 @@ def test_a_scanned_lot_runs_to_its_customers_and_the_timer_stops(
     assert page.tabs.tabText(0) == "&1 Affected lots (3)"
     assert page.tabs.tabText(1) == "&2 Customers (1)"
     assert page.tabs.tabText(3) == "&4 Stock on site (1)"
-    assert sorted(column(page, "lots", "Lot")) == ["COOKIE/C-1", "DOUGH/D-7", "FLOUR/F-100"]
+    assert sorted(lot_names(page)) == ["COOKIE/C-1", "DOUGH/D-7", "FLOUR/F-100"]
     # 20 kg of F-100 went into dough D-7, all of D-7 into cookies C-1, shipped in CASE-1.
     assert dict(
-        zip(
-            column(page, "lots", "Lot"), column(page, "lots", "Suspect material in it"), strict=True
-        )
+        zip(lot_names(page), column(page, "lots", "Suspect material in it"), strict=True)
     ) == {
         "FLOUR/F-100": "50 kg",
         "DOUGH/D-7": "20 kg",
@@ -243,16 +248,14 @@ def test_a_lot_clicked_in_the_table_opens_its_record(
     run_and_wait(qtbot, page)
     page.tabs.setCurrentIndex(0)
     table = page.lots_table
-    row = column(page, "lots", "Lot").index("COOKIE/C-1")
+    row = lot_names(page).index("COOKIE/C-1")
     rect = table.visualRect(table.model().index(row, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: page.detail.title.text() == "COOKIE/C-1", timeout=WAIT_MS)
     # The keyboard does it too: down a row in the focused table.
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(
-        lambda: page.detail.title.text() == column(page, "lots", "Lot")[0], timeout=WAIT_MS
-    )
+    qtbot.waitUntil(lambda: page.detail.title.text() == lot_names(page)[0], timeout=WAIT_MS)
 
 
 def test_sorting_a_column_sorts_quantities_as_numbers(
@@ -382,7 +385,7 @@ def test_an_equipment_window_is_a_start_chosen_from_the_keyboard(
     # (only the part inside D-7 is suspect, so they are not traced forward).
     assert result.forward.start == ("DOUGH/D-7",)
     assert sorted(p.lot for p in result.processed) == ["DOUGH/D-7", "FLOUR/F-100", "SUGAR/S-1"]
-    assert sorted(column(page, "lots", "Lot")) == [
+    assert sorted(lot_names(page)) == [
         "COOKIE/C-1",
         "DOUGH/D-7",
     ]  # not the doughs mixed at T0 + 8 h
@@ -576,7 +579,7 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
         assert button.width() >= button.sizeHint().width(), button.text()
         right = button.mapTo(page, QPoint(button.width(), 0)).x()
         assert right <= page.width(), button.text()
-    # A lot picked: its record opens beside the tables, the affected lots scroll sideways and
+    # A lot picked: its record opens beside the tables, the affected lots may scroll sideways and
     # their last column keeps its words (stretched, Qt shrank it to its minimum and cut them).
     qtbot.keyClick(focused(page), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
     lots = page.lots_table
@@ -584,10 +587,144 @@ def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_scree
     rect = lots.visualRect(page.lots_model.index(0, 0))
     qtbot.mouseClick(lots.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: page.detail.isVisible(), timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: lots.horizontalScrollBar().maximum() > 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: lots.viewport().width() < 800, timeout=WAIT_MS)  # the record beside
     header = lots.horizontalHeader()
     last = header.count() - 1
     title = page.lots_model.columns[last].title
-    widest = max(lots.fontMetrics().horizontalAdvance(text) for text in column(page, "lots", title))
+    widest = max(
+        lots.fontMetrics().horizontalAdvance(line)
+        for text in column(page, "lots", title)
+        for line in text.splitlines()
+    )
     assert widest < header.sectionSize(last), title
     context.background.wait()
+
+
+def _demo_length_lots(plant: Engine) -> None:
+    """Names as long as the demo plant's: products, a part number, lot codes, the supplier."""
+    with UnitOfWork(plant) as uow:
+        users.set_first_admin_password(uow, password="admin-pass-2026")
+        names = {
+            "FLOUR": "Wheat flour T55 type 2",
+            "DOUGH": "Cocoa cookie dough",
+            "COOKIE": "Butter shortbread 200 g",
+        }
+        for product in uow.session.scalars(select(Product)):
+            product.name = names.get(product.part_number, product.name)
+            if product.part_number == "COOKIE":
+                product.part_number = "FG-SHORTBREAD-200"
+        for lot in uow.session.scalars(select(Lot).where(Lot.lot_code.in_(("D-7", "C-1")))):
+            lot.lot_code = {"D-7": "D260305-23", "C-1": "F260305-23"}[lot.lot_code]
+        flour = uow.session.scalars(select(Lot).where(Lot.lot_code == "F-100")).one()
+        flour.supplier_lot_code = "S3-26034-F7/2026-03-02"
+        mill = uow.session.scalars(select(Party).where(Party.code == "MILL")).one()
+        mill.code = "SUP-PLASTIPACK"  # the demo's longest supplier code
+        uow.commit()
+
+
+@pytest.mark.parametrize("theme", [Theme.LIGHT, Theme.DARK])
+@pytest.mark.usefixtures("shop_floor_look")
+def test_at_1366_by_768_the_affected_lots_are_whole_on_screen_two_lines_a_row(
+    qtbot: QtBot,
+    qapp: QApplication,
+    plant: Engine,
+    tmp_path: Path,
+    theme: Theme,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Eight one-line columns ran ~1,250 px wide against ~1,090: the affected lots scrolled
+    sideways. Two lines a row (lot and product, status and depth, supplier and their lot)."""
+    request.addfinalizer(lambda: apply_theme(qapp, Theme.LIGHT))
+    _demo_length_lots(plant)
+    context = StationContext(plant, station_code=None, database_label="local — test", shared=False)
+    page = RecallPage(context)
+    window = MainWindow(context, [page], settings_file(tmp_path))
+    qtbot.addWidget(window)
+    window.set_theme(theme)
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    wait_for_sign_in_screen(qtbot, window)
+    type_sign_in(qtbot, window, "qm.quinn", PASSWORDS["qm.quinn"])
+    qtbot.waitUntil(page.suspect_input.hasFocus, timeout=WAIT_MS)
+    scan(qtbot, page, flour_label("F-100"))
+    qtbot.waitUntil(lambda: page.suspect_names() == ["FLOUR/F-100"], timeout=WAIT_MS)
+    run_and_wait(qtbot, page)
+    qtbot.keyClick(focused(page), Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)
+    table = page.lots_table
+    qtbot.waitUntil(lambda: page.tabs.currentWidget() is table, timeout=WAIT_MS)
+    assert sorted(lot_names(page)) == [
+        "DOUGH/D260305-23",
+        "FG-SHORTBREAD-200/F260305-23",
+        "FLOUR/F-100",
+    ]
+    header = table.horizontalHeader()
+    metrics = table.fontMetrics()
+    model = page.lots_model
+    for row in range(model.rowCount()):
+        for index in range(model.columnCount()):
+            text = str(model.index(row, index).data())
+            right = header.sectionViewportPosition(index) + header.sectionSize(index)
+            assert right <= table.viewport().width(), text  # no column past the edge
+            widest = max(metrics.horizontalAdvance(line) for line in text.splitlines())
+            assert widest < header.sectionSize(index), text  # no word cut
+            assert table.rowHeight(row) >= len(text.splitlines()) * metrics.lineSpacing(), text
+    for index in range(model.columnCount()):
+        heading = str(model.headerData(index, Qt.Orientation.Horizontal))
+        widest = max(header.fontMetrics().horizontalAdvance(line) for line in heading.splitlines())
+        assert widest < header.sectionSize(index), heading
+        right = header.sectionViewportPosition(index) + header.sectionSize(index)
+        assert right <= table.viewport().width(), heading
+    assert table.horizontalScrollBar().maximum() == 0  # nothing to scroll to
+    assert not table.horizontalScrollBar().isVisible()
+    lines = [line for text in column(page, "lots", "Lot") for line in text.splitlines()]
+    assert "Butter shortbread 200 g" in lines  # the product under its lot, whole
+    [supplied] = [t for t in column(page, "lots", "Supplier lot") if "S3-26034" in t]
+    assert supplied.splitlines() == ["SUP-PLASTIPACK", "S3-26034-F7/2026-03-02"]
+    # Rows of fixed height from the font's line spacing: never measured one by one.
+    rows = table.verticalHeader()
+    assert rows.sectionResizeMode(0) == QHeaderView.ResizeMode.Fixed
+    assert rows.defaultSectionSize() >= 2 * metrics.lineSpacing()
+    assert {table.rowHeight(row) for row in range(model.rowCount())} == {rows.defaultSectionSize()}
+    # Sorting by a column still sorts (the lot's name, not its product's).
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert lot_names(page) == ["FLOUR/F-100", "FG-SHORTBREAD-200/F260305-23", "DOUGH/D260305-23"]
+    status = [c.title for c in model.columns].index("Status")
+    table.sortByColumn(status, Qt.SortOrder.AscendingOrder)
+    shown = [text.splitlines() for text in column(page, "lots", "Status")]
+    pairs = [(status, int(depth.removeprefix("depth "))) for status, depth in shown]
+    assert pairs == sorted(pairs)  # by status, then depth
+    if shot := os.environ.get("RECALL_LOTS_SHOT"):
+        window.grab().save(f"{shot}-{theme.name.lower()}.png")
+    context.background.wait()
+
+
+def test_ten_thousand_affected_lots_get_fixed_rows_and_columns_sized_from_a_sample(
+    qtbot: QtBot, open_page: Callable[[str], RecallPage]
+) -> None:
+    """A large recall: rows are never measured one by one (fixed height, a sample of rows for the
+    column widths), so the tab opens as fast with 10,000 lots as with 10."""
+    page = open_page("qm.quinn")
+    scan(qtbot, page, flour_label("F-100"))
+    qtbot.waitUntil(lambda: page.suspect_names() == ["FLOUR/F-100"], timeout=WAIT_MS)
+    run_and_wait(qtbot, page)
+    result = page.result
+    assert result is not None
+    [first, *_] = result.forward.lots
+    many = [
+        replace(first, name=f"FG-SHORTBREAD-200/F2603{n:05d}", depth=n % 7) for n in range(10_000)
+    ]
+    page.lots_model.set_rows(many)
+    page.tabs.setCurrentIndex(0)
+    page._unsized.add(page.lots_table)  # as a new result leaves it
+    page._size_shown_table()
+    table = page.lots_table
+    rows = table.verticalHeader()
+    assert table.model().rowCount() == 10_000
+    assert rows.sectionResizeMode(0) == QHeaderView.ResizeMode.Fixed
+    assert (
+        table.rowHeight(9_999) == rows.defaultSectionSize() >= 2 * table.fontMetrics().lineSpacing()
+    )
+    assert 0 < table.horizontalHeader().resizeContentsPrecision() <= 100
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+    assert lot_names(page)[0] == "FG-SHORTBREAD-200/F260309999"

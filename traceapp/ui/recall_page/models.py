@@ -20,11 +20,13 @@ from traceapp.domain.trace import AffectedParty, TracedLot, TracedShipment
 
 R = TypeVar("R")
 _Index = QModelIndex | QPersistentModelIndex
-SortKey = str | Decimal | float | int
+SortKey = str | Decimal | float | int | tuple[str, int]
 LOTS_SHOWN = 6  # lots named in a shipment's cell; the rest are counted
 # A customer's row is a card of three lines (name and code; contact, phone and e-mail; lots):
 # nine one-line columns were 1,500 px wide and cut the phone numbers off at 1366x768.
 CUSTOMER_LINES = 3
+LOT_LINES = 2  # an affected lot's row: lot and product, status and depth, supplier and lot code
+UPPER_BOUND_WORDS = "at most"  # under an amount whose share could not be computed
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 DATE_FORMAT = "%Y-%m-%d"
 NO_VALUE = "—"
@@ -144,12 +146,23 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
 
 
 def lot_columns() -> list[Column[TracedLot]]:
-    """The quantities next to the lot: what a person reads first."""
+    """The quantities next to the lot: what a person reads first. Two lines a row (lot and
+    product; status and depth; supplier and their lot code): eight one-line columns ran
+    ~1,250 px and scrolled sideways at 1366x768."""
     return [
-        Column("Lot", lambda lot: lot.name, tip=lambda lot: f"{lot.name} — {lot.product_name}"),
+        Column(
+            "Lot",
+            lambda lot: f"{lot.name}\n{lot.product_name}",
+            key=lambda lot: lot.name.casefold(),
+            tip=lambda lot: f"{lot.name} — {lot.product_name}",
+            heading="Lot\nproduct",
+        ),
         Column(
             "Suspect material in it",
-            lambda lot: amount(lot.quantity, lot.upper_bound),
+            lambda lot: (
+                amount(lot.quantity, lot.upper_bound)
+                + ("\n" + UPPER_BOUND_WORDS if lot.upper_bound else "")
+            ),
             heading="Suspect material\nin it",
             key=lambda lot: _amount_key(lot.quantity),
             numeric=True,
@@ -164,13 +177,23 @@ def lot_columns() -> list[Column[TracedLot]]:
             key=lambda lot: lot.on_hand.value,
             numeric=True,
         ),
-        Column("Status", lambda lot: words(lot.status.value)),
-        Column("Product", lambda lot: lot.product_name),
+        Column(
+            "Status",
+            lambda lot: f"{words(lot.status.value)}\ndepth {lot.depth}",
+            key=lambda lot: (lot.status.value, lot.depth),
+            tip=lambda lot: f"{lot.depth} step(s) from where the trace started",
+            heading="Status\ndepth",
+        ),
         Column("Kind", lambda lot: lot.product_kind),
-        Column("Depth", lambda lot: str(lot.depth), key=lambda lot: lot.depth, numeric=True),
         Column(
             "Supplier lot",
-            lambda lot: " ".join(x for x in (lot.supplier, lot.supplier_lot_code) if x),
+            lambda lot: (
+                f"{lot.supplier or NO_VALUE}\n{lot.supplier_lot_code or NO_VALUE}"
+                if lot.supplier or lot.supplier_lot_code
+                else NO_VALUE
+            ),
+            key=lambda lot: f"{lot.supplier or ''} {lot.supplier_lot_code or ''}".casefold(),
+            heading="Supplier\nsupplier's lot",
         ),
     ]
 

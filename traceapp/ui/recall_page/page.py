@@ -64,6 +64,7 @@ from traceapp.ui.lot_detail import LotDetailPanel
 from traceapp.ui.messages import error_text
 from traceapp.ui.recall_page.models import (
     CUSTOMER_LINES,
+    LOT_LINES,
     RecordTableModel,
     amount,
     customer_columns,
@@ -347,7 +348,9 @@ class RecallPage(QWidget):
         result_row.addWidget(self.open_folder, 0, Qt.AlignmentFlag.AlignTop)
 
         # -- tables and the lot picked -------------------------------------------------------
-        self.lots_model: RecordTableModel[TracedLot] = RecordTableModel(lot_columns())
+        self.lots_model: RecordTableModel[TracedLot] = RecordTableModel(
+            lot_columns(), lines=LOT_LINES
+        )
         self.customers_model: RecordTableModel[AffectedParty] = RecordTableModel(
             customer_columns(), lines=CUSTOMER_LINES
         )
