@@ -36,7 +36,10 @@ class SpacedAxis(pg.AxisItem):  # type: ignore[misc]
         major = levels[0][0]
         while span / major > fits:
             digit = round(major / 10 ** math.floor(math.log10(major)))
-            major *= 2.5 if digit == 2 else 2.0
+            wider = major * (2.5 if digit == 2 else 2.0)
+            if wider > span:  # no longer sure to have a multiple in view: keep one label
+                break
+            major = wider
         if major == levels[0][0]:
             return levels
         return [(major, 0.0), *[level for level in levels[1:] if level[0] < major]]
