@@ -9,8 +9,10 @@ import os
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,8 +27,12 @@ from tests.ui.lots_plant import DECIDERS, add_deciders, build_bakery, flour_labe
 from tests.ui.shell_support import settings_file, type_sign_in, wait_for_sign_in_screen
 from traceapp.db.models import Lot, Party, Product, Signature
 from traceapp.db.uow import UnitOfWork
+from traceapp.domain.ids import LotId
+from traceapp.domain.lots import LotStatus
 from traceapp.domain.permissions import Role
+from traceapp.domain.quantity import Quantity
 from traceapp.domain.recall import RecallResult
+from traceapp.domain.trace import TracedLot
 from traceapp.reports.fsma204 import SHEET, SUMMARY_SHEET
 from traceapp.services import users
 from traceapp.services.dispositions import hold
@@ -35,6 +41,7 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.main_window import MainWindow
 from traceapp.ui.recall_page import RecallPage
 from traceapp.ui.recall_page import work as recall_work
+from traceapp.ui.recall_page.models import lot_columns
 from traceapp.ui.recall_page.sign_dialog import SignDialog
 from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
@@ -732,3 +739,24 @@ def test_ten_thousand_affected_lots_get_fixed_rows_and_columns_sized_from_a_samp
             assert table.rowHeight(row) >= len(lines) * spacing + 4, lines  # with a margin
     table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
     assert lot_names(page)[0] == "FG-SHORTBREAD-200/F260309999"
+
+
+def test_an_amount_that_is_a_ceiling_says_so_on_its_second_line() -> None:
+    lot = TracedLot(
+        LotId(uuid.UUID(int=7)),
+        "DOUGH/D-7",
+        "Dough",
+        "intermediate",
+        LotStatus.ACTIVE,
+        1,
+        Quantity(Decimal(0), "kg"),
+        Quantity(Decimal("12.5"), "kg"),
+        upper_bound=True,
+    )
+    texts = {c.title: c.text(lot) for c in lot_columns()}
+    assert texts["Suspect material in it"].splitlines() == ["≤ 12.5 kg", "share unknown"]
+    assert texts["Lot"].splitlines() == ["DOUGH/D-7", "Dough"]
+    assert texts["Status"].splitlines() == ["active", "depth 1"]
+    assert texts["Supplier lot"] == "—"  # made here: no supplier
+    exact = replace(lot, upper_bound=False)
+    assert {c.title: c.text(exact) for c in lot_columns()}["Suspect material in it"] == "12.5 kg"

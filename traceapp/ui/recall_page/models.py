@@ -26,7 +26,7 @@ LOTS_SHOWN = 6  # lots named in a shipment's cell; the rest are counted
 # nine one-line columns were 1,500 px wide and cut the phone numbers off at 1366x768.
 CUSTOMER_LINES = 3
 LOT_LINES = 2  # an affected lot's row: lot and product, status and depth, supplier and lot code
-UPPER_BOUND_WORDS = "at most"  # under an amount whose share could not be computed
+UPPER_BOUND_WORDS = "share unknown"  # under an amount that is a ceiling (≤)
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 DATE_FORMAT = "%Y-%m-%d"
 NO_VALUE = "—"
