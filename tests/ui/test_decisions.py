@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -29,7 +28,6 @@ from traceapp.ui.context import StationContext
 from traceapp.ui.decisions import DecisionDialog
 from traceapp.ui.lots_page import LotsPage
 from traceapp.ui.main_window import MainWindow
-from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 WAIT_MS = 10_000
 TIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
@@ -336,16 +334,6 @@ def test_a_supervisor_lifts_a_hold_with_a_signature_and_may_not_release(
     assert signature.startswith("Signed by Sam Supervisor (sam.sup) — approved — ")
     steps = [page.detail.events.item(r, 1).text() for r in range(page.detail.events.rowCount())]
     assert steps[-1] == "Hold lifted"
-
-
-@pytest.fixture
-def shop_floor_look(qapp: QApplication) -> Iterator[None]:
-    """The font and theme the app starts with (application()), put back afterwards."""
-    font = QFont(qapp.font())
-    apply_base_font(qapp)
-    apply_theme(qapp, Theme.LIGHT)
-    yield
-    qapp.setFont(font)
 
 
 @pytest.mark.usefixtures("shop_floor_look")

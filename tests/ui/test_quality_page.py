@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, QSettings, Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QStyle, QWidget
+from PySide6.QtWidgets import QStyle, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, func, select
 
@@ -33,7 +32,6 @@ from traceapp.ui.main_window import MainWindow
 from traceapp.ui.quality_page import SERIAL_PORT_SETTING, QualityPage
 from traceapp.ui.scan_station import ScanStationPage
 from traceapp.ui.scan_station.page import SOUND_SETTING
-from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 from .scan_plant import FLOUR_GTIN, build_plant, floor_actor, label
 from .shell_support import add_people, settings_file, sign_in
@@ -445,16 +443,6 @@ def test_in_the_window_a_failed_inspection_then_shipping_the_lot_is_refused_in_r
         assert lot_status(plant_engine) == "on_hold"
     finally:
         context.background.wait()
-
-
-@pytest.fixture
-def shop_floor_look(qapp: QApplication) -> Iterator[None]:
-    """The font and theme the app starts with (application()), put back afterwards."""
-    font = QFont(qapp.font())
-    apply_base_font(qapp)
-    apply_theme(qapp, Theme.LIGHT)
-    yield
-    qapp.setFont(font)
 
 
 @pytest.mark.usefixtures("shop_floor_look")

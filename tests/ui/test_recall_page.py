@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QHeaderView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
@@ -43,7 +42,7 @@ from traceapp.ui.recall_page import RecallPage
 from traceapp.ui.recall_page import work as recall_work
 from traceapp.ui.recall_page.models import lot_columns
 from traceapp.ui.recall_page.sign_dialog import SignDialog
-from traceapp.ui.theme import Theme, apply_base_font, apply_theme
+from traceapp.ui.theme import Theme, apply_theme
 
 WAIT_MS = 15_000
 HUMAN_KEY_GAP_MS = 120  # slower than any scanner burst
@@ -518,16 +517,6 @@ def test_garbage_collection_pauses_only_while_a_result_is_built() -> None:
         assert gc.get_freeze_count() > 0  # what was built is left out of later collections
     assert gc.isenabled()
     gc.unfreeze()
-
-
-@pytest.fixture
-def shop_floor_look(qapp: QApplication) -> Iterator[None]:
-    """The font and theme the app starts with (application()), put back afterwards."""
-    font = QFont(qapp.font())
-    apply_base_font(qapp)
-    apply_theme(qapp, Theme.LIGHT)
-    yield
-    qapp.setFont(font)
 
 
 @pytest.mark.usefixtures("shop_floor_look")

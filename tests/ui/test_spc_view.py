@@ -174,11 +174,12 @@ def test_clicking_a_point_opens_the_lot_behind_it(qtbot: QtBot, station: Station
     qtbot.waitUntil(lambda: detail.title.text() == f"FLOUR/M-{HIGH_LOT}", timeout=WAIT_MS)
 
 
-def test_the_capability_text_is_whole_at_1366_by_768(
+@pytest.fixture
+def drawn_at_1366(
     qtbot: QtBot, qapp: QApplication, sqlite_engine: Engine, tmp_path: Path
-) -> None:
-    """As in the window at 1366x768: the theme's base font, the page beside the navigation
-    (about 1110 x 650 px; docs/screenshots/quality-spc.png lost 'overall 1.941''s end)."""
+) -> Iterator[Station]:
+    """An I-MR chart drawn as in the window at 1366x768: the theme's base font, the page beside
+    the navigation (about 1110 x 650 px). The font is put back afterwards."""
     before = QFont(qapp.font())
     apply_base_font(qapp)
     try:
@@ -197,20 +198,30 @@ def test_the_capability_text_is_whole_at_1366_by_768(
         open_spc_tab(qtbot, station)
         station.spc.chart_type.setCurrentIndex(station.spc.chart_type.findText("Individuals / MR"))
         draw(qtbot, station)
-        label = station.spc.capability
-        qtbot.waitUntil(lambda: "Ppk" in label.text(), timeout=WAIT_MS)
-        page.grab().save(str(tmp_path / "spc-1366.png"))  # looked at: every line whole
-        metrics = label.fontMetrics()
-        lines = label.text().splitlines()
-        assert lines[1].startswith("mean ")
-        assert lines[2].startswith("sigma within ")
-        widest = max(metrics.horizontalAdvance(line) for line in lines)
-        # Every line whole: no character past the label's right edge
-        assert widest <= label.contentsRect().width(), (widest, label.contentsRect().width())
-        assert label.visibleRegion().boundingRect().right() >= label.contentsRect().right()
+        yield station
         context.background.wait()
     finally:
         qapp.setFont(before)
+
+
+def test_the_capability_text_is_whole_at_1366_by_768(
+    qtbot: QtBot, drawn_at_1366: Station, tmp_path: Path
+) -> None:
+    """As in the window at 1366x768: the theme's base font, the page beside the navigation
+    (about 1110 x 650 px; docs/screenshots/quality-spc.png lost 'overall 1.941''s end)."""
+    station = drawn_at_1366
+    page = station.page
+    label = station.spc.capability
+    qtbot.waitUntil(lambda: "Ppk" in label.text(), timeout=WAIT_MS)
+    page.grab().save(str(tmp_path / "spc-1366.png"))  # looked at: every line whole
+    metrics = label.fontMetrics()
+    lines = label.text().splitlines()
+    assert lines[1].startswith("mean ")
+    assert lines[2].startswith("sigma within ")
+    widest = max(metrics.horizontalAdvance(line) for line in lines)
+    # Every line whole: no character past the label's right edge
+    assert widest <= label.contentsRect().width(), (widest, label.contentsRect().width())
+    assert label.visibleRegion().boundingRect().right() >= label.contentsRect().right()
 
 
 def _title_look(plot: object) -> tuple[float, str]:
@@ -223,48 +234,28 @@ def _title_look(plot: object) -> tuple[float, str]:
 
 
 def test_the_chart_titles_are_in_the_apps_font_size_and_text_colour(
-    qtbot: QtBot, qapp: QApplication, sqlite_engine: Engine, tmp_path: Path
+    qapp: QApplication, drawn_at_1366: Station
 ) -> None:
     """pyqtgraph's 10 pt grey titles were small and faint beside the page's 12 pt text."""
-    before = QFont(qapp.font())
-    apply_base_font(qapp)
-    try:
-        _plant(sqlite_engine)
-        context = StationContext(
-            sqlite_engine, station_code="RCV1", database_label="local — test", shared=False
-        )
-        context.sign_in(floor_actor(sqlite_engine, "sam"))
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        page = QualityPage(context, settings=settings)
-        qtbot.addWidget(page)
-        page.resize(1110, 650)
-        page.show()
-        qtbot.waitExposed(page)
-        station = Station(page, page.spc, sqlite_engine)
-        open_spc_tab(qtbot, station)
-        station.spc.chart_type.setCurrentIndex(station.spc.chart_type.findText("Individuals / MR"))
-        draw(qtbot, station)
-        histogram = station.spc.histogram
-        assert histogram is not None
-        size = qapp.font().pointSizeF()
-        assert size >= 12
-        text = station.spc.palette().color(QPalette.ColorRole.Text).name()
-        for plot in [*station.spc.charts, histogram]:
-            assert _title_look(plot) == (size, text)
-            # Tick labels too: the base font's size, the text colour (were pyqtgraph's default).
-            assert tick_look(plot.getPlotItem(), "left") == (size, text)
-            assert tick_look(plot.getPlotItem(), "bottom") == (size, text)
-        # The fitted normal too (near-black, it was lost on the dark theme's base).
-        assert histogram.fit_curve is not None
-        assert histogram.fit_curve.opts["pen"].color().name() == text
-        dark = QPalette(station.spc.palette())
-        dark.setColor(QPalette.ColorRole.Base, QColor("#1e1f22"))
-        dark.setColor(QPalette.ColorRole.Text, QColor("#e8e8e8"))
-        histogram.setPalette(dark)  # as a theme switch does
-        assert histogram.fit_curve.opts["pen"].color().name() == "#e8e8e8"
-        assert _title_look(histogram) == (size, "#e8e8e8")
-        for side in ("left", "bottom"):  # the tick labels follow too
-            assert tick_look(histogram.getPlotItem(), side) == (size, "#e8e8e8")
-        context.background.wait()
-    finally:
-        qapp.setFont(before)
+    station = drawn_at_1366
+    histogram = station.spc.histogram
+    assert histogram is not None
+    size = qapp.font().pointSizeF()
+    assert size >= 12
+    text = station.spc.palette().color(QPalette.ColorRole.Text).name()
+    for plot in [*station.spc.charts, histogram]:
+        assert _title_look(plot) == (size, text)
+        # Tick labels too: the base font's size, the text colour (were pyqtgraph's default).
+        assert tick_look(plot.getPlotItem(), "left") == (size, text)
+        assert tick_look(plot.getPlotItem(), "bottom") == (size, text)
+    # The fitted normal too (near-black, it was lost on the dark theme's base).
+    assert histogram.fit_curve is not None
+    assert histogram.fit_curve.opts["pen"].color().name() == text
+    dark = QPalette(station.spc.palette())
+    dark.setColor(QPalette.ColorRole.Base, QColor("#1e1f22"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e8e8e8"))
+    histogram.setPalette(dark)  # as a theme switch does
+    assert histogram.fit_curve.opts["pen"].color().name() == "#e8e8e8"
+    assert _title_look(histogram) == (size, "#e8e8e8")
+    for side in ("left", "bottom"):  # the tick labels follow too
+        assert tick_look(histogram.getPlotItem(), side) == (size, "#e8e8e8")

@@ -7,15 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from traceapp.ui.context import StationContext
 from traceapp.ui.resources import install_translator, remove_translator
 from traceapp.ui.status_bar import StationStatusBar
-from traceapp.ui.theme import Theme, apply_base_font, apply_theme
 
 from .scan_plant import build_plant, floor_actor
 
@@ -26,16 +24,6 @@ def german(qapp: object) -> Iterator[None]:
     assert translator is not None
     yield
     remove_translator(translator)
-
-
-@pytest.fixture
-def shop_floor_look(qapp: QApplication) -> Iterator[None]:
-    """The font and theme the app starts with (application()), put back afterwards."""
-    font = QFont(qapp.font())
-    apply_base_font(qapp)
-    apply_theme(qapp, Theme.LIGHT)
-    yield
-    qapp.setFont(font)
 
 
 def _shown(bar: StationStatusBar) -> list[str]:
