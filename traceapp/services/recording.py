@@ -263,7 +263,19 @@ def add_item(
     container: Container | None = None,
     amount: Quantity | None = None,
 ) -> None:
-    item = EventItem(
+    item = _new_item(event, role, lot, container, amount)
+    uow.session.add(item)
+    _written(uow.session).append((item, lot, container))
+
+
+def _new_item(
+    event: Event,
+    role: ItemRole,
+    lot: Lot | None,
+    container: Container | None,
+    amount: Quantity | None,
+) -> EventItem:
+    return EventItem(
         event_id=event.id,
         role=role.value,
         lot_id=lot.id if lot else None,
@@ -271,8 +283,6 @@ def add_item(
         quantity=amount.value if amount else None,
         unit=amount.unit if amount else None,
     )
-    uow.session.add(item)
-    _written(uow.session).append((item, lot, container))
 
 
 EVENT_ITEMS = Table(EventItem.__tablename__, EventItem.metadata)  # the mapped table
@@ -294,13 +304,7 @@ def insert_item(
     """
     if uow.audit is None:
         raise MissingAuditContext("an event item without an acting user")
-    item = EventItem(
-        event_id=event.id,
-        role=role.value,
-        lot_id=lot.id if lot else None,
-        quantity=amount.value if amount else None,
-        unit=amount.unit if amount else None,
-    )
+    item = _new_item(event, role, lot, None, amount)
     session = uow.session
     session.connection().execute(
         insert(EVENT_ITEMS), {name: getattr(item, name) for name in _ITEM_COLUMNS}
