@@ -41,6 +41,7 @@ from traceapp.db.models import (
     ShipmentItem,
 )
 from traceapp.db.repositories import Repository
+from traceapp.db.trace_columns import Whereabouts, from_lines
 from traceapp.db.trace_walk import RawId
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Edge
@@ -327,6 +328,10 @@ class NodeWalk:
                         carried.add(key)
                         add(new(line_type, (*fields, container_id, lot_id, quantity, repeat)))
         return result
+
+    def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
+        stays, containers = self.held_in_containers(lot_ids)
+        return from_lines(lot_ids, containers, self.shipments_of(lot_ids, stays))
 
     def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]:
         return [info for info in map(self.fetch.container, ids) if info is not None]

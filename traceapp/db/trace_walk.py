@@ -19,11 +19,14 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from traceapp.domain.attribution import Edge
+
+if TYPE_CHECKING:
+    from traceapp.db.trace_columns import Whereabouts
 
 RawId = str  # an id as the database spells it as text: 32 hex digits (SQLite), 36 (PostgreSQL)
 # A time as the driver returns it: naive UTC text on SQLite (stored so that text order is time
@@ -215,7 +218,10 @@ JOIN parties c ON c.id = s.customer_id
 WHERE si.{column} {among:ids} AND s.voided_by_event_id IS NULL
 """
 
-_PLACEHOLDER = re.compile(r"\{(ids|id|seed|among|indexed):([^{}]*)\}")
+_PLACEHOLDER = re.compile(r"\{(ids|id|seed|among|indexed|time|until|float):([^{}]*)\}")
+# The end of an open interval as text, later than any recorded moment: read with the other
+# times as numpy datetime64 (a None there would make numpy convert every time one by one).
+OPEN_END = "9999-12-31 23:59:59.999999"
 
 
 def _render(template: str, dialect: str, *, covering: bool = True, **names: str) -> str:
@@ -237,6 +243,11 @@ def _render(template: str, dialect: str, *, covering: bool = True, **names: str)
             return f"SELECT value, NULL, NULL, NULL FROM json_each(:{body})"
         if kind == "indexed":
             return f"INDEXED BY {body}" if dialect == "sqlite" and covering else ""
+        if kind == "float":  # a quantity as a float (PostgreSQL would send a Decimal)
+            return f"CAST({body} AS double precision)" if dialect == "postgresql" else body
+        if kind in ("time", "until"):  # a moment as naive UTC text, for numpy to read at once
+            moment = f"CAST({body} AT TIME ZONE 'UTC' AS text)" if dialect == "postgresql" else body
+            return moment if kind == "time" else f"coalesce({moment}, '{OPEN_END}')"
         if kind == "among":
             if dialect == "postgresql":
                 return f"= ANY(CAST(%({body})s AS uuid[]))"
@@ -246,6 +257,11 @@ def _render(template: str, dialect: str, *, covering: bool = True, **names: str)
         return f"SELECT value FROM json_each(:{body})"
 
     return _PLACEHOLDER.sub(placeholder, template)
+
+
+def render(template: str, dialect: str, *, covering: bool = True, **names: str) -> str:
+    """`template` for `dialect` (placeholders as above), for statements kept elsewhere."""
+    return _render(template, dialect, covering=covering, **names)
 
 
 def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
@@ -312,7 +328,8 @@ class TraceReader:
             raise NotImplementedError(f"no trace statements for {self.dialect}")
         self._sql = _SQL[self.dialect]
         self._dbapi = connection.connection.dbapi_connection
-        if self.dialect == "sqlite" and not self._has_covering_indexes():
+        self.covering = not (self.dialect == "sqlite" and not self._has_covering_indexes())
+        if not self.covering:
             self._sql = _SQL_BEFORE_0011
         self.decimal: Callable[[Any], Decimal | None]
         self.instant: Callable[[Any], datetime]
@@ -339,6 +356,10 @@ class TraceReader:
             cursor.close()
 
     def _rows(self, name: str, ids: Iterable[RawId], key: str = "ids") -> list[tuple[Any, ...]]:
+        return self.run(self._sql[name], ids, key)
+
+    def run(self, statement: str, ids: Iterable[RawId], key: str = "ids") -> list[tuple[Any, ...]]:
+        """The rows of `statement` (rendered for this database) over a list of ids."""
         # One text parameter either way: a JSON array for SQLite's json_each, an array literal
         # for PostgreSQL. Ids are hex digits and hyphens, which need no quoting in either, so
         # the text is joined, not encoded (psycopg's list dumper ran a regular expression over
@@ -347,7 +368,7 @@ class TraceReader:
         assert self._dbapi is not None  # a live connection inside the session's transaction
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(self._sql[name], {key: listed})
+            cursor.execute(statement, {key: listed})
             return list(cursor.fetchall())
         finally:
             cursor.close()
@@ -448,6 +469,12 @@ class TraceReader:
             infos[info[0]] = info
         known = infos.get
         return stays, [info for info in map(known, reached) if info is not None]
+
+    def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
+        """Where the lots sat and what shipped them, as columns (a whole trace's worth)."""
+        from traceapp.db.trace_columns import whereabouts  # it builds on this module
+
+        return whereabouts(self, lot_ids)
 
     def shipments_of(self, lot_ids: Sequence[RawId], stays: Sequence[Stay]) -> list[ShipmentLine]:
         """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""

@@ -22,6 +22,7 @@ from traceapp.db import trace as queries
 from traceapp.db import trace_walk as walk
 from traceapp.db.models import Lot, Shipment, ShipmentItem
 from traceapp.db.repositories import Repository
+from traceapp.db.trace_columns import ShipmentHead, Whereabouts
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Edge, Propagation, propagate
@@ -68,13 +69,7 @@ class TraceRows(Protocol):
         self, start: Sequence[RawId], *, forward: bool
     ) -> tuple[list[Edge[RawId]], list[walk.LotRow]]: ...
 
-    def held_in_containers(
-        self, lot_ids: Sequence[RawId]
-    ) -> tuple[list[walk.Stay], list[walk.ContainerRow]]: ...
-
-    def shipments_of(
-        self, lot_ids: Sequence[RawId], stays: Sequence[walk.Stay]
-    ) -> list[walk.ShipmentLine]: ...
+    def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts: ...
 
     def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]: ...
 
@@ -239,20 +234,12 @@ def _assemble(
         graph = _Graph(rows, edges, forward=True)
         found = graph.propagate({lot_id: float(value) for lot_id, value in amounts.items()})
         forward_lots = _lot_items(graph, found, unit, forward=True)
-        held, reached = source.held_in_containers(graph.ids)
+        where = source.whereabouts(graph.ids)
+        reached = where.containers
         if start.container_id is not None and all(c[0] != start.container_id for c in reached):
             reached = reached + source.containers([start.container_id])
-        infos = sorted(reached, key=_BY_CODE)
-        containers = Rows(infos, _traced_container)
-        shipped = source.shipments_of(graph.ids, held)
-        shipments, customers = _shipments(
-            shipped,
-            window,
-            graph,
-            found,
-            unit,
-            dict(zip(map(_FIRST, infos), map(_SECOND, infos), strict=True)),
-        )
+        containers = Rows(sorted(reached, key=_BY_CODE), _traced_container)
+        shipments, customers = _shipments(where, window, graph, found, unit)
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
         edges, rows = source.genealogy(start_ids, forward=False)
         fractions_in = {
@@ -487,12 +474,10 @@ def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]
     return (since is None or moment >= since) and (until is None or moment <= until)
 
 
-# A shipment as the trace worked it out: its first line (the shipment's own fields), the
-# suspect amount on it in millionths (None: no unit), whether that is an upper bound, the lots
-# it took (numbers in the trace's graph) and the containers (numbers into the shipment's
-# container ids).
-_ShipmentItem = tuple[walk.ShipmentLine, int | None, bool, list[int], list[int]]
-_SHIPPED_AT = itemgetter(2)
+# A shipment as the trace worked it out: its own fields, the suspect amount on it in
+# millionths (None: no unit), whether that is an upper bound, the lots it took (numbers in the
+# trace's graph) and the containers (numbers into the whereabouts' containers).
+_ShipmentItem = tuple[ShipmentHead, int | None, bool, list[int], list[int]]
 
 
 def _per_shipment(pairs: npt.NDArray[np.int64], size: int, shipments: int) -> list[list[int]]:
@@ -504,33 +489,30 @@ def _per_shipment(pairs: npt.NDArray[np.int64], size: int, shipments: int) -> li
 
 
 def _shipments(
-    lines: Sequence[walk.ShipmentLine],
+    where: Whereabouts,
     window: tuple[datetime | None, datetime | None],
     graph: _Graph,
     found: Propagation,
     unit: str | None,
-    container_codes: Mapping[RawId, str],
 ) -> tuple[Sequence[TracedShipment], Sequence[AffectedParty]]:
     """The shipments that took the traced lots, with the suspect amount on each, and the
     customers with their totals: summed per shipment over all lines at once (a large trace has
     some 14,000 lines and a few hundred shipments)."""
     import numpy as np
 
-    if lines and window != (None, None):
-        moments = dict(zip(map(_FIRST, lines), map(_SHIPPED_AT, lines), strict=True))
-        allowed = {shipment for shipment, at in moments.items() if _in_window(at, window)}
-        lines = [line for line in lines if line[0] in allowed]
-    if not lines:
+    shipment_of, lot_of, box_of = where.shipment, where.lot, where.container
+    given, repeats = where.quantity, where.repeat
+    if len(shipment_of) and window != (None, None):
+        allowed = np.array([_in_window(head[2], window) for head in where.shipments], dtype=bool)
+        keep = allowed[shipment_of]
+        shipment_of, lot_of, box_of = shipment_of[keep], lot_of[keep], box_of[keep]
+        given, repeats = given[keep], repeats[keep]
+    if not len(shipment_of):
         return (), ()
-    count = len(lines)
-    ids, boxes, lots, quantities, repeats = (
-        list(map(itemgetter(column), lines)) for column in (0, 9, 10, 11, 12)
-    )
-    numbers = {shipment: number for number, shipment in enumerate(dict.fromkeys(ids))}
-    shipment_of = np.array(list(map(numbers.__getitem__, ids)), dtype=np.int64)
-    lot_of = np.array(list(map(graph.index.__getitem__, lots)), dtype=np.int64)
-    given = _floats(quantities)
-    counted = ~np.array(repeats, dtype=np.bool_)  # a repeat travels through another box
+    shipped = np.unique(shipment_of)  # the shipments left, renumbered 0.. in this order
+    count = len(shipped)
+    shipment_of = np.searchsorted(shipped, shipment_of)
+    counted = ~repeats  # a repeat travels through another box
     reached = found.depth >= 0
     # Per lot: how much of the suspect material one unit of it holds (NaN: not known).
     per_unit = np.divide(
@@ -544,28 +526,26 @@ def _shipments(
     unknown = np.isnan(suspect)
     added = counted & ~unknown
     flagged = counted & (unknown | found.bounded[lot_of])
-    total = np.bincount(shipment_of[added], weights=suspect[added], minlength=len(numbers))
+    total = np.bincount(shipment_of[added], weights=suspect[added], minlength=count)
     micro = np.rint(total * _MILLION).astype(np.int64).tolist()
-    bounded = (np.bincount(shipment_of[flagged], minlength=len(numbers)) > 0) | (unit is None)
+    bounded = (np.bincount(shipment_of[flagged], minlength=count) > 0) | (unit is None)
     # Which lots and which containers each shipment took: distinct (shipment, lot) and
     # (shipment, container) pairs as numbers, sorted, cut at each shipment.
     lots_in = len(graph.rows)
-    taken = _per_shipment(np.unique(shipment_of * lots_in + lot_of), lots_in, len(numbers))
-    box_numbers = {box: number for number, box in enumerate(dict.fromkeys(boxes))}
-    box_ids = list(box_numbers)
-    box_of = np.array(list(map(box_numbers.__getitem__, boxes)), dtype=np.int64)
-    loose = box_numbers.get(None)
-    in_box = box_of != loose if loose is not None else np.ones(count, dtype=np.bool_)
+    taken = _per_shipment(np.unique(shipment_of * lots_in + lot_of), lots_in, count)
+    boxes_in = len(where.containers)
+    in_box = box_of >= 0
     carried = _per_shipment(
-        np.unique(shipment_of[in_box] * len(box_ids) + box_of[in_box]), len(box_ids), len(numbers)
+        np.unique(shipment_of[in_box] * boxes_in + box_of[in_box]), boxes_in, count
     )
-    firsts = np.unique(shipment_of, return_index=True)[1].tolist()
     flags = bounded.tolist()
     records: list[_ShipmentItem] = [
-        (lines[first], micro[k] if unit is not None else None, flags[k], taken[k], carried[k])
-        for k, first in enumerate(firsts)
+        (where.shipments[number], micro[k] if unit is not None else None, flags[k], taken[k],
+         carried[k])
+        for k, number in enumerate(shipped.tolist())
     ]  # fmt: skip
     records.sort(key=lambda r: (r[0][2], r[0][4]))  # shipped_at, customer code
+    codes = [info[1] for info in where.containers]
     rows = graph.rows
 
     def name(number: int) -> str:
@@ -581,7 +561,7 @@ def _shipments(
             customer=line[4],
             customer_name=line[5],
             reference_document=line[3],
-            containers=tuple(sorted({container_codes[box_ids[box]] for box in boxes_taken})),
+            containers=tuple(sorted({codes[box] for box in boxes_taken})),
             lots=tuple(sorted({name(number) for number in lot_numbers})),
             quantity=_millionths(amount, unit) if amount is not None and unit else None,
             upper_bound=upper,

@@ -1,0 +1,451 @@
+"""Where a trace's lots sat and what shipped them, as numpy columns: no Python object per stay.
+
+A forward trace of 10,000 lots has some 27,000 stays (a lot in a case, that case on a pallet,
+...) and 14,000 shipment lines. Made one tuple each and walked in Python, they took longer
+than all the trace's queries together. Here the rows of each query are turned into columns at
+once (times read by numpy as datetime64, ids numbered through one dict), and each nesting step
+up, and the matching of stays with shipments, is a handful of array operations.
+
+The rule is the one `TraceReader.held_in_containers` and `shipments_of` follow for one lot's
+record: a lot reaches an outer container only for the time its own container sat in it (the
+intervals are intersected a level at a time, and an empty intersection stops there); a lot
+travels with a container only if it was inside when the container left; what one content row
+holds travels once per shipment (`repeat` marks the other lines).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from traceapp.db.trace_walk import (
+    _CONTENTS,
+    ContainerRow,
+    RawId,
+    ShipmentLine,
+    TraceReader,
+    render,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Ints = npt.NDArray[np.int64]
+
+
+class ShipmentHead(NamedTuple):
+    """A shipment's own fields (as the first nine of a `ShipmentLine`)."""
+
+    shipment_id: RawId
+    event_id: RawId
+    shipped_at: datetime
+    reference_document: str | None
+    customer_code: str
+    customer_name: str
+    contact_name: str | None
+    contact_email: str | None
+    contact_phone: str | None
+
+
+class Whereabouts(NamedTuple):
+    """Every container the lots sat in (directly or nested) and every shipment line that took
+    them. Lines are columns: line i is shipment `shipment[i]` (an index into `shipments`)
+    taking `quantity[i]` (the lot's unit; NaN: unknown) of lot `lot[i]` (an index into the lot
+    ids asked about), in container `container[i]` (an index into `containers`; -1: loose)."""
+
+    containers: list[ContainerRow]
+    shipments: list[ShipmentHead]
+    shipment: npt.NDArray[np.int64]
+    container: npt.NDArray[np.int64]
+    lot: npt.NDArray[np.int64]
+    quantity: npt.NDArray[np.float64]
+    repeat: npt.NDArray[np.bool_]
+
+
+# Where the lots sat directly, with those containers' facts and what held them (a row per
+# content row and holder; NULLs where nothing held the container). Times as naive UTC text,
+# an open end as OPEN_END; quantities as floats.
+_SAT = """
+SELECT cc.n, {id:cc.lot_id}, {id:cc.container_id}, {float:cc.quantity}, {time:cc.packed_at},
+       {until:cc.unpacked_at}, k.code, k.kind, k.status, {id:h.container_id}, {time:h.packed_at},
+       {until:h.unpacked_at}
+FROM {contents} cc
+JOIN containers k {indexed:ix_containers_trace_row} ON k.id = cc.container_id
+LEFT JOIN container_contents h ON h.child_container_id = cc.container_id
+"""
+
+# What held these containers, and when (from the covering index alone).
+_HELD_BY = """
+SELECT {id:cc.child_container_id}, {id:cc.container_id}, {time:cc.packed_at},
+       {until:cc.unpacked_at}
+FROM container_contents cc WHERE cc.child_container_id {among:ids}
+"""
+
+_SHIPPED = """
+SELECT {id:s.id}, {id:s.event_id}, s.shipped_at, s.reference_document,
+       c.code, c.name, c.contact_name, c.contact_email, c.contact_phone,
+       {id:si.{column}}, {float:si.quantity}, {time:s.shipped_at}
+FROM shipment_items si
+JOIN shipments s ON s.id = si.shipment_id
+JOIN parties c ON c.id = s.customer_id
+WHERE si.{column} {among:ids} AND s.voided_by_event_id IS NULL
+"""
+
+
+def _statements(dialect: str, covering: bool) -> dict[str, str]:
+    return {
+        "sat": render(_SAT, dialect, covering=covering, contents=_CONTENTS[dialect]),
+        "held_by": render(_HELD_BY, dialect),
+        "shipped_in": render(_SHIPPED, dialect, column="container_id"),
+        "shipped_loose": render(_SHIPPED, dialect, column="lot_id"),
+    }
+
+
+_new_tuple = tuple.__new__
+
+_SQL = {
+    (dialect, covering): _statements(dialect, covering)
+    for dialect in ("sqlite", "postgresql")
+    for covering in (True, False)
+}
+
+
+class _Stays(NamedTuple):
+    """Stays as columns: lot `lot` (`quantity` of it) sat in container `box` from `since`
+    until `until` (microseconds), starting from content row `origin`."""
+
+    box: Ints
+    lot: Ints
+    quantity: npt.NDArray[np.float64]
+    since: Ints
+    until: Ints
+    origin: Ints
+
+    def take(self, at: Ints) -> _Stays:
+        return _Stays(
+            self.box[at], self.lot[at], self.quantity[at], self.since[at], self.until[at],
+            self.origin[at],
+        )  # fmt: skip
+
+
+def whereabouts(reader: TraceReader, lot_ids: Sequence[RawId]) -> Whereabouts:
+    """Where the lots `lot_ids` sat and shipped (see the module's rule)."""
+    import numpy as np  # here, not at start-up: the window opens without numpy
+
+    sql = _SQL[reader.dialect, reader.covering]
+    lot_number = dict(zip(lot_ids, range(len(lot_ids)), strict=True))
+    boxes = _Numbering()
+    rows = reader.run(sql["sat"], lot_ids)
+    stays, held_by = _first_level(rows, lot_number, boxes)
+    asked = set(np.unique(stays.box).tolist())  # whose holders `sat` read
+    levels = [stays]
+    seen = np.empty(0, dtype=np.dtype((np.void, 32)))
+    frontier = stays
+    while len(frontier.box):
+        unknown = sorted(set(np.unique(frontier.box).tolist()) - asked)
+        if unknown:
+            asked.update(unknown)
+            held_by = _joined(
+                held_by, _holder_rows(reader.run(sql["held_by"], boxes.names(unknown)), boxes)
+            )
+        frontier, seen = _step_up(frontier, held_by, seen)
+        levels.append(frontier)
+    every = _Stays(*(np.concatenate(parts) for parts in zip(*levels, strict=True)))
+    # The containers some stay reached (a holder whose time did not overlap is not one),
+    # renumbered 0.. in that order.
+    containers, kept = boxes.infos(reader, np.unique(every.box).tolist())
+    position = np.full(len(boxes.ids), -1, dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    every = every._replace(box=position[every.box])
+    shipments = _Numbering()
+    heads: list[ShipmentHead] = []
+    lines = [
+        _loose_lines(
+            reader.run(sql["shipped_loose"], lot_ids), lot_number, shipments, heads, reader
+        ),
+        _container_lines(
+            reader.run(sql["shipped_in"], [info[0] for info in containers]),
+            every,
+            {info[0]: n for n, info in enumerate(containers)},
+            shipments,
+            heads,
+            reader,
+        ),
+    ]
+    shipment, container, lot, quantity, repeat = (
+        np.concatenate(parts) for parts in zip(*lines, strict=True)
+    )
+    return Whereabouts(containers, heads, shipment, container, lot, quantity, repeat)
+
+
+class _Numbering:
+    """Ids numbered 0.. in the order first met, with what is known of each container."""
+
+    def __init__(self) -> None:
+        self.number: dict[RawId, int] = {}
+        self.ids: list[RawId] = []
+        self.known: dict[int, ContainerRow] = {}
+
+    def of(self, ids: Sequence[RawId]) -> Ints:
+        import numpy as np
+
+        number = self.number
+        for raw in dict.fromkeys(ids):
+            if raw not in number:
+                number[raw] = len(self.ids)
+                self.ids.append(raw)
+        return np.fromiter(map(number.__getitem__, ids), dtype=np.int64, count=len(ids))
+
+    def names(self, numbers: Sequence[int]) -> list[RawId]:
+        return [self.ids[n] for n in numbers]
+
+    def infos(
+        self, reader: TraceReader, numbers: list[int]
+    ) -> tuple[list[ContainerRow], list[int]]:
+        """The facts of containers `numbers` (those not yet known read at once), and their
+        numbers; a container no longer in the database is left out of both."""
+        missing = [self.ids[n] for n in numbers if n not in self.known]
+        for info in reader.containers(missing) if missing else ():
+            self.known[self.number[info[0]]] = info
+        kept = [n for n in numbers if n in self.known]
+        return [self.known[n] for n in kept], kept
+
+
+def _moments(values: Sequence[str]) -> Ints:
+    """Naive UTC text (OPEN_END for none) as microseconds, read by numpy in one pass."""
+    import numpy as np
+
+    return np.array(values, dtype="datetime64[us]").view(np.int64)
+
+
+def _floats(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
+    import numpy as np
+
+    try:
+        return np.array(values, dtype=np.float64)
+    except TypeError:  # a None among them: an unknown quantity
+        return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _first_level(
+    rows: list[tuple[Any, ...]], lot_number: dict[RawId, int], boxes: _Numbering
+) -> tuple[_Stays, Ints]:
+    """The stays of the content rows themselves, and the holder rows read with them
+    (child, outer, packed, unpacked as four columns of one array)."""
+    import numpy as np
+
+    if not rows:
+        return _empty_stays(), np.empty((0, 4), dtype=np.int64)
+    (origin, lots, box_ids, quantity, since, until, codes, kinds, statuses, outer_ids, packed,
+     unpacked) = zip(*rows, strict=True)  # fmt: skip
+    box = boxes.of(box_ids)
+    every = _Stays(
+        box,
+        np.fromiter(map(lot_number.__getitem__, lots), dtype=np.int64, count=len(rows)),
+        _floats(quantity),
+        _moments(since),
+        _moments(until),
+        np.array(origin, dtype=np.int64),
+    )
+    # A content row comes once per holder of its container: its stay once.
+    _, first = np.unique(every.origin, return_index=True)
+    first.sort()
+    # Each container's facts from its first row (numbers were given in order of first rows).
+    firsts = np.unique(box, return_index=True)[1]
+    picked = firsts.tolist()
+    new = _new_tuple
+    for number, info in enumerate(
+        zip(*(_pick(column, picked) for column in (box_ids, codes, kinds, statuses)), strict=True)
+    ):
+        boxes.known.setdefault(number, new(ContainerRow, info))
+    # A container's holder rows repeat for each content row in it: taken from its first.
+    holders = np.empty((0, 4), dtype=np.int64)
+    held = np.array([outer is not None for outer in outer_ids], dtype=np.bool_)
+    held &= every.origin == every.origin[firsts][box]
+    if held.any():
+        at = np.flatnonzero(held).tolist()
+        holders = np.stack(
+            [
+                box[at],
+                boxes.of(_pick(outer_ids, at)),
+                _moments(_pick(packed, at)),
+                _moments(_pick(unpacked, at)),
+            ],
+            axis=1,
+        )
+    return every.take(first), holders
+
+
+def _pick(column: Sequence[Any], at: list[int]) -> tuple[Any, ...]:
+    """The items of `column` at `at`, in one C call."""
+    if len(at) == 1:
+        return (column[at[0]],)
+    return tuple(itemgetter(*at)(column)) if at else ()
+
+
+def _holder_rows(rows: list[tuple[Any, ...]], boxes: _Numbering) -> Ints:
+    import numpy as np
+
+    if not rows:
+        return np.empty((0, 4), dtype=np.int64)
+    child, outer, packed, unpacked = zip(*rows, strict=True)
+    return np.stack(
+        [boxes.of(child), boxes.of(outer), _moments(packed), _moments(unpacked)], axis=1
+    )
+
+
+def _joined(a: Ints, b: Ints) -> Ints:
+    import numpy as np
+
+    return np.concatenate([a, b]) if len(b) else a
+
+
+def _empty_stays() -> _Stays:
+    import numpy as np
+
+    empty = np.empty(0, dtype=np.int64)
+    return _Stays(empty, empty, np.empty(0, dtype=np.float64), empty, empty, empty)
+
+
+def _pairs(keys: Ints, wanted: Ints) -> tuple[Ints, Ints]:
+    """Every (i, j) with wanted[i] == keys[j]: i into `wanted`, j into `keys`."""
+    import numpy as np
+
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    begin = np.searchsorted(sorted_keys, wanted, side="left")
+    sizes = np.searchsorted(sorted_keys, wanted, side="right") - begin
+    total = int(sizes.sum())
+    if not total:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    ends = np.cumsum(sizes)
+    within = np.arange(total) - np.repeat(ends - sizes, sizes)
+    return np.repeat(np.arange(len(wanted)), sizes), order[np.repeat(begin, sizes) + within]
+
+
+def _step_up(frontier: _Stays, held_by: Ints, seen: Any) -> tuple[_Stays, Any]:
+    """The stays one nesting level up from `frontier`: each stay in each container that held
+    its own container at an overlapping time, over the intersection. A stay already reached
+    (same content row, container and interval) is not walked again, so a nesting cycle in
+    imported data ends: intervals only narrow, over finitely many ends."""
+    import numpy as np
+
+    at, edge = _pairs(held_by[:, 0], frontier.box)
+    if not len(at):
+        return _empty_stays(), seen
+    below = frontier.take(at)
+    outer, packed, unpacked = held_by[edge, 1], held_by[edge, 2], held_by[edge, 3]
+    overlap = (packed < below.until) & (unpacked > below.since)
+    up = _Stays(
+        outer,
+        below.lot,
+        below.quantity,
+        np.maximum(below.since, packed),
+        np.minimum(below.until, unpacked),
+        below.origin,
+    ).take(np.flatnonzero(overlap))
+    columns = np.ascontiguousarray(np.stack([up.origin, up.box, up.since, up.until], axis=1))
+    keys = columns.view(np.dtype((np.void, 32))).ravel()  # one sortable key per stay
+    _, first = np.unique(keys, return_index=True)
+    first.sort()
+    fresh = first[~np.isin(keys[first], seen)]
+    return up.take(fresh), np.concatenate([seen, keys[fresh]])
+
+
+_Lines = tuple[Any, Any, Any, Any, Any]
+
+
+def _head_numbers(
+    rows: list[tuple[Any, ...]],
+    shipments: _Numbering,
+    heads: list[ShipmentHead],
+    instant: Callable[[Any], datetime],
+) -> Ints:
+    """Each row's shipment number; a shipment's head made once, its time converted once."""
+    numbers = shipments.of([row[0] for row in rows])
+    firsts: dict[RawId, tuple[Any, ...]] = {}
+    for row in rows:
+        firsts.setdefault(row[0], row)
+    for raw in shipments.ids[len(heads) :]:
+        row = firsts[raw]
+        heads.append(ShipmentHead(row[0], row[1], instant(row[2]), *row[3:9]))
+    return numbers
+
+
+def _loose_lines(
+    rows: list[tuple[Any, ...]],
+    lot_number: dict[RawId, int],
+    shipments: _Numbering,
+    heads: list[ShipmentHead],
+    reader: TraceReader,
+) -> _Lines:
+    import numpy as np
+
+    count = len(rows)
+    shipment = _head_numbers(rows, shipments, heads, reader.instant)
+    return (
+        shipment,
+        np.full(count, -1, dtype=np.int64),
+        np.fromiter((lot_number[row[9]] for row in rows), dtype=np.int64, count=count),
+        _floats([row[10] for row in rows]),
+        np.zeros(count, dtype=np.bool_),
+    )
+
+
+def _container_lines(
+    rows: list[tuple[Any, ...]],
+    stays: _Stays,
+    box_number: dict[RawId, int],
+    shipments: _Numbering,
+    heads: list[ShipmentHead],
+    reader: TraceReader,
+) -> _Lines:
+    """A line for each stay in a shipped container that was inside when it left; the second
+    and later line of one content row on one shipment marked `repeat` (imported data may nest
+    a case twice over, in a pallet and beside it in the same truck)."""
+    import numpy as np
+
+    if not rows:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty, np.empty(0, dtype=np.float64), np.empty(0, dtype=np.bool_)
+    shipment_of_row = _head_numbers(rows, shipments, heads, reader.instant)
+    box_of_row = np.fromiter((box_number[row[9]] for row in rows), np.int64, len(rows))
+    left_at = _moments([row[11] for row in rows])
+    row, stay = _pairs(stays.box, box_of_row)
+    inside = (stays.since[stay] <= left_at[row]) & (left_at[row] < stays.until[stay])
+    row, stay = row[inside], stay[inside]
+    shipment = shipment_of_row[row]
+    key = shipment * (int(stays.origin.max()) + 1) + stays.origin[stay]
+    repeat = np.ones(len(key), dtype=np.bool_)
+    repeat[np.unique(key, return_index=True)[1]] = False
+    return shipment, stays.box[stay], stays.lot[stay], stays.quantity[stay], repeat
+
+
+def from_lines(
+    lot_ids: Sequence[RawId], containers: Sequence[ContainerRow], lines: Sequence[ShipmentLine]
+) -> Whereabouts:
+    """The columns of row-by-row reads (the trace benchmark's per-node walks)."""
+    import numpy as np
+
+    lot_number = dict(zip(lot_ids, range(len(lot_ids)), strict=True))
+    box_number = {info[0]: n for n, info in enumerate(containers)}
+    shipments = _Numbering()
+    heads: list[ShipmentHead] = []
+    numbers = _head_numbers(list(lines), shipments, heads, lambda moment: moment)
+    count = len(lines)
+    return Whereabouts(
+        list(containers),
+        heads,
+        numbers,
+        np.fromiter(
+            (-1 if line[9] is None else box_number[line[9]] for line in lines), np.int64, count
+        ),
+        np.fromiter((lot_number[line[10]] for line in lines), np.int64, count),
+        _floats([None if line[11] is None else float(line[11]) for line in lines]),
+        np.fromiter((line[12] for line in lines), np.bool_, count),
+    )
