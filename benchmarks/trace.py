@@ -329,6 +329,10 @@ class NodeWalk:
                         add(new(line_type, (*fields, container_id, lot_id, quantity, repeat)))
         return result
 
+    def closure(self, start: Sequence[RawId], *, forward: bool) -> walk.Closure:
+        edges, lots = self.genealogy(start, forward=forward)
+        return walk.closure_of(lots, edges)
+
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
         stays, containers = self.held_in_containers(lot_ids)
         return from_lines(lot_ids, containers, self.shipments_of(lot_ids, stays))

@@ -15,7 +15,6 @@ holds travels once per shipment (`repeat` marks the other lines).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from operator import itemgetter
@@ -27,6 +26,7 @@ from traceapp.db.trace_walk import (
     RawId,
     ShipmentLine,
     TraceReader,
+    floats,
     render,
 )
 
@@ -222,15 +222,6 @@ def _moments(values: Sequence[str]) -> Ints:
     return np.array(values, dtype="datetime64[us]").view(np.int64)
 
 
-def _floats(values: Sequence[float | None]) -> npt.NDArray[np.float64]:
-    import numpy as np
-
-    try:
-        return np.array(values, dtype=np.float64)
-    except TypeError:  # a None among them: an unknown quantity
-        return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
-
-
 def _first_level(
     rows: list[tuple[Any, ...]], lot_number: dict[RawId, int], boxes: _Numbering
 ) -> tuple[_Stays, Ints]:
@@ -246,7 +237,7 @@ def _first_level(
     every = _Stays(
         box,
         np.fromiter(map(lot_number.__getitem__, lots), dtype=np.int64, count=len(rows)),
-        _floats(quantity),
+        floats(quantity),
         _moments(since),
         _moments(until),
         np.array(origin, dtype=np.int64),
@@ -392,7 +383,7 @@ def _loose_lines(
         shipment,
         np.full(count, -1, dtype=np.int64),
         np.fromiter((lot_number[row[9]] for row in rows), dtype=np.int64, count=count),
-        _floats([row[10] for row in rows]),
+        floats([row[10] for row in rows]),
         np.zeros(count, dtype=np.bool_),
     )
 
@@ -446,6 +437,6 @@ def from_lines(
             (-1 if line[9] is None else box_number[line[9]] for line in lines), np.int64, count
         ),
         np.fromiter((lot_number[line[10]] for line in lines), np.int64, count),
-        _floats([None if line[11] is None else float(line[11]) for line in lines]),
+        floats([None if line[11] is None else float(line[11]) for line in lines]),
         np.fromiter((line[12] for line in lines), np.bool_, count),
     )

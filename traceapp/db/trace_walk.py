@@ -14,6 +14,7 @@ query for all the containers on it; shipments are two queries.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Session
 from traceapp.domain.attribution import Edge
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from traceapp.db.trace_columns import Whereabouts
 
 RawId = str  # an id as the database spells it as text: 32 hex digits (SQLite), 36 (PostgreSQL)
@@ -47,6 +51,42 @@ class LotRow(NamedTuple):
     supplier_code: str | None
     supplier_name: str | None
     supplier_lot_code: str | None
+
+
+class Closure(NamedTuple):
+    """The lots of a trace, numbered by their place in `lots`, and every live edge between
+    them as columns: edge i gave `given[i]` (the parent's unit; NaN: unknown) of lot
+    `parent[i]` to lot `child[i]`."""
+
+    lots: list[LotRow]
+    parent: npt.NDArray[np.int64]
+    child: npt.NDArray[np.int64]
+    given: npt.NDArray[np.float64]
+
+
+def floats(values: Sequence[float | Decimal | None]) -> npt.NDArray[np.float64]:
+    """Quantities as floats, None as NaN."""
+    import numpy as np
+
+    try:
+        return np.array(values, dtype=np.float64)
+    except TypeError:  # a None among them: an unknown quantity
+        return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def closure_of(rows: Sequence[LotRow], edges: Sequence[Edge[RawId]]) -> Closure:
+    """The columns of a closure read row by row (the trace benchmark's per-node walks)."""
+    import numpy as np
+
+    lots = list({row[0]: row for row in rows}.values())
+    number = {row[0]: n for n, row in enumerate(lots)}
+    count = len(edges)
+    return Closure(
+        lots,
+        np.fromiter((number[edge[0]] for edge in edges), np.int64, count),
+        np.fromiter((number[edge[1]] for edge in edges), np.int64, count),
+        floats([edge[2] for edge in edges]),
+    )
 
 
 class ContainerRow(NamedTuple):
@@ -270,6 +310,17 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         f"closure_{way}": _render(_CLOSURE, dialect, near=near, far=far, covering=covering)
         for way, (near, far) in ends.items()
     }
+    # The same walk with each edge's quantity as a float, for the columns of `closure`.
+    result.update(
+        (
+            f"columns_{way}",
+            _render(
+                _CLOSURE.replace("walk.quantity\nFROM", "{float:walk.quantity}\nFROM"),
+                dialect, near=near, far=far, covering=covering,
+            ),
+        )
+        for way, (near, far) in ends.items()
+    )  # fmt: skip
     result.update(
         lots=_render(_LOTS, dialect, covering=covering),
         products=_render(_PRODUCTS, dialect),
@@ -400,6 +451,25 @@ class TraceReader:
 
     def lot_rows(self, ids: Sequence[RawId]) -> list[LotRow]:
         return list(self._lots(self._rows("lots", ids)).values())
+
+    def closure(self, start: Sequence[RawId], *, forward: bool) -> Closure:
+        """The closure of `start` (forward: descendants; backward: ancestors) as numbered lots
+        and edge columns: a lot's row made once, however many edges reach it."""
+        import numpy as np  # here, not at start-up: the window opens without numpy
+
+        rows = self._rows("columns_forward" if forward else "columns_backward", start, "start")
+        ids = [row[0] for row in rows]
+        # Lots numbered in the order first reached; each lot's first row (from the pairs in
+        # reverse, the first row is the one a dict keeps).
+        number = dict(zip(dict.fromkeys(ids), range(len(ids)), strict=False))
+        first_row = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        lots = list(self._lots([rows[first_row[lot_id]] for lot_id in number]).values())
+        reached = [i for i, row in enumerate(rows) if row[9] is not None]
+        own = np.fromiter((number[ids[i]] for i in reached), np.int64, len(reached))
+        other = np.fromiter((number[rows[i][9]] for i in reached), np.int64, len(reached))
+        given = floats([rows[i][10] for i in reached])
+        # Forward, the walk reached a lot from its parent; backward, from its child.
+        return Closure(lots, *((other, own) if forward else (own, other)), given)
 
     def genealogy(
         self, start: Sequence[RawId], *, forward: bool

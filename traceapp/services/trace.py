@@ -25,7 +25,7 @@ from traceapp.db.repositories import Repository
 from traceapp.db.trace_columns import ShipmentHead, Whereabouts
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
-from traceapp.domain.attribution import Edge, Propagation, propagate
+from traceapp.domain.attribution import Propagation, propagate
 from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
 from traceapp.domain.ids import ContainerId, EventId, LotId, ShipmentId
 from traceapp.domain.lots import LotStatus
@@ -65,9 +65,7 @@ class TraceRows(Protocol):
 
     def lot_rows(self, ids: Sequence[RawId]) -> list[walk.LotRow]: ...
 
-    def genealogy(
-        self, start: Sequence[RawId], *, forward: bool
-    ) -> tuple[list[Edge[RawId]], list[walk.LotRow]]: ...
+    def closure(self, start: Sequence[RawId], *, forward: bool) -> walk.Closure: ...
 
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts: ...
 
@@ -229,9 +227,8 @@ def _assemble(
     suppliers: tuple[AffectedParty, ...] = ()
     unit = _suspect_unit(start_rows.values())
     if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
-        edges, rows = source.genealogy(start_ids, forward=True)
         amounts = _start_amounts(start, start_rows, unit)
-        graph = _Graph(rows, edges, forward=True)
+        graph = _Graph(source.closure(start_ids, forward=True), forward=True)
         found = graph.propagate({lot_id: float(value) for lot_id, value in amounts.items()})
         forward_lots = _lot_items(graph, found, unit, forward=True)
         where = source.whereabouts(graph.ids)
@@ -241,7 +238,6 @@ def _assemble(
         containers = Rows(sorted(reached, key=_BY_CODE), _traced_container)
         shipments, customers = _shipments(where, window, graph, found, unit)
     if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
-        edges, rows = source.genealogy(start_ids, forward=False)
         fractions_in = {
             lot_id: (
                 float(amount / start_rows[lot_id].initial)
@@ -251,9 +247,9 @@ def _assemble(
             for lot_id, amount in start.lots.items()
             if lot_id in start_rows
         }
-        graph = _Graph(rows, edges, forward=False)
+        graph = _Graph(source.closure(start_ids, forward=False), forward=False)
         backward_lots = _lot_items(graph, graph.propagate(fractions_in), None, forward=False)
-        suppliers = _suppliers(rows)
+        suppliers = _suppliers(graph.rows)
     return TraceResult(
         origin=start.label,
         direction=direction,
@@ -272,22 +268,17 @@ class _Graph:
     """A trace's lots numbered 0..n-1 and its edges as numpy arrays of those numbers, with the
     share each edge carries (q / initial quantity of the giving lot; NaN: unknown)."""
 
-    def __init__(self, rows: Sequence[walk.LotRow], edges: Sequence[Edge[RawId]], *, forward: bool):
+    def __init__(self, closure: walk.Closure, *, forward: bool):
         import numpy as np  # here, not at start-up: the window opens without numpy
 
-        by_id = {row[0]: row for row in rows}
-        self.rows = list(by_id.values())
-        self.ids = list(by_id)
-        self.index = {lot_id: number for number, lot_id in enumerate(self.ids)}
-        number = self.index.__getitem__
-        count = len(edges)
-        parents = np.array(list(map(number, map(_FIRST, edges))), dtype=np.int64)
-        children = np.array(list(map(number, map(_SECOND, edges))), dtype=np.int64)
-        given = _floats(list(map(_THIRD, edges)))
+        self.rows = closure.lots
+        self.ids = [row[0] for row in self.rows]
+        self.index = dict(zip(self.ids, range(len(self.ids)), strict=True))
+        parents, children = closure.parent, closure.child
         self.initial = _floats(list(map(_INITIAL, self.rows)))
         whole = self.initial[parents]
         known = whole != 0  # NaN (no quantity) is not 0: it stays NaN below
-        self.ratio = np.divide(given, whole, out=np.full(count, np.nan), where=known)
+        self.ratio = np.divide(closure.given, whole, out=np.full(len(parents), np.nan), where=known)
         self.source, self.target = (parents, children) if forward else (children, parents)
         self.forward = forward
 
