@@ -191,13 +191,13 @@ class _Numbering:
         self.known: dict[int, ContainerRow] = {}
 
     def of(self, ids: Sequence[RawId]) -> Ints:
+        """The numbers of `ids`, numbering those not met before."""
         import numpy as np
 
         number = self.number
-        for raw in dict.fromkeys(ids):
-            if raw not in number:
-                number[raw] = len(self.ids)
-                self.ids.append(raw)
+        new = [raw for raw in dict.fromkeys(ids) if raw not in number]
+        number.update(zip(new, range(len(self.ids), len(self.ids) + len(new)), strict=True))
+        self.ids += new
         return np.fromiter(map(number.__getitem__, ids), dtype=np.int64, count=len(ids))
 
     def names(self, numbers: Sequence[int]) -> list[RawId]:
@@ -411,9 +411,13 @@ def _container_lines(
     inside = (stays.since[stay] <= left_at[row]) & (left_at[row] < stays.until[stay])
     row, stay = row[inside], stay[inside]
     shipment = shipment_of_row[row]
-    key = shipment * (int(stays.origin.max()) + 1) + stays.origin[stay]
-    repeat = np.ones(len(key), dtype=np.bool_)
-    repeat[np.unique(key, return_index=True)[1]] = False
+    # Sorted by shipment, then content row; stable, so the first line of each pair counts.
+    order = np.lexsort((stays.origin[stay], shipment))
+    by_shipment, by_origin = shipment[order], stays.origin[stay][order]
+    again = np.zeros(len(order), dtype=np.bool_)
+    again[1:] = (by_shipment[1:] == by_shipment[:-1]) & (by_origin[1:] == by_origin[:-1])
+    repeat = np.empty(len(order), dtype=np.bool_)
+    repeat[order] = again
     return shipment, stays.box[stay], stays.lot[stay], stays.quantity[stay], repeat
 
 
