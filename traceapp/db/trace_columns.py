@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -248,11 +249,10 @@ def _first_level(
     # Each container's facts from its first row (numbers were given in order of first rows).
     firsts = np.unique(box, return_index=True)[1]
     picked = firsts.tolist()
-    new = _new_tuple
-    for number, info in enumerate(
-        zip(*(_pick(column, picked) for column in (box_ids, codes, kinds, statuses)), strict=True)
-    ):
-        boxes.known.setdefault(number, new(ContainerRow, info))
+    facts = zip(
+        *(_pick(column, picked) for column in (box_ids, codes, kinds, statuses)), strict=True
+    )
+    boxes.known.update(enumerate(map(_new_tuple, repeat(ContainerRow), facts)))
     # A container's holder rows repeat for each content row in it: taken from its first.
     holders = np.empty((0, 4), dtype=np.int64)
     held = np.array([outer is not None for outer in outer_ids], dtype=np.bool_)
