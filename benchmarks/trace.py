@@ -900,8 +900,22 @@ def _targets(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return verdicts
 
 
+def page_cache_mb() -> int | None:
+    """The kernel's page cache (MB): on this VM the host takes it back while idle, so a plant's
+    pages are read from disk again and a trace's time varies with it; recorded to explain that."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("Cached:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        return None
+    return None
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     load_at_start = [round(x, 2) for x in os.getloadavg()]
+    cache_at_start = page_cache_mb()
     results = [
         run_backend(
             backend,
@@ -924,6 +938,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "cpus": os.cpu_count(),
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "load_at_start": load_at_start,
+            "page_cache_mb": {"start": cache_at_start, "end": page_cache_mb()},
             "python": platform.python_version(),
             "sqlite": sqlite3.sqlite_version,
             "platform": platform.platform(),
