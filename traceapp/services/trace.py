@@ -321,7 +321,6 @@ def _floats(values: Sequence[Decimal | None]) -> npt.NDArray[np.float64]:
         )
 
 
-_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
 _INITIAL = itemgetter(7)  # LotRow.initial
 
 
