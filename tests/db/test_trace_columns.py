@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any, NamedTuple
 
@@ -111,14 +111,19 @@ def _lines(w: Whereabouts, lots: Sequence[RawId]) -> Counter[Line]:
             _quantity(quantity),
             repeat,
         )
-        for shipment, box, lot, quantity, repeat in zip(
-            w.shipment.tolist(),
-            w.container.tolist(),
-            w.lot.tolist(),
-            w.quantity.tolist(),
-            w.repeat.tolist(),
-            strict=True,
-        )
+        for shipment, box, lot, quantity, repeat in _line_columns(w)
+    )
+
+
+def _line_columns(w: Whereabouts) -> Iterator[tuple[int, int, int, float, bool]]:
+    """Each shipment line of `w` as (shipment, container, lot, quantity, repeat)."""
+    return zip(
+        w.shipment.tolist(),
+        w.container.tolist(),
+        w.lot.tolist(),
+        w.quantity.tolist(),
+        w.repeat.tolist(),
+        strict=True,
     )
 
 
@@ -194,14 +199,7 @@ def _by_number(written: Written, reads: Reads) -> Counter[tuple[object, ...]]:
             _quantity(q),
             r,
         )
-        for s, c, lot, q, r in zip(
-            w.shipment.tolist(),
-            w.container.tolist(),
-            w.lot.tolist(),
-            w.quantity.tolist(),
-            w.repeat.tolist(),
-            strict=True,
-        )
+        for s, c, lot, q, r in _line_columns(w)
     )
 
 
