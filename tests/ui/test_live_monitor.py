@@ -129,7 +129,11 @@ def test_published_readings_show_in_the_chart_and_the_value(
         publisher.close()
     label = page.value_label("oven1/temp")
     qtbot.waitUntil(lambda: "179.75 degC" in label.text(), timeout=WAIT_MS)
-    assert label.property("excursion") == ""
+    # In limits: no excursion, and no alarm. The channel reports every 0.4 s and these three
+    # readings are all it gets, so a machine busy with other tests may poll them only after
+    # the recorder has marked the channel silent: that state is about time, not the values.
+    assert label.property("excursion") in ("", "silent")
+    assert page.alarm_table.rowCount() == 0
     channel_id = page.channel("oven1/temp").id
     qtbot.waitUntil(lambda: len(page.charts.curve_data(channel_id)[1]) == 3, timeout=WAIT_MS)
     times, values = page.charts.curve_data(channel_id)
