@@ -333,6 +333,9 @@ class NodeWalk:
         edges, lots = self.genealogy(start, forward=forward)
         return walk.closure_of(lots, edges)
 
+    def prefetch_whereabouts(self, start: Sequence[RawId]) -> None:
+        """Nothing: a walk visits one node at a time, in order."""
+
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
         stays, containers = self.held_in_containers(lot_ids)
         return from_lines(lot_ids, containers, self.shipments_of(lot_ids, stays))

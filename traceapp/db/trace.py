@@ -45,7 +45,7 @@ def _dialect(session: Session) -> str:
 
 
 # Planner settings for a trace on PostgreSQL, and what they are while a trace runs.
-_INDEX_WALK_SETTINGS = {
+INDEX_WALK_SETTINGS = {
     "enable_hashjoin": "off",
     "enable_mergejoin": "off",
     "enable_seqscan": "off",
@@ -69,11 +69,11 @@ def index_walks(session: Session) -> Iterator[None]:
         yield
         return
     connection = session.connection()
-    names = list(_INDEX_WALK_SETTINGS)
+    names = list(INDEX_WALK_SETTINGS)
     saved = connection.execute(
         text(", ".join(f"current_setting('{name}')" for name in names).join(("SELECT ", "")))
     ).one()
-    _set_local(connection, _INDEX_WALK_SETTINGS)
+    _set_local(connection, INDEX_WALK_SETTINGS)
     yield
     _set_local(connection, dict(zip(names, saved, strict=True)))
 

@@ -421,6 +421,18 @@ def _container_lines(
     return shipment, stays.box[stay], stays.lot[stay], stays.quantity[stay], repeat
 
 
+def renumbered(
+    where: Whereabouts, read_for: Sequence[RawId], lot_ids: Sequence[RawId]
+) -> Whereabouts:
+    """`where`, read for the lots `read_for`, with its lines numbering the same lots by their
+    place in `lot_ids` (the same lots in another order)."""
+    import numpy as np
+
+    place = dict(zip(lot_ids, range(len(lot_ids)), strict=True))
+    position = np.fromiter(map(place.__getitem__, read_for), np.int64, len(read_for))
+    return where._replace(lot=position[where.lot])
+
+
 def from_lines(
     lot_ids: Sequence[RawId], containers: Sequence[ContainerRow], lines: Sequence[ShipmentLine]
 ) -> Whereabouts:

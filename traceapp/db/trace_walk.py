@@ -374,11 +374,22 @@ class TraceReader:
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()
-        self.dialect = connection.dialect.name
+        self._setup(connection.dialect.name, connection.connection.dbapi_connection)
+
+    @classmethod
+    def on(cls, dialect: str, dbapi: Any) -> TraceReader:
+        """A reader on a driver connection of its own, already inside the transaction it is
+        to read in (a companion connection sharing a snapshot, `trace_snapshot`)."""
+        reader = cls.__new__(cls)
+        reader._setup(dialect, dbapi)
+        return reader
+
+    def _setup(self, dialect: str, dbapi: Any) -> None:
+        self.dialect = dialect
         if self.dialect not in _SQL:
             raise NotImplementedError(f"no trace statements for {self.dialect}")
         self._sql = _SQL[self.dialect]
-        self._dbapi = connection.connection.dbapi_connection
+        self._dbapi = dbapi
         self.covering = not (self.dialect == "sqlite" and not self._has_covering_indexes())
         if not self.covering:
             self._sql = _SQL_BEFORE_0011
@@ -545,6 +556,10 @@ class TraceReader:
         from traceapp.db.trace_columns import whereabouts  # it builds on this module
 
         return whereabouts(self, lot_ids)
+
+    def prefetch_whereabouts(self, start: Sequence[RawId]) -> None:
+        """Nothing here: one connection reads one statement at a time, and a trace reads where
+        its lots sat once it has their closure (`trace_snapshot` reads both at once)."""
 
     def shipments_of(self, lot_ids: Sequence[RawId], stays: Sequence[Stay]) -> list[ShipmentLine]:
         """Shipments that took the lots: loose, or in a container shipped while the lot sat in it."""

@@ -48,6 +48,7 @@ from traceapp.db.models import (
 )
 from traceapp.db.models import Nonconformance as NonconformanceRow
 from traceapp.db.repositories import Repository
+from traceapp.db.trace_snapshot import trace_reader
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import InvalidInput, KnownError, NotFound, UnknownCode
@@ -128,9 +129,9 @@ def run_drill(
         raise InvalidInput("A recall needs a reason.", hint="Say what is suspected and why.")
     reader = walk.TraceReader(uow.session)
     start, suspects, processed = _start(uow, reader, lots, supplier_lot, equipment, since, until)
-    with queries.index_walks(uow.session):
-        forward = trace_rows(reader, start, Direction.FORWARD, started=started)
-        backward = trace_rows(reader, start, Direction.BACKWARD)
+    with queries.index_walks(uow.session), trace_reader(uow.session) as snapshot:
+        forward = trace_rows(snapshot, start, Direction.FORWARD, started=started)
+        backward = trace_rows(snapshot, start, Direction.BACKWARD)
     here = _lot_info(uow, [lot.id for lot in forward.lots if lot.on_hand.value > 0])
     on_site = tuple(
         StockOnSite(i.name, i.product_name, i.status, i.location, Quantity(i.on_hand, i.unit))

@@ -23,6 +23,7 @@ from traceapp.db import trace_walk as walk
 from traceapp.db.models import Lot, Shipment, ShipmentItem
 from traceapp.db.repositories import Repository
 from traceapp.db.trace_columns import ShipmentHead, Whereabouts
+from traceapp.db.trace_snapshot import trace_reader
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Propagation, propagate
@@ -69,6 +70,10 @@ class TraceRows(Protocol):
 
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts: ...
 
+    # A hint that `whereabouts` of the forward closure of `start` comes next: a source that
+    # can read it meanwhile (`trace_snapshot.SnapshotReader`) starts now.
+    def prefetch_whereabouts(self, start: Sequence[RawId]) -> None: ...
+
     def containers(self, ids: Sequence[RawId]) -> list[walk.ContainerRow]: ...
 
 
@@ -88,9 +93,9 @@ def trace(
     started = time.perf_counter()
     window = _window(since, until)
     with queries.index_walks(uow.session):
-        reader = walk.TraceReader(uow.session)
-        start = _resolve(uow, reader, code)
-        return trace_rows(reader, start, direction, window, started=started)
+        start = _resolve(uow, walk.TraceReader(uow.session), code)
+        with trace_reader(uow.session) as reader:
+            return trace_rows(reader, start, direction, window, started=started)
 
 
 def trace_equipment(
@@ -120,8 +125,8 @@ def trace_equipment(
         f"{machine.code} {since.isoformat()} – {until.isoformat()}",
     )
     # The window chose the lots; their shipments count whenever they happened.
-    with queries.index_walks(uow.session):
-        result = trace_rows(reader, start, direction, (None, None), started=started)
+    with queries.index_walks(uow.session), trace_reader(uow.session) as snapshot:
+        result = trace_rows(snapshot, start, direction, (None, None), started=started)
     return dataclasses.replace(result, processed=processed)
 
 
@@ -228,6 +233,7 @@ def _assemble(
     unit = _suspect_unit(start_rows.values())
     if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
         amounts = _start_amounts(start, start_rows, unit)
+        source.prefetch_whereabouts(start_ids)
         graph = _Graph(source.closure(start_ids, forward=True), forward=True)
         found = graph.propagate({lot_id: float(value) for lot_id, value in amounts.items()})
         forward_lots = _lot_items(graph, found, unit, forward=True)
