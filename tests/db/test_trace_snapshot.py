@@ -1,18 +1,25 @@
-"""A trace's two companion connections on PostgreSQL (`trace_snapshot`): they read the session's
-snapshot and nothing committed after it, hand back what one connection reads, and go back to
-the pool as they were lent, after an error too."""
+"""A trace's two companion connections (`trace_snapshot`), on SQLite and PostgreSQL: they read
+one snapshot and nothing committed after it, hand back what one connection reads, and go back
+as they were lent, after an error too; SQLite holds writers back only while they begin, and
+reads on one connection when it cannot have the write lock at once or the database is in
+memory."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from tests.db.test_trace_columns import _lines
 from tests.db.test_trace_walk import _genealogy
 from tests.services.genealogy_builder import EdgeSpec, Written, write
 from traceapp.db import trace_snapshot
+from traceapp.db.engine import make_engine
 from traceapp.db.trace_snapshot import SnapshotReader, trace_reader
 from traceapp.db.trace_walk import RawId, TraceReader
 from traceapp.db.uow import UnitOfWork
@@ -29,11 +36,20 @@ def pg_engine(pg_url: str) -> Iterator[Engine]:
     opened.dispose()
 
 
-@pytest.fixture
-def written(pg_engine: Engine) -> Written:
+def _write(engine: Engine) -> Written:
     genealogy = _genealogy()  # L0 and L1 in cases, on pallets, in a truck, shipped twice
     genealogy.edges = [EdgeSpec(0, 1, 20_000)]  # and L1 made from L0
-    return write(pg_engine, genealogy)
+    return write(engine, genealogy)
+
+
+@pytest.fixture
+def written(engine: Engine) -> Written:
+    return _write(engine)
+
+
+# Someone else's later changes: every edge voided (the closure shrinks to the start lot), every
+# shipment line gone (the whereabouts lose their lines).
+_CHANGES = ("UPDATE lot_edges SET voided_by_event_id = event_id", "DELETE FROM shipment_items")
 
 
 def _one_connection(engine: Engine, start: list[RawId]) -> tuple[set[RawId], object]:
@@ -49,67 +65,106 @@ def _start(engine: Engine, written: Written) -> list[RawId]:
         return [TraceReader(uow.session).raw_id(written.lots[0])]
 
 
-@pytest.mark.postgres
-def test_both_companions_read_the_session_snapshot_not_a_later_commit(
-    pg_engine: Engine, written: Written, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    start = _start(pg_engine, written)
-    lots_before, lines_before = _one_connection(pg_engine, start)
-    assert len(lots_before) == 2
-    assert lines_before
-    # Someone else commits after the trace's snapshot was taken, just before each companion
-    # begins: every edge voided before the first, every shipment line gone before the second.
-    changes = [
-        "UPDATE lot_edges SET voided_by_event_id = event_id",
-        "DELETE FROM shipment_items",
-    ]
+def _read_through(engine: Engine, start: list[RawId]) -> tuple[list[RawId], object]:
+    with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as reader:
+        assert isinstance(reader, SnapshotReader)
+        reader.prefetch_whereabouts(start)
+        lots = [row.id for row in reader.closure(start, forward=True).lots]
+        return lots, _lines(reader.whereabouts(lots), lots)
 
-    class CommittedJustBefore(trace_snapshot._Companion):
+
+def _assert_as_before(read: tuple[list[RawId], object], before: tuple[set[RawId], object]) -> None:
+    assert set(read[0]) == before[0]
+    assert read[1] == before[1]
+
+
+def _assert_changed(engine: Engine, start: list[RawId]) -> None:
+    """The changes were real: a trace begun now sees them."""
+    lots, lines = _one_connection(engine, start)
+    assert lots == set(start)
+    assert not lines
+
+
+@pytest.mark.postgres
+def test_postgres_companions_read_the_exported_snapshot_not_a_later_commit(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = _start(pg_engine, _write(pg_engine))
+    before = _one_connection(pg_engine, start)
+    assert len(before[0]) == 2
+    assert before[1]
+    changes = list(_CHANGES)  # committed just before each companion begins
+
+    class CommittedJustBefore(trace_snapshot._PostgresCompanion):
         def __init__(self, engine: Engine, snapshot: str) -> None:
             with engine.begin() as other:
                 other.execute(text(changes.pop(0)))
             super().__init__(engine, snapshot)
 
-    monkeypatch.setattr(trace_snapshot, "_Companion", CommittedJustBefore)
-    with UnitOfWork(pg_engine, write=False) as uow, trace_reader(uow.session) as reader:
-        assert isinstance(reader, SnapshotReader)
-        reader.prefetch_whereabouts(start)
-        lots = [row.id for row in reader.closure(start, forward=True).lots]
-        where = reader.whereabouts(lots)
+    monkeypatch.setattr(trace_snapshot, "_PostgresCompanion", CommittedJustBefore)
+    _assert_as_before(_read_through(pg_engine, start), before)
     assert not changes  # both companions began after a commit
-    assert set(lots) == lots_before
-    assert _lines(where, lots) == lines_before
-    # The changes were real: a trace begun now sees them.
-    lots_after, lines_after = _one_connection(pg_engine, start)
-    assert lots_after == set(start)
-    assert not lines_after
+    _assert_changed(pg_engine, start)
 
 
-@pytest.mark.postgres
-def test_the_prefetched_whereabouts_number_the_lots_as_the_caller_asks(
-    pg_engine: Engine, written: Written
+def test_sqlite_companions_begin_before_a_waiting_writer_commits(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = _start(pg_engine, written)
-    lots_before, lines_before = _one_connection(pg_engine, start)
-    with UnitOfWork(pg_engine, write=False) as uow, trace_reader(uow.session) as reader:
+    with UnitOfWork(sqlite_engine) as uow:
+        ensure_builtin_users(uow)
+        uow.commit()
+    start = _start(sqlite_engine, _write(sqlite_engine))
+    before = _one_connection(sqlite_engine, start)
+    committed = threading.Event()
+
+    def writer() -> None:
+        with sqlite_engine.begin() as other:
+            for change in _CHANGES:
+                other.execute(text(change))
+        committed.set()
+
+    thread = threading.Thread(target=writer)
+    real_init = trace_snapshot._SqliteCompanion.__init__
+
+    def begin_after_a_writer_tried(companion: object, engine: Engine) -> None:
+        if not thread.is_alive() and not committed.is_set():
+            thread.start()  # the write waits for the gate's lock, or commits at once without it
+            committed.wait(0.5)
+        real_init(companion, engine)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trace_snapshot._SqliteCompanion, "__init__", begin_after_a_writer_tried)
+    _assert_as_before(_read_through(sqlite_engine, start), before)
+    thread.join(10)
+    assert committed.is_set()
+    _assert_changed(sqlite_engine, start)
+
+
+def test_the_prefetched_whereabouts_number_the_lots_as_the_caller_asks(
+    engine: Engine, written: Written
+) -> None:
+    start = _start(engine, written)
+    lots_before, lines_before = _one_connection(engine, start)
+    assert len(lots_before) == 2
+    with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as reader:
+        assert isinstance(reader, SnapshotReader)
         for order in (sorted(lots_before), sorted(lots_before, reverse=True)):
             reader.prefetch_whereabouts(start)
             assert _lines(reader.whereabouts(order), order) == lines_before
 
 
-@pytest.mark.postgres
-def test_a_prefetch_for_other_lots_is_not_handed_out(pg_engine: Engine, written: Written) -> None:
-    start = _start(pg_engine, written)
-    lots, _ = _one_connection(pg_engine, start)
+def test_a_prefetch_for_other_lots_is_not_handed_out(engine: Engine, written: Written) -> None:
+    start = _start(engine, written)
+    lots, _ = _one_connection(engine, start)
     child = sorted(lots - set(start))
-    with UnitOfWork(pg_engine, write=False) as uow, trace_reader(uow.session) as reader:
+    assert child
+    with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as reader:
         reader.prefetch_whereabouts(start)  # reaches L0 and L1
         only_child = reader.whereabouts(child)  # asked for L1 alone: read again, for L1
         reader.prefetch_whereabouts(start)  # never collected: waited for on the way out
-    with UnitOfWork(pg_engine, write=False) as uow:
-        assert _lines(only_child, child) == _lines(
-            TraceReader(uow.session).whereabouts(child), child
-        )
+    with UnitOfWork(engine, write=False) as uow:
+        expected = _lines(TraceReader(uow.session).whereabouts(child), child)
+    assert expected
+    assert _lines(only_child, child) == expected
 
 
 def _settings_of_every_pooled_connection(engine: Engine) -> set[tuple[str, str, str]]:
@@ -133,10 +188,8 @@ def _settings_of_every_pooled_connection(engine: Engine) -> set[tuple[str, str, 
 
 
 @pytest.mark.postgres
-def test_companions_go_back_to_the_pool_as_they_were_lent(
-    pg_engine: Engine, written: Written
-) -> None:
-    start = _start(pg_engine, written)
+def test_companions_go_back_to_the_pool_as_they_were_lent(pg_engine: Engine) -> None:
+    start = _start(pg_engine, _write(pg_engine))
     pool = pg_engine.pool
     for _ in range(3):
         with UnitOfWork(pg_engine, write=False) as uow, trace_reader(uow.session) as reader:
@@ -147,17 +200,30 @@ def test_companions_go_back_to_the_pool_as_they_were_lent(
     assert _settings_of_every_pooled_connection(pg_engine) == {("read committed", "off", "on")}
 
 
-@pytest.mark.postgres
+def _can_write_at_once(engine: Engine) -> bool:
+    """Whether a write on another connection commits without waiting for a lock."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        if isinstance(driver, sqlite3.Connection):
+            driver.execute("PRAGMA busy_timeout=0")
+        try:
+            with connection.begin():
+                connection.execute(text("UPDATE lots SET status = status"))
+        except OperationalError:
+            return False
+    return True
+
+
 def test_a_failed_prefetch_fails_the_read_and_returns_the_connections(
-    pg_engine: Engine, written: Written, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, written: Written, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = _start(pg_engine, written)
+    start = _start(engine, written)
 
     def broken(reader: TraceReader, lots: list[RawId]) -> None:
         raise RuntimeError("the side connection failed")
 
     monkeypatch.setattr(trace_snapshot, "_reach_whereabouts", broken)
-    with UnitOfWork(pg_engine, write=False) as uow:
+    with UnitOfWork(engine, write=False) as uow:
         with trace_reader(uow.session) as reader:
             reader.prefetch_whereabouts(start)
             lots = [row.id for row in reader.closure(start, forward=True).lots]
@@ -166,10 +232,44 @@ def test_a_failed_prefetch_fails_the_read_and_returns_the_connections(
         # A failed prefetch nobody collected is not the error of what the reader did.
         with trace_reader(uow.session) as reader:
             reader.prefetch_whereabouts(start)
-    assert pg_engine.pool.checkedout() == 0
-    assert _settings_of_every_pooled_connection(pg_engine) == {("read committed", "off", "on")}
+    assert _can_write_at_once(engine)  # no transaction of a companion left open
+    if engine.dialect.name == "postgresql":
+        assert engine.pool.checkedout() == 0
+        assert _settings_of_every_pooled_connection(engine) == {("read committed", "off", "on")}
 
 
-def test_sqlite_traces_on_the_session_connection(sqlite_engine: Engine) -> None:
+def test_sqlite_holds_writers_back_only_while_the_companions_begin(
+    sqlite_engine: Engine,
+) -> None:
     with UnitOfWork(sqlite_engine, write=False) as uow, trace_reader(uow.session) as reader:
+        assert isinstance(reader, SnapshotReader)
+        assert _can_write_at_once(sqlite_engine)  # while both read transactions are open
+
+
+def test_sqlite_reads_on_one_connection_while_a_long_write_holds_the_lock(
+    sqlite_engine: Engine,
+) -> None:
+    with UnitOfWork(sqlite_engine) as uow:
+        ensure_builtin_users(uow)
+        uow.commit()
+    start = _start(sqlite_engine, _write(sqlite_engine))
+    before = _one_connection(sqlite_engine, start)
+    writer = sqlite_engine.raw_connection()
+    try:
+        writer.driver_connection.execute("BEGIN IMMEDIATE")  # a long import, say
+        began = time.perf_counter()
+        with UnitOfWork(sqlite_engine, write=False) as uow, trace_reader(uow.session) as reader:
+            waited = time.perf_counter() - began
+            assert type(reader) is TraceReader
+            lots = [row.id for row in reader.closure(start, forward=True).lots]
+            assert (set(lots), _lines(reader.whereabouts(lots), lots)) == before
+    finally:
+        writer.rollback()
+        writer.close()
+    assert waited >= trace_snapshot.GATE_WAIT_MS / 1000 * 0.9  # it did wait for the lock
+
+
+def test_an_in_memory_sqlite_database_reads_on_the_session_connection() -> None:
+    engine = make_engine("sqlite://")
+    with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as reader:
         assert type(reader) is TraceReader

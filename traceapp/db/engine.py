@@ -51,7 +51,10 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, poolclass=NullPool, **kwargs)
+        # A trace hands a connection to a thread of its own (`trace_snapshot`); each is used by
+        # one thread at a time, which is all SQLite asks.
+        connect_args = {"check_same_thread": False, **kwargs.pop("connect_args", {})}
+        engine = create_engine(parsed, poolclass=NullPool, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)

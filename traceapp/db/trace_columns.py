@@ -97,13 +97,58 @@ WHERE si.{column} {among:ids} AND s.voided_by_event_id IS NULL
 """
 
 
+# Every lot the forward closure of the start lots reaches (UNION: each once, a cycle ends).
+_REACH = """
+WITH RECURSIVE walk(lot_id) AS (
+    {ids:start}
+    UNION
+    SELECT e.child_lot_id FROM walk JOIN lot_edges e ON e.parent_lot_id = walk.lot_id
+    WHERE e.voided_by_event_id IS NULL
+)
+"""
+
+# SQLite: the reach and `_SAT` over it in one statement that hands back one row: the lots, the
+# row count, and each of `_SAT`'s columns joined into one text. SQLite works out an aggregate in
+# a single step, during which Python's other threads run; a statement fetched row by row takes
+# and gives back the interpreter's lock at every row, and a trace reading on two connections
+# at once was slower than on one. Ids, numbers and times hold no comma; codes, kinds and
+# statuses are joined by the unit separator (a code holding one is caught, and read as rows).
+# A quantity as `quote` spells it (as many digits as the float needs), NULL as nan.
+_REACH_SAT_SQLITE = (
+    _REACH
+    + """
+SELECT (SELECT group_concat(lot_id, ',') FROM walk), count(*),
+       group_concat(n, ','), group_concat(lot_id, ','), group_concat(container_id, ','),
+       group_concat(iif(quantity IS NULL, 'nan', quote(quantity)), ','),
+       group_concat(packed_at, ','), group_concat(unpacked_at, ','),
+       group_concat(code, char(31)), group_concat(kind, char(31)), group_concat(status, char(31)),
+       group_concat(coalesce(holder, ''), ','), group_concat(coalesce(held_from, ''), ','),
+       group_concat(held_until, ',')
+FROM (
+    SELECT cc.rowid AS n, cc.lot_id, cc.container_id, cc.quantity, cc.packed_at,
+           {until:cc.unpacked_at} AS unpacked_at, k.code, k.kind, k.status,
+           h.container_id AS holder, h.packed_at AS held_from, {until:h.unpacked_at} AS held_until
+    FROM container_contents cc
+    JOIN containers k {indexed:ix_containers_trace_row} ON k.id = cc.container_id
+    LEFT JOIN container_contents h ON h.child_container_id = cc.container_id
+    WHERE cc.lot_id IN (SELECT lot_id FROM walk)
+)
+"""
+)
+_SEPARATORS = (",",) * 6 + ("\x1f",) * 3 + (",",) * 3  # of `_SAT`'s twelve columns
+
+
 def _statements(dialect: str, covering: bool) -> dict[str, str]:
-    return {
+    statements = {
         "sat": render(_SAT, dialect, covering=covering, contents=_CONTENTS[dialect]),
         "held_by": render(_HELD_BY, dialect),
         "shipped_in": render(_SHIPPED, dialect, column="container_id"),
         "shipped_loose": render(_SHIPPED, dialect, column="lot_id"),
+        "reach": render(_REACH + "SELECT {id:lot_id} FROM walk", dialect),
     }
+    if dialect == "sqlite":
+        statements["reach_sat"] = render(_REACH_SAT_SQLITE, dialect, covering=covering)
+    return statements
 
 
 _new_tuple = tuple.__new__
@@ -135,13 +180,55 @@ class _Stays(NamedTuple):
 
 def whereabouts(reader: TraceReader, lot_ids: Sequence[RawId]) -> Whereabouts:
     """Where the lots `lot_ids` sat and shipped (see the module's rule)."""
+    rows = reader.run(_SQL[reader.dialect, reader.covering]["sat"], lot_ids)
+    return _whereabouts(reader, lot_ids, _Columns(*zip(*rows, strict=True)) if rows else None)
+
+
+def reach_whereabouts(
+    reader: TraceReader, start: Sequence[RawId]
+) -> tuple[list[RawId], Whereabouts]:
+    """The lots the forward closure of `start` reaches, and where they sat and shipped (as
+    `whereabouts` of those lots, numbered in the order of the list)."""
+    sql = _SQL[reader.dialect, reader.covering]
+    if reader.dialect != "sqlite":
+        lots = [row[0] for row in reader.run(sql["reach"], start, "start")]
+        return lots, whereabouts(reader, lots)
+    ((joined_lots, count, *joined),) = reader.run(sql["reach_sat"], start, "start")
+    lots = joined_lots.split(",") if joined_lots else []
+    if not count:
+        return lots, _whereabouts(reader, lots, None)
+    columns = [text.split(separator) for text, separator in zip(joined, _SEPARATORS, strict=True)]
+    if any(len(column) != count for column in columns):  # a separator inside a code
+        return lots, whereabouts(reader, lots)
+    return lots, _whereabouts(reader, lots, _Columns(*columns))
+
+
+class _Columns(NamedTuple):
+    """`_SAT`'s twelve columns (rows as read, or texts split)."""
+
+    origin: Sequence[Any]
+    lot: Sequence[RawId]
+    box: Sequence[RawId]
+    quantity: Sequence[Any]
+    since: Sequence[str]
+    until: Sequence[str]
+    code: Sequence[str]
+    kind: Sequence[str]
+    status: Sequence[str]
+    holder: Sequence[RawId | None]  # None, or "" when split: no holder
+    held_from: Sequence[str | None]
+    held_until: Sequence[str]
+
+
+def _whereabouts(
+    reader: TraceReader, lot_ids: Sequence[RawId], sat: _Columns | None
+) -> Whereabouts:
     import numpy as np  # here, not at start-up: the window opens without numpy
 
     sql = _SQL[reader.dialect, reader.covering]
     lot_number = dict(zip(lot_ids, range(len(lot_ids)), strict=True))
     boxes = _Numbering()
-    rows = reader.run(sql["sat"], lot_ids)
-    stays, held_by = _first_level(rows, lot_number, boxes)
+    stays, held_by = _first_level(sat, lot_number, boxes)
     asked = set(np.unique(stays.box).tolist())  # whose holders `sat` read
     levels = [stays]
     seen = np.empty(0, dtype=np.dtype((np.void, 32)))
@@ -224,20 +311,21 @@ def _moments(values: Sequence[str]) -> Ints:
 
 
 def _first_level(
-    rows: list[tuple[Any, ...]], lot_number: dict[RawId, int], boxes: _Numbering
+    sat: _Columns | None, lot_number: dict[RawId, int], boxes: _Numbering
 ) -> tuple[_Stays, Ints]:
     """The stays of the content rows themselves, and the holder rows read with them
     (child, outer, packed, unpacked as four columns of one array)."""
     import numpy as np
 
-    if not rows:
+    if sat is None:
         return _empty_stays(), np.empty((0, 4), dtype=np.int64)
     (origin, lots, box_ids, quantity, since, until, codes, kinds, statuses, outer_ids, packed,
-     unpacked) = zip(*rows, strict=True)  # fmt: skip
+     unpacked) = sat  # fmt: skip
+    count = len(origin)
     box = boxes.of(box_ids)
     every = _Stays(
         box,
-        np.fromiter(map(lot_number.__getitem__, lots), dtype=np.int64, count=len(rows)),
+        np.fromiter(map(lot_number.__getitem__, lots), dtype=np.int64, count=count),
         floats(quantity),
         _moments(since),
         _moments(until),
@@ -255,7 +343,7 @@ def _first_level(
     boxes.known.update(enumerate(map(_new_tuple, repeat(ContainerRow), facts)))
     # A container's holder rows repeat for each content row in it: taken from its first.
     holders = np.empty((0, 4), dtype=np.int64)
-    held = np.array([outer is not None for outer in outer_ids], dtype=np.bool_)
+    held = np.fromiter(map(bool, outer_ids), dtype=np.bool_, count=count)  # None or "": none
     held &= every.origin == every.origin[firsts][box]
     if held.any():
         at = np.flatnonzero(held).tolist()

@@ -1,51 +1,52 @@
-"""On PostgreSQL, a trace reads on two pooled connections at once, both in one snapshot.
+"""A trace reads on two connections at once, both in one snapshot.
 
 A forward trace reads its lot closure, then where those lots sat and shipped. On one connection
-the second waits for the first, and the server works on one core while the other stays idle.
-Here the session's transaction exports its snapshot (`pg_export_snapshot`) and two companion
-connections import it (read-only, repeatable read): one reads the closure; the other, in a
-thread, walks the same closure again (a bare recursive query over lot ids, a seventh of the
-closure statement) and reads where those lots sat. Both see exactly the same rows, as one
-transaction would: a commit made meanwhile is in neither. The answer is the one a single
-connection gives; only the time differs.
+the second waits for the first, while the machine's other core stays idle. Here two companion
+connections begin in one snapshot: one reads the closure; the other, in a thread, walks the same
+closure again (a bare recursive query over lot ids, a small part of the closure statement) and
+reads where those lots sat. Both see exactly the same rows, as one transaction would: a commit
+made meanwhile is in neither. The answer is the one a single connection gives; only the time
+differs. Reading the start (the code resolved to lots) happens before, on the session.
 
-SQLite gains nothing from it: a second connection in another thread of this process contends
-for the interpreter with every row fetched (measured: a 10,000-lot trace took 236 ms on two
-connections against 203 ms on one), and could not share the snapshot anyway.
+How the two begin in one snapshot:
+- PostgreSQL: the session's transaction exports its snapshot (`pg_export_snapshot`), and both
+  companions import it (read-only, repeatable read).
+- SQLite (a file, WAL): a third connection holds the write lock (`BEGIN IMMEDIATE`) while the
+  two begin their read transactions, so nothing can be committed in between; it lets go at once
+  (writers wait about a millisecond). When the lock is not free within `GATE_WAIT_MS` (a long
+  write under way) or cannot be taken (a read-only file), or the database is in memory, the
+  trace reads on the session's connection alone, as before. The side's statement comes back in
+  a single row (`trace_columns.reach_whereabouts`): SQLite works it out in one step, during
+  which the closure's rows are fetched; fetching both row by row, the two threads took turns
+  with the interpreter's lock at every row and were slower than one.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from traceapp.db.trace import INDEX_WALK_SETTINGS
-from traceapp.db.trace_columns import Whereabouts, renumbered, whereabouts
-from traceapp.db.trace_walk import Closure, ContainerRow, LotRow, RawId, TraceReader, render
-
-# Every lot the forward closure of the start lots reaches (UNION: each once, a cycle ends).
-_REACH = render(
-    """
-WITH RECURSIVE walk(lot_id) AS (
-    {ids:start}
-    UNION
-    SELECT e.child_lot_id FROM walk JOIN lot_edges e ON e.parent_lot_id = walk.lot_id
-    WHERE e.voided_by_event_id IS NULL
+from traceapp.db.trace_columns import (
+    Whereabouts,
+    reach_whereabouts,
+    renumbered,
+    whereabouts,
 )
-SELECT {id:lot_id} FROM walk
-""",
-    "postgresql",
-)
+from traceapp.db.trace_walk import Closure, ContainerRow, LotRow, RawId, TraceReader
 
 # What pg_export_snapshot returns ("00000003-0000001B-1"): checked before it is spelled into
 # SET TRANSACTION SNAPSHOT, which takes no bound parameter.
 _SNAPSHOT_ID = re.compile(r"[0-9A-Fa-f]+-[0-9A-Fa-f]+-[0-9]+")
+# How long a SQLite trace waits for the write lock before it reads on one connection instead.
+GATE_WAIT_MS = 100
 
 _threads: ThreadPoolExecutor | None = None
 
@@ -59,7 +60,13 @@ def _worker() -> ThreadPoolExecutor:
     return _threads
 
 
-class _Companion:
+class _Companion(Protocol):
+    reader: TraceReader
+
+    def close(self) -> None: ...
+
+
+class _PostgresCompanion:
     """A pooled connection in a read-only repeatable-read transaction that imported
     `snapshot`, with a trace's planner settings (`trace.index_walks`)."""
 
@@ -95,9 +102,79 @@ class _Companion:
             self._pooled.close()
 
 
+class _SqliteCompanion:
+    """A connection of its own in a read transaction, begun (its snapshot taken) at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._pooled = engine.raw_connection()
+        driver = self._pooled.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        self._driver = driver
+        try:
+            driver.execute("BEGIN")
+            # A deferred transaction takes its snapshot at its first read, so read now.
+            driver.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        except BaseException:
+            self.close()
+            raise
+        self.reader = TraceReader.on("sqlite", driver)
+
+    def close(self) -> None:
+        try:
+            if self._driver.in_transaction:
+                self._driver.rollback()
+        finally:
+            self._pooled.close()
+
+
+def _postgres_pair(session: Session) -> tuple[_Companion, _Companion]:
+    connection = session.connection()
+    snapshot = str(connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
+    if not _SNAPSHOT_ID.fullmatch(snapshot):
+        raise RuntimeError(f"unexpected snapshot id from the server: {snapshot!r}")
+    main = _PostgresCompanion(connection.engine, snapshot)
+    try:
+        return main, _PostgresCompanion(connection.engine, snapshot)
+    except BaseException:
+        main.close()
+        raise
+
+
+def _in_memory(engine: Engine) -> bool:
+    database = engine.url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
+
+
+def _sqlite_pair(engine: Engine) -> tuple[_Companion, _Companion] | None:
+    """Two companions begun while the write lock is held (None: it could not be had)."""
+    if _in_memory(engine):
+        return None  # every connection would open a database of its own
+    gate = engine.raw_connection()
+    try:
+        driver = gate.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute(f"PRAGMA busy_timeout={GATE_WAIT_MS}")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return None  # a long write under way, or a read-only file
+        begun: list[_Companion] = []
+        try:
+            begun.append(_SqliteCompanion(engine))
+            begun.append(_SqliteCompanion(engine))
+        except BaseException:
+            for companion in begun:
+                companion.close()
+            raise
+        finally:
+            driver.rollback()
+        return begun[0], begun[1]
+    finally:
+        gate.close()
+
+
 def _reach_whereabouts(reader: TraceReader, start: list[RawId]) -> tuple[list[RawId], Whereabouts]:
-    lots = [row[0] for row in reader.run(_REACH, start, "start")]
-    return lots, whereabouts(reader, lots)
+    return reach_whereabouts(reader, start)
 
 
 class SnapshotReader:
@@ -105,17 +182,10 @@ class SnapshotReader:
     of `session`'s transaction; `prefetch_whereabouts` starts reading where the forward closure
     of the start lots sat, which `whereabouts` then hands back."""
 
-    def __init__(self, session: Session) -> None:
-        connection = session.connection()
-        self._engine = connection.engine
-        snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-        if not _SNAPSHOT_ID.fullmatch(str(snapshot)):
-            raise RuntimeError(f"unexpected snapshot id from the server: {snapshot!r}")
-        self._snapshot = str(snapshot)
-        self._main = _Companion(self._engine, self._snapshot)
-        self._side: _Companion | None = None
+    def __init__(self, main: _Companion, side: _Companion) -> None:
+        self._main, self._side = main, side
         self._pending: Future[tuple[list[RawId], Whereabouts]] | None = None
-        self.dialect = "postgresql"
+        self.dialect = main.reader.dialect
 
     def raw_id(self, value: Any) -> RawId:
         return self._main.reader.raw_id(value)
@@ -131,8 +201,6 @@ class SnapshotReader:
 
     def prefetch_whereabouts(self, start: Sequence[RawId]) -> None:
         self._settle()  # one statement at a time on the side connection
-        if self._side is None:
-            self._side = _Companion(self._engine, self._snapshot)
         self._pending = _worker().submit(_reach_whereabouts, self._side.reader, list(start))
 
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
@@ -155,20 +223,25 @@ class SnapshotReader:
             self._settle()
         finally:
             try:
-                if self._side is not None:
-                    self._side.close()
+                self._side.close()
             finally:
                 self._main.close()
 
 
 @contextmanager
 def trace_reader(session: Session) -> Iterator[TraceReader | SnapshotReader]:
-    """The reader a trace runs on: on PostgreSQL a `SnapshotReader` (two connections, one
-    snapshot), elsewhere the session's own `TraceReader`."""
-    if session.get_bind().dialect.name != "postgresql":
+    """The reader a trace runs on: a `SnapshotReader` where two connections can share a
+    snapshot, else the session's own `TraceReader`."""
+    dialect = session.get_bind().dialect.name
+    pair = (
+        _postgres_pair(session) if dialect == "postgresql"
+        else _sqlite_pair(session.get_bind()) if dialect == "sqlite"  # type: ignore[arg-type]
+        else None
+    )  # fmt: skip
+    if pair is None:
         yield TraceReader(session)
         return
-    reader = SnapshotReader(session)
+    reader = SnapshotReader(*pair)
     try:
         yield reader
     finally:
