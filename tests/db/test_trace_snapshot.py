@@ -273,3 +273,11 @@ def test_an_in_memory_sqlite_database_reads_on_the_session_connection() -> None:
     engine = make_engine("sqlite://")
     with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as reader:
         assert type(reader) is TraceReader
+
+
+def test_a_backward_trace_reads_on_the_session_connection(engine: Engine) -> None:
+    with (
+        UnitOfWork(engine, write=False) as uow,
+        trace_reader(uow.session, forward=False) as reader,
+    ):
+        assert type(reader) is TraceReader

@@ -13,8 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import (
+    Select,
+    bindparam,
     literal,
     or_,
     select,
@@ -89,12 +92,28 @@ def _set_local(connection: Connection, settings: dict[str, str]) -> None:
 
 def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) -> list[HeldRow]:
     """Lots inside a container (nested too) at a moment (None: now), with their quantities."""
+    values: dict[str, object] = {"container_id": container_id}
+    if at is not None:
+        values["at"] = at
+    rows = session.execute(_contents_statement(at is not None), values)
+    return [HeldRow(top, lot_id, quantity, since, None) for top, lot_id, quantity, since in rows]
+
+
+@cache
+def _contents_statement(
+    at_a_moment: bool,
+) -> Select[uuid.UUID, uuid.UUID, Decimal | None, datetime]:
+    """The statement of `contents_at`, built once (a recursive CTE took 2 ms to build, longer
+    than a pallet's backward trace takes to run); `:container_id` and `:at` bound per call."""
+    columns = ContainerContent.__table__.c
+    at = bindparam("at", type_=columns.packed_at.type)
+    container_id = bindparam("container_id", type_=columns.container_id.type)
     moment_open = (
         or_(ContainerContent.unpacked_at.is_(None), ContainerContent.unpacked_at > at)
-        if at is not None
+        if at_a_moment
         else ContainerContent.unpacked_at.is_(None)
     )
-    packed_before = ContainerContent.packed_at <= at if at is not None else literal(True)
+    packed_before = ContainerContent.packed_at <= at if at_a_moment else literal(True)
     seed = select(
         ContainerContent.container_id.label("top"),
         ContainerContent.child_container_id.label("child"),
@@ -106,7 +125,7 @@ def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) 
     inner = aliased(ContainerContent)
     inner_open = (
         or_(inner.unpacked_at.is_(None), inner.unpacked_at > at)
-        if at is not None
+        if at_a_moment
         else inner.unpacked_at.is_(None)
     )
     tree = tree.union(
@@ -118,14 +137,11 @@ def contents_at(session: Session, container_id: uuid.UUID, at: datetime | None) 
             inner.packed_at,
         )
         .join(tree, inner.container_id == tree.c.child)
-        .where(inner_open, inner.packed_at <= at if at is not None else literal(True))
+        .where(inner_open, inner.packed_at <= at if at_a_moment else literal(True))
     )
-    rows = session.execute(
-        select(tree.c.top, tree.c.lot_id, tree.c.quantity, tree.c.since).where(
-            tree.c.lot_id.is_not(None)
-        )
+    return select(tree.c.top, tree.c.lot_id, tree.c.quantity, tree.c.since).where(
+        tree.c.lot_id.is_not(None)
     )
-    return [HeldRow(top, lot_id, quantity, since, None) for top, lot_id, quantity, since in rows]
 
 
 def equipment_by_code(session: Session, code: str) -> Location | None:

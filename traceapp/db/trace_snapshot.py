@@ -229,12 +229,16 @@ class SnapshotReader:
 
 
 @contextmanager
-def trace_reader(session: Session) -> Iterator[TraceReader | SnapshotReader]:
+def trace_reader(
+    session: Session, *, forward: bool = True
+) -> Iterator[TraceReader | SnapshotReader]:
     """The reader a trace runs on: a `SnapshotReader` where two connections can share a
-    snapshot, else the session's own `TraceReader`."""
+    snapshot, else the session's own `TraceReader`. Only a trace that goes `forward` reads
+    on two (a backward trace reads no whereabouts, and would only pay for opening them)."""
     dialect = session.get_bind().dialect.name
     pair = (
-        _postgres_pair(session) if dialect == "postgresql"
+        None if not forward
+        else _postgres_pair(session) if dialect == "postgresql"
         else _sqlite_pair(session.get_bind()) if dialect == "sqlite"  # type: ignore[arg-type]
         else None
     )  # fmt: skip

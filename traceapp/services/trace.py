@@ -94,7 +94,7 @@ def trace(
     window = _window(since, until)
     with queries.index_walks(uow.session):
         start = _resolve(uow, walk.TraceReader(uow.session), code)
-        with trace_reader(uow.session) as reader:
+        with trace_reader(uow.session, forward=direction != Direction.BACKWARD) as reader:
             return trace_rows(reader, start, direction, window, started=started)
 
 
@@ -125,7 +125,10 @@ def trace_equipment(
         f"{machine.code} {since.isoformat()} – {until.isoformat()}",
     )
     # The window chose the lots; their shipments count whenever they happened.
-    with queries.index_walks(uow.session), trace_reader(uow.session) as snapshot:
+    with (
+        queries.index_walks(uow.session),
+        trace_reader(uow.session, forward=direction != Direction.BACKWARD) as snapshot,
+    ):
         result = trace_rows(snapshot, start, direction, (None, None), started=started)
     return dataclasses.replace(result, processed=processed)
 
