@@ -11,8 +11,9 @@ from datetime import UTC
 from typing import Any, NamedTuple
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.db.test_trace_walk import CASE_A, CASE_B, PALLET_P, PALLET_Q, TRUCK, _genealogy
 from tests.services.genealogy_builder import (
@@ -27,7 +28,7 @@ from tests.services.genealogy_builder import (
     write,
 )
 from tests.services.test_trace_properties import genealogies
-from traceapp.db import trace_columns
+from traceapp.db import trace_columns, trace_walk
 from traceapp.db.trace_columns import ShipmentHead, Whereabouts
 from traceapp.db.trace_walk import (
     Closure,
@@ -431,3 +432,55 @@ def test_columns_match_the_row_reads_on_a_random_genealogy(
     closures = _closures_agree(engine, [written.lots[start]])
     traced = [uuid.UUID(row.id) for row in closures[True].lots]
     _assert_agree(_read(engine, traced), exact_repeats=False)
+
+
+@pytest.mark.parametrize(
+    ("lot_code", "joined"),
+    [("A,1", True), ("A\x1f1", False)],  # a unit separator in a code: the rows are read instead
+)
+def test_the_closure_read_as_one_joined_row_keeps_awkward_values(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, lot_code: str, joined: bool
+) -> None:
+    """SQLite reads a closure as one row of joined columns (`_split_closure`); commas in codes,
+    an empty supplier lot code beside a missing one, unknown edge quantities and a float that
+    needs 17 digits come back as the rows would give them."""
+    g = Genealogy(prefix="ODD", suppliers=["SUP"])
+    g.lots = [
+        LotSpec(lot_code, 10_000, 0, "S-1"),
+        LotSpec("B;2", 5_000, 0, None),
+        LotSpec("C 3", 5_000),
+    ]
+    g.edges = [EdgeSpec(0, 1, 2_000), EdgeSpec(0, 2, None), EdgeSpec(1, 2, 1)]
+    written = write(engine, g)
+    with engine.begin() as connection:
+        connection.execute(
+            # An empty supplier lot code (not a missing one), and a quantity of 17 digits.
+            text(
+                "UPDATE lots SET initial_quantity = :q, on_hand = :q, supplier_lot_code = '' "
+                "WHERE lot_code = :code"
+            ),
+            {"q": 0.1 + 0.2, "code": lot_code},
+        )
+        connection.execute(
+            text("UPDATE lot_edges SET quantity = :q WHERE quantity = 2"), {"q": 0.1 + 0.2}
+        )
+    split: list[object] = []
+    real = trace_walk._split_closure
+
+    def spy(row: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+        result = real(row)
+        split.append(result is not None)
+        return result
+
+    monkeypatch.setattr(trace_walk, "_split_closure", spy)
+    found = _closures_agree(engine, written.lots[:1])
+    assert split == ([joined, joined] if engine.dialect.name == "sqlite" else [])
+    lots = {row.lot_code: row for row in found[True].lots}
+    assert set(lots) == {lot_code, "B;2", "C 3"}
+    assert lots[lot_code].supplier_lot_code == ""
+    assert lots["B;2"].supplier_lot_code is None
+    assert lots["C 3"].supplier_code is None
+    assert float(lots[lot_code].initial) == pytest.approx(0.3)
+    assert np.isnan(found[True].given).sum() == 1
+    # To the last bit, as the driver reads it (PostgreSQL's numeric(18, 6) rounded it on write).
+    assert (0.1 + 0.2 if engine.dialect.name == "sqlite" else 0.3) in found[True].given.tolist()

@@ -129,26 +129,37 @@ class ShipmentLine(NamedTuple):
     repeat: bool = False  # already counted on this shipment through another container
 
 
-_new_object = object.__new__
 _new_tuple = tuple.__new__
-_set_slot = object.__setattr__
-_UNKNOWN_SAFETY = uuid.SafeUUID.unknown
+# UUID's own slots, set through their descriptors (UUID refuses attribute assignment).
+_UUID_SLOTS: Any = vars(uuid.UUID)
+_set_uuid_int = _UUID_SLOTS["int"].__set__
+_set_uuid_safety = _UUID_SLOTS["is_safe"].__set__
 
 
-def as_uuid(raw: RawId) -> uuid.UUID:
+def as_uuid(
+    raw: RawId,
+    _uuid: type[uuid.UUID] = uuid.UUID,
+    _new: Any = object.__new__,
+    _int: type[int] = int,
+    _set_int: Any = _set_uuid_int,
+    _set_safety: Any = _set_uuid_safety,
+    _unknown: uuid.SafeUUID = uuid.SafeUUID.unknown,
+) -> uuid.UUID:
     """The UUID of an id read as text (either spelling).
 
     Built around `uuid.UUID.__init__`: a large trace hands out some 25,000 ids, and the
     constructor's checks for its five ways of being called took three times as long as
     this. For text the database wrote (32 hex digits, or 36 with hyphens); anything else goes
-    to the constructor (`int` alone would take a sign, spaces or underscores)."""
+    to the constructor (`int` alone would take a sign, spaces or underscores). The names it
+    uses are bound as defaults, and the slots set through their descriptors: a third faster
+    than looking them up and going through `object.__setattr__` (the arguments after `raw`
+    are not for callers)."""
     digits = raw.replace("-", "") if len(raw) == 36 else raw
     if len(digits) != 32 or not digits.isalnum():
-        return uuid.UUID(raw)  # not as the database spells it: the constructor decides
-    value = int(digits, 16)
-    result: uuid.UUID = _new_object(uuid.UUID)
-    _set_slot(result, "int", value)
-    _set_slot(result, "is_safe", _UNKNOWN_SAFETY)
+        return _uuid(raw)  # not as the database spells it: the constructor decides
+    result: uuid.UUID = _new(_uuid)
+    _set_int(result, _int(digits, 16))
+    _set_safety(result, _unknown)
     return result
 
 
@@ -306,6 +317,48 @@ def render(template: str, dialect: str, *, covering: bool = True, **names: str) 
     return _render(template, dialect, covering=covering, **names)
 
 
+# SQLite: the rows of a `columns_*` closure statement as one row, each column joined into one
+# text, and how to split them again. SQLite works such an aggregate out in one step, without
+# Python's interpreter lock; fetched row by row, a trace's two threads took turns with that lock
+# at every row (`trace_snapshot`). Ids hold no comma; texts are joined by the unit separator,
+# a NULL text is the record separator; numbers as `quote` spells them (as many digits as the
+# float needs), NULL as nan; a NULL id as nothing.
+_JOINED_COLUMNS = (
+    ("c0", ","), ("c1", ","), ("c2", "\x1f"), ("c3", "\x1f"), ("c4", "\x1f"),
+    ("iif(c5 IS NULL, 'nan', quote(c5))", ","), ("iif(c6 IS NULL, 'nan', quote(c6))", ","),
+    ("coalesce(c7, '')", ","), ("iif(c8 IS NULL, char(30), c8)", "\x1f"),
+    ("coalesce(c9, '')", ","), ("iif(c10 IS NULL, 'nan', quote(c10))", ","),
+)  # fmt: skip
+_SQL_SEPARATOR = {",": "','", "\x1f": "char(31)"}
+
+
+def _joined_closure(statement: str) -> str:
+    names = ", ".join(f"c{i}" for i in range(len(_JOINED_COLUMNS)))
+    joined = ", ".join(
+        f"group_concat({expression}, {_SQL_SEPARATOR[separator]})"
+        for expression, separator in _JOINED_COLUMNS
+    )
+    return f"WITH t({names}) AS ({statement})\nSELECT count(*), {joined} FROM t"
+
+
+def _split_closure(row: Sequence[Any]) -> list[tuple[Any, ...]] | None:
+    """The rows `_joined_closure` joined (None: a text held a separator; read the rows)."""
+    count, *texts = row
+    if not count:
+        return []
+    columns: list[list[Any]] = [
+        text.split(separator) for text, (_, separator) in zip(texts, _JOINED_COLUMNS, strict=True)
+    ]
+    if any(len(column) != count for column in columns):
+        return None
+    for at in (5, 6, 10):  # numbers
+        columns[at] = [None if value != value else value for value in map(float, columns[at])]
+    for at in (7, 9):  # ids that may be NULL
+        columns[at] = [value or None for value in columns[at]]
+    columns[8] = [None if value == "\x1e" else value for value in columns[8]]
+    return list(zip(*columns, strict=True))
+
+
 def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
     ends = {"forward": ("parent_lot_id", "child_lot_id"), "backward": ("child_lot_id", "parent_lot_id")}  # fmt: skip
     result = {
@@ -323,6 +376,8 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         )
         for way, (near, far) in ends.items()
     )  # fmt: skip
+    if dialect == "sqlite":
+        result.update((f"joined_{way}", _joined_closure(result[f"columns_{way}"])) for way in ends)
     result.update(
         lots=_render(_LOTS, dialect, covering=covering),
         products=_render(_PRODUCTS, dialect),
@@ -483,7 +538,13 @@ class TraceReader:
         and edge columns: a lot's row made once, however many edges reach it."""
         import numpy as np  # here, not at start-up: the window opens without numpy
 
-        rows = self._rows("columns_forward" if forward else "columns_backward", start, "start")
+        way = "forward" if forward else "backward"
+        rows: list[tuple[Any, ...]] | None = None
+        if self.dialect == "sqlite":
+            (joined,) = self._rows(f"joined_{way}", start, "start")
+            rows = _split_closure(joined)
+        if rows is None:
+            rows = self._rows(f"columns_{way}", start, "start")
         ids = [row[0] for row in rows]
         # Lots numbered in the order first reached; each lot's first row (from the pairs in
         # reverse, the first row is the one a dict keeps).
