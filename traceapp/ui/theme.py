@@ -19,6 +19,7 @@ which Qt 6 scales on high-DPI screens (150 %, 200 %) by itself.
 from __future__ import annotations
 
 import enum
+import gc
 import time
 import tomllib
 from collections import deque
@@ -182,6 +183,7 @@ class Restyler(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._queue: deque[QWidget] = deque()
+        self._alive: list[QWidget] = []  # every widget of a switch under way, held
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -193,15 +195,25 @@ class Restyler(QObject):
         return bool(self._queue)
 
     def restyle(self) -> None:
-        polished = [
-            w
-            for w in QApplication.allWidgets()
-            if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
-        ]
-        # Visible first: the person sees the new colours at once, the hidden pages follow.
-        # Parents before children: a widget's palette is resolved against its parent's, and a
-        # window keeps the palette its last polish gave it until it is polished again.
-        polished.sort(key=lambda w: (not w.isVisible(), _depth(w)))
+        # No garbage collection while the widgets are listed and sorted: a window nobody
+        # references any more (a dialog closed earlier) could be collected in between, and
+        # delete with it the child widgets just listed, which Python would then touch. Every
+        # widget listed is held until the last slice, so none goes that way later either.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            self._alive = QApplication.allWidgets()
+            polished = [
+                w for w in self._alive if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
+            ]
+            # Visible first: the person sees the new colours at once, the hidden pages
+            # follow. Parents before children: a widget's palette is resolved against its
+            # parent's, and a window keeps the palette its last polish gave it until it is
+            # polished again.
+            polished.sort(key=lambda w: (not w.isVisible(), _depth(w)))
+        finally:
+            if paused:
+                gc.enable()
         self._queue = deque(polished)
         self.slices_ms = []
         self._slice()
@@ -222,6 +234,7 @@ class Restyler(QObject):
         if queue:
             self._timer.start()
         else:
+            self._alive = []
             self.finished.emit()
 
 
