@@ -317,48 +317,6 @@ def render(template: str, dialect: str, *, covering: bool = True, **names: str) 
     return _render(template, dialect, covering=covering, **names)
 
 
-# SQLite: the rows of a `columns_*` closure statement as one row, each column joined into one
-# text, and how to split them again. SQLite works such an aggregate out in one step, without
-# Python's interpreter lock; fetched row by row, a trace's two threads took turns with that lock
-# at every row (`trace_snapshot`). Ids hold no comma; texts are joined by the unit separator,
-# a NULL text is the record separator; numbers as `quote` spells them (as many digits as the
-# float needs), NULL as nan; a NULL id as nothing.
-_JOINED_COLUMNS = (
-    ("c0", ","), ("c1", ","), ("c2", "\x1f"), ("c3", "\x1f"), ("c4", "\x1f"),
-    ("iif(c5 IS NULL, 'nan', quote(c5))", ","), ("iif(c6 IS NULL, 'nan', quote(c6))", ","),
-    ("coalesce(c7, '')", ","), ("iif(c8 IS NULL, char(30), c8)", "\x1f"),
-    ("coalesce(c9, '')", ","), ("iif(c10 IS NULL, 'nan', quote(c10))", ","),
-)  # fmt: skip
-_SQL_SEPARATOR = {",": "','", "\x1f": "char(31)"}
-
-
-def _joined_closure(statement: str) -> str:
-    names = ", ".join(f"c{i}" for i in range(len(_JOINED_COLUMNS)))
-    joined = ", ".join(
-        f"group_concat({expression}, {_SQL_SEPARATOR[separator]})"
-        for expression, separator in _JOINED_COLUMNS
-    )
-    return f"WITH t({names}) AS ({statement})\nSELECT count(*), {joined} FROM t"
-
-
-def _split_closure(row: Sequence[Any]) -> list[tuple[Any, ...]] | None:
-    """The rows `_joined_closure` joined (None: a text held a separator; read the rows)."""
-    count, *texts = row
-    if not count:
-        return []
-    columns: list[list[Any]] = [
-        text.split(separator) for text, (_, separator) in zip(texts, _JOINED_COLUMNS, strict=True)
-    ]
-    if any(len(column) != count for column in columns):
-        return None
-    for at in (5, 6, 10):  # numbers
-        columns[at] = [None if value != value else value for value in map(float, columns[at])]
-    for at in (7, 9):  # ids that may be NULL
-        columns[at] = [value or None for value in columns[at]]
-    columns[8] = [None if value == "\x1e" else value for value in columns[8]]
-    return list(zip(*columns, strict=True))
-
-
 def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
     ends = {"forward": ("parent_lot_id", "child_lot_id"), "backward": ("child_lot_id", "parent_lot_id")}  # fmt: skip
     result = {
@@ -376,8 +334,6 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         )
         for way, (near, far) in ends.items()
     )  # fmt: skip
-    if dialect == "sqlite":
-        result.update((f"joined_{way}", _joined_closure(result[f"columns_{way}"])) for way in ends)
     result.update(
         lots=_render(_LOTS, dialect, covering=covering),
         products=_render(_PRODUCTS, dialect),
@@ -538,13 +494,7 @@ class TraceReader:
         and edge columns: a lot's row made once, however many edges reach it."""
         import numpy as np  # here, not at start-up: the window opens without numpy
 
-        way = "forward" if forward else "backward"
-        rows: list[tuple[Any, ...]] | None = None
-        if self.dialect == "sqlite":
-            (joined,) = self._rows(f"joined_{way}", start, "start")
-            rows = _split_closure(joined)
-        if rows is None:
-            rows = self._rows(f"columns_{way}", start, "start")
+        rows = self._rows("columns_forward" if forward else "columns_backward", start, "start")
         ids = [row[0] for row in rows]
         # Lots numbered in the order first reached; each lot's first row (from the pairs in
         # reverse, the first row is the one a dict keeps).
