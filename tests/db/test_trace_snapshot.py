@@ -17,7 +17,16 @@ from sqlalchemy.exc import OperationalError
 
 from tests.db.test_trace_columns import _lines
 from tests.db.test_trace_walk import _genealogy
-from tests.services.genealogy_builder import EdgeSpec, Written, write
+from tests.services.genealogy_builder import (
+    ContainerSpec,
+    ContentSpec,
+    EdgeSpec,
+    Genealogy,
+    LotSpec,
+    ShipmentSpec,
+    Written,
+    write,
+)
 from traceapp.db import trace_snapshot
 from traceapp.db.engine import make_engine
 from traceapp.db.trace_snapshot import SnapshotReader, trace_reader
@@ -281,3 +290,45 @@ def test_a_backward_trace_reads_on_the_session_connection(engine: Engine) -> Non
         trace_reader(uow.session, forward=False) as reader,
     ):
         assert type(reader) is TraceReader
+
+
+def test_loose_shipments_read_beside_the_prefetch_give_the_columns_of_one_connection(
+    engine: Engine,
+) -> None:
+    """The first connection reads the loose shipments while the second reads the rest; put
+    together, they are the lines one connection reads (on SQLite, with the same numbers)."""
+    g = Genealogy(prefix="LOOSE", customers=["SHOP", "DEPOT"])
+    g.lots = [LotSpec("L0", 100_000), LotSpec("L1", 50_000), LotSpec("L2", 50_000)]
+    g.edges = [EdgeSpec(0, 1, 20_000), EdgeSpec(0, 2, 30_000)]
+    g.containers = [ContainerSpec("CASE-A"), ContainerSpec("CASE-B")]
+    g.contents = [
+        ContentSpec(0, packed=1, unpacked=None, lot=0, quantity=10_000),
+        ContentSpec(1, packed=1, unpacked=None, lot=2, quantity=5_000),
+    ]
+    g.shipments = [
+        ShipmentSpec(customer=0, shipped=2, containers=(0,)),  # in a case only
+        ShipmentSpec(customer=1, shipped=3, lots=((1, 4_000),)),  # loose only
+        ShipmentSpec(customer=0, shipped=4, containers=(1,), lots=((1, 1_000), (0, 2_000))),
+    ]
+    written = write(engine, g)
+    start = _start(engine, written)
+    with UnitOfWork(engine, write=False) as uow:
+        reader = TraceReader(uow.session)
+        lots = [row.id for row in reader.closure(start, forward=True).lots]
+        expected = reader.whereabouts(lots)
+    assert len(expected.shipments) == 3
+    assert (expected.container == -1).sum() == 3  # three loose lines
+    with UnitOfWork(engine, write=False) as uow, trace_reader(uow.session) as snapshot:
+        assert isinstance(snapshot, SnapshotReader)
+        snapshot.prefetch_whereabouts(start)
+        assert [row.id for row in snapshot.closure(start, forward=True).lots] == lots
+        found = snapshot.whereabouts(lots)
+    # The same lines; the numbers inside may differ where the rows came in another order.
+    assert set(found.containers) == set(expected.containers)
+    assert set(found.shipments) == set(expected.shipments)
+    assert len(found.shipments) == len(expected.shipments)
+    assert _lines(found, lots) == _lines(expected, lots)
+    if engine.dialect.name == "sqlite":  # the same rows in the same order: the same numbers
+        assert found.shipments == expected.shipments
+        for column in ("shipment", "container", "lot", "quantity", "repeat"):
+            assert getattr(found, column).tolist() == getattr(expected, column).tolist()

@@ -178,29 +178,66 @@ class _Stays(NamedTuple):
         )  # fmt: skip
 
 
-def whereabouts(reader: TraceReader, lot_ids: Sequence[RawId]) -> Whereabouts:
-    """Where the lots `lot_ids` sat and shipped (see the module's rule)."""
+def whereabouts(
+    reader: TraceReader, lot_ids: Sequence[RawId], *, loose: bool = True
+) -> Whereabouts:
+    """Where the lots `lot_ids` sat and shipped (see the module's rule); without the shipments
+    that took them loose unless `loose`."""
     rows = reader.run(_SQL[reader.dialect, reader.covering]["sat"], lot_ids)
-    return _whereabouts(reader, lot_ids, _Columns(*zip(*rows, strict=True)) if rows else None)
+    sat = _Columns(*zip(*rows, strict=True)) if rows else None
+    return _whereabouts(reader, lot_ids, sat, loose=loose)
+
+
+def loose_rows(reader: TraceReader, lot_ids: Sequence[RawId]) -> list[tuple[Any, ...]]:
+    """The live shipment lines that took the lots loose (not in a container)."""
+    return reader.run(_SQL[reader.dialect, reader.covering]["shipped_loose"], lot_ids)
+
+
+def with_loose(
+    where: Whereabouts,
+    rows: list[tuple[Any, ...]],
+    lot_ids: Sequence[RawId],
+    reader: TraceReader,
+) -> Whereabouts:
+    """`where` (read without loose shipments, its lots numbered by `lot_ids`) with the loose
+    lines of `rows` (`loose_rows` of those lots) put first, shipments numbered in the order
+    `whereabouts` numbers them: the same columns it gives."""
+    import numpy as np
+
+    if not rows:
+        return where
+    shipments = _Numbering()
+    heads: list[ShipmentHead] = []
+    lot_number = dict(zip(lot_ids, range(len(lot_ids)), strict=True))
+    loose = _loose_lines(rows, lot_number, shipments, heads, reader)
+    known = len(heads)
+    renumber = shipments.of([head.shipment_id for head in where.shipments])
+    heads += [head for head in where.shipments if shipments.number[head.shipment_id] >= known]
+    carried = (renumber[where.shipment], where.container, where.lot, where.quantity, where.repeat)
+    shipment, container, lot, quantity, repeat = (
+        np.concatenate(parts) for parts in zip(loose, carried, strict=True)
+    )
+    return Whereabouts(where.containers, heads, shipment, container, lot, quantity, repeat)
 
 
 def reach_whereabouts(
-    reader: TraceReader, start: Sequence[RawId]
+    reader: TraceReader, start: Sequence[RawId], *, loose: bool = True
 ) -> tuple[list[RawId], Whereabouts]:
     """The lots the forward closure of `start` reaches, and where they sat and shipped (as
-    `whereabouts` of those lots, numbered in the order of the list)."""
+    `whereabouts` of those lots, numbered in the order of the list); without the shipments
+    that took them loose unless `loose` (`with_loose` adds those read elsewhere)."""
     sql = _SQL[reader.dialect, reader.covering]
     if reader.dialect != "sqlite":
         lots = [row[0] for row in reader.run(sql["reach"], start, "start")]
-        return lots, whereabouts(reader, lots)
+        return lots, whereabouts(reader, lots, loose=loose)
     ((joined_lots, count, *joined),) = reader.run(sql["reach_sat"], start, "start")
     lots = joined_lots.split(",") if joined_lots else []
     if not count:
-        return lots, _whereabouts(reader, lots, None)
+        return lots, _whereabouts(reader, lots, None, loose=loose)
     columns = [text.split(separator) for text, separator in zip(joined, _SEPARATORS, strict=True)]
     if any(len(column) != count for column in columns):  # a separator inside a code
-        return lots, whereabouts(reader, lots)
-    return lots, _whereabouts(reader, lots, _Columns(*columns))
+        return lots, whereabouts(reader, lots, loose=loose)
+    return lots, _whereabouts(reader, lots, _Columns(*columns), loose=loose)
 
 
 class _Columns(NamedTuple):
@@ -221,7 +258,7 @@ class _Columns(NamedTuple):
 
 
 def _whereabouts(
-    reader: TraceReader, lot_ids: Sequence[RawId], sat: _Columns | None
+    reader: TraceReader, lot_ids: Sequence[RawId], sat: _Columns | None, *, loose: bool = True
 ) -> Whereabouts:
     import numpy as np  # here, not at start-up: the window opens without numpy
 
@@ -253,7 +290,7 @@ def _whereabouts(
     heads: list[ShipmentHead] = []
     lines = [
         _loose_lines(
-            reader.run(sql["shipped_loose"], lot_ids), lot_number, shipments, heads, reader
+            loose_rows(reader, lot_ids) if loose else [], lot_number, shipments, heads, reader
         ),
         _container_lines(
             reader.run(sql["shipped_in"], [info[0] for info in containers]),

@@ -36,9 +36,11 @@ from sqlalchemy.orm import Session
 from traceapp.db.trace import INDEX_WALK_SETTINGS
 from traceapp.db.trace_columns import (
     Whereabouts,
+    loose_rows,
     reach_whereabouts,
     renumbered,
     whereabouts,
+    with_loose,
 )
 from traceapp.db.trace_walk import Closure, ContainerRow, LotRow, RawId, TraceReader
 
@@ -174,7 +176,8 @@ def _sqlite_pair(engine: Engine) -> tuple[_Companion, _Companion] | None:
 
 
 def _reach_whereabouts(reader: TraceReader, start: list[RawId]) -> tuple[list[RawId], Whereabouts]:
-    return reach_whereabouts(reader, start)
+    # Without the loose shipments: the first connection reads those meanwhile, being idle.
+    return reach_whereabouts(reader, start, loose=False)
 
 
 class SnapshotReader:
@@ -206,9 +209,12 @@ class SnapshotReader:
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts:
         pending, self._pending = self._pending, None
         if pending is not None:
+            # The loose shipments, on this connection while the other finishes its part.
+            loose = loose_rows(self._main.reader, lot_ids)
             lots, where = pending.result()
             if len(lots) == len(lot_ids) and set(lots) == set(lot_ids):
-                return renumbered(where, lots, lot_ids)
+                where = renumbered(where, lots, lot_ids)
+                return with_loose(where, loose, lot_ids, self._main.reader)
             # Read for other lots (a prefetch the caller did not follow): read these now.
         return whereabouts(self._main.reader, lot_ids)
 

@@ -543,7 +543,9 @@ def _shipments(
          carried[k])
         for k, number in enumerate(shipped.tolist())
     ]  # fmt: skip
-    records.sort(key=lambda r: (r[0][2], r[0][4]))  # shipped_at, customer code
+    # Shipped at, customer code; the shipment id last, so that the order of shipments made at
+    # one moment for one customer does not depend on the order their rows were read in.
+    records.sort(key=lambda r: (r[0][2], r[0][4], r[0][0]))
     codes = [info[1] for info in where.containers]
     rows = graph.rows
 
