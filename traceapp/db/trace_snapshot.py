@@ -129,9 +129,16 @@ class _SqliteCompanion:
             self._pooled.close()
 
 
-def _postgres_pair(session: Session) -> tuple[_Companion, _Companion]:
+def _postgres_pair(session: Session) -> tuple[_Companion, _Companion] | None:
+    """Two companions in the session's snapshot (None: a standby server, which cannot export
+    one; the trace reads on the session then)."""
     connection = session.connection()
-    snapshot = str(connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one())
+    exported = connection.exec_driver_sql(
+        "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_export_snapshot() END"
+    ).scalar_one()
+    if exported is None:
+        return None
+    snapshot = str(exported)
     if not _SNAPSHOT_ID.fullmatch(snapshot):
         raise RuntimeError(f"unexpected snapshot id from the server: {snapshot!r}")
     main = _PostgresCompanion(connection.engine, snapshot)
