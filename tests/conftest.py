@@ -89,14 +89,19 @@ def db_url(
         yield from fresh_pg_url(request.getfixturevalue("pg_template"))
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    """A migrated database with the built-in users, on SQLite and on PostgreSQL."""
-    opened, _ = open_database(db_url)
+def migrated_with_users(url: str) -> Iterator[Engine]:
+    """The database at `url` migrated, with the built-in users; disposed of afterwards."""
+    opened, _ = open_database(url)
     with UnitOfWork(opened) as uow:
         ensure_builtin_users(uow)
     yield opened
     opened.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A migrated database with the built-in users, on SQLite and on PostgreSQL."""
+    yield from migrated_with_users(db_url)
 
 
 @pytest.fixture

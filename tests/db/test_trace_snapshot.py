@@ -10,11 +10,13 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.conftest import migrated_with_users
 from tests.db.test_trace_columns import _lines
 from tests.db.test_trace_walk import _genealogy
 from tests.services.genealogy_builder import (
@@ -32,17 +34,16 @@ from traceapp.db.engine import make_engine
 from traceapp.db.trace_snapshot import SnapshotReader, trace_reader
 from traceapp.db.trace_walk import RawId, TraceReader
 from traceapp.db.uow import UnitOfWork
-from traceapp.services.database import open_database
-from traceapp.services.masterdata import ensure_builtin_users
 
 
 @pytest.fixture
 def pg_engine(pg_url: str) -> Iterator[Engine]:
-    opened, _ = open_database(pg_url)
-    with UnitOfWork(opened) as uow:
-        ensure_builtin_users(uow)
-    yield opened
-    opened.dispose()
+    yield from migrated_with_users(pg_url)
+
+
+@pytest.fixture
+def sqlite_file(tmp_path: Path) -> Iterator[Engine]:
+    yield from migrated_with_users(f"sqlite:///{tmp_path / 'trace.db'}")
 
 
 def _write(engine: Engine) -> Written:
@@ -117,17 +118,14 @@ def test_postgres_companions_read_the_exported_snapshot_not_a_later_commit(
 
 
 def test_sqlite_companions_begin_before_a_waiting_writer_commits(
-    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    sqlite_file: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with UnitOfWork(sqlite_engine) as uow:
-        ensure_builtin_users(uow)
-        uow.commit()
-    start = _start(sqlite_engine, _write(sqlite_engine))
-    before = _one_connection(sqlite_engine, start)
+    start = _start(sqlite_file, _write(sqlite_file))
+    before = _one_connection(sqlite_file, start)
     committed = threading.Event()
 
     def writer() -> None:
-        with sqlite_engine.begin() as other:
+        with sqlite_file.begin() as other:
             for change in _CHANGES:
                 other.execute(text(change))
         committed.set()
@@ -142,10 +140,10 @@ def test_sqlite_companions_begin_before_a_waiting_writer_commits(
         real_init(companion, engine)  # type: ignore[arg-type]
 
     monkeypatch.setattr(trace_snapshot._SqliteCompanion, "__init__", begin_after_a_writer_tried)
-    _assert_as_before(_read_through(sqlite_engine, start), before)
+    _assert_as_before(_read_through(sqlite_file, start), before)
     thread.join(10)
     assert committed.is_set()
-    _assert_changed(sqlite_engine, start)
+    _assert_changed(sqlite_file, start)
 
 
 def test_the_prefetched_whereabouts_number_the_lots_as_the_caller_asks(
@@ -256,18 +254,15 @@ def test_sqlite_holds_writers_back_only_while_the_companions_begin(
 
 
 def test_sqlite_reads_on_one_connection_while_a_long_write_holds_the_lock(
-    sqlite_engine: Engine,
+    sqlite_file: Engine,
 ) -> None:
-    with UnitOfWork(sqlite_engine) as uow:
-        ensure_builtin_users(uow)
-        uow.commit()
-    start = _start(sqlite_engine, _write(sqlite_engine))
-    before = _one_connection(sqlite_engine, start)
-    writer = sqlite_engine.raw_connection()
+    start = _start(sqlite_file, _write(sqlite_file))
+    before = _one_connection(sqlite_file, start)
+    writer = sqlite_file.raw_connection()
     try:
         writer.driver_connection.execute("BEGIN IMMEDIATE")  # a long import, say
         began = time.perf_counter()
-        with UnitOfWork(sqlite_engine, write=False) as uow, trace_reader(uow.session) as reader:
+        with UnitOfWork(sqlite_file, write=False) as uow, trace_reader(uow.session) as reader:
             waited = time.perf_counter() - began
             assert type(reader) is TraceReader
             lots = [row.id for row in reader.closure(start, forward=True).lots]
