@@ -505,20 +505,6 @@ def test_hold_all_cancelled_half_way_names_the_lots_it_did_not_reach(
     assert "Press Hold all again." in text
 
 
-def test_garbage_collection_pauses_only_while_a_result_is_built() -> None:
-    import gc
-
-    assert gc.isenabled()
-    with recall_work._no_gc_pauses():
-        assert not gc.isenabled()
-        with recall_work._no_gc_pauses(keep=True):
-            assert not gc.isenabled()
-        assert not gc.isenabled()  # the outer scope still runs
-        assert gc.get_freeze_count() > 0  # what was built is left out of later collections
-    assert gc.isenabled()
-    gc.unfreeze()
-
-
 @pytest.mark.usefixtures("shop_floor_look")
 def test_at_1366_by_768_the_customers_to_call_and_the_actions_are_whole_on_screen(
     qtbot: QtBot, plant: Engine, tmp_path: Path

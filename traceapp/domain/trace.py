@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-import gc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
+from traceapp.domain.collector import collector_paused
 from traceapp.domain.ids import ContainerId, EventId, LotId, ShipmentId
 from traceapp.domain.lots import LotStatus
 from traceapp.domain.quantity import Quantity
@@ -134,14 +134,8 @@ class Rows(Sequence[T]):
             # All at once, without the garbage collector: tens of thousands of new objects
             # that all stay alive; its passes over them would free nothing and take longer
             # than making them.
-            paused = gc.isenabled()
-            if paused:
-                gc.disable()
-            try:
+            with collector_paused():
                 made = self._made = list(map(self._make, self._items))
-            finally:
-                if paused:
-                    gc.enable()
             return iter(made)  # type: ignore[arg-type]  # every entry made just now
         return (self[i] for i in range(len(made)))
 

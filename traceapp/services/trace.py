@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,6 +25,7 @@ from traceapp.db.trace_snapshot import trace_reader
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Propagation, propagate
+from traceapp.domain.collector import collector_paused
 from traceapp.domain.errors import InvalidInput, NotFound, UnknownCode
 from traceapp.domain.ids import ContainerId, EventId, LotId, ShipmentId
 from traceapp.domain.lots import LotStatus
@@ -195,23 +194,11 @@ def trace_rows(
     reading) is when the request came in, for `elapsed_ms`."""
     if started is None:
         started = time.perf_counter()
-    with _collector_paused():
+    # No garbage collection while a trace builds its rows: a large trace makes hundreds of
+    # thousands of objects that all stay alive until it returns, and the collector's full passes
+    # over them free nothing and took longer than the rest of the trace.
+    with collector_paused():
         return _assemble(source, start, direction, window, started)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No garbage collection while a trace builds its rows. A large trace makes hundreds of
-    thousands of objects that all stay alive until it returns: the collector's full passes over
-    them free nothing and took longer than the rest of the trace. It runs again afterwards."""
-    if not gc.isenabled():
-        yield  # someone else paused it (another trace in another thread): leave it to them
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _assemble(

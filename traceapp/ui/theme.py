@@ -19,7 +19,6 @@ which Qt 6 scales on high-DPI screens (150 %, 200 %) by itself.
 from __future__ import annotations
 
 import enum
-import gc
 import time
 import tomllib
 from collections import deque
@@ -31,6 +30,8 @@ from string import Template
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
+
+from traceapp.domain.collector import collector_paused
 
 BASE_POINT_SIZE = 12  # read at arm's length on a shop-floor screen
 TOUCH_TARGET_PX = 44  # the smallest thing a gloved finger hits reliably (WCAG 2.5.5)
@@ -199,9 +200,7 @@ class Restyler(QObject):
         # references any more (a dialog closed earlier) could be collected in between, and
         # delete with it the child widgets just listed, which Python would then touch. Every
         # widget listed is held until the last slice, so none goes that way later either.
-        paused = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             self._alive = QApplication.allWidgets()
             polished = [
                 w for w in self._alive if w.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
@@ -211,9 +210,6 @@ class Restyler(QObject):
             # parent's, and a window keeps the palette its last polish gave it until it is
             # polished again.
             polished.sort(key=lambda w: (not w.isVisible(), _depth(w)))
-        finally:
-            if paused:
-                gc.enable()
         self._queue = deque(polished)
         self.slices_ms = []
         self._slice()

@@ -6,16 +6,13 @@ through the services, which check permissions; nothing here touches Qt.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.actor import Actor
+from traceapp.domain.collector import collector_paused
 from traceapp.domain.dispositions import DecisionSignature
 from traceapp.domain.errors import InvalidInput
 from traceapp.domain.permissions import UseCase, require
@@ -34,38 +31,12 @@ from traceapp.ui.background import Progress
 
 HOLD_RECORD_TYPE = "recall_hold"  # the signature under "hold every affected lot on site"
 
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = True
-
-
-@contextmanager
-def _no_gc_pauses(*, keep: bool = False) -> Iterator[None]:
-    """No cyclic garbage collection while a large result is built in a worker.
-
-    A 10,000-lot drill makes about a million objects; each full collection the allocations
-    trigger walks all of them while holding the GIL, and the window froze for 0.6-1.4 s at a
-    time (measured on the 1,000,000-lot plant under load). With `keep`, what exists at the end
-    (the result, which has no reference cycles and is freed by reference counting when dropped)
-    moves to the permanent generation, so later collections do not walk it either. The price:
-    reference cycles left unreachable by then are never collected, ~8,000 objects (1-2 MB)
-    after a 10,000-lot drill (measured), far less for small ones.
-    """
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if keep:
-                gc.freeze()
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.enable()
+# No cyclic garbage collection while a large result is built in a worker (`collector_paused`).
+# A 10,000-lot drill makes about a million objects; each full collection the allocations
+# trigger walks all of them while holding the GIL, and the window froze for 0.6-1.4 s at a time
+# (measured on the 1,000,000-lot plant under load). With `keep`, the result moves to the
+# permanent generation: ~8,000 objects (1-2 MB) of unreachable cycles are then never collected
+# after a 10,000-lot drill (measured), far less for small ones.
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +57,7 @@ def drill(uow: UnitOfWork, actor: Actor, progress: Progress, request: DrillReque
     starts and when it ends (the drill is one read transaction; a cancelled one is not shown)."""
     progress.check()
     progress.report(0, 0, "Tracing forward and backward…")
-    with _no_gc_pauses(keep=True):
+    with collector_paused(keep=True):
         result = run_drill(
             uow,
             actor=actor,
@@ -105,7 +76,7 @@ def details(uow: UnitOfWork, actor: Actor, result: RecallResult) -> RecallResult
     """The drill's result with its FSMA 204 events and sensor excursions, read while the
     person already reads the tables: the reports and signatures need them."""
     del actor  # the drill checked who may read; this reads the same lots' events
-    with _no_gc_pauses(keep=True):
+    with collector_paused(keep=True):
         return gather_details(uow, result)
 
 
@@ -212,7 +183,7 @@ def export_pdf(
         valid=signature.record_hash == digest,
     )
     try:
-        with _no_gc_pauses():
+        with collector_paused():
             render_recall_pdf(
                 result, printed, target, sha256=digest, quality=quality_of(uow, result)
             )
@@ -231,7 +202,7 @@ def export_sheet(
     may_export(actor)
     target = _checked_path(path, f".{kind}")
     try:
-        with _no_gc_pauses():
+        with collector_paused():
             if kind == "xlsx":
                 write_xlsx(result, target)
             else:
