@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from traceapp.domain.errors import InvalidInput
 
@@ -54,7 +54,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         # A trace hands a connection to a thread of its own (`trace_snapshot`); each is used by
         # one thread at a time, which is all SQLite asks.
         connect_args = {"check_same_thread": False, **kwargs.pop("connect_args", {})}
-        engine = create_engine(parsed, poolclass=NullPool, connect_args=connect_args, **kwargs)
+        # A file's connections are kept between units of work: opening one costs its pragmas
+        # and reading the schema (3-4 ms here, a third of a backward trace), and each keeps
+        # its page cache. In memory, every connection is a database of its own: none is kept.
+        in_memory = not database or database == ":memory:" or "mode=memory" in database
+        pool = NullPool if in_memory else QueuePool
+        engine = create_engine(parsed, poolclass=pool, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
@@ -64,28 +69,42 @@ PAGE_CACHE_KIB = 65_536
 MMAP_BYTES = 2 * 1024**3
 
 
+def _apply_settings(dbapi_connection: sqlite3.Connection) -> None:
+    """The per-connection settings our rules rely on (set when a connection is made, and again
+    each time a kept one goes back to the pool)."""
+    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    # Every acknowledged scan must survive a power cut.
+    dbapi_connection.execute("PRAGMA synchronous=FULL")
+    # A trace on a large plant touches tens of thousands of index pages spread over the
+    # file: the default 2 MB page cache re-reads most of them from the OS on every trace.
+    # 64 MB (taken only as pages are used) keeps a 10,000-lot trace's pages in between.
+    dbapi_connection.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
+    # Reads through a memory map skip a system call and a copy per page: a third off a large
+    # trace. (SQLite caps the map at 2 GB; pages past it are read as before. A disk I/O error
+    # while reading the map would end the process instead of raising an error; with WAL and
+    # synchronous=FULL that loses nothing acknowledged.)
+    dbapi_connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    dbapi_connection.execute("PRAGMA temp_store=DEFAULT")
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # We issue BEGIN ourselves (below), so the driver must not open transactions on its own.
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
         # First: switching to WAL needs the lock too, and must wait for it like everything else.
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # Every acknowledged scan must survive a power cut.
-        cursor.execute("PRAGMA synchronous=FULL")
-        # A trace on a large plant touches tens of thousands of index pages spread over the
-        # file: the default 2 MB page cache re-reads most of them from the OS on every trace.
-        # 64 MB (taken only as pages are used) keeps a 10,000-lot trace's pages in between.
-        cursor.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
-        # Reads through a memory map skip a system call and a copy per page: a third off a
-        # large trace. (SQLite caps the map at 2 GB; pages past it are read as before. A disk
-        # I/O error while reading the map would end the process instead of raising an error;
-        # with WAL and synchronous=FULL that loses nothing acknowledged.)
-        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        cursor.close()
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        _apply_settings(dbapi_connection)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: sqlite3.Connection | None, _record: object) -> None:
+        # A kept connection goes back as it was made: a borrower may have changed a setting
+        # for its own work (a migration's foreign_keys=OFF, a bulk load's synchronous=OFF, a
+        # trace's short busy_timeout), which the next one must not inherit.
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            _apply_settings(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
