@@ -51,6 +51,37 @@ _LOT_CODE_TAKEN = (
 )
 
 
+# What a scan is resolved with (a binding, a lot by its code, a container by its code), built
+# once: building a statement took longer than running it, and every scan and trace runs them.
+_BINDING_OPEN = (
+    CodeBinding.valid_from <= bindparam("at"),
+    or_(CodeBinding.valid_to.is_(None), CodeBinding.valid_to > bindparam("at")),
+)
+_ACTIVE_BINDING = select(CodeBinding).where(
+    CodeBinding.payload == bindparam("payload"), *_BINDING_OPEN
+)
+_ACTIVE_BINDINGS = select(CodeBinding).where(
+    CodeBinding.payload.in_(bindparam("payloads", expanding=True)), *_BINDING_OPEN
+)
+_CONTAINER_BY_CODE = select(Container).where(
+    or_(Container.code == bindparam("code"), Container.sscc == bindparam("code"))
+)
+_LOTS_BY_CODE = (
+    select(Lot, Product)
+    .join(Product, Product.id == Lot.product_id)
+    .where(Lot.lot_code == bindparam("lot_code"))
+)
+_LOTS_BY_PART_AND_CODE = _LOTS_BY_CODE.where(Product.part_number == bindparam("part_number"))
+_LOTS_BY_CODE_READ = {
+    False: _LOTS_BY_CODE.order_by(Product.part_number),
+    True: _LOTS_BY_PART_AND_CODE.order_by(Product.part_number),
+}
+_LOTS_BY_CODE_LOCKED = {
+    False: locked(_LOTS_BY_CODE, of=Lot).order_by(Product.part_number),
+    True: locked(_LOTS_BY_PART_AND_CODE, of=Lot).order_by(Product.part_number),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class LotRow:
     lot: Lot
@@ -137,19 +168,11 @@ class Repository:
     def lots_by_code(
         self, lot_code: str, part_number: str | None, *, lock: bool = False
     ) -> list[LotRow]:
-        query = (
-            select(Lot, Product)
-            .join(Product, Product.id == Lot.product_id)
-            .where(Lot.lot_code == lot_code)
-        )
-        if part_number is not None:
-            query = query.where(Product.part_number == part_number)
-        if lock:
-            query = locked(query, of=Lot)
-        return [
-            LotRow(lot, product)
-            for lot, product in self.session.execute(query.order_by(Product.part_number))
-        ]
+        query = (_LOTS_BY_CODE_LOCKED if lock else _LOTS_BY_CODE_READ)[part_number is not None]
+        values = {"lot_code": lot_code, "part_number": part_number}
+        if part_number is None:
+            del values["part_number"]
+        return [LotRow(lot, product) for lot, product in self.session.execute(query, values)]
 
     def lot_row(self, lot_id: uuid.UUID, *, lock: bool = False) -> LotRow:
         query = (
@@ -207,10 +230,8 @@ class Repository:
     # --- containers ---------------------------------------------------------------------------
 
     def container_by_code(self, code: str, *, lock: bool = False) -> Container | None:
-        query = select(Container).where(or_(Container.code == code, Container.sscc == code))
-        if lock:
-            query = locked(query, of=Container)
-        return self.session.scalar(query)
+        query = locked(_CONTAINER_BY_CODE, of=Container) if lock else _CONTAINER_BY_CODE
+        return self.session.scalar(query, {"code": code})
 
     def open_contents(self, container_id: uuid.UUID) -> list[ContainerContent]:
         return list(
@@ -251,13 +272,7 @@ class Repository:
     # --- code bindings ------------------------------------------------------------------------
 
     def active_binding(self, payload: str, at: datetime) -> CodeBinding | None:
-        return self.session.scalar(
-            select(CodeBinding).where(
-                CodeBinding.payload == payload,
-                CodeBinding.valid_from <= at,
-                or_(CodeBinding.valid_to.is_(None), CodeBinding.valid_to > at),
-            )
-        )
+        return self.session.scalar(_ACTIVE_BINDING, {"payload": payload, "at": at})
 
     def first_active_binding(self, payloads: Sequence[str], at: datetime) -> CodeBinding | None:
         """The active binding of the first of `payloads` that has one, in one statement."""
@@ -268,11 +283,7 @@ class Repository:
         found = {
             binding.payload: binding
             for binding in self.session.scalars(
-                select(CodeBinding).where(
-                    CodeBinding.payload.in_(payloads),
-                    CodeBinding.valid_from <= at,
-                    or_(CodeBinding.valid_to.is_(None), CodeBinding.valid_to > at),
-                )
+                _ACTIVE_BINDINGS, {"payloads": list(payloads), "at": at}
             )
         }
         return next((found[key] for key in payloads if key in found), None)

@@ -73,12 +73,20 @@ def index_walks(session: Session) -> Iterator[None]:
         return
     connection = session.connection()
     names = list(INDEX_WALK_SETTINGS)
-    saved = connection.execute(
-        text(", ".join(f"current_setting('{name}')" for name in names).join(("SELECT ", "")))
-    ).one()
-    _set_local(connection, INDEX_WALK_SETTINGS)
+    # Read and set in one round trip: the settings are read in a CTE that is worked out first
+    # (MATERIALIZED), and set as its one row is read.
+    saved = connection.execute(_SAVE_AND_SET, INDEX_WALK_SETTINGS).one()[: len(names)]
     yield
     _set_local(connection, dict(zip(names, saved, strict=True)))
+
+
+_SAVE_AND_SET = text(
+    "WITH saved AS MATERIALIZED (SELECT "
+    + ", ".join(f"current_setting('{name}') AS {name}" for name in INDEX_WALK_SETTINGS)
+    + ") SELECT saved.*, "
+    + ", ".join(f"set_config('{name}', :{name}, true)" for name in INDEX_WALK_SETTINGS)
+    + " FROM saved"
+)
 
 
 def _set_local(connection: Connection, settings: dict[str, str]) -> None:

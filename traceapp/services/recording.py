@@ -18,6 +18,7 @@ from traceapp.db.audit_log import (
     created,
 )
 from traceapp.db.models import (
+    CodeBinding,
     Container,
     Event,
     EventItem,
@@ -47,7 +48,13 @@ from traceapp.domain.results import EventItemSummary, EventSummary, StepResult
 from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.services import station_cache
-from traceapp.services.scans import lot_key, product_without_lot, read_scan, unknown_gtin
+from traceapp.services.scans import (
+    ScanReading,
+    lot_key,
+    product_without_lot,
+    read_scan,
+    unknown_gtin,
+)
 from traceapp.services.summaries import (
     container_summaries,
     event_summaries,
@@ -141,7 +148,26 @@ def lot_name(row: LotRow) -> str:
 def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | None:
     """The lot a code names: a bound code, a GS1 label (GTIN + lot), PART/LOTCODE, or a bare lot code."""
     reading = read_scan(code)
-    binding = repo.first_active_binding(reading.binding_keys, now_utc())
+    return _lot_read(repo, reading, _binding(repo, reading), lock=lock)
+
+
+def find_lot_or_container(repo: Repository, code: str) -> LotRow | Container | None:
+    """The lot a code names (as `find_lot`), else the container (as `find_container`), with
+    the scan read and its binding looked up once."""
+    reading = read_scan(code)
+    binding = _binding(repo, reading)
+    return _lot_read(repo, reading, binding, lock=False) or _container_read(
+        repo, reading, binding, lock=False
+    )
+
+
+def _binding(repo: Repository, reading: ScanReading) -> CodeBinding | None:
+    return repo.first_active_binding(reading.binding_keys, now_utc())
+
+
+def _lot_read(
+    repo: Repository, reading: ScanReading, binding: CodeBinding | None, *, lock: bool
+) -> LotRow | None:
     if binding is not None:
         return repo.lot_row(binding.lot_id, lock=lock) if binding.lot_id is not None else None
     if reading.structured:
@@ -189,7 +215,12 @@ def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
 def find_container(repo: Repository, code: str, *, lock: bool = False) -> Container | None:
     """The container a code names: a bound code, an SSCC label, or the container's own code."""
     reading = read_scan(code)
-    binding = repo.first_active_binding(reading.binding_keys, now_utc())
+    return _container_read(repo, reading, _binding(repo, reading), lock=lock)
+
+
+def _container_read(
+    repo: Repository, reading: ScanReading, binding: CodeBinding | None, *, lock: bool
+) -> Container | None:
     if binding is not None:
         return repo.session.get(Container, binding.container_id) if binding.container_id else None
     if reading.structured:

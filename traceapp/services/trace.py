@@ -14,12 +14,12 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from traceapp.db import trace as queries
 from traceapp.db import trace_walk as walk
 from traceapp.db.models import Lot, Shipment, ShipmentItem
-from traceapp.db.repositories import Repository
+from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.trace_columns import ShipmentHead, Whereabouts
 from traceapp.db.trace_snapshot import trace_reader
 from traceapp.db.trace_walk import RawId, as_uuid
@@ -41,7 +41,7 @@ from traceapp.domain.trace import (
     TraceResult,
 )
 from traceapp.services.equipment_runs import ran_on
-from traceapp.services.recording import find_container, find_lot
+from traceapp.services.recording import find_lot_or_container
 
 if TYPE_CHECKING:
     import numpy as np
@@ -147,13 +147,14 @@ def _window(
 
 def _resolve(uow: UnitOfWork, reader: walk.TraceReader, code: str) -> TraceStart:
     repo = Repository(uow.session)
-    row = find_lot(repo, code)
-    if row is not None:
+    found = find_lot_or_container(repo, code)
+    if isinstance(found, LotRow):
         return TraceStart(
-            {reader.raw_id(row.lot.id): None}, f"{row.product.part_number}/{row.lot.lot_code}"
+            {reader.raw_id(found.lot.id): None},
+            f"{found.product.part_number}/{found.lot.lot_code}",
         )
-    container = find_container(repo, code)
-    if container is not None:
+    if found is not None:
+        container = found
         shipped_at = _shipped_at(uow, container.id)
         contents = queries.contents_at(uow.session, container.id, shipped_at)
         lots: dict[RawId, Decimal | None] = {}
@@ -171,15 +172,22 @@ def _resolve(uow: UnitOfWork, reader: walk.TraceReader, code: str) -> TraceStart
     raise UnknownCode(code.strip())
 
 
+# When a container first left (built once: building it took as long as running it).
+_FIRST_SHIPPED = (
+    select(Shipment.shipped_at)
+    .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
+    .where(
+        ShipmentItem.container_id == bindparam("container_id"),
+        Shipment.voided_by_event_id.is_(None),
+    )
+    .order_by(Shipment.shipped_at)
+    .limit(1)
+)
+
+
 def _shipped_at(uow: UnitOfWork, container_id: uuid.UUID) -> datetime | None:
     """When the container left, so its contents are read as they were then (None: not shipped)."""
-    return uow.session.scalar(
-        select(Shipment.shipped_at)
-        .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
-        .where(ShipmentItem.container_id == container_id, Shipment.voided_by_event_id.is_(None))
-        .order_by(Shipment.shipped_at)
-        .limit(1)
-    )
+    return uow.session.scalar(_FIRST_SHIPPED, {"container_id": container_id})
 
 
 def trace_rows(
@@ -213,18 +221,24 @@ def _assemble(
     lots, customers with their totals. The objects a caller reads (`TracedLot` with its UUID
     and Quantities, ...) are made from those values when first read (`Rows`)."""
     start_ids = list(start.lots)
-    start_rows = {row.id: row for row in source.lot_rows(start_ids)}
     forward_lots: list[_LotItem] = []
     backward_lots: list[_LotItem] = []
     shipments: Sequence[TracedShipment] = ()
     containers: Sequence[TracedContainer] = ()
     customers: Sequence[AffectedParty] = ()
     suppliers: tuple[AffectedParty, ...] = ()
+    ahead = bool(start_ids) and direction in (Direction.FORWARD, Direction.BOTH)
+    behind = bool(start_ids) and direction in (Direction.BACKWARD, Direction.BOTH)
+    if ahead:
+        source.prefetch_whereabouts(start_ids)  # before the closure: read beside it
+    # The start lots' rows come with the first closure (its first lots), not read apart.
+    first = _Graph(source.closure(start_ids, forward=ahead), forward=ahead) if start_ids else None
+    start_rows = first.rows_of(start_ids) if first is not None else {}
     unit = _suspect_unit(start_rows.values())
-    if direction in (Direction.FORWARD, Direction.BOTH) and start_ids:
+    if ahead:
+        assert first is not None
         amounts = _start_amounts(start, start_rows, unit)
-        source.prefetch_whereabouts(start_ids)
-        graph = _Graph(source.closure(start_ids, forward=True), forward=True)
+        graph = first
         found = graph.propagate({lot_id: float(value) for lot_id, value in amounts.items()})
         forward_lots = _lot_items(graph, found, unit, forward=True)
         where = source.whereabouts(graph.ids)
@@ -233,7 +247,7 @@ def _assemble(
             reached = reached + source.containers([start.container_id])
         containers = Rows(sorted(reached, key=_BY_CODE), _traced_container)
         shipments, customers = _shipments(where, window, graph, found, unit)
-    if direction in (Direction.BACKWARD, Direction.BOTH) and start_ids:
+    if behind:
         fractions_in = {
             lot_id: (
                 float(amount / start_rows[lot_id].initial)
@@ -243,7 +257,12 @@ def _assemble(
             for lot_id, amount in start.lots.items()
             if lot_id in start_rows
         }
-        graph = _Graph(source.closure(start_ids, forward=False), forward=False)
+        # Backward alone, the first closure is this one.
+        graph = (
+            _Graph(source.closure(start_ids, forward=False), forward=False)
+            if ahead or first is None
+            else first
+        )
         backward_lots = _lot_items(graph, graph.propagate(fractions_in), None, forward=False)
         suppliers = _suppliers(graph.rows)
     return TraceResult(
@@ -277,6 +296,10 @@ class _Graph:
         self.ratio = np.divide(closure.given, whole, out=np.full(len(parents), np.nan), where=known)
         self.source, self.target = (parents, children) if forward else (children, parents)
         self.forward = forward
+
+    def rows_of(self, lot_ids: Sequence[RawId]) -> dict[RawId, walk.LotRow]:
+        """The rows of those of `lot_ids` in the closure (the start lots: all that exist)."""
+        return {lot_id: self.rows[self.index[lot_id]] for lot_id in lot_ids if lot_id in self.index}
 
     def propagate(self, start: Mapping[RawId, float]) -> Propagation:
         index = self.index
