@@ -143,7 +143,13 @@ def _statements(dialect: str, covering: bool) -> dict[str, str]:
         "sat": render(_SAT, dialect, covering=covering, contents=_CONTENTS[dialect]),
         "held_by": render(_HELD_BY, dialect),
         "shipped_in": render(_SHIPPED, dialect, column="container_id"),
-        "shipped_loose": render(_SHIPPED, dialect, column="lot_id"),
+        # A trace's lots (10,000) unseen by the planner: it would estimate each. The containers
+        # stay in sight: seeing them, the planner chooses one pass over the shipped containers
+        # with the list hashed, over a probe each (14,000 containers, 42,000 shipped: 21 ms,
+        # 8 of them planning, against 22 ms probing).
+        "shipped_loose": render(
+            _SHIPPED.replace("{among:ids}", "{among_unseen:ids}"), dialect, column="lot_id"
+        ),
         "reach": render(_REACH + "SELECT {id:lot_id} FROM walk", dialect),
     }
     if dialect == "sqlite":

@@ -246,7 +246,7 @@ _CONTENTS = {
     FROM container_contents WHERE lot_id {among:ids})""",
     "postgresql": """(SELECT row_number() OVER () AS n, container_id, lot_id, quantity, packed_at,
            unpacked_at
-    FROM container_contents WHERE lot_id {among:ids})""",
+    FROM container_contents WHERE lot_id {among_unseen:ids})""",
 }
 
 # Which containers held these containers, and when (from the covering index alone).
@@ -269,7 +269,9 @@ JOIN parties c ON c.id = s.customer_id
 WHERE si.{column} {among:ids} AND s.voided_by_event_id IS NULL
 """
 
-_PLACEHOLDER = re.compile(r"\{(ids|id|seed|among|indexed|time|until|float|numeric):([^{}]*)\}")
+_PLACEHOLDER = re.compile(
+    r"\{(ids|id|seed|among|among_unseen|indexed|time|until|float|numeric):([^{}]*)\}"
+)
 # The end of an open interval as text, later than any recorded moment: read with the other
 # times as numpy datetime64 (a None there would make numpy convert every time one by one).
 OPEN_END = "9999-12-31 23:59:59.999999"
@@ -301,7 +303,11 @@ def _render(template: str, dialect: str, *, covering: bool = True, **names: str)
         if kind in ("time", "until"):  # a moment as naive UTC text, for numpy to read at once
             moment = f"CAST({body} AT TIME ZONE 'UTC' AS text)" if dialect == "postgresql" else body
             return moment if kind == "time" else f"coalesce({moment}, '{OPEN_END}')"
-        if kind == "among":
+        if kind in ("among", "among_unseen"):
+            if dialect == "postgresql" and kind == "among_unseen":
+                # Behind a scalar subquery the planner cannot look into the list: for 10,000
+                # ids it spent 6 ms estimating each one (the plan, index probes, is the same).
+                return f"= ANY(CAST((SELECT CAST(%({body})s AS uuid[])) AS uuid[]))"
             if dialect == "postgresql":
                 return f"= ANY(CAST(%({body})s AS uuid[]))"
             return f"IN (SELECT value FROM json_each(:{body}))"
