@@ -469,3 +469,31 @@ def test_the_closure_keeps_awkward_values(engine: Engine, lot_code: str) -> None
     assert np.isnan(found[True].given).sum() == 1
     # To the last bit, as the driver reads it (PostgreSQL's numeric(18, 6) rounded it on write).
     assert (0.1 + 0.2 if engine.dialect.name == "sqlite" else 0.3) in found[True].given.tolist()
+
+
+@pytest.mark.parametrize("code", ["CASE,A", "CASE\x1fA", "CASE;A"])
+def test_whereabouts_keep_awkward_codes_and_quantities(engine: Engine, code: str) -> None:
+    """A container code holding a separator (read as rows then), kind and status as written,
+    an unknown quantity and one that needs 17 digits: as the row reads give them."""
+    g = _genealogy()
+    written = write(engine, g)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE containers SET code = :new WHERE code = :old"),
+            {"new": code, "old": g.container_code(CASE_A)},
+        )
+        contents = connection.execute(
+            text("SELECT id FROM container_contents WHERE lot_id IS NOT NULL ORDER BY packed_at")
+        ).scalars()
+        first, second = list(contents)[:2]
+        connection.execute(
+            text("UPDATE container_contents SET quantity = NULL WHERE id = :id"), {"id": first}
+        )
+        connection.execute(
+            text("UPDATE container_contents SET quantity = :q WHERE id = :id"),
+            {"q": 0.1 + 0.2, "id": second},
+        )
+    reads = _read(engine, written.lots)
+    _assert_agree(reads, exact_repeats=True)
+    assert code in {info.code for info in reads.columns.containers}
+    assert np.isnan(reads.columns.quantity).any()

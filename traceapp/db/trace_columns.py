@@ -137,6 +137,21 @@ FROM (
 )
 _SEPARATORS = (",",) * 6 + ("\x1f",) * 3 + (",",) * 3  # of `_SAT`'s twelve columns
 
+# PostgreSQL: `_SAT`'s rows as one row the same way (`_SAT_JOINED`, filled in per database).
+# psycopg made a Python object of each of its 165,000 values, in the thread that reads beside
+# the closure; joined, the server does that work while the client's other thread runs. A
+# quantity as PostgreSQL spells a double (as many digits as it needs), NULL as NaN.
+_SAT_JOINED = """
+SELECT count(*), string_agg(CAST(n AS text), ','), string_agg(lot_id, ','),
+       string_agg(container_id, ','), string_agg(coalesce(CAST(quantity AS text), 'NaN'), ','),
+       string_agg(packed_at, ','), string_agg(unpacked_at, ','),
+       string_agg(code, chr(31)), string_agg(kind, chr(31)), string_agg(status, chr(31)),
+       string_agg(coalesce(holder, ''), ','), string_agg(coalesce(held_from, ''), ','),
+       string_agg(held_until, ',')
+FROM ({sat}) AS sat(n, lot_id, container_id, quantity, packed_at, unpacked_at, code, kind, status,
+                    holder, held_from, held_until)
+"""
+
 
 def _statements(dialect: str, covering: bool) -> dict[str, str]:
     statements = {
@@ -154,6 +169,8 @@ def _statements(dialect: str, covering: bool) -> dict[str, str]:
     }
     if dialect == "sqlite":
         statements["reach_sat"] = render(_REACH_SAT_SQLITE, dialect, covering=covering)
+    else:
+        statements["sat_joined"] = _SAT_JOINED.replace("{sat}", statements["sat"])
     return statements
 
 
@@ -189,9 +206,29 @@ def whereabouts(
 ) -> Whereabouts:
     """Where the lots `lot_ids` sat and shipped (see the module's rule); without the shipments
     that took them loose unless `loose`."""
-    rows = reader.run(_SQL[reader.dialect, reader.covering]["sat"], lot_ids)
+    sql = _SQL[reader.dialect, reader.covering]
+    if reader.dialect == "postgresql":
+        ((count, *joined),) = reader.run(sql["sat_joined"], lot_ids)
+        split = _split(count, joined)
+        if split is not _UNSPLIT:
+            return _whereabouts(reader, lot_ids, split, loose=loose)
+    rows = reader.run(sql["sat"], lot_ids)
     sat = _Columns(*zip(*rows, strict=True)) if rows else None
     return _whereabouts(reader, lot_ids, sat, loose=loose)
+
+
+def _split(count: int, joined: Sequence[str | None]) -> _Columns | None:
+    """`_SAT`'s columns from the texts of its joined form (None: no rows), or `_UNSPLIT` if a
+    separator inside a code made a column come apart into too many pieces."""
+    if not count:
+        return None
+    columns = [
+        text.split(separator) if text is not None else []
+        for text, separator in zip(joined, _SEPARATORS, strict=True)
+    ]
+    if any(len(column) != count for column in columns):
+        return _UNSPLIT
+    return _Columns(*columns)
 
 
 def loose_rows(reader: TraceReader, lot_ids: Sequence[RawId]) -> list[tuple[Any, ...]]:
@@ -238,12 +275,10 @@ def reach_whereabouts(
         return lots, whereabouts(reader, lots, loose=loose)
     ((joined_lots, count, *joined),) = reader.run(sql["reach_sat"], start, "start")
     lots = joined_lots.split(",") if joined_lots else []
-    if not count:
-        return lots, _whereabouts(reader, lots, None, loose=loose)
-    columns = [text.split(separator) for text, separator in zip(joined, _SEPARATORS, strict=True)]
-    if any(len(column) != count for column in columns):  # a separator inside a code
+    split = _split(count, joined)
+    if split is _UNSPLIT:  # a separator inside a code: read as rows
         return lots, whereabouts(reader, lots, loose=loose)
-    return lots, _whereabouts(reader, lots, _Columns(*columns), loose=loose)
+    return lots, _whereabouts(reader, lots, split, loose=loose)
 
 
 class _Columns(NamedTuple):
@@ -261,6 +296,10 @@ class _Columns(NamedTuple):
     holder: Sequence[RawId | None]  # None, or "" when split: no holder
     held_from: Sequence[str | None]
     held_until: Sequence[str]
+
+
+# `_split`'s answer when a code held a separator (compared by identity).
+_UNSPLIT = _Columns(*([()] * len(_Columns._fields)))
 
 
 def _whereabouts(
