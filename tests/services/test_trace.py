@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert, select
 
+from traceapp.db.models import CodeBinding, Container, Lot
 from traceapp.domain.errors import UnknownCode
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.trace import Direction, Rows, TraceResult
@@ -133,6 +136,39 @@ def test_a_pallet_traced_backward_gives_what_was_on_it_when_it_shipped(plant: Pl
     assert result.start == ("DOUGH/D-1",)
     amounts = {lot.name: lot.quantity for lot in result.lots}
     assert amounts["FLOUR/F-1"] == Quantity(Decimal(50), "kg")
+
+
+def test_a_bound_code_or_a_supplier_lot_code_traces_what_it_names(plant: Plant) -> None:
+    plant.receive("F-1", "100 kg")
+    _mix(plant, {"F-1": "50 kg"}, {"DOUGH/D-1": "50 kg"}, 1)
+    _pack(plant, "CASE-1", ["DOUGH/D-1"], 2)
+    _pack(plant, "PAL-1", ["CASE-1"], 3, kind="pallet")
+    _ship(plant, "SHOP1", ["PAL-1"], 4)
+    with plant.engine.begin() as connection:  # as a binding step or an EPCIS import leaves them
+        pallet = connection.scalars(select(Container.id).where(Container.code == "PAL-1")).one()
+        dough = connection.scalars(select(Lot.id).where(Lot.lot_code == "D-1")).one()
+        tags = {"TAG-PAL": (None, pallet, None), "TAG-DOUGH": (dough, None, None)}
+        tags["TAG-OLD"] = (dough, None, _at(1))  # ended: the tag now names nothing
+        connection.execute(
+            insert(CodeBinding),
+            [
+                {
+                    "id": uuid.uuid4(), "payload": payload, "lot_id": lot,
+                    "container_id": container, "valid_from": _at(0), "valid_to": ended,
+                }
+                for payload, (lot, container, ended) in tags.items()
+            ],
+        )  # fmt: skip
+    backward = _trace(plant, "PAL-1", Direction.BACKWARD)
+    assert _trace(plant, "TAG-PAL", Direction.BACKWARD).lots == backward.lots
+    assert _trace(plant, "TAG-PAL", Direction.BACKWARD).origin == "PAL-1"
+    assert _trace(plant, "TAG-DOUGH").lots == _trace(plant, "DOUGH/D-1").lots
+    assert _trace(plant, "TAG-DOUGH").start == ("DOUGH/D-1",)
+    by_supplier_lot = _trace(plant, "F-1")  # the supplier's code for the flour received
+    assert by_supplier_lot.start == _trace(plant, "FLOUR/F-1").start
+    assert {lot.name for lot in by_supplier_lot.lots} >= {"FLOUR/F-1", "DOUGH/D-1"}
+    with pytest.raises(UnknownCode):
+        _trace(plant, "TAG-OLD")
 
 
 def test_trace_by_equipment_and_time_window_finds_what_ran_on_it(plant: Plant) -> None:
