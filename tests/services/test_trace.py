@@ -139,7 +139,7 @@ def test_a_pallet_traced_backward_gives_what_was_on_it_when_it_shipped(plant: Pl
 
 
 def test_a_bound_code_or_a_supplier_lot_code_traces_what_it_names(plant: Plant) -> None:
-    plant.receive("F-1", "100 kg")
+    plant.receive("MILL-77", "100 kg", lot_code="F-1")  # the mill's code is not ours
     _mix(plant, {"F-1": "50 kg"}, {"DOUGH/D-1": "50 kg"}, 1)
     _pack(plant, "CASE-1", ["DOUGH/D-1"], 2)
     _pack(plant, "PAL-1", ["CASE-1"], 3, kind="pallet")
@@ -164,8 +164,9 @@ def test_a_bound_code_or_a_supplier_lot_code_traces_what_it_names(plant: Plant) 
     assert _trace(plant, "TAG-PAL", Direction.BACKWARD).origin == "PAL-1"
     assert _trace(plant, "TAG-DOUGH").lots == _trace(plant, "DOUGH/D-1").lots
     assert _trace(plant, "TAG-DOUGH").start == ("DOUGH/D-1",)
-    by_supplier_lot = _trace(plant, "F-1")  # the supplier's code for the flour received
+    by_supplier_lot = _trace(plant, "MILL-77")
     assert by_supplier_lot.start == _trace(plant, "FLOUR/F-1").start
+    assert by_supplier_lot.origin == "supplier lot MILL-77"
     assert {lot.name for lot in by_supplier_lot.lots} >= {"FLOUR/F-1", "DOUGH/D-1"}
     with pytest.raises(UnknownCode):
         _trace(plant, "TAG-OLD")
