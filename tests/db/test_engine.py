@@ -78,3 +78,16 @@ def test_foreign_keys_hold_on_a_connection_a_migration_switched_them_off(tmp_pat
             connection.execute(text("INSERT INTO child (id, parent_id) VALUES (1, 42)"))
     finally:
         engine.dispose()
+
+
+def test_a_file_hands_out_as_many_connections_as_are_asked_for_at_once(tmp_path: Path) -> None:
+    # Four traces at once take sixteen (each: its session, a gate, two companions); with a
+    # limit they would wait on each other for connections none gives back.
+    engine = make_engine(f"sqlite:///{tmp_path / 'plant.db'}")
+    try:
+        held = [engine.raw_connection() for _ in range(24)]
+        assert len({id(raw.driver_connection) for raw in held}) == 24
+        for raw in held:
+            raw.close()
+    finally:
+        engine.dispose()

@@ -57,9 +57,13 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         # A file's connections are kept between units of work: opening one costs its pragmas
         # and reading the schema (3-4 ms here, a third of a backward trace), and each keeps
         # its page cache. In memory, every connection is a database of its own: none is kept.
+        # As many as are asked for at once (SQLite sets no limit; a trace takes four, and
+        # a limit would make concurrent traces wait on each other), five kept between uses.
         in_memory = not database or database == ":memory:" or "mode=memory" in database
-        pool = NullPool if in_memory else QueuePool
-        engine = create_engine(parsed, poolclass=pool, connect_args=connect_args, **kwargs)
+        pooling: dict[str, Any] = (
+            {"poolclass": NullPool} if in_memory else {"poolclass": QueuePool, "max_overflow": -1}
+        )
+        engine = create_engine(parsed, connect_args=connect_args, **pooling, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(parsed, pool_pre_ping=True, **kwargs)
