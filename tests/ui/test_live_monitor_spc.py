@@ -91,6 +91,8 @@ def test_an_spc_alarm_is_listed_and_acknowledged(
         )
         qtbot.wait(700)  # read back from the audit trail by the next polls
         assert _spc_row(page)[5].startswith("admin at ")
+        # The polls since have not taken the answer away before it could be read.
+        assert page.message.text() == "Acknowledged: oven1/temp SPC N1 alarm."
         assert next(r for r in page.alarm_rows() if r[2] != "SPC N1")[5] == "\u2014 not yet"
     finally:
         page.stop()

@@ -124,6 +124,7 @@ class LiveMonitorPage(QWidget):
         self._silent_since: dict[int, int] = {}
         self._alarms: list[live.Alarm] = []
         self._polling = False
+        self._error_shown = ""  # the error in `message`, for the next working poll to clear
         self._polls = 0
         self._history_loading = False
         self._history_span: tuple[float, float] | None = None
@@ -559,7 +560,12 @@ class LiveMonitorPage(QWidget):
 
     def _on_polled(self, update: live.LiveUpdate) -> None:
         self._polling = False
-        self.message.clear()
+        # A poll that works takes back an error (the database answers again), and only an
+        # error: the answer to an acknowledgement stays (a poll comes every few hundred
+        # milliseconds, and cleared it before it could be read).
+        if self._error_shown and self.message.text() == self._error_shown:
+            self.message.clear()
+        self._error_shown = ""
         self.feed(update.series)
         if update.gaps is not None:
             self.set_gaps(update.gaps)
@@ -811,7 +817,8 @@ class LiveMonitorPage(QWidget):
         self.message.setText(f"Acknowledged: {alarm.channel.key} {alarm.kind_text} alarm.")
 
     def _on_error(self, error: BaseException, _details: str) -> None:
-        self.message.setText(_error_text(error))
+        self._error_shown = _error_text(error)
+        self.message.setText(self._error_shown)
 
 
 def _state_text(alarm: live.Alarm) -> str:
