@@ -169,9 +169,9 @@ class Repository:
         self, lot_code: str, part_number: str | None, *, lock: bool = False
     ) -> list[LotRow]:
         query = (_LOTS_BY_CODE_LOCKED if lock else _LOTS_BY_CODE_READ)[part_number is not None]
-        values = {"lot_code": lot_code, "part_number": part_number}
-        if part_number is None:
-            del values["part_number"]
+        values = {"lot_code": lot_code}
+        if part_number is not None:
+            values["part_number"] = part_number
         return [LotRow(lot, product) for lot, product in self.session.execute(query, values)]
 
     def lot_row(self, lot_id: uuid.UUID, *, lock: bool = False) -> LotRow:

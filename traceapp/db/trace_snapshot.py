@@ -42,7 +42,7 @@ from traceapp.db.trace_columns import (
     whereabouts,
     with_loose,
 )
-from traceapp.db.trace_walk import Closure, ContainerRow, LotRow, RawId, TraceReader
+from traceapp.db.trace_walk import Closure, ContainerRow, RawId, TraceReader
 
 # What pg_export_snapshot returns ("00000003-0000001B-1"): checked before it is spelled into
 # SET TRANSACTION SNAPSHOT, which takes no bound parameter.
@@ -199,9 +199,6 @@ class SnapshotReader:
 
     def raw_id(self, value: Any) -> RawId:
         return self._main.reader.raw_id(value)
-
-    def lot_rows(self, ids: Sequence[RawId]) -> list[LotRow]:
-        return self._main.reader.lot_rows(ids)
 
     def closure(self, start: Sequence[RawId], *, forward: bool) -> Closure:
         return self._main.reader.closure(start, forward=forward)

@@ -224,12 +224,6 @@ _PARTIES = """
 SELECT {id:c.id}, c.code, c.name FROM parties c WHERE c.id {among:ids}
 """
 
-_LOTS = """
-SELECT {id:l.id}, {id:l.product_id}, l.lot_code, l.status, l.unit, {numeric:l.initial_quantity},
-       {numeric:l.on_hand}, {id:l.supplier_id}, l.supplier_lot_code
-FROM lots l {indexed:ix_lots_trace_row} WHERE l.id {among:ids}
-"""
-
 # Where the lots sat directly, with those containers' facts and what held them, in one statement
 # (from covering indexes alone): a row per content row and holder (NULLs where nothing held the
 # container). `{contents}` numbers the content rows, which may repeat once per holder: SQLite's
@@ -341,7 +335,6 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         for way, (near, far) in ends.items()
     )  # fmt: skip
     result.update(
-        lots=_render(_LOTS, dialect, covering=covering),
         products=_render(_PRODUCTS, dialect),
         parties=_render(_PARTIES, dialect),
         lot_contents=_render(
@@ -468,7 +461,8 @@ class TraceReader:
             cursor.close()
 
     def _lots(self, rows: Sequence[Sequence[Any]]) -> dict[RawId, LotRow]:
-        """Lots from rows that begin as `_LOTS` does, each product and supplier read once."""
+        """Lots from rows that begin as the closure's do (id, product, code, status, unit,
+        quantities, supplier, supplier lot code), each product and supplier read once."""
         products = {row[0]: row[1:] for row in self._rows("products", {row[1] for row in rows})}
         suppliers = {
             row[0]: row[1:]
@@ -491,9 +485,6 @@ class TraceReader:
                 ),
             )  # fmt: skip
         return lots
-
-    def lot_rows(self, ids: Sequence[RawId]) -> list[LotRow]:
-        return list(self._lots(self._rows("lots", ids)).values())
 
     def closure(self, start: Sequence[RawId], *, forward: bool) -> Closure:
         """The closure of `start` (forward: descendants; backward: ancestors) as numbered lots

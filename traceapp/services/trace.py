@@ -63,8 +63,6 @@ class TraceRows(Protocol):
     benchmark runs the very same assembly over rows held in memory and over a per-node walk, so
     the three timings differ only in how the rows are fetched."""
 
-    def lot_rows(self, ids: Sequence[RawId]) -> list[walk.LotRow]: ...
-
     def closure(self, start: Sequence[RawId], *, forward: bool) -> walk.Closure: ...
 
     def whereabouts(self, lot_ids: Sequence[RawId]) -> Whereabouts: ...
@@ -153,15 +151,14 @@ def _resolve(uow: UnitOfWork, reader: walk.TraceReader, code: str) -> TraceStart
             {reader.raw_id(found.lot.id): None},
             f"{found.product.part_number}/{found.lot.lot_code}",
         )
-    if found is not None:
-        container = found
-        shipped_at = _shipped_at(uow, container.id)
-        contents = queries.contents_at(uow.session, container.id, shipped_at)
+    if found is not None:  # a container
+        shipped_at = _shipped_at(uow, found.id)
+        contents = queries.contents_at(uow.session, found.id, shipped_at)
         lots: dict[RawId, Decimal | None] = {}
         for held in contents:
             lot_id = reader.raw_id(held.lot_id)
             lots[lot_id] = (lots.get(lot_id) or Decimal(0)) + (held.quantity or Decimal(0))
-        return TraceStart(lots, container.code, reader.raw_id(container.id))
+        return TraceStart(lots, found.code, reader.raw_id(found.id))
     supplier_lots = list(
         uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code.strip()))
     )
@@ -257,12 +254,9 @@ def _assemble(
             for lot_id, amount in start.lots.items()
             if lot_id in start_rows
         }
+        assert first is not None
         # Backward alone, the first closure is this one.
-        graph = (
-            _Graph(source.closure(start_ids, forward=False), forward=False)
-            if ahead or first is None
-            else first
-        )
+        graph = _Graph(source.closure(start_ids, forward=False), forward=False) if ahead else first
         backward_lots = _lot_items(graph, graph.propagate(fractions_in), None, forward=False)
         suppliers = _suppliers(graph.rows)
     return TraceResult(
