@@ -434,11 +434,16 @@ def test_columns_match_the_row_reads_on_a_random_genealogy(
     _assert_agree(_read(engine, traced), exact_repeats=False)
 
 
-@pytest.mark.parametrize("lot_code", ["A,1", "A\x1f1"])
-def test_the_closure_keeps_awkward_values(engine: Engine, lot_code: str) -> None:
-    """Separators and control characters in codes, an empty supplier lot code beside a missing
-    one, unknown edge quantities and a float that needs 17 digits come back as the row reads
-    give them, and as written."""
+@pytest.mark.parametrize(
+    ("lot_code", "supplier_lot_code"), [("A,1", ""), ("A\x1f1", ""), ("A-1", "\x1e")]
+)
+def test_the_closure_keeps_awkward_values(
+    engine: Engine, lot_code: str, supplier_lot_code: str
+) -> None:
+    """Separators and control characters in codes (the joined closure's separators, and the
+    character it spells a missing supplier lot code with), an empty supplier lot code beside a
+    missing one, unknown edge quantities and a float that needs 17 digits come back as the row
+    reads give them, and as written."""
     g = Genealogy(prefix="ODD", suppliers=["SUP"])
     g.lots = [
         LotSpec(lot_code, 10_000, 0, "S-1"),
@@ -449,12 +454,13 @@ def test_the_closure_keeps_awkward_values(engine: Engine, lot_code: str) -> None
     written = write(engine, g)
     with engine.begin() as connection:
         connection.execute(
-            # An empty supplier lot code (not a missing one), and a quantity of 17 digits.
+            # A supplier lot code that is empty (not missing) or spelled as the joined closure
+            # spells a missing one, and a quantity of 17 digits.
             text(
-                "UPDATE lots SET initial_quantity = :q, on_hand = :q, supplier_lot_code = '' "
+                "UPDATE lots SET initial_quantity = :q, on_hand = :q, supplier_lot_code = :slc "
                 "WHERE lot_code = :code"
             ),
-            {"q": 0.1 + 0.2, "code": lot_code},
+            {"q": 0.1 + 0.2, "code": lot_code, "slc": supplier_lot_code},
         )
         connection.execute(
             text("UPDATE lot_edges SET quantity = :q WHERE quantity = 2"), {"q": 0.1 + 0.2}
@@ -462,7 +468,7 @@ def test_the_closure_keeps_awkward_values(engine: Engine, lot_code: str) -> None
     found = _closures_agree(engine, written.lots[:1])
     lots = {row.lot_code: row for row in found[True].lots}
     assert set(lots) == {lot_code, "B;2", "C 3"}
-    assert lots[lot_code].supplier_lot_code == ""
+    assert lots[lot_code].supplier_lot_code == supplier_lot_code
     assert lots["B;2"].supplier_lot_code is None
     assert lots["C 3"].supplier_code is None
     assert float(lots[lot_code].initial) == pytest.approx(0.3)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import math
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from sqlalchemy.orm import Session
 
@@ -53,12 +54,61 @@ class LotRow(NamedTuple):
     supplier_lot_code: str | None
 
 
+_LOT_FIELDS = len(LotRow._fields)
+
+
+class LotColumns(Sequence[LotRow]):
+    """A closure's lots as one list per `LotRow` field; a lot's `LotRow` is made when it is
+    read. A forward trace reaches 10,000 lots and its answer makes objects only for the lots
+    a page shows: a tuple per lot took a fifth of the trace, and its collection afterwards
+    another tenth."""
+
+    __slots__ = ("_initial", "columns", "ids")
+
+    def __init__(self, columns: Sequence[list[Any]], initial: npt.NDArray[np.float64]) -> None:
+        """`columns`: the twelve fields of `LotRow`, each a list with an item per lot;
+        `initial`: the initial quantities as floats (NaN: none)."""
+        assert len(columns) == _LOT_FIELDS
+        self.columns = tuple(columns)
+        self.ids: list[RawId] = self.columns[0]
+        self._initial = initial
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[LotRow]) -> LotColumns:
+        if not rows:
+            return cls([[] for _ in range(_LOT_FIELDS)], floats([]))
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return cls(columns, floats(columns[7]))
+
+    @property
+    def initial(self) -> npt.NDArray[np.float64]:
+        """Each lot's initial quantity as a float (NaN: unknown)."""
+        return self._initial
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> LotRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[LotRow]: ...
+    def __getitem__(self, index: int | slice) -> LotRow | list[LotRow]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.ids)))]
+        return _new_tuple(LotRow, [column[index] for column in self.columns])
+
+    def __iter__(self) -> Iterator[LotRow]:
+        new = _new_tuple
+        for values in zip(*self.columns, strict=True):
+            yield new(LotRow, values)
+
+
 class Closure(NamedTuple):
     """The lots of a trace, numbered by their place in `lots`, and every live edge between
     them as columns: edge i gave `given[i]` (the parent's unit; NaN: unknown) of lot
     `parent[i]` to lot `child[i]`."""
 
-    lots: list[LotRow]
+    lots: LotColumns
     parent: npt.NDArray[np.int64]
     child: npt.NDArray[np.int64]
     given: npt.NDArray[np.float64]
@@ -82,7 +132,7 @@ def closure_of(rows: Sequence[LotRow], edges: Sequence[Edge[RawId]]) -> Closure:
     number = {row[0]: n for n, row in enumerate(lots)}
     count = len(edges)
     return Closure(
-        lots,
+        LotColumns.of_rows(lots),
         np.fromiter((number[edge[0]] for edge in edges), np.int64, count),
         np.fromiter((number[edge[1]] for edge in edges), np.int64, count),
         floats([edge[2] for edge in edges]),
@@ -216,6 +266,39 @@ SELECT {id:l.id}, {id:l.product_id}, l.lot_code, l.status, l.unit, {numeric:l.in
 FROM walk JOIN lots l {indexed:ix_lots_trace_row} ON l.id = walk.lot_id
 """
 
+
+# The same walk's rows as one row: the count, then each column joined into one text (ids,
+# numbers: by commas; codes, statuses, units: by the unit separator; a NULL supplier lot code
+# as the record separator, and a count of real codes equal to it). Fetched row by row, a
+# 10,000-lot closure made a tuple of eleven values per row while holding the interpreter's
+# lock; joined, the database does that work while the trace's other thread runs, and the text
+# splits into columns in C. A code holding a separator comes apart into too many pieces:
+# caught, and the closure read as rows.
+def _joined_closure(dialect: str) -> str:
+    """`_CLOSURE` with its select list joined as described above."""
+    if dialect == "sqlite":
+        join, unit_separator, null_code = "group_concat", "char(31)", "char(30)"
+        number = "quote({})"  # as many digits as the float needs
+    else:
+        join, unit_separator, null_code = "string_agg", "chr(31)", "chr(30)"
+        number = "CAST({} AS TEXT)"
+    columns = (
+        ("{id:l.id}", "','"), ("{id:l.product_id}", "','"), ("l.lot_code", unit_separator),
+        ("l.status", unit_separator), ("l.unit", unit_separator),
+        (number.format("l.initial_quantity"), "','"), (number.format("l.on_hand"), "','"),
+        ("coalesce({id:l.supplier_id}, '')", "','"),
+        (f"coalesce(l.supplier_lot_code, {null_code})", unit_separator),
+        ("coalesce({id:walk.other_id}, '')", "','"),
+        (f"CASE WHEN walk.quantity IS NULL THEN 'nan' ELSE {number.format('walk.quantity')} END", "','"),
+    )  # fmt: skip
+    joined = [f"{join}({expression}, {separator})" for expression, separator in columns]
+    select = ",\n       ".join(
+        ["count(*)", *joined, f"count(CASE WHEN l.supplier_lot_code = {null_code} THEN 1 END)"]
+    )
+    rows_select = _CLOSURE[_CLOSURE.index("SELECT {id:l.id}") : _CLOSURE.index("\nFROM walk JOIN")]
+    return _CLOSURE.replace(rows_select, "SELECT " + select)
+
+
 _PRODUCTS = """
 SELECT {id:p.id}, p.part_number, p.name, p.kind FROM products p WHERE p.id {among:ids}
 """
@@ -335,6 +418,10 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         for way, (near, far) in ends.items()
     )  # fmt: skip
     result.update(
+        (f"joined_{way}", _render(_joined_closure(dialect), dialect, near=near, far=far, covering=covering))
+        for way, (near, far) in ends.items()
+    )  # fmt: skip
+    result.update(
         products=_render(_PRODUCTS, dialect),
         parties=_render(_PARTIES, dialect),
         lot_contents=_render(
@@ -392,6 +479,44 @@ def _postgres_decimals() -> Callable[[Any], Decimal | None]:
 
 def _postgres_instant(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+_NULL_CODE = "\x1e"  # a NULL supplier lot code in a joined closure (the record separator)
+
+
+def _split_closure(count: int, joined: Sequence[str]) -> list[list[str]] | None:
+    """The eleven columns of a joined closure (`_joined_closure`), or None if a separator
+    inside a code made a column come apart into too many pieces."""
+    columns = [
+        text.split(separator) for text, separator in zip(joined, _CLOSURE_SEPARATORS, strict=True)
+    ]
+    return columns if all(len(column) == count for column in columns) else None
+
+
+_CLOSURE_SEPARATORS = (",", ",", "\x1f", "\x1f", "\x1f", ",", ",", ",", "\x1f", ",", ",")
+
+
+def _decimal_texts(dialect: str) -> Callable[[Any], Decimal | None]:
+    """A Decimal from a quantity as a joined closure spells it: exact text from PostgreSQL;
+    from SQLite, a float as `quote` spells it, read as SQLAlchemy's Numeric(18, 6) reads the
+    float (see `_sqlite_decimals`), so both ways of reading agree to the digit."""
+    if dialect == "sqlite":
+        return lambda text: Decimal(f"{float(text):.6f}")
+    return Decimal
+
+
+def _picked(column: Sequence[Any], at: list[int]) -> list[Any]:
+    """The items of `column` at `at`, in one C call."""
+    if len(at) == 1:
+        return [column[at[0]]]
+    return list(itemgetter(*at)(column)) if at else []
+
+
+def _empty_closure() -> Closure:
+    import numpy as np
+
+    empty = np.empty(0, dtype=np.int64)
+    return Closure(LotColumns.of_rows([]), empty, empty, np.empty(0, dtype=np.float64))
 
 
 class TraceReader:
@@ -489,21 +614,90 @@ class TraceReader:
     def closure(self, start: Sequence[RawId], *, forward: bool) -> Closure:
         """The closure of `start` (forward: descendants; backward: ancestors) as numbered lots
         and edge columns: a lot's row made once, however many edges reach it."""
+        way = "forward" if forward else "backward"
+        ((count, *joined, null_lookalikes),) = self._rows(f"joined_{way}", start, "start")
+        if not count:
+            return _empty_closure()
+        split = _split_closure(count, joined)
+        if split is None or null_lookalikes:  # a separator inside a code: read as rows
+            return self._closure_of_rows(self._rows(f"columns_{way}", start, "start"), forward)
+        *lot_columns, others, given = split
+        return self._numbered(lot_columns, others, given, forward, _decimal_texts(self.dialect))
+
+    def _closure_of_rows(self, rows: list[tuple[Any, ...]], forward: bool) -> Closure:
+        """`closure` from the walk's rows (`columns_*`), one per edge or start lot."""
+        if not rows:
+            return _empty_closure()
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        *lot_columns, others, given = columns
+        lot_columns[8] = [code if code is not None else _NULL_CODE for code in lot_columns[8]]
+        return self._numbered(lot_columns, others, given, forward, self.decimal)
+
+    def _numbered(
+        self,
+        columns: list[list[Any]],
+        others: Sequence[RawId | None],
+        given: Sequence[Any],
+        forward: bool,
+        decimal: Callable[[Any], Decimal | None],
+    ) -> Closure:
+        """A closure from the walk's columns, a row per edge or start lot: the lot's nine
+        fields (id, product, code, status, unit, initial and on-hand quantities, supplier,
+        supplier lot code: `_NULL_CODE` for none), the lot it was reached from (None or ""
+        for a start lot) and the edge's quantity (a float, or text)."""
         import numpy as np  # here, not at start-up: the window opens without numpy
 
-        rows = self._rows("columns_forward" if forward else "columns_backward", start, "start")
-        ids = [row[0] for row in rows]
-        # Lots numbered in the order first reached; each lot's first row (from the pairs in
-        # reverse, the first row is the one a dict keeps).
-        number = dict(zip(dict.fromkeys(ids), range(len(ids)), strict=False))
-        first_row = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
-        lots = list(self._lots([rows[first_row[lot_id]] for lot_id in number]).values())
-        reached = [i for i, row in enumerate(rows) if row[9] is not None]
-        own = np.fromiter((number[ids[i]] for i in reached), np.int64, len(reached))
-        other = np.fromiter((number[rows[i][9]] for i in reached), np.int64, len(reached))
-        given = floats([rows[i][10] for i in reached])
+        ids = columns[0]
+        count = len(ids)
+        # Lots numbered in the order first reached; a lot reached by several edges has a row
+        # for each, and its fields are taken from the first.
+        number = dict(zip(dict.fromkeys(ids), range(count), strict=False))
+        if len(number) < count:
+            first_row = dict(zip(reversed(ids), range(count - 1, -1, -1), strict=True))
+            at = [first_row[lot_id] for lot_id in number]
+            columns = [_picked(column, at) for column in columns]
+        reached = [i for i, other in enumerate(others) if other]
+        edges = len(reached)
+        own = np.fromiter(map(number.__getitem__, _picked(ids, reached)), np.int64, edges)
+        other = np.fromiter(map(number.__getitem__, _picked(others, reached)), np.int64, edges)
+        quantities = floats(given)[reached] if edges else np.empty(0, dtype=np.float64)
+        lots = self._lot_columns(columns, decimal)
         # Forward, the walk reached a lot from its parent; backward, from its child.
-        return Closure(lots, *((other, own) if forward else (own, other)), given)
+        return Closure(lots, *((other, own) if forward else (own, other)), quantities)
+
+    def _lot_columns(
+        self, columns: list[list[Any]], decimal: Callable[[Any], Decimal | None]
+    ) -> LotColumns:
+        """`LotColumns` from the nine fields a closure reads of each lot: each product and
+        supplier read once, each distinct quantity converted once."""
+        import numpy as np
+
+        ids, products, codes, statuses, units, initial, on_hand, suppliers, lot_codes = columns
+        product = {row[0]: row[1:] for row in self._rows("products", set(products))}
+        named = set(suppliers)
+        named.discard(None)
+        named.discard("")
+        party = {row[0]: row[1:] for row in self._rows("parties", named)} if named else {}
+        parts, names, kinds = (
+            zip(*map(product.__getitem__, products), strict=True) if ids else ((), (), ())
+        )
+        no_supplier = (None, None)
+        supplier_codes, supplier_names = (
+            zip(*(party.get(supplier, no_supplier) for supplier in suppliers), strict=True)
+            if ids else ((), ())
+        )  # fmt: skip
+        amounts = {value: decimal(value) or Decimal(0) for value in {*initial, *on_hand}}
+        as_float = {value: float(amount) for value, amount in amounts.items()}
+        initial_amounts = list(map(amounts.__getitem__, initial))
+        return LotColumns(
+            [
+                ids, list(parts), list(names), list(kinds), codes, statuses, units,
+                initial_amounts, list(map(amounts.__getitem__, on_hand)),
+                list(supplier_codes), list(supplier_names),
+                [None if code == _NULL_CODE else code for code in lot_codes],
+            ],
+            np.fromiter(map(as_float.__getitem__, initial), np.float64, len(initial)),
+        )  # fmt: skip
 
     def genealogy(
         self, start: Sequence[RawId], *, forward: bool

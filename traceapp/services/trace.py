@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -281,10 +280,10 @@ class _Graph:
         import numpy as np  # here, not at start-up: the window opens without numpy
 
         self.rows = closure.lots
-        self.ids = [row[0] for row in self.rows]
+        self.ids = self.rows.ids
         self.index = dict(zip(self.ids, range(len(self.ids)), strict=True))
         parents, children = closure.parent, closure.child
-        self.initial = _floats(list(map(_INITIAL, self.rows)))
+        self.initial = self.rows.initial
         whole = self.initial[parents]
         known = whole != 0  # NaN (no quantity) is not 0: it stays NaN below
         self.ratio = np.divide(closure.given, whole, out=np.full(len(parents), np.nan), where=known)
@@ -307,40 +306,11 @@ class _Graph:
         )
 
 
-def _floats(values: Sequence[Decimal | None]) -> npt.NDArray[np.float64]:
-    """Quantities as floats, None as NaN. Each distinct object converted once where objects
-    repeat (rows share their Decimal objects per value); told apart by identity, since a
-    Decimal's hash costs as much as its conversion."""
-    import numpy as np
-
-    sample = values[:256]
-    table = (
-        dict(zip(map(id, values), values, strict=True))
-        if len(set(map(id, sample))) * 2 < len(sample)
-        else {}
-    )
-    if table and len(table) * 2 < len(values):
-        converted = {
-            key: math.nan if value is None else float(value) for key, value in table.items()
-        }
-        return np.array(list(map(converted.__getitem__, map(id, values))), dtype=np.float64)
-    try:
-        return np.array(list(map(float, values)), dtype=np.float64)  # type: ignore[arg-type]
-    except TypeError:  # a None among them: an unknown quantity
-        return np.fromiter(
-            (math.nan if value is None else float(value) for value in values),
-            np.float64,
-            len(values),
-        )
-
-
-_INITIAL = itemgetter(7)  # LotRow.initial
-
-
-# A lot of the answer as the trace worked it out: its row, depth (negative upstream), the
+# A lot of the answer as the trace worked it out: its closure's lots and its number there,
+# depth (negative upstream), the
 # attributed amount in millionths (SCALE) or None, whether that is an upper bound, and the unit
 # of that amount (None: the lot's own).
-_LotItem = tuple[walk.LotRow, int, int | None, bool, str | None]
+_LotItem = tuple[walk.LotColumns, int, int, int | None, bool, str | None]
 
 
 def _lot_items(
@@ -358,7 +328,8 @@ def _lot_items(
     amount = found.amount if forward else found.amount * graph.initial
     micro_of = np.rint(amount * _MILLION).astype(np.int64)
     bounded_of = found.bounded
-    keys = list(zip(depth, map(_PART, rows), map(_LOT_CODE, rows), graph.ids, strict=True))
+    columns = rows.columns
+    keys = list(zip(depth, columns[1], columns[4], graph.ids, strict=True))  # PART, LOT, id
     order = sorted(range(len(rows)), key=keys.__getitem__)
     sign = 1 if forward else -1
     if all(reached) and (unit is not None or not forward):
@@ -366,8 +337,8 @@ def _lot_items(
         at = np.array(order, dtype=np.int64)
         return list(
             zip(
-                map(rows.__getitem__, order), (depth_of[at] * sign).tolist(),
-                micro_of[at].tolist(), bounded_of[at].tolist(), repeat(unit),
+                repeat(rows), order, (depth_of[at] * sign).tolist(), micro_of[at].tolist(),
+                bounded_of[at].tolist(), repeat(unit),
                 strict=False,
             )
         )  # fmt: skip
@@ -376,16 +347,15 @@ def _lot_items(
     add = items.append
     for i in order:
         if not reached[i]:
-            add((rows[i], sign * depth[i], None, unit is None if forward else True, unit))
+            add((rows, i, sign * depth[i], None, unit is None if forward else True, unit))
         elif forward and unit is None:
-            add((rows[i], depth[i], None, bounded[i], None))
+            add((rows, i, depth[i], None, bounded[i], None))
         else:
-            add((rows[i], sign * depth[i], micro[i], bounded[i], unit))
+            add((rows, i, sign * depth[i], micro[i], bounded[i], unit))
     return items
 
 
 _MILLION = 10**6  # amounts are kept in millionths: Quantity's SCALE
-_PART, _LOT_CODE = itemgetter(1), itemgetter(4)
 
 
 def _suspect_unit(rows: Iterable[walk.LotRow]) -> str | None:
@@ -440,7 +410,8 @@ class _MakeLot:
         self.on_hand = _Amounts()
 
     def __call__(self, item: _LotItem) -> TracedLot:
-        row, depth, micro, bounded, unit = item
+        lots, number, depth, micro, bounded, unit = item
+        row = lots[number]
         quantity = None if micro is None else _millionths(micro, unit or row[6])
         # Positional, in TracedLot's order: id, name, product_name, product_kind, status,
         # depth, on_hand, quantity, upper_bound, supplier, supplier_lot_code.
@@ -459,7 +430,7 @@ def _traced_container(row: walk.ContainerRow) -> TracedContainer:
     return TracedContainer(_container_id(row[0]), row[1], row[2], row[3])
 
 
-_DEPTH = itemgetter(1)  # a _LotItem's depth
+_DEPTH = itemgetter(2)  # a _LotItem's depth
 
 
 def _merge(forward: list[_LotItem], backward: list[_LotItem]) -> list[_LotItem]:
@@ -468,8 +439,11 @@ def _merge(forward: list[_LotItem], backward: list[_LotItem]) -> list[_LotItem]:
         return sorted(backward, key=_DEPTH)
     if not backward:
         return forward
-    seen = {item[0][0] for item in forward}
-    return sorted((item for item in backward if item[0][0] not in seen), key=_DEPTH) + forward
+    seen = {item[0].ids[item[1]] for item in forward}
+    return (
+        sorted((item for item in backward if item[0].ids[item[1]] not in seen), key=_DEPTH)
+        + forward
+    )
 
 
 def _in_window(moment: datetime, window: tuple[datetime | None, datetime | None]) -> bool:
@@ -551,11 +525,10 @@ def _shipments(
     # one moment for one customer does not depend on the order their rows were read in.
     records.sort(key=lambda r: (r[0][2], r[0][4], r[0][0]))
     codes = [info[1] for info in where.containers]
-    rows = graph.rows
+    parts, lot_codes = graph.rows.columns[1], graph.rows.columns[4]
 
     def name(number: int) -> str:
-        row = rows[number]
-        return f"{row[1]}/{row[4]}"
+        return f"{parts[number]}/{lot_codes[number]}"
 
     def shipment(record: _ShipmentItem) -> TracedShipment:
         line, amount, upper, lot_numbers, boxes_taken = record
