@@ -622,7 +622,9 @@ class TraceReader:
         if split is None or null_lookalikes:  # a separator inside a code: read as rows
             return self._closure_of_rows(self._rows(f"columns_{way}", start, "start"), forward)
         *lot_columns, others, given = split
-        return self._numbered(lot_columns, others, given, forward, _decimal_texts(self.dialect))
+        columns: list[list[Any]] = list(lot_columns)
+        columns[8] = [None if code == _NULL_CODE else code for code in columns[8]]
+        return self._numbered(columns, others, given, forward, _decimal_texts(self.dialect))
 
     def _closure_of_rows(self, rows: list[tuple[Any, ...]], forward: bool) -> Closure:
         """`closure` from the walk's rows (`columns_*`), one per edge or start lot."""
@@ -630,7 +632,6 @@ class TraceReader:
             return _empty_closure()
         columns = [list(column) for column in zip(*rows, strict=True)]
         *lot_columns, others, given = columns
-        lot_columns[8] = [code if code is not None else _NULL_CODE for code in lot_columns[8]]
         return self._numbered(lot_columns, others, given, forward, self.decimal)
 
     def _numbered(
@@ -643,7 +644,7 @@ class TraceReader:
     ) -> Closure:
         """A closure from the walk's columns, a row per edge or start lot: the lot's nine
         fields (id, product, code, status, unit, initial and on-hand quantities, supplier,
-        supplier lot code: `_NULL_CODE` for none), the lot it was reached from (None or ""
+        supplier lot code), the lot it was reached from (None or ""
         for a start lot) and the edge's quantity (a float, or text)."""
         import numpy as np  # here, not at start-up: the window opens without numpy
 
@@ -693,8 +694,7 @@ class TraceReader:
             [
                 ids, list(parts), list(names), list(kinds), codes, statuses, units,
                 initial_amounts, list(map(amounts.__getitem__, on_hand)),
-                list(supplier_codes), list(supplier_names),
-                [None if code == _NULL_CODE else code for code in lot_codes],
+                list(supplier_codes), list(supplier_names), lot_codes,
             ],
             np.fromiter(map(as_float.__getitem__, initial), np.float64, len(initial)),
         )  # fmt: skip
