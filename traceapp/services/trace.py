@@ -306,10 +306,10 @@ class _Graph:
         )
 
 
-# A lot of the answer as the trace worked it out: its closure's lots and its number there,
-# depth (negative upstream), the
-# attributed amount in millionths (SCALE) or None, whether that is an upper bound, and the unit
-# of that amount (None: the lot's own).
+# A lot of the answer as the trace worked it out: its closure's lots and its number there
+# (its LotRow is made only when the item is read), depth (negative upstream), the attributed
+# amount in millionths (SCALE) or None, whether that is an upper bound, and the unit of that
+# amount (None: the lot's own).
 _LotItem = tuple[walk.LotColumns, int, int, int | None, bool, str | None]
 
 
