@@ -585,32 +585,6 @@ class TraceReader:
         finally:
             cursor.close()
 
-    def _lots(self, rows: Sequence[Sequence[Any]]) -> dict[RawId, LotRow]:
-        """Lots from rows that begin as the closure's do (id, product, code, status, unit,
-        quantities, supplier, supplier lot code), each product and supplier read once."""
-        products = {row[0]: row[1:] for row in self._rows("products", {row[1] for row in rows})}
-        suppliers = {
-            row[0]: row[1:]
-            for row in self._rows("parties", {row[7] for row in rows if row[7] is not None})
-        }
-        # Each distinct quantity converted once: thousands of lots share a few values.
-        distinct = {row[5] for row in rows} | {row[6] for row in rows}
-        amounts = {value: self.decimal(value) or Decimal(0) for value in distinct}
-        no_supplier = (None, None)
-        lots: dict[RawId, LotRow] = {}
-        for row in rows:
-            lot_id = row[0]
-            if lot_id in lots:
-                continue
-            lots[lot_id] = _new_tuple(
-                LotRow,
-                (
-                    lot_id, *products[row[1]], row[2], row[3], row[4], amounts[row[5]],
-                    amounts[row[6]], *suppliers.get(row[7], no_supplier), row[8],
-                ),
-            )  # fmt: skip
-        return lots
-
     def closure(self, start: Sequence[RawId], *, forward: bool) -> Closure:
         """The closure of `start` (forward: descendants; backward: ancestors) as numbered lots
         and edge columns: a lot's row made once, however many edges reach it."""
@@ -719,7 +693,14 @@ class TraceReader:
                 for row in rows
                 if row[9] is not None
             ]
-        return edges, list(self._lots(rows).values())
+        # Each lot's fields from the first row that reaches it.
+        first: dict[RawId, Sequence[Any]] = {}
+        for row in rows:
+            first.setdefault(row[0], row)
+        columns = [
+            list(column) for column in zip(*(row[:9] for row in first.values()), strict=True)
+        ]
+        return edges, list(self._lot_columns(columns or [[] for _ in range(9)], self.decimal))
 
     def held_in_containers(self, lot_ids: Sequence[RawId]) -> tuple[list[Stay], list[ContainerRow]]:
         """Every container each lot sat in, directly or nested, with the time it was there, and
