@@ -63,6 +63,28 @@ def test_a_kept_connection_comes_back_with_its_settings(tmp_path: Path) -> None:
         engine.dispose()
 
 
+def test_a_connection_given_back_unchanged_keeps_its_compiled_statements(tmp_path: Path) -> None:
+    """Nothing is set on a connection that comes back as it went out: setting foreign_keys,
+    even to the value it has, expires every statement the connection has compiled, and each
+    unit of work would compile its statements anew."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plant.db'}")
+    try:
+        raw = engine.raw_connection()
+        driver = raw.driver_connection
+        statements: list[str] = []
+        driver.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        driver.execute("SELECT 1").fetchall()  # type: ignore[union-attr]
+        raw.close()
+        again = engine.raw_connection()
+        assert again.driver_connection is driver
+        assert _read(again) == EXPECTED
+        again.close()
+        assert statements[0] == "SELECT 1"
+        assert not [s for s in statements if s.startswith("PRAGMA") and "=" in s]
+    finally:
+        engine.dispose()
+
+
 def test_foreign_keys_hold_on_a_connection_a_migration_switched_them_off(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'plant.db'}")
     try:

@@ -73,42 +73,75 @@ PAGE_CACHE_KIB = 65_536
 MMAP_BYTES = 2 * 1024**3
 
 
-def _apply_settings(dbapi_connection: sqlite3.Connection) -> None:
-    """The per-connection settings our rules rely on (set when a connection is made, and again
-    each time a kept one goes back to the pool)."""
-    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    dbapi_connection.execute("PRAGMA foreign_keys=ON")
-    # Every acknowledged scan must survive a power cut.
-    dbapi_connection.execute("PRAGMA synchronous=FULL")
-    # A trace on a large plant touches tens of thousands of index pages spread over the
-    # file: the default 2 MB page cache re-reads most of them from the OS on every trace.
-    # 64 MB (taken only as pages are used) keeps a 10,000-lot trace's pages in between.
-    dbapi_connection.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KIB}")
-    # Reads through a memory map skip a system call and a copy per page: a third off a large
-    # trace. (SQLite caps the map at 2 GB; pages past it are read as before. A disk I/O error
-    # while reading the map would end the process instead of raising an error; with WAL and
-    # synchronous=FULL that loses nothing acknowledged.)
-    dbapi_connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    dbapi_connection.execute("PRAGMA temp_store=DEFAULT")
+def _settings() -> tuple[tuple[str, str], ...]:
+    """The per-connection settings our rules rely on, as (pragma, value)."""
+    return (
+        ("busy_timeout", str(BUSY_TIMEOUT_MS)),
+        ("foreign_keys", "ON"),
+        # Every acknowledged scan must survive a power cut.
+        ("synchronous", "FULL"),
+        # A trace on a large plant touches tens of thousands of index pages spread over the
+        # file: the default 2 MB page cache re-reads most of them from the OS on every trace.
+        # 64 MB (taken only as pages are used) keeps a 10,000-lot trace's pages in between.
+        ("cache_size", f"-{PAGE_CACHE_KIB}"),
+        # Reads through a memory map skip a system call and a copy per page: a third off a large
+        # trace. (SQLite caps the map at 2 GB; pages past it are read as before. A disk I/O error
+        # while reading the map would end the process instead of raising an error; with WAL and
+        # synchronous=FULL that loses nothing acknowledged.)
+        ("mmap_size", str(MMAP_BYTES)),
+        ("temp_store", "DEFAULT"),
+    )
+
+
+def _apply_settings(dbapi_connection: sqlite3.Connection) -> list[object]:
+    """Set them all (a new connection); what they read back as afterwards (SQLite caps some)."""
+    for name, value in _settings():
+        dbapi_connection.execute(f"PRAGMA {name}={value}")
+    return _settings_now(dbapi_connection)
+
+
+def _settings_now(dbapi_connection: sqlite3.Connection) -> list[object]:
+    """Each setting as it reads now (None where it reads as nothing: mmap_size in memory)."""
+    rows = (dbapi_connection.execute(f"PRAGMA {name}").fetchone() for name, _ in _settings())
+    return [row[0] if row else None for row in rows]
+
+
+def _restore_settings(dbapi_connection: sqlite3.Connection, wanted: list[object]) -> None:
+    """Set again only the settings a borrower changed. Setting foreign_keys, even to the value
+    it has, expires every statement the connection has compiled: set on every return to the
+    pool, it made each unit of work compile its statements anew (a pallet's backward trace
+    spent half its time on that)."""
+    for (name, value), now, want in zip(
+        _settings(), _settings_now(dbapi_connection), wanted, strict=True
+    ):
+        if now != want:
+            dbapi_connection.execute(f"PRAGMA {name}={value}")
+
+
+_SETTINGS_KEY = "traceapp_settings"  # in a pooled connection's info: its settings as read back
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, record: Any) -> None:
         # We issue BEGIN ourselves (below), so the driver must not open transactions on its own.
         dbapi_connection.isolation_level = None
         # First: switching to WAL needs the lock too, and must wait for it like everything else.
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
-        _apply_settings(dbapi_connection)
+        record.info[_SETTINGS_KEY] = _apply_settings(dbapi_connection)
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(dbapi_connection: sqlite3.Connection | None, _record: object) -> None:
+    def _on_checkin(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
         # A kept connection goes back as it was made: a borrower may have changed a setting
         # for its own work (a migration's foreign_keys=OFF, a bulk load's synchronous=OFF, a
         # trace's short busy_timeout), which the next one must not inherit.
         if dbapi_connection is not None and not dbapi_connection.in_transaction:
-            _apply_settings(dbapi_connection)
+            wanted = record.info.get(_SETTINGS_KEY)
+            if wanted is None:
+                record.info[_SETTINGS_KEY] = _apply_settings(dbapi_connection)
+            else:
+                _restore_settings(dbapi_connection, wanted)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
