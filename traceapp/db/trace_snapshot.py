@@ -98,7 +98,14 @@ class _PostgresCompanion:
         driver = self._driver
         try:
             if not driver.closed:
-                driver.rollback()
+                # Read-only: a commit ends it as a rollback would, and unlike a rollback it
+                # keeps the statements psycopg prepared on this connection.
+                from psycopg.pq import TransactionStatus
+
+                if driver.info.transaction_status == TransactionStatus.INERROR:
+                    driver.rollback()
+                else:
+                    driver.commit()
                 driver.isolation_level, driver.read_only = self._saved
         finally:
             self._pooled.close()
@@ -240,11 +247,12 @@ class SnapshotReader:
 
 @contextmanager
 def trace_reader(
-    session: Session, *, forward: bool = True
+    session: Session, *, forward: bool = True, own: TraceReader | None = None
 ) -> Iterator[TraceReader | SnapshotReader]:
     """The reader a trace runs on: a `SnapshotReader` where two connections can share a
-    snapshot, else the session's own `TraceReader`. Only a trace that goes `forward` reads
-    on two (a backward trace reads no whereabouts, and would only pay for opening them)."""
+    snapshot, else the session's own `TraceReader` (`own`, when the caller has made it
+    already). Only a trace that goes `forward` reads on two (a backward trace reads no
+    whereabouts, and would only pay for opening them)."""
     dialect = session.get_bind().dialect.name
     pair = (
         None if not forward
@@ -253,7 +261,7 @@ def trace_reader(
         else None
     )  # fmt: skip
     if pair is None:
-        yield TraceReader(session)
+        yield own if own is not None else TraceReader(session)
         return
     reader = SnapshotReader(*pair)
     try:

@@ -346,8 +346,35 @@ JOIN parties c ON c.id = s.customer_id
 WHERE si.{column} {among:ids} AND s.voided_by_event_id IS NULL
 """
 
+# What a container held when it first left (or now, if it never shipped), nested containers
+# walked down, in one statement: the lots and the quantity of each content row. UNION, as in the
+# closure, ends a nesting cycle in imported data (a row comes back the same). A pallet's backward
+# trace starts here; read apart (the moment, then the contents through SQLAlchemy) the two took
+# a third of that trace.
+_CONTAINER_START = """
+WITH RECURSIVE left_at(at) AS (
+    SELECT min(s.shipped_at)
+    FROM shipment_items si JOIN shipments s ON s.id = si.shipment_id
+    WHERE si.container_id = {one:container} AND s.voided_by_event_id IS NULL
+), tree(top, child, lot_id, quantity, since) AS (
+    SELECT cc.container_id, cc.child_container_id, cc.lot_id, cc.quantity, cc.packed_at
+    FROM container_contents cc CROSS JOIN left_at
+    WHERE cc.container_id = {one:container} AND {inside:cc}
+    UNION
+    SELECT cc.container_id, cc.child_container_id, cc.lot_id, cc.quantity, cc.packed_at
+    FROM tree JOIN container_contents cc ON cc.container_id = tree.child CROSS JOIN left_at
+    WHERE {inside:cc}
+)
+SELECT {id:lot_id}, {numeric:quantity} FROM tree WHERE lot_id IS NOT NULL
+"""
+# A content row inside at that moment: packed by then and not yet unpacked (never shipped:
+# not unpacked now).
+_INSIDE = """(left_at.at IS NULL AND {row}.unpacked_at IS NULL
+         OR left_at.at IS NOT NULL AND {row}.packed_at <= left_at.at
+            AND ({row}.unpacked_at IS NULL OR {row}.unpacked_at > left_at.at))"""
+
 _PLACEHOLDER = re.compile(
-    r"\{(ids|id|seed|among|among_unseen|indexed|time|until|float|numeric):([^{}]*)\}"
+    r"\{(ids|id|one|text|inside|seed|among|among_unseen|indexed|time|until|float|numeric):([^{}]*)\}"
 )
 # The end of an open interval as text, later than any recorded moment: read with the other
 # times as numpy datetime64 (a None there would make numpy convert every time one by one).
@@ -364,6 +391,12 @@ def _render(template: str, dialect: str, *, covering: bool = True, **names: str)
         kind, body = match.groups()
         if kind == "id":
             return f"CAST({body} AS TEXT)" if dialect == "postgresql" else body
+        if kind == "one":  # a single id
+            return f"CAST(%({body})s AS uuid)" if dialect == "postgresql" else f":{body}"
+        if kind == "text":  # a single value as it is
+            return f"%({body})s" if dialect == "postgresql" else f":{body}"
+        if kind == "inside":
+            return _INSIDE.replace("{row}", body)
         if kind == "seed":  # the walk's first rows: the start lots, reached by no edge
             if dialect == "postgresql":
                 return (
@@ -428,6 +461,7 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
             _LOT_CONTENTS, dialect, contents=_CONTENTS[dialect], covering=covering
         ),
         outer_contents=_render(_OUTER_CONTENTS, dialect),
+        container_start=_render(_CONTAINER_START, dialect),
         containers=_render(_CONTAINERS, dialect, covering=covering),
         shipped_loose=_render(_SHIPPED, dialect, column="lot_id"),
         shipped_in=_render(_SHIPPED, dialect, column="container_id"),
@@ -581,6 +615,16 @@ class TraceReader:
         cursor = self._dbapi.cursor()
         try:
             cursor.execute(statement, {key: listed})
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def fetch(self, statement: str, **values: Any) -> list[tuple[Any, ...]]:
+        """The rows of `statement` (rendered for this database) with these values bound."""
+        assert self._dbapi is not None
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(statement, values)
             return list(cursor.fetchall())
         finally:
             cursor.close()
@@ -809,6 +853,15 @@ class TraceReader:
                 row[8],
             )  # fmt: skip
         return head
+
+    def container_start(self, container_id: RawId) -> dict[RawId, Decimal]:
+        """The lots a container held when it first left (now, if it never did), nested ones
+        included, each with the quantity inside (summed over its content rows; none given
+        counts 0), in the order read."""
+        lots: dict[RawId, Decimal] = {}
+        for lot_id, quantity in self.fetch(self._sql["container_start"], container=container_id):
+            lots[lot_id] = lots.get(lot_id, Decimal(0)) + (self.decimal(quantity) or Decimal(0))
+        return lots
 
     def containers(self, ids: Sequence[RawId]) -> list[ContainerRow]:
         if not ids:

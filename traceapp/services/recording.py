@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -18,7 +19,6 @@ from traceapp.db.audit_log import (
     created,
 )
 from traceapp.db.models import (
-    CodeBinding,
     Container,
     Event,
     EventItem,
@@ -32,7 +32,6 @@ from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.uow import UnitOfWork, is_transient
 from traceapp.domain.actor import Actor
 from traceapp.domain.errors import (
-    AmbiguousCode,
     EventIdConflict,
     InvalidInput,
     NotFound,
@@ -41,7 +40,6 @@ from traceapp.domain.errors import (
     UnknownCode,
 )
 from traceapp.domain.ids import EventId, new_uuid
-from traceapp.domain.lots import LotReference
 from traceapp.domain.permissions import UseCase, require
 from traceapp.domain.quantity import Quantity
 from traceapp.domain.results import EventItemSummary, EventSummary, StepResult
@@ -49,11 +47,11 @@ from traceapp.domain.steps import HandlingStep, ItemRole, vocabulary_for
 from traceapp.domain.timeutil import join_instant, split_instant
 from traceapp.services import station_cache
 from traceapp.services.scans import (
-    ScanReading,
-    lot_key,
-    product_without_lot,
+    BoundTo,
+    container_named,
+    lot_named,
+    lot_or_container_named,
     read_scan,
-    unknown_gtin,
 )
 from traceapp.services.summaries import (
     container_summaries,
@@ -148,59 +146,46 @@ def lot_name(row: LotRow) -> str:
 def find_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow | None:
     """The lot a code names: a bound code, a GS1 label (GTIN + lot), PART/LOTCODE, or a bare lot code."""
     reading = read_scan(code)
-    return _lot_read(repo, reading, _binding(repo, reading), lock=lock)
+    lookups = _RepositoryLookups(repo, lock)
+    return lot_named(lookups, reading, lookups.binding(reading.binding_keys))
 
 
 def find_lot_or_container(repo: Repository, code: str) -> LotRow | Container | None:
     """The lot a code names (as `find_lot`), else the container (as `find_container`), with
     the scan read and its binding looked up once."""
-    reading = read_scan(code)
-    binding = _binding(repo, reading)
-    return _lot_read(repo, reading, binding, lock=False) or _container_read(
-        repo, reading, binding, lock=False
-    )
+    return lot_or_container_named(_RepositoryLookups(repo, lock=False), read_scan(code))
 
 
-def _binding(repo: Repository, reading: ScanReading) -> CodeBinding | None:
-    return repo.first_active_binding(reading.binding_keys, now_utc())
+@dataclass(frozen=True, slots=True)
+class _RepositoryLookups:
+    """The look-ups of the code rules (`scans.lot_named`, ...) as ORM entities, locked for a
+    change (`lock`) or not."""
 
+    repo: Repository
+    lock: bool
 
-def _lot_read(
-    repo: Repository, reading: ScanReading, binding: CodeBinding | None, *, lock: bool
-) -> LotRow | None:
-    if binding is not None:
-        return repo.lot_row(binding.lot_id, lock=lock) if binding.lot_id is not None else None
-    if reading.structured:
-        assert reading.parsed is not None
-        key = lot_key(reading.parsed)
-        if key is None:
-            if reading.parsed.gtin and not reading.parsed.sscc:
-                raise product_without_lot(reading.parsed)
-            return None  # an SSCC or a serial: not a lot
-        product = repo.product_by_gtin(key[0])
-        if product is None:
-            raise unknown_gtin(key[0])
-        rows = repo.lots_by_code(key[1], product.part_number, lock=lock)
-        return rows[0] if rows else None
-    assert reading.text is not None
-    return _lot_by_name(repo, reading.text, lock=lock)
+    def binding(self, keys: Sequence[str]) -> BoundTo | None:
+        found = self.repo.first_active_binding(keys, now_utc())
+        return (found.lot_id, found.container_id) if found is not None else None
 
+    def lot(self, lot_id: uuid.UUID) -> LotRow:
+        return self.repo.lot_row(lot_id, lock=self.lock)
 
-def _lot_by_name(repo: Repository, text: str, *, lock: bool) -> LotRow | None:
-    reference = LotReference.parse(text)
-    rows = repo.lots_by_code(reference.lot_code, reference.part_number, lock=lock)
-    if reference.part_number is None and len(rows) > 1:
-        raise AmbiguousCode(text, [lot_name(row) for row in rows])
-    if rows:
-        return rows[0]
-    if reference.part_number is not None:
-        # A lot code may itself contain a slash; try it whole as a bare code.
-        rows = repo.lots_by_code(text, None, lock=lock)
-        if len(rows) > 1:
-            raise AmbiguousCode(text, [lot_name(row) for row in rows])
-        if rows:
-            return rows[0]
-    return None
+    def part_by_gtin(self, gtin: str) -> str | None:
+        product = self.repo.product_by_gtin(gtin)
+        return product.part_number if product is not None else None
+
+    def lots_by_code(self, lot_code: str, part_number: str | None) -> list[LotRow]:
+        return self.repo.lots_by_code(lot_code, part_number, lock=self.lock)
+
+    def lot_name(self, lot: LotRow) -> str:
+        return lot_name(lot)
+
+    def container(self, container_id: uuid.UUID) -> Container | None:
+        return self.repo.session.get(Container, container_id)
+
+    def container_by_code(self, code: str) -> Container | None:
+        return self.repo.container_by_code(code, lock=self.lock)
 
 
 def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
@@ -215,20 +200,8 @@ def require_lot(repo: Repository, code: str, *, lock: bool = False) -> LotRow:
 def find_container(repo: Repository, code: str, *, lock: bool = False) -> Container | None:
     """The container a code names: a bound code, an SSCC label, or the container's own code."""
     reading = read_scan(code)
-    return _container_read(repo, reading, _binding(repo, reading), lock=lock)
-
-
-def _container_read(
-    repo: Repository, reading: ScanReading, binding: CodeBinding | None, *, lock: bool
-) -> Container | None:
-    if binding is not None:
-        return repo.session.get(Container, binding.container_id) if binding.container_id else None
-    if reading.structured:
-        assert reading.parsed is not None
-        sscc = reading.parsed.sscc
-        return repo.container_by_code(sscc, lock=lock) if sscc else None
-    assert reading.text is not None
-    return repo.container_by_code(reading.text, lock=lock)
+    lookups = _RepositoryLookups(repo, lock)
+    return container_named(lookups, reading, lookups.binding(reading.binding_keys))
 
 
 def new_event(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,14 +12,11 @@ from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Protocol, cast
 
-from sqlalchemy import bindparam, select
-
 from traceapp.db import trace as queries
 from traceapp.db import trace_walk as walk
-from traceapp.db.models import Lot, Shipment, ShipmentItem
-from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.trace_columns import ShipmentHead, Whereabouts
 from traceapp.db.trace_snapshot import trace_reader
+from traceapp.db.trace_start import StartLookups, StartLot
 from traceapp.db.trace_walk import RawId, as_uuid
 from traceapp.db.uow import UnitOfWork
 from traceapp.domain.attribution import Propagation, propagate
@@ -40,7 +36,8 @@ from traceapp.domain.trace import (
     TraceResult,
 )
 from traceapp.services.equipment_runs import ran_on
-from traceapp.services.recording import find_lot_or_container
+from traceapp.services.recording import now_utc
+from traceapp.services.scans import lot_or_container_named, read_scan
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,8 +86,10 @@ def trace(
     started = time.perf_counter()
     window = _window(since, until)
     with queries.index_walks(uow.session):
-        start = _resolve(uow, walk.TraceReader(uow.session), code)
-        with trace_reader(uow.session, forward=direction != Direction.BACKWARD) as reader:
+        own = walk.TraceReader(uow.session)
+        start = _resolve(own, code)
+        forward = direction != Direction.BACKWARD
+        with trace_reader(uow.session, forward=forward, own=own) as reader:
             return trace_rows(reader, start, direction, window, started=started)
 
 
@@ -142,48 +141,20 @@ def _window(
     return since, until
 
 
-def _resolve(uow: UnitOfWork, reader: walk.TraceReader, code: str) -> TraceStart:
-    repo = Repository(uow.session)
-    found = find_lot_or_container(repo, code)
-    if isinstance(found, LotRow):
-        return TraceStart(
-            {reader.raw_id(found.lot.id): None},
-            f"{found.product.part_number}/{found.lot.lot_code}",
-        )
-    if found is not None:  # a container
-        shipped_at = _shipped_at(uow, found.id)
-        contents = queries.contents_at(uow.session, found.id, shipped_at)
-        lots: dict[RawId, Decimal | None] = {}
-        for held in contents:
-            lot_id = reader.raw_id(held.lot_id)
-            lots[lot_id] = (lots.get(lot_id) or Decimal(0)) + (held.quantity or Decimal(0))
-        return TraceStart(lots, found.code, reader.raw_id(found.id))
-    supplier_lots = list(
-        uow.session.scalars(select(Lot.id).where(Lot.supplier_lot_code == code.strip()))
-    )
+def _resolve(reader: walk.TraceReader, code: str) -> TraceStart:
+    """The lots a trace starts from: the lot the code names, else the container (what it held
+    when it first left), else the lots received under that supplier lot code. The code rules
+    are the app's (`scans.lot_or_container_named`), looked up on the trace's cursor."""
+    lookups = StartLookups(reader, now_utc())
+    found = lot_or_container_named(lookups, read_scan(code))
+    if isinstance(found, StartLot):
+        return TraceStart({found.id: None}, lookups.lot_name(found))
+    if found is not None:
+        return TraceStart(dict(reader.container_start(found.id)), found.code, found.id)
+    supplier_lots = lookups.supplier_lots(code.strip())
     if supplier_lots:
-        return TraceStart(
-            dict.fromkeys(map(reader.raw_id, supplier_lots)), f"supplier lot {code.strip()}"
-        )
+        return TraceStart(dict.fromkeys(supplier_lots), f"supplier lot {code.strip()}")
     raise UnknownCode(code.strip())
-
-
-# When a container first left (built once: building it took as long as running it).
-_FIRST_SHIPPED = (
-    select(Shipment.shipped_at)
-    .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
-    .where(
-        ShipmentItem.container_id == bindparam("container_id"),
-        Shipment.voided_by_event_id.is_(None),
-    )
-    .order_by(Shipment.shipped_at)
-    .limit(1)
-)
-
-
-def _shipped_at(uow: UnitOfWork, container_id: uuid.UUID) -> datetime | None:
-    """When the container left, so its contents are read as they were then (None: not shipped)."""
-    return uow.session.scalar(_FIRST_SHIPPED, {"container_id": container_id})
 
 
 def trace_rows(

@@ -1,0 +1,133 @@
+"""A trace resolves its code on its own cursor (`db.trace_start`) by the app's code rules: for
+every kind of code it names what the app's look-ups (`recording.find_lot_or_container`) name, or
+refuses it with the same error."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import insert, select
+
+from traceapp.db import trace_walk as walk
+from traceapp.db.models import CodeBinding, Container, Lot
+from traceapp.db.repositories import LotRow, Repository
+from traceapp.db.trace_start import StartContainer, StartLookups, StartLot
+from traceapp.domain.errors import KnownError
+from traceapp.services import masterdata
+from traceapp.services.recording import find_lot_or_container, now_utc
+from traceapp.services.scans import lot_or_container_named, read_scan
+
+from .conftest import Plant
+from .test_trace import _at, _mix, _pack
+
+GTIN = "09506000134352"
+GS = "\x1d"
+SSCC = "106141412345678908"
+
+CODES = [
+    "OIL/L-77",  # PART/LOT
+    "L-77",  # a bare lot code, one product has it
+    "B-1",  # a bare lot code two products have: refused as ambiguous
+    "FLOUR/B-1",
+    "SUGAR/B-1",
+    "OIL/X/2",  # no such part and code: the whole text as a bare code, which has a slash
+    "X/2",
+    "FLOUR/NONE",
+    f"]d201{GTIN}10L-77{GS}17271231",  # GS1 Data Matrix: GTIN + lot
+    f"https://id.gs1.org/01/{GTIN}/10/L-77",  # Digital Link
+    "]d20100614141123452" + "10L-77",  # a GTIN no product has: refused
+    f"]d201{GTIN}",  # a GTIN without a lot: refused
+    f"]C100{SSCC}",  # an SSCC label
+    SSCC,
+    "CASE-1",  # a container's own code
+    "TAG-LOT",  # bound to a lot
+    "TAG-CASE",  # bound to a container
+    "TAG-OLD",  # a binding that ended: names nothing
+    "OIL/L-77 ",  # spaces around are not part of the code
+    "NOTHING",
+]
+
+
+@pytest.fixture
+def coded(plant: Plant) -> Plant:
+    with plant.uow() as uow:
+        masterdata.add_product(
+            uow,
+            actor=masterdata.actor_for(uow),
+            part_number="OIL",
+            name="Sunflower oil",
+            unit="l",
+            gtin=GTIN,
+        )
+    plant.receive("S-77", "200 l", product="OIL", lot_code="L-77")
+    plant.receive("S-B1", "100 kg", lot_code="B-1")
+    plant.receive("S-B2", "100 kg", product="SUGAR", lot_code="B-1")
+    plant.receive("S-X2", "100 kg", lot_code="X/2")
+    _mix(plant, {"FLOUR/B-1": "10 kg"}, {"DOUGH/D-1": "10 kg"}, 1)
+    _pack(plant, "CASE-1", ["DOUGH/D-1"], 2)
+    _pack(plant, f"]C100{SSCC}", ["CASE-1"], 3, kind="pallet")
+    with plant.engine.begin() as connection:
+        case = connection.scalars(select(Container.id).where(Container.code == "CASE-1")).one()
+        lot = connection.scalars(select(Lot.id).where(Lot.lot_code == "L-77")).one()
+        tags = {"TAG-LOT": (lot, None, None), "TAG-CASE": (None, case, None)}
+        tags["TAG-OLD"] = (lot, None, _at(1))
+        connection.execute(
+            insert(CodeBinding),
+            [
+                {
+                    "id": uuid.uuid4(), "payload": payload, "lot_id": lot_id,
+                    "container_id": container_id, "valid_from": _at(0), "valid_to": ended,
+                }
+                for payload, (lot_id, container_id, ended) in tags.items()
+            ],
+        )  # fmt: skip
+    return plant
+
+
+def _named(found: object, reader: walk.TraceReader) -> tuple[str, str, str] | None:
+    """What a look-up found, comparable across the two kinds: (kind, raw id, name)."""
+    if isinstance(found, LotRow):
+        name = f"{found.product.part_number}/{found.lot.lot_code}"
+        return ("lot", reader.raw_id(found.lot.id), name)
+    if isinstance(found, Container):
+        return ("container", reader.raw_id(found.id), found.code)
+    if isinstance(found, StartLot):
+        return ("lot", found.id, f"{found.part_number}/{found.lot_code}")
+    if isinstance(found, StartContainer):
+        return ("container", found.id, found.code)
+    assert found is None
+    return None
+
+
+def _outcome(look: object) -> object:
+    try:
+        return look()  # type: ignore[operator]
+    except KnownError as refused:
+        return (type(refused).__name__, str(refused))
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_a_trace_names_what_the_app_names_for_every_kind_of_code(coded: Plant, code: str) -> None:
+    with coded.uow() as uow:
+        reader = walk.TraceReader(uow.session)
+        app = _outcome(lambda: _named(find_lot_or_container(Repository(uow.session), code), reader))
+        lookups = StartLookups(reader, now_utc())
+        ours = _outcome(lambda: _named(lot_or_container_named(lookups, read_scan(code)), reader))
+    assert ours == app
+
+
+def test_the_codes_cover_every_outcome(coded: Plant) -> None:
+    """The list above reaches lots, containers, nothing, and each refusal."""
+    with coded.uow() as uow:
+        reader = walk.TraceReader(uow.session)
+        outcomes = [
+            _outcome(
+                lambda c=code: _named(find_lot_or_container(Repository(uow.session), c), reader)
+            )  # type: ignore[misc]
+            for code in CODES
+        ]
+    kinds = {o[0] if isinstance(o, tuple) and o[0] in ("lot", "container") else o for o in outcomes}
+    refusals = {o[0] for o in outcomes if isinstance(o, tuple) and o[0] not in ("lot", "container")}
+    assert {"lot", "container", None} <= kinds
+    assert refusals == {"AmbiguousCode", "NotFound", "InvalidInput"}
