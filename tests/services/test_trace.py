@@ -71,6 +71,25 @@ def _ship(plant: Plant, customer: str, items: list[str], hours: float) -> None:
         )
 
 
+def bind_tags(plant: Plant, tags: dict[str, tuple[str, float | None]]) -> None:
+    """Each tag bound to a lot (by lot code) or a container (by code) from hour 0, until the
+    hour given (None: still bound), as a binding step or an EPCIS import leaves them."""
+    with plant.engine.begin() as connection:
+        containers = dict(connection.execute(select(Container.code, Container.id)).all())
+        lots = dict(connection.execute(select(Lot.lot_code, Lot.id)).all())
+        connection.execute(
+            insert(CodeBinding),
+            [
+                {
+                    "id": uuid.uuid4(), "payload": payload, "lot_id": lots.get(named),
+                    "container_id": containers.get(named), "valid_from": _at(0),
+                    "valid_to": None if ended is None else _at(ended),
+                }
+                for payload, (named, ended) in tags.items()
+            ],
+        )  # fmt: skip
+
+
 def test_forward_quantities_split_by_output_and_add_up_through_a_diamond(plant: Plant) -> None:
     plant.receive("F-1", "100 kg")
     plant.receive("S-1", "100 kg", product="SUGAR")
@@ -173,21 +192,10 @@ def test_a_bound_code_or_a_supplier_lot_code_traces_what_it_names(plant: Plant) 
     _pack(plant, "CASE-1", ["DOUGH/D-1"], 2)
     _pack(plant, "PAL-1", ["CASE-1"], 3, kind="pallet")
     _ship(plant, "SHOP1", ["PAL-1"], 4)
-    with plant.engine.begin() as connection:  # as a binding step or an EPCIS import leaves them
-        pallet = connection.scalars(select(Container.id).where(Container.code == "PAL-1")).one()
-        dough = connection.scalars(select(Lot.id).where(Lot.lot_code == "D-1")).one()
-        tags = {"TAG-PAL": (None, pallet, None), "TAG-DOUGH": (dough, None, None)}
-        tags["TAG-OLD"] = (dough, None, _at(1))  # ended: the tag now names nothing
-        connection.execute(
-            insert(CodeBinding),
-            [
-                {
-                    "id": uuid.uuid4(), "payload": payload, "lot_id": lot,
-                    "container_id": container, "valid_from": _at(0), "valid_to": ended,
-                }
-                for payload, (lot, container, ended) in tags.items()
-            ],
-        )  # fmt: skip
+    # TAG-OLD has ended: the tag now names nothing.
+    bind_tags(
+        plant, {"TAG-PAL": ("PAL-1", None), "TAG-DOUGH": ("D-1", None), "TAG-OLD": ("D-1", 1)}
+    )
     backward = _trace(plant, "PAL-1", Direction.BACKWARD)
     assert _trace(plant, "TAG-PAL", Direction.BACKWARD).lots == backward.lots
     assert _trace(plant, "TAG-PAL", Direction.BACKWARD).origin == "PAL-1"

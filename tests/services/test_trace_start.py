@@ -4,26 +4,19 @@ refuses it with the same error."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import insert, select
 
 from traceapp.db import trace_walk as walk
-from traceapp.db.models import CodeBinding, Container, Lot
+from traceapp.db.models import Container
 from traceapp.db.repositories import LotRow, Repository
 from traceapp.db.trace_start import StartContainer, StartLookups, StartLot
 from traceapp.domain.errors import KnownError
-from traceapp.services import masterdata
 from traceapp.services.recording import find_lot_or_container, now_utc
 from traceapp.services.scans import lot_or_container_named, read_scan
 
 from .conftest import Plant
-from .test_trace import _at, _mix, _pack
-
-GTIN = "09506000134352"
-GS = "\x1d"
-SSCC = "106141412345678908"
+from .test_scanned_labels import GS, GTIN, SSCC, labelled  # noqa: F401 (a fixture)
+from .test_trace import _mix, _pack, bind_tags
 
 CODES = [
     "OIL/L-77",  # PART/LOT
@@ -50,38 +43,18 @@ CODES = [
 
 
 @pytest.fixture
-def coded(plant: Plant) -> Plant:
-    with plant.uow() as uow:
-        masterdata.add_product(
-            uow,
-            actor=masterdata.actor_for(uow),
-            part_number="OIL",
-            name="Sunflower oil",
-            unit="l",
-            gtin=GTIN,
-        )
-    plant.receive("S-77", "200 l", product="OIL", lot_code="L-77")
+def coded(labelled: Plant) -> Plant:  # noqa: F811 (the fixture imported above)
+    """OIL/L-77 (with a GTIN), B-1 of two products, X/2, a case on a pallet with an SSCC, tags."""
+    plant = labelled
     plant.receive("S-B1", "100 kg", lot_code="B-1")
     plant.receive("S-B2", "100 kg", product="SUGAR", lot_code="B-1")
     plant.receive("S-X2", "100 kg", lot_code="X/2")
     _mix(plant, {"FLOUR/B-1": "10 kg"}, {"DOUGH/D-1": "10 kg"}, 1)
     _pack(plant, "CASE-1", ["DOUGH/D-1"], 2)
     _pack(plant, f"]C100{SSCC}", ["CASE-1"], 3, kind="pallet")
-    with plant.engine.begin() as connection:
-        case = connection.scalars(select(Container.id).where(Container.code == "CASE-1")).one()
-        lot = connection.scalars(select(Lot.id).where(Lot.lot_code == "L-77")).one()
-        tags = {"TAG-LOT": (lot, None, None), "TAG-CASE": (None, case, None)}
-        tags["TAG-OLD"] = (lot, None, _at(1))
-        connection.execute(
-            insert(CodeBinding),
-            [
-                {
-                    "id": uuid.uuid4(), "payload": payload, "lot_id": lot_id,
-                    "container_id": container_id, "valid_from": _at(0), "valid_to": ended,
-                }
-                for payload, (lot_id, container_id, ended) in tags.items()
-            ],
-        )  # fmt: skip
+    bind_tags(
+        plant, {"TAG-LOT": ("L-77", None), "TAG-CASE": ("CASE-1", None), "TAG-OLD": ("L-77", 1)}
+    )
     return plant
 
 

@@ -299,12 +299,12 @@ def _joined_closure(dialect: str) -> str:
     return _CLOSURE.replace(rows_select, "SELECT " + select)
 
 
-_PRODUCTS = """
-SELECT {id:p.id}, p.part_number, p.name, p.kind FROM products p WHERE p.id {among:ids}
-"""
-
-_PARTIES = """
-SELECT {id:c.id}, c.code, c.name FROM parties c WHERE c.id {among:ids}
+# The closure's products and suppliers, in one round trip: a row per product (kind 'p': part
+# number, name, kind) and per supplier (kind 's': code, name).
+_NAMES = """
+SELECT 'p', {id:p.id}, p.part_number, p.name, p.kind FROM products p WHERE p.id {among:products}
+UNION ALL
+SELECT 's', {id:c.id}, c.code, c.name, NULL FROM parties c WHERE c.id {among:parties}
 """
 
 # Where the lots sat directly, with those containers' facts and what held them, in one statement
@@ -455,8 +455,7 @@ def _statements(dialect: str, *, covering: bool = True) -> dict[str, str]:
         for way, (near, far) in ends.items()
     )  # fmt: skip
     result.update(
-        products=_render(_PRODUCTS, dialect),
-        parties=_render(_PARTIES, dialect),
+        names=_render(_NAMES, dialect),
         lot_contents=_render(
             _LOT_CONTENTS, dialect, contents=_CONTENTS[dialect], covering=covering
         ),
@@ -692,11 +691,20 @@ class TraceReader:
         import numpy as np
 
         ids, products, codes, statuses, units, initial, on_hand, suppliers, lot_codes = columns
-        product = {row[0]: row[1:] for row in self._rows("products", set(products))}
         named = set(suppliers)
         named.discard(None)
         named.discard("")
-        party = {row[0]: row[1:] for row in self._rows("parties", named)} if named else {}
+        product: dict[RawId, tuple[Any, ...]] = {}
+        party: dict[RawId, tuple[Any, ...]] = {}
+        listed = {
+            "products": _listed(set(products), self.dialect),
+            "parties": _listed(named, self.dialect),
+        }
+        for kind, name_id, *fields in self.fetch(self._sql["names"], **listed):
+            if kind == "p":
+                product[name_id] = tuple(fields)
+            else:
+                party[name_id] = (fields[0], fields[1])
         parts, names, kinds = (
             zip(*map(product.__getitem__, products), strict=True) if ids else ((), (), ())
         )
