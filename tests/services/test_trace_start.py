@@ -4,19 +4,25 @@ refuses it with the same error."""
 
 from __future__ import annotations
 
+import uuid
+from decimal import Decimal
+
 import pytest
+from sqlalchemy import func, insert, select, update
 
 from traceapp.db import trace_walk as walk
-from traceapp.db.models import Container
+from traceapp.db.models import Container, ContainerContent, Lot, Shipment, ShipmentItem
 from traceapp.db.repositories import LotRow, Repository
+from traceapp.db.trace import contents_at
 from traceapp.db.trace_start import StartContainer, StartLookups, StartLot
 from traceapp.domain.errors import KnownError
+from traceapp.services.packing import unpack
 from traceapp.services.recording import find_lot_or_container, now_utc
 from traceapp.services.scans import lot_or_container_named, read_scan
 
 from .conftest import Plant
 from .test_scanned_labels import GS, GTIN, SSCC, labelled  # noqa: F401 (a fixture)
-from .test_trace import _mix, _pack, bind_tags
+from .test_trace import _at, _mix, _pack, _ship, bind_tags
 
 CODES = [
     "OIL/L-77",  # PART/LOT
@@ -104,3 +110,68 @@ def test_the_codes_cover_every_outcome(coded: Plant) -> None:
     refusals = {o[0] for o in outcomes if isinstance(o, tuple) and o[0] not in ("lot", "container")}
     assert {"lot", "container", None} <= kinds
     assert refusals == {"AmbiguousCode", "NotFound", "InvalidInput"}
+
+
+def test_what_a_container_held_when_it_left_is_what_the_app_reads_then(plant: Plant) -> None:
+    """The trace reads a container's contents at its first shipment in one statement of its own
+    (`TraceReader.container_start`); the app reads contents at a moment with `contents_at`. Two
+    spellings of one rule: held to each other on pallets shipped, emptied after
+    leaving, moved between, nested, and never shipped."""
+    for n in (1, 2, 3, 4):
+        plant.receive(f"F-{n}", "100 kg")
+        _pack(plant, f"CASE-{n}", [f"F-{n}"], 1)
+    _pack(plant, "PAL-P", ["CASE-1", "CASE-2"], 2, kind="pallet")
+    with plant.uow() as uow:
+        unpack(uow, actor=plant.actor, container="PAL-P", items=["CASE-1"], event_time=_at(3))
+    _pack(plant, "PAL-Q", ["CASE-1"], 4, kind="pallet")
+    _ship(plant, "SHOP2", ["PAL-Q"], 5)
+    _ship(plant, "SHOP1", ["PAL-P"], 6)
+    # After they left, as imported data may have it: PAL-P emptied, a case put on PAL-Q.
+    with plant.engine.begin() as connection:
+        ids = dict(connection.execute(select(Container.code, Container.id)).all())
+        (event,) = connection.execute(
+            select(ContainerContent.packed_event_id).where(
+                ContainerContent.container_id == ids["PAL-Q"]
+            )
+        ).scalars()
+        connection.execute(
+            insert(ContainerContent),
+            [{"id": uuid.uuid4(), "container_id": ids["PAL-Q"], "child_container_id": ids["CASE-2"],
+              "packed_at": _at(10), "packed_event_id": event}],
+        )  # fmt: skip
+        connection.execute(
+            update(ContainerContent)
+            .where(
+                ContainerContent.container_id == ids["PAL-P"],
+                ContainerContent.child_container_id == ids["CASE-2"],
+            )
+            .values(unpacked_at=_at(7))
+        )
+    _pack(plant, "PAL-R", ["CASE-3", "CASE-4"], 8, kind="pallet")
+    with plant.uow() as uow:
+        unpack(uow, actor=plant.actor, container="PAL-R", items=["CASE-4"], event_time=_at(9))
+    with plant.uow() as uow:
+        session = uow.session
+        reader = walk.TraceReader(session)
+        held: dict[str, dict[str, Decimal]] = {}
+        for container_id, code in session.execute(select(Container.id, Container.code)):
+            left = session.scalar(
+                select(func.min(Shipment.shipped_at))
+                .join(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
+                .where(
+                    ShipmentItem.container_id == container_id,
+                    Shipment.voided_by_event_id.is_(None),
+                )
+            )
+            expected: dict[str, Decimal] = {}
+            for row in contents_at(session, container_id, left):
+                lot_id = reader.raw_id(row.lot_id)
+                expected[lot_id] = expected.get(lot_id, Decimal(0)) + (row.quantity or Decimal(0))
+            assert reader.container_start(reader.raw_id(container_id)) == expected, code
+            lots = session.execute(select(Lot.id, Lot.lot_code)).all()
+            names = {reader.raw_id(lot_id): lot_code for lot_id, lot_code in lots}
+            held[code] = {names[lot_id]: amount for lot_id, amount in expected.items()}
+    assert held["PAL-P"] == {"F-2": Decimal(100)}  # as it left: CASE-1 had moved to PAL-Q
+    assert held["PAL-Q"] == {"F-1": Decimal(100)}  # not the case put on it afterwards
+    assert held["PAL-R"] == {"F-3": Decimal(100)}  # never shipped: as it is now
+    assert held["CASE-2"] == {"F-2": Decimal(100)}
