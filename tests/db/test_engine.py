@@ -113,3 +113,31 @@ def test_a_file_hands_out_as_many_connections_as_are_asked_for_at_once(tmp_path:
             raw.close()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_pool_lends_the_connection_given_back_last(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Last in, first out: the connection lent next is the one just used, with the statements
+    it has prepared (psycopg, the server) or compiled (SQLite) and its page cache still warm.
+    Handed out in turn, each of a trace's pooled connections ran cold for a dozen traces."""
+    url = (
+        f"sqlite:///{tmp_path / 'plant.db'}"
+        if backend == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
+    engine = make_engine(url)
+    try:
+        first, second = engine.raw_connection(), engine.raw_connection()
+        drivers = first.driver_connection, second.driver_connection
+        second.close()
+        first.close()  # given back last
+        for _ in range(3):
+            again = engine.raw_connection()
+            assert again.driver_connection is drivers[0]
+            again.close()
+    finally:
+        engine.dispose()

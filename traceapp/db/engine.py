@@ -61,12 +61,14 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         # a limit would make concurrent traces wait on each other), five kept between uses.
         in_memory = not database or database == ":memory:" or "mode=memory" in database
         pooling: dict[str, Any] = (
-            {"poolclass": NullPool} if in_memory else {"poolclass": QueuePool, "max_overflow": -1}
+            {"poolclass": NullPool}
+            if in_memory
+            else {"poolclass": QueuePool, "max_overflow": -1, "pool_use_lifo": True}
         )
         engine = create_engine(parsed, connect_args=connect_args, **pooling, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return create_engine(parsed, pool_pre_ping=True, pool_use_lifo=True, **kwargs)
 
 
 PAGE_CACHE_KIB = 65_536

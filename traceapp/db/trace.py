@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -51,6 +52,10 @@ INDEX_WALK_SETTINGS = {
     "enable_mergejoin": "off",
     "enable_seqscan": "off",
     "jit": "off",
+    # A prepared statement's generic plan from its first run, not after five custom plans: a
+    # trace's statements are planned for any list of ids (with the joins above off, the plan
+    # is the same index walk), and planning took longer than running a small trace's.
+    "plan_cache_mode": "force_generic_plan",
 }
 
 
@@ -71,15 +76,18 @@ def index_walks(session: Session) -> Iterator[None]:
         return
     # On the driver's own cursor: through SQLAlchemy each of the two round trips cost twice as
     # long, a tenth of a pallet's backward trace.
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    # (psycopg's cursor: `prepare=True`, see `trace_walk._prepared`.)
+    cursor: Any = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         # Read and set in one round trip: the settings are read in a CTE that is worked out
         # first (MATERIALIZED), and set as its one row is read.
-        cursor.execute(_SAVE_AND_SET, INDEX_WALK_SETTINGS)
+        cursor.execute(_SAVE_AND_SET, INDEX_WALK_SETTINGS, prepare=True)
         saved = cursor.fetchone()
         assert saved is not None
         yield
-        cursor.execute(_SET_LOCAL, dict(zip(INDEX_WALK_SETTINGS, saved, strict=False)))
+        cursor.execute(
+            _SET_LOCAL, dict(zip(INDEX_WALK_SETTINGS, saved, strict=False)), prepare=True
+        )
     finally:
         cursor.close()
 
