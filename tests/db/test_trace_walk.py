@@ -222,3 +222,29 @@ def test_a_sqlite_file_without_the_covering_indexes_is_read_through_the_primary_
     assert "INDEXED BY" not in plain
     assert plain_stays == stays
     assert sorted(plain_infos) == sorted(infos)
+
+
+def test_a_kept_connection_looks_up_the_covering_indexes_once_per_schema_version(
+    sqlite_engine: Engine,
+) -> None:
+    """Whether the covering indexes are there is read from the schema once for a pooled
+    connection, and again only after the schema changed (a migration, or indexes dropped)."""
+    asked: list[str] = []
+
+    def readers() -> list[bool]:
+        found = []
+        for _ in range(3):
+            with UnitOfWork(sqlite_engine, write=False) as uow:
+                driver = uow.session.connection().connection.dbapi_connection
+                driver.set_trace_callback(asked.append)  # type: ignore[union-attr]
+                found.append(TraceReader(uow.session).covering)
+                driver.set_trace_callback(None)  # type: ignore[union-attr]
+        return found
+
+    assert readers() == [True, True, True]
+    assert sum("sqlite_master" in statement for statement in asked) <= 1
+    asked.clear()
+    with sqlite_engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_lots_trace_row")
+    assert readers() == [False, False, False]
+    assert sum("sqlite_master" in statement for statement in asked) == 1

@@ -58,37 +58,57 @@ class MissingAuditContext(RuntimeError):
     """A change reached the database without an acting user: a bug in the calling code."""
 
 
-def install(session: Session, context: Any) -> None:
+CONTEXT = "traceapp_audit_context"  # session.info key: returns the AuditContext in force
+
+
+class AuditedSession(Session):
+    """A session whose changes are audited once `install` has been called on it.
+
+    The listeners below are registered once, for this class: registered anew on every session,
+    as they were, they took a twentieth of a pallet's backward trace (some 0.2 ms of each unit
+    of work, reading or writing)."""
+
+
+def install(session: AuditedSession, context: Any) -> None:
     """Audit every change made through `session`; `context()` returns the AuditContext in force.
 
     Each flush notes its changes (with who acted then); the entries are written at the commit.
     """
+    session.info[CONTEXT] = context
 
-    @event.listens_for(session, "before_flush")
-    def _before_flush(flushing: Session, _flush: UOWTransaction, _instances: object) -> None:
-        changes = list(_changes(flushing))
-        if not changes:
-            return
-        acting: AuditContext | None = context()
-        if acting is None:
-            if STRICT:
-                tables = sorted({entity for _, entity, *_ in changes})
-                raise MissingAuditContext(f"changes to {', '.join(tables)} without an acting user")
-            return
-        _pending(flushing).append((acting, changes))
 
-    @event.listens_for(session, "before_commit")
-    def _before_commit(committing: Session) -> None:
-        committing.flush()  # note the changes not flushed yet
-        batches = _pending(committing)
-        if batches:
-            _write(committing, batches)
-            batches.clear()
+@event.listens_for(AuditedSession, "before_flush")
+def _before_flush(flushing: Session, _flush: UOWTransaction, _instances: object) -> None:
+    context = flushing.info.get(CONTEXT)
+    if context is None:  # not installed: not audited
+        return
+    changes = list(_changes(flushing))
+    if not changes:
+        return
+    acting: AuditContext | None = context()
+    if acting is None:
+        if STRICT:
+            tables = sorted({entity for _, entity, *_ in changes})
+            raise MissingAuditContext(f"changes to {', '.join(tables)} without an acting user")
+        return
+    _pending(flushing).append((acting, changes))
 
-    @event.listens_for(session, "after_transaction_end")
-    def _after_transaction_end(ending: Session, transaction: SessionTransaction) -> None:
-        if transaction.parent is None:  # committed (already written) or rolled back: forget
-            _pending(ending).clear()
+
+@event.listens_for(AuditedSession, "before_commit")
+def _before_commit(committing: Session) -> None:
+    if CONTEXT not in committing.info:
+        return
+    committing.flush()  # note the changes not flushed yet
+    batches = _pending(committing)
+    if batches:
+        _write(committing, batches)
+        batches.clear()
+
+
+@event.listens_for(AuditedSession, "after_transaction_end")
+def _after_transaction_end(ending: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and CONTEXT in ending.info:
+        _pending(ending).clear()  # committed (already written) or rolled back: forget
 
 
 def _pending(session: Session) -> list[tuple[AuditContext, list[Change]]]:

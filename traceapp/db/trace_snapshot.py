@@ -91,7 +91,7 @@ class _PostgresCompanion:
         except BaseException:
             self.close()
             raise
-        self.reader = TraceReader.on("postgresql", driver)
+        self.reader = TraceReader.on("postgresql", driver, self._pooled.info)
 
     def close(self) -> None:
         """The transaction ended and the connection back in the pool as it was lent."""
@@ -126,7 +126,7 @@ class _SqliteCompanion:
         except BaseException:
             self.close()
             raise
-        self.reader = TraceReader.on("sqlite", driver)
+        self.reader = TraceReader.on("sqlite", driver, self._pooled.info)
 
     def close(self) -> None:
         try:

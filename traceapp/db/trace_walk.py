@@ -473,6 +473,8 @@ _SQL = {dialect: _statements(dialect) for dialect in ("sqlite", "postgresql")}
 # the same statements, reading through the primary keys.
 _SQL_BEFORE_0011 = _statements("sqlite", covering=False)
 _COVERING = ("ix_containers_trace_row", "ix_lots_trace_row")
+# In a connection's pool info: (schema version, whether the covering indexes are there).
+_HAS_COVERING = "traceapp_trace_covering_indexes"
 
 
 def _sqlite_decimals() -> Callable[[Any], Decimal | None]:
@@ -572,23 +574,26 @@ class TraceReader:
 
     def __init__(self, session: Session) -> None:
         connection = session.connection()
-        self._setup(connection.dialect.name, connection.connection.dbapi_connection)
+        self._setup(
+            connection.dialect.name, connection.connection.dbapi_connection, connection.info
+        )
 
     @classmethod
-    def on(cls, dialect: str, dbapi: Any) -> TraceReader:
+    def on(cls, dialect: str, dbapi: Any, info: dict[Any, Any] | None = None) -> TraceReader:
         """A reader on a driver connection of its own, already inside the transaction it is
-        to read in (a companion connection sharing a snapshot, `trace_snapshot`)."""
+        to read in (a companion connection sharing a snapshot, `trace_snapshot`); `info`: the
+        pool's dict kept with that connection."""
         reader = cls.__new__(cls)
-        reader._setup(dialect, dbapi)
+        reader._setup(dialect, dbapi, info)
         return reader
 
-    def _setup(self, dialect: str, dbapi: Any) -> None:
+    def _setup(self, dialect: str, dbapi: Any, info: dict[Any, Any] | None = None) -> None:
         self.dialect = dialect
         if self.dialect not in _SQL:
             raise NotImplementedError(f"no trace statements for {self.dialect}")
         self._sql = _SQL[self.dialect]
         self._dbapi = dbapi
-        self.covering = not (self.dialect == "sqlite" and not self._has_covering_indexes())
+        self.covering = self.dialect != "sqlite" or self._has_covering_indexes(info)
         if not self.covering:
             self._sql = _SQL_BEFORE_0011
         self._execute = _prepared if self.dialect == "postgresql" else _executed
@@ -602,17 +607,28 @@ class TraceReader:
     def raw_id(self, value: uuid.UUID) -> RawId:
         return raw_id(self.dialect, value)
 
-    def _has_covering_indexes(self) -> bool:
-        """Whether this SQLite file has migration 0011's indexes, which the statements name."""
+    def _has_covering_indexes(self, info: dict[Any, Any] | None) -> bool:
+        """Whether this SQLite file has migration 0011's indexes, which the statements name.
+        The answer is kept with the connection (`info`: the pool's dict for it) for as long as
+        the schema stays the same version: looked up in the schema at every trace, it took a
+        fortieth of a pallet's backward trace."""
         assert self._dbapi is not None
         cursor = self._dbapi.cursor()
         try:
+            cursor.execute("PRAGMA schema_version")
+            (version,) = cursor.fetchone()
+            known = info.get(_HAS_COVERING) if info is not None else None
+            if known is not None and known[0] == version:
+                return bool(known[1])
             cursor.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN (?, ?)",
                 _COVERING,
             )
             (found,) = cursor.fetchone() or (0,)
-            return bool(found == len(_COVERING))
+            covering = bool(found == len(_COVERING))
+            if info is not None:
+                info[_HAS_COVERING] = (version, covering)
+            return covering
         finally:
             cursor.close()
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from traceapp.db.audit_log import AuditContext
+from traceapp.db.audit_log import AuditContext, AuditedSession
 from traceapp.db.audit_log import install as install_audit
 from traceapp.db.engine import WRITE_OPTION
 from traceapp.domain.actor import Actor
@@ -39,7 +39,7 @@ class UnitOfWork:
         return self.engine.dialect.name
 
     def __enter__(self) -> Self:
-        self._session = Session(self.engine, expire_on_commit=False, autoflush=False)
+        self._session = AuditedSession(self.engine, expire_on_commit=False, autoflush=False)
         install_audit(self._session, lambda: self.audit)
         try:
             self._begin()
