@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -62,3 +63,28 @@ def test_benchmark_times_ours_naive_and_memory_and_they_agree(
         assert item["naive"] is None
         assert item["naive_over_ours"] is None
         assert item["identical_ours_memory"] is True
+
+
+def test_several_backends_are_each_timed_in_a_process_of_their_own(
+    benchmark: ModuleType, tmp_path: Path
+) -> None:
+    """One backend's leftovers (the in-memory reference loads the whole plant) must not weigh
+    on the next one's timings: each runs in a fresh interpreter, and the report holds both."""
+    args = ["--lots", "300", "--repeat", "1", "--no-naive", "--workdir", str(tmp_path)]
+    report = benchmark.main([*args, "--backends", "sqlite,sqlite"])
+    first, second = report["results"]
+    assert first["plant"]["reused"] is False
+    assert second["plant"]["reused"] is True  # the second process found the first one's plant
+    for result in (first, second):
+        assert result["backend"] == "sqlite"
+        for item in result["traces"]:
+            assert item["identical_ours_memory"] is True
+            assert item["ours"]["median_ms"] > 0
+    assert report["peak_rss_mb"] > 0
+    assert len({first["pid"], second["pid"], os.getpid()}) == 3
+
+
+def test_one_backend_is_timed_in_this_process(benchmark: ModuleType, tmp_path: Path) -> None:
+    args = ["--lots", "300", "--repeat", "1", "--no-naive", "--workdir", str(tmp_path)]
+    [result] = benchmark.main([*args, "--backends", "sqlite"])["results"]
+    assert result["pid"] == os.getpid()
