@@ -65,8 +65,8 @@ class AuditedSession(Session):
     """A session whose changes are audited once `install` has been called on it.
 
     The listeners below are registered once, for this class: registered anew on every session,
-    as they were, they took a twentieth of a pallet's backward trace (some 0.2 ms of each unit
-    of work, reading or writing)."""
+    as they were, SQLAlchemy's event registry took some 0.14 ms of each unit of work, reading
+    or writing (a pallet's backward trace takes 4-8 ms)."""
 
 
 def install(session: AuditedSession, context: Any) -> None:
