@@ -71,6 +71,23 @@ def _ship(plant: Plant, customer: str, items: list[str], hours: float) -> None:
         )
 
 
+def put_on_directly(plant: Plant, outer: str, inner: str, hours: float) -> None:
+    """Container `inner` put on `outer` at `_at(hours)` by a row written straight into the
+    table (as imported data may have it, after `outer` left), under `outer`'s packing event."""
+    with plant.engine.begin() as connection:
+        ids = dict(connection.execute(select(Container.code, Container.id)).all())
+        (event,) = connection.execute(
+            select(ContainerContent.packed_event_id).where(
+                ContainerContent.container_id == ids[outer]
+            )
+        ).scalars()
+        connection.execute(
+            insert(ContainerContent),
+            [{"id": uuid.uuid4(), "container_id": ids[outer], "child_container_id": ids[inner],
+              "packed_at": _at(hours), "packed_event_id": event}],
+        )  # fmt: skip
+
+
 def bind_tags(plant: Plant, tags: dict[str, tuple[str, float | None]]) -> None:
     """Each tag bound to a lot (by lot code) or a container (by code) from hour 0, until the
     hour given (None: still bound), as a binding step or an EPCIS import leaves them."""
@@ -169,19 +186,8 @@ def test_a_shipped_pallet_is_traced_as_it_left_and_an_unshipped_one_as_it_is_now
     _pack(plant, "PAL-2", ["CASE-3", "CASE-4"], 3, kind="pallet")
     with plant.uow() as uow:
         unpack(uow, actor=plant.actor, container="PAL-2", items=["CASE-4"], event_time=_at(5))
-    with plant.engine.begin() as connection:
-        # A case on PAL-1 from after it left, as imported data may have it: not what shipped.
-        ids = dict(connection.execute(select(Container.code, Container.id)).all())
-        (event,) = connection.execute(
-            select(ContainerContent.packed_event_id).where(
-                ContainerContent.container_id == ids["PAL-1"]
-            )
-        ).scalars()
-        connection.execute(
-            insert(ContainerContent),
-            [{"id": uuid.uuid4(), "container_id": ids["PAL-1"], "child_container_id": ids["CASE-2"],
-              "packed_at": _at(6), "packed_event_id": event}],
-        )  # fmt: skip
+    # A case on PAL-1 from after it left, as imported data may have it: not what shipped.
+    put_on_directly(plant, "PAL-1", "CASE-2", 6)
     assert _trace(plant, "PAL-1", Direction.BACKWARD).start == ("DOUGH/D-1",)
     assert _trace(plant, "PAL-2", Direction.BACKWARD).start == ("DOUGH/D-3",)
 

@@ -4,11 +4,10 @@ refuses it with the same error."""
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from traceapp.db import trace_walk as walk
 from traceapp.db.models import Container, ContainerContent, Lot, Shipment, ShipmentItem
@@ -22,7 +21,7 @@ from traceapp.services.scans import lot_or_container_named, read_scan
 
 from .conftest import Plant
 from .test_scanned_labels import GS, GTIN, SSCC, labelled  # noqa: F401 (a fixture)
-from .test_trace import _at, _mix, _pack, _ship, bind_tags
+from .test_trace import _at, _mix, _pack, _ship, bind_tags, put_on_directly
 
 CODES = [
     "OIL/L-77",  # PART/LOT
@@ -127,18 +126,9 @@ def test_what_a_container_held_when_it_left_is_what_the_app_reads_then(plant: Pl
     _ship(plant, "SHOP2", ["PAL-Q"], 5)
     _ship(plant, "SHOP1", ["PAL-P"], 6)
     # After they left, as imported data may have it: PAL-P emptied, a case put on PAL-Q.
+    put_on_directly(plant, "PAL-Q", "CASE-2", 10)
     with plant.engine.begin() as connection:
         ids = dict(connection.execute(select(Container.code, Container.id)).all())
-        (event,) = connection.execute(
-            select(ContainerContent.packed_event_id).where(
-                ContainerContent.container_id == ids["PAL-Q"]
-            )
-        ).scalars()
-        connection.execute(
-            insert(ContainerContent),
-            [{"id": uuid.uuid4(), "container_id": ids["PAL-Q"], "child_container_id": ids["CASE-2"],
-              "packed_at": _at(10), "packed_event_id": event}],
-        )  # fmt: skip
         connection.execute(
             update(ContainerContent)
             .where(
