@@ -1,4 +1,5 @@
-"""The SQLite engine keeps a file's connections, and hands each one out as it was made."""
+"""The engines keep their connections: a SQLite file's hands each out as it was made, and both
+pools lend the connection given back last."""
 
 from __future__ import annotations
 
